@@ -1,0 +1,80 @@
+import type { CheckStatus, ProviderName } from '../providers/check-status';
+import type { PollOutput } from '../workflow/contract';
+import { backoffSeconds, type PollingPolicy } from './polling-policy';
+
+/** What one poll observed: the provider's normalized answer, or a transient failure to get one. */
+export type PollObservation =
+  | { kind: 'status'; status: CheckStatus }
+  | { kind: 'transient'; retryAfterSeconds?: number; statusCode?: number };
+
+export interface PollDecisionInput {
+  policy: PollingPolicy;
+  provider: ProviderName;
+  previous?: PollOutput;
+  observation: PollObservation;
+  now: Date;
+}
+
+const MAX_RETRY_AFTER_SECONDS = 900;
+
+/**
+ * Decides the workflow's next step after one poll. Pure: the poll handler performs the request, this decides.
+ * Returns undefined when transient errors exceeded their budget: the handler then rethrows and the
+ * state machine's Retry/Catch takes over.
+ */
+export function decideNextPoll({ policy, provider, previous, observation, now }: PollDecisionInput): PollOutput | undefined {
+  const attempt = (previous?.attempt ?? 0) + 1;
+  const firstPolledAt = previous?.firstPolledAt ?? now.toISOString();
+  const elapsedSeconds = (now.getTime() - Date.parse(firstPolledAt)) / 1000;
+  const base = { attempt, firstPolledAt, transientErrors: 0 };
+
+  if (observation.kind === 'transient') {
+    const transientErrors = (previous?.transientErrors ?? 0) + 1;
+    if (transientErrors > policy.maxTransientErrors) return undefined;
+    // Honour Retry-After, but never wait less than our own backoff would.
+    const waitSeconds = Math.max(backoffSeconds(policy, attempt), Math.ceil(observation.retryAfterSeconds ?? 0));
+    return bounded({
+      ...base,
+      transientErrors,
+      state: 'pending',
+      providerStatus: previous?.providerStatus ?? 'unavailable',
+      // A provider's absurd Retry-After (hours) must not park the check past its image window.
+      waitSeconds: Math.min(waitSeconds, MAX_RETRY_AFTER_SECONDS),
+    });
+  }
+
+  const { status } = observation;
+  switch (status.kind) {
+    case 'complete':
+      return { ...base, state: 'complete', providerStatus: status.providerStatus, waitSeconds: 0 };
+    case 'no-result':
+      return { ...base, state: 'no-result', providerStatus: status.providerStatus, waitSeconds: 0 };
+    case 'escalated': {
+      // Poll slowly during human review, and once more right after the deadline to see how it ended.
+      const untilDeadline = Math.ceil((Date.parse(status.escalation.deadline) - now.getTime()) / 1000);
+      if (Number.isFinite(untilDeadline) && untilDeadline < -policy.escalationSeconds) {
+        return { ...base, state: 'timed-out', providerStatus: 'escalated', waitSeconds: 0 };
+      }
+      const waitSeconds = Number.isFinite(untilDeadline) && untilDeadline > 0
+        ? Math.min(policy.escalationSeconds, untilDeadline + 1)
+        : policy.escalationSeconds;
+      return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds });
+    }
+    case 'pending': {
+      let waitSeconds = backoffSeconds(policy, attempt);
+      // A KYC session about to expire: look again when it does, to record the expiry promptly.
+      if (status.secondsToLive !== undefined && status.secondsToLive > 0) {
+        waitSeconds = Math.min(waitSeconds, Math.ceil(status.secondsToLive) + 1);
+      }
+      return bounded({ ...base, state: 'pending', providerStatus: status.providerStatus, waitSeconds });
+    }
+  }
+
+  /** Past the provider's polling budget or the poll cap, a check that would wait again ends as timed-out. */
+  function bounded(next: PollOutput): PollOutput {
+    if (attempt >= policy.maxPolls || elapsedSeconds > policy.maxPollingSeconds[provider]) {
+      return { ...next, state: 'timed-out', waitSeconds: 0 };
+    }
+    return next;
+  }
+}

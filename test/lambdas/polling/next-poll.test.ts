@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CheckStatus } from '../../../lambdas/providers/check-status';
+import { decideNextPoll, type PollObservation } from '../../../lambdas/polling/next-poll';
+import { backoffSeconds, DEFAULT_POLLING_POLICY, pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
+import type { PollOutput } from '../../../lambdas/workflow/contract';
+
+const policy = DEFAULT_POLLING_POLICY;
+const t0 = new Date('2026-11-01T10:00:00Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+const pending: PollObservation = {
+  kind: 'status',
+  status: { kind: 'pending', provider: 'liveness', providerStatus: 'in_progress', times: {} },
+};
+
+/** Runs the poll loop as the state machine would, for a check that stays pending. */
+function simulatePending(provider: 'liveness' | 'kyc', polls: number) {
+  let previous: PollOutput | undefined;
+  let clock = 0;
+  const waits: number[] = [];
+  for (let i = 0; i < polls; i++) {
+    const next = decideNextPoll({ policy, provider, previous, observation: pending, now: at(clock) });
+    if (!next || next.state !== 'pending') return { waits, last: next, clock };
+    waits.push(next.waitSeconds);
+    clock += next.waitSeconds;
+    previous = next;
+  }
+  return { waits, last: previous, clock };
+}
+
+describe('backoff', () => {
+  it('starts at 2 s and grows by the factor up to the cap', () => {
+    const { waits } = simulatePending('liveness', 12);
+    expect(waits.slice(0, 5)).toEqual([2, 3, 5, 8, 13]);
+    expect(Math.max(...waits)).toBe(60);
+    expect(waits).toEqual([...waits].sort((a, b) => a - b));
+  });
+
+  it('never exceeds the cap, whatever the policy', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        fc.integer({ min: 10, max: 600 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (initialSeconds, factor, maxSeconds, attempt) => {
+          const p = pollingPolicySchema.parse({ initialSeconds, factor, maxSeconds });
+          const w = backoffSeconds(p, attempt);
+          return Number.isInteger(w) && w >= 1 && w <= maxSeconds;
+        },
+      ),
+    );
+  });
+});
+
+describe('decideNextPoll', () => {
+  it('routes terminal statuses without waiting', () => {
+    const complete: CheckStatus = {
+      kind: 'complete', provider: 'liveness', providerStatus: 'complete', times: {}, outcome: 'passed', result: {},
+    };
+    const noResult: CheckStatus = {
+      kind: 'no-result', provider: 'liveness', providerStatus: '410', times: {}, reason: 'expired', detail: 'expired',
+    };
+    expect(decideNextPoll({ policy, provider: 'liveness', observation: { kind: 'status', status: complete }, now: t0 }))
+      .toMatchObject({ state: 'complete', attempt: 1, firstPolledAt: t0.toISOString() });
+    expect(decideNextPoll({ policy, provider: 'liveness', observation: { kind: 'status', status: noResult }, now: t0 }))
+      .toMatchObject({ state: 'no-result', providerStatus: '410' });
+  });
+
+  it('times out once the provider polling budget is spent, and the poll count stays far below the history limit', () => {
+    const { last, clock, waits } = simulatePending('liveness', 10_000);
+    expect(last?.state).toBe('timed-out');
+    expect(clock).toBeGreaterThanOrEqual(policy.maxPollingSeconds.liveness);
+    expect(clock).toBeLessThanOrEqual(policy.maxPollingSeconds.liveness + policy.maxSeconds);
+    // ~10 history events per poll: far below 25,000.
+    expect(waits.length * 10).toBeLessThan(2_500);
+  });
+
+  it('times out at the poll cap even inside the time budget', () => {
+    const small = pollingPolicySchema.parse({ maxPolls: 3 });
+    let previous: PollOutput | undefined;
+    const states: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      previous = decideNextPoll({ policy: small, provider: 'kyc', previous, observation: pending, now: t0 });
+      states.push(previous!.state);
+    }
+    expect(states).toEqual(['pending', 'pending', 'timed-out']);
+  });
+
+  it('honours Retry-After and gives up after too many consecutive transient errors', () => {
+    let previous = decideNextPoll({ policy, provider: 'kyc', observation: { kind: 'transient', retryAfterSeconds: 30 }, now: t0 });
+    expect(previous).toMatchObject({ state: 'pending', waitSeconds: 30, transientErrors: 1 });
+    for (let i = 1; i < policy.maxTransientErrors; i++) {
+      previous = decideNextPoll({ policy, provider: 'kyc', previous, observation: { kind: 'transient' }, now: t0 });
+    }
+    expect(previous?.transientErrors).toBe(policy.maxTransientErrors);
+    expect(decideNextPoll({ policy, provider: 'kyc', previous, observation: { kind: 'transient' }, now: t0 })).toBeUndefined();
+    // A good answer resets the count.
+    expect(decideNextPoll({ policy, provider: 'kyc', previous, observation: pending, now: t0 })?.transientErrors).toBe(0);
+  });
+
+  it('caps an absurd Retry-After', () => {
+    const next = decideNextPoll({ policy, provider: 'kyc', observation: { kind: 'transient', retryAfterSeconds: 86_400 }, now: t0 });
+    expect(next?.waitSeconds).toBe(900);
+  });
+
+  it('looks again right when a KYC session runs out of time to live', () => {
+    const kycPending: PollObservation = {
+      kind: 'status',
+      status: { kind: 'pending', provider: 'kyc', providerStatus: 'processing', times: {}, secondsToLive: 1.2 },
+    };
+    const previous = { attempt: 9, firstPolledAt: t0.toISOString(), waitSeconds: 60, providerStatus: 'processing', state: 'pending', transientErrors: 0 } as const;
+    expect(decideNextPoll({ policy, provider: 'kyc', previous, observation: kycPending, now: t0 })?.waitSeconds).toBe(3);
+  });
+
+  it('polls an escalation slowly, right after its deadline, then gives up', () => {
+    const escalated = (deadline: Date): PollObservation => ({
+      kind: 'status',
+      status: {
+        kind: 'escalated', provider: 'verification', providerStatus: 'escalated', times: {}, outcome: 'uncertain', result: {},
+        escalation: { id: 'esc_1', reason: 'low_confidence', priority: 'high', deadline: deadline.toISOString(), status: 'pending' },
+      },
+    });
+    const far = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(86_400)), now: t0 });
+    expect(far).toMatchObject({ state: 'escalated', waitSeconds: policy.escalationSeconds });
+    const near = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(100)), now: t0 });
+    expect(near).toMatchObject({ state: 'escalated', waitSeconds: 101 });
+    const past = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(-2 * policy.escalationSeconds)), now: t0 });
+    expect(past).toMatchObject({ state: 'timed-out', providerStatus: 'escalated' });
+  });
+
+  it('rejects malformed policies', () => {
+    expect(() => pollingPolicySchema.parse({ initialSeconds: 0 })).toThrow();
+    expect(() => pollingPolicySchema.parse({ initialSeconds: 10, maxSeconds: 5 })).toThrow();
+    expect(() => pollingPolicySchema.parse({ unknown: 1 })).toThrow();
+  });
+});
