@@ -1,0 +1,16 @@
+import { ArchiverError, ProviderContractError } from '../common/errors';
+import type { ProviderName } from './check-status';
+
+/**
+ * Runs a client call so that only ArchiverErrors escape. Anything else is a bug in the mapping, reported by its
+ * error type only (its message could quote a body or a token).
+ */
+export async function guardUntyped<T>(provider: ProviderName, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ArchiverError) throw err;
+    const type = err instanceof Error ? err.name : typeof err;
+    throw new ProviderContractError(`${provider}: unexpected ${type} while handling the provider's answer`);
+  }
+}

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKycClient } from '../../../../lambdas/providers/kyc/client';
+import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import { caught, expectTypedError, staticCredentials } from '../support/helpers';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUNSRVQifQ.c2lnbmF0dXJlLVNFQ1JFVA';
+const API_TOKEN = '6f1c2e3a-0b4d-11ef-9a61-0242ac120002';
+const SESSION_ID = 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002';
+const CLIENT_KEY = 'client-key-PII-77';
+const SECRETS = [JWT, API_TOKEN, CLIENT_KEY];
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/provider-docs/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const success = fixture('kyc-session-success.json');
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const client = (credential = JWT) =>
+  createKycClient({ baseUrl: `${server.baseUrl}/v1`, credentials: staticCredentials({ kyc: credential }), timeoutMs: 2_000 });
+const bySession: CheckRef = { provider: 'kyc', checkId: SESSION_ID };
+const session = (fields: Record<string, unknown>) => ({ ...success, sessionId: SESSION_ID, ...fields });
+
+describe('kyc client: the request', () => {
+  it('POSTs JSON to {base}/kyc/session/status with a JWT in the token header', async () => {
+    server.script({ status: 200, body: session({ status: 'processing' }) });
+    await client(JWT).getStatus(bySession);
+    const [req] = server.requests;
+    expect(req!.method).toBe('POST');
+    expect(req!.path).toBe('/v1/kyc/session/status');
+    expect(req!.headers['content-type']).toBe('application/json');
+    expect(req!.headers.token).toBe(JWT);
+    expect(req!.json).toEqual({ sessionId: SESSION_ID });
+  });
+
+  it('sends an API token (timeuuid) in the body, not in a header', async () => {
+    server.script({ status: 200, body: session({ status: 'processing' }) });
+    await client(API_TOKEN).getStatus(bySession);
+    const [req] = server.requests;
+    expect(req!.headers.token).toBeUndefined();
+    expect(req!.json).toEqual({ token: API_TOKEN, sessionId: SESSION_ID });
+  });
+
+  it('looks up by clientKey alone when both are given', async () => {
+    server.script({ status: 200, body: session({ status: 'processing', clientKey: CLIENT_KEY }) });
+    await client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY });
+    expect(server.requests[0]!.json).toEqual({ clientKey: CLIENT_KEY });
+  });
+
+  it.each([
+    ['a v4 sessionId (the doc example)', { checkId: '550e8400-e29b-41d4-a716-446655440000' }],
+    ['a sessionId with a bad variant', { checkId: 'c1d2e3f4-0b4d-11ef-ca61-0242ac120002' }],
+    ['garbage', { checkId: 'not-a-uuid' }],
+    ['an empty clientKey', { checkId: SESSION_ID, clientKey: '' }],
+    ['a 37-character clientKey', { checkId: SESSION_ID, clientKey: 'k'.repeat(37) }],
+  ])('rejects %s before any request, without echoing it', async (_name, fields) => {
+    const err = await caught(client().getStatus({ provider: 'kyc', ...fields }));
+    const typed = expectTypedError(err, 'InvalidCheckInputError', false, [fields.checkId, ...('clientKey' in fields && fields.clientKey ? [fields.clientKey] : [])]);
+    expect(typed.message).toMatch(/sessionId|clientKey/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses a credential that is neither a JWT nor a timeuuid, before any request', async () => {
+    const err = await caught(client('plain-SECRET-key').getStatus(bySession));
+    expectTypedError(err, 'ConfigurationError', false, ['plain-SECRET-key']);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('kyc client: sessions', () => {
+  it.each(['idle', 'processing'])('%s is pending and carries secondsToLive', async (status) => {
+    server.script({ status: 200, body: session({ status, secondsToLive: 540, results: [] }) });
+    expect(await client().getStatus(bySession)).toEqual({
+      provider: 'kyc',
+      kind: 'pending',
+      providerStatus: status,
+      secondsToLive: 540,
+      times: { createdAt: '2026-03-19T10:31:06.000Z', respondedAt: '2026-03-19T10:31:30.000Z' },
+    });
+  });
+
+  it.each(['success', 'failed'])('%s is complete with the session as result (failed sessions keep their evidence)', async (status) => {
+    const body = session({ status });
+    server.script({ status: 200, body });
+    expect(await client().getStatus(bySession)).toEqual({
+      provider: 'kyc',
+      kind: 'complete',
+      providerStatus: status,
+      outcome: status,
+      secondsToLive: 0,
+      times: {
+        createdAt: '2026-03-19T10:31:06.000Z',
+        respondedAt: '2026-03-19T10:31:30.000Z',
+        completedAt: '2026-03-19T10:31:30.000Z',
+      },
+      result: body,
+    });
+  });
+
+  it.each([
+    ['exception', 'exception'],
+    ['expired', 'expired'],
+  ])('%s is a no-result %s with the body kept', async (status, reason) => {
+    const body = session({ status, results: [] });
+    server.script({ status: 200, body });
+    expect(await client().getStatus(bySession)).toMatchObject({ kind: 'no-result', reason, providerStatus: status, body });
+  });
+
+  it('keeps a task of an undocumented type instead of failing the session', async () => {
+    const video = { type: 'video', status: 'success', frames: 12 };
+    server.script({ status: 200, body: session({ status: 'success', results: [...(success.results as unknown[]), video] }) });
+    const status = await client().getStatus(bySession);
+    expect(status.kind).toBe('complete');
+    expect(status.kind === 'complete' && status.result.results?.at(-1)).toEqual(video);
+  });
+
+  it('refuses an answer about a different session', async () => {
+    server.script({ status: 200, body: session({ status: 'success', sessionId: 'aaaaaaaa-0b4d-11ef-8a61-0242ac120002' }) });
+    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false, SECRETS);
+  });
+
+  it('refuses an answer about a different clientKey', async () => {
+    server.script({ status: 200, body: session({ status: 'success', clientKey: 'someone-else' }) });
+    const err = await caught(client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY }));
+    expectTypedError(err, 'ProviderContractError', false, [...SECRETS, 'someone-else']);
+  });
+
+  it.each([
+    ['an unknown session status', { status: 'done' }, 'status'],
+    ['a bad task status', { results: [{ type: 'selfie', status: 'ok' }] }, 'results[0].status'],
+    ['a bad history entry', { results: [{ type: 'document', status: 'success', history: [{ type: 'document', status: 'success', tries: 'two' }] }] }, 'results[0].history[0].tries'],
+    ['a bad check item', { results: [{ type: 'faces', status: 'success', checks: [{ caption: 'Face matching', items: [{ status: 'success', caption: 'x', value: true }] }] }] }, 'results[0].checks[0].items[0].value'],
+    ['an unknown task type with a bad status', { results: [{ type: 'video', status: 'ok' }] }, 'results[0].status'],
+  ])('%s is a ProviderContractError naming the path, not the values', async (_name, fields, path) => {
+    server.script({ status: 200, body: session({ status: 'success', ...fields }) });
+    const err = expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false, [
+      ...SECRETS,
+      'user@example.com',
+      'DOE',
+    ]);
+    expect(err.message).toContain(path);
+    expect(err.message).not.toMatch(/results\[0\]\.type/);
+  });
+});
+
+describe('kyc client: errors', () => {
+  it('200 "session not found" is a no-result not-found, not a success', async () => {
+    server.script({ status: 200, body: fixture('kyc-session-not-found.json') });
+    expect(await client().getStatus(bySession)).toMatchObject({ kind: 'no-result', reason: 'not-found', providerStatus: 'error' });
+  });
+
+  it('200 with another error message is a contract violation', async () => {
+    server.script({ status: 200, body: { status: 'error', message: 'database on fire' } });
+    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false);
+  });
+
+  it('400 invalid schema is a no-result invalid naming the paths, not the values', async () => {
+    server.script({ status: 400, body: { ...fixture('kyc-invalid-schema.json'), details: [{ expected: {}, actual: CLIENT_KEY, path: 'clientKey' }] } });
+    const status = await client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY });
+    expect(status).toMatchObject({ kind: 'no-result', reason: 'invalid' });
+    expect(status.kind === 'no-result' && status.detail).toBe('KYC rejected the request: invalid schema at clientKey');
+    expect(JSON.stringify(status)).not.toContain(CLIENT_KEY);
+  });
+
+  it('400 "sessionId or clientKey is required" is a no-result invalid', async () => {
+    server.script({ status: 400, body: fixture('kyc-identifier-required.json') });
+    const status = await client().getStatus(bySession);
+    expect(status).toMatchObject({ kind: 'no-result', reason: 'invalid', detail: 'KYC rejected the request: sessionId or clientKey is required' });
+  });
+
+  it('401 access denied is an auth error, not retried', async () => {
+    server.script({ status: 401, body: fixture('kyc-access-denied.json') });
+    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderAuthError', false, SECRETS);
+  });
+
+  it.each([403, 404, 204])('undocumented HTTP %i is a contract violation', async (status) => {
+    server.script({ status, body: status === 204 ? undefined : { status: 'error', message: 'nope' } });
+    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false, SECRETS);
+  });
+
+  it('a 400 body that is not the error envelope is a contract violation', async () => {
+    server.script({ status: 400, body: { problem: 'bad' } });
+    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false);
+  });
+});

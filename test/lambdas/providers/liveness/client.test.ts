@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLivenessClient } from '../../../../lambdas/providers/liveness/client';
+import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import { caught, expectTypedError, staticCredentials } from '../support/helpers';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const API_KEY = 'live-key-SECRET-4f3e';
+const TOKEN = 'lc_tok/with+odd&chars=SECRET==';
+const ref: CheckRef = { provider: 'liveness', checkId: TOKEN };
+const SECRETS = [API_KEY, TOKEN, encodeURIComponent(TOKEN)];
+const IMAGE = 'data:image/jpeg;base64,/9j/4AAQSkZJRg==';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const client = () =>
+  createLivenessClient({ baseUrl: `${server.baseUrl}/api/`, credentials: staticCredentials({ liveness: API_KEY }), timeoutMs: 2_000 });
+
+describe('liveness client: the request', () => {
+  it('GETs liveness_check with the token in the query and the key in x-api-key', async () => {
+    server.script({ status: 202 });
+    await client().getStatus(ref);
+    const [req] = server.requests;
+    expect(req!.method).toBe('GET');
+    expect(req!.path).toBe('/api/liveness_check');
+    expect([...req!.query.keys()]).toEqual(['token']);
+    expect(req!.query.get('token')).toBe(TOKEN);
+    expect(req!.headers['x-api-key']).toBe(API_KEY);
+    expect(req!.headers.authorization).toBeUndefined();
+  });
+
+  it.each(['', 'x'.repeat(4097)])('rejects a token of length %# before any request', async (checkId) => {
+    expectTypedError(await caught(client().getStatus({ provider: 'liveness', checkId })), 'InvalidCheckInputError', false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('liveness client: answers', () => {
+  it('202 without a body is pending', async () => {
+    server.script({ status: 202 });
+    expect(await client().getStatus(ref)).toEqual({ provider: 'liveness', kind: 'pending', providerStatus: 'pending', times: {} });
+  });
+
+  it.each(['pending', 'in_progress'])('202 {"status":"%s"} is pending with that status', async (status) => {
+    server.script({ status: 202, body: { status } });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'pending', providerStatus: status });
+  });
+
+  it('200 with a result is complete: outcome from passed, completedAt from checked_at, extra fields kept', async () => {
+    const body = {
+      status: 'complete',
+      request_id: 'r-1',
+      result: {
+        passed: true,
+        confidence: 0.97,
+        threshold: 0.8,
+        checked_at: '2026-03-19T13:31:30+03:00',
+        bounding_box: { x: 1, y: 2, width: 3, height: 4, rotation: 0.5 },
+        image: IMAGE,
+        audit_images: [IMAGE, { image: IMAGE, bounding_box: { x: 0, y: 0, width: 1, height: 1 }, frame: 3 }],
+        liveness_model: 'v9',
+      },
+    };
+    server.script({ status: 200, body });
+    const status = await client().getStatus(ref);
+    expect(status).toEqual({
+      provider: 'liveness',
+      kind: 'complete',
+      providerStatus: 'complete',
+      outcome: 'passed',
+      confidence: 0.97,
+      times: { completedAt: '2026-03-19T10:31:30.000Z' },
+      result: body,
+    });
+  });
+
+  it.each([
+    [1773916290, '2026-03-19T10:31:30.000Z'],
+    [1773916290123, '2026-03-19T10:31:30.123Z'],
+  ])('normalizes numeric checked_at %d (seconds or milliseconds)', async (checkedAt, iso) => {
+    server.script({ status: 200, body: { result: { passed: false, confidence: 0.2, threshold: 0.8, checked_at: checkedAt } } });
+    expect(await client().getStatus(ref)).toMatchObject({
+      kind: 'complete',
+      providerStatus: 'complete',
+      outcome: 'failed',
+      times: { completedAt: iso },
+    });
+  });
+
+  it('200 {"status":"failed"} without a result is a no-result "failed"', async () => {
+    server.script({ status: 200, body: { status: 'failed', reason: 'camera_denied' } });
+    expect(await client().getStatus(ref)).toMatchObject({
+      kind: 'no-result',
+      reason: 'failed',
+      providerStatus: 'failed',
+      body: { status: 'failed', reason: 'camera_denied' },
+    });
+  });
+
+  it('410 is a no-result "expired", 400 a no-result "invalid"; neither keeps the body', async () => {
+    server.script({ status: 410, body: { token: TOKEN } }, { status: 400, body: { error: `unknown token ${TOKEN}` } });
+    const expired = await client().getStatus(ref);
+    const invalid = await client().getStatus(ref);
+    expect(expired).toMatchObject({ kind: 'no-result', reason: 'expired', providerStatus: '410' });
+    expect(invalid).toMatchObject({ kind: 'no-result', reason: 'invalid', providerStatus: '400' });
+    expect(JSON.stringify([expired, invalid])).not.toContain('SECRET');
+  });
+
+  it.each([401, 403])('%i is an auth error', async (status) => {
+    server.script({ status, body: { error: 'bad key' } });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderAuthError', false, SECRETS);
+  });
+});
+
+describe('liveness client: contract violations', () => {
+  it.each([
+    ['a result missing passed', { result: { confidence: 1, threshold: 0.5, checked_at: '2026-03-19T10:31:30Z' } }, 'result.passed'],
+    ['an image that is not a data URI', { result: { passed: true, confidence: 1, threshold: 0.5, checked_at: 0, image: 'https://x/y.jpg' } }, 'result.image'],
+    ['a non-ISO checked_at', { result: { passed: true, confidence: 1, threshold: 0.5, checked_at: 'yesterday' } }, 'result.checked_at'],
+    ['a non-terminal status with 200', { status: 'in_progress' }, 'status'],
+    ['failed with a result', { status: 'failed', result: { passed: true } }, 'result'],
+  ])('200 with %s is a ProviderContractError naming the path', async (_name, body, path) => {
+    server.script({ status: 200, body });
+    const err = expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false, [...SECRETS, 'yesterday', 'https://x']);
+    expect(err.message).toContain(path);
+  });
+
+  it('202 with an undocumented status is a ProviderContractError', async () => {
+    server.script({ status: 202, body: { status: 'complete' } });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false);
+  });
+
+  it('200 with truncated JSON is retryable', async () => {
+    server.script({ status: 200, body: '{"status":"complete","result":{"passed":tr' });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderUnavailableError', true, SECRETS);
+  });
+
+  it('a server error never leaks the token or key', async () => {
+    server.script({ status: 500, body: `boom ${TOKEN} ${API_KEY}` });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderUnavailableError', true, SECRETS);
+  });
+});

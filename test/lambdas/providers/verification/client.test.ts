@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createVerificationClient } from '../../../../lambdas/providers/verification/client';
+import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import { caught, expectTypedError, staticCredentials } from '../support/helpers';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const API_KEY = 'ver-key-SECRET-0c0c';
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/provider-docs/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const ref: CheckRef = { provider: 'verification', checkId: 'ver_abc123def456' };
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const client = (baseUrl = server.baseUrl) =>
+  createVerificationClient({ baseUrl, credentials: staticCredentials({ verification: API_KEY }), timeoutMs: 2_000 });
+
+describe('verification client: the request', () => {
+  it('GETs /v1/verify/{id} with a Bearer key', async () => {
+    server.script({ status: 200, body: fixture('verification-processing.json') });
+    await client().getStatus(ref);
+    expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/v1/verify/ver_abc123def456', body: '' });
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+
+  it('percent-encodes the id so it stays one path segment', async () => {
+    const id = 'a/b?c#d e%';
+    server.script({ status: 200, body: { ...fixture('verification-processing.json'), id } });
+    expect(await client(`${server.baseUrl}/gw/`).getStatus({ provider: 'verification', checkId: id })).toMatchObject({ kind: 'pending' });
+    expect(server.requests[0]!.path).toBe(`/gw/v1/verify/${encodeURIComponent(id)}`);
+    expect([...server.requests[0]!.query.keys()]).toEqual([]);
+  });
+
+  it.each(['', '.', '..', 'x'.repeat(257)])('rejects the id %j before any request', async (checkId) => {
+    expectTypedError(await caught(client().getStatus({ provider: 'verification', checkId })), 'InvalidCheckInputError', false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('verification client: answers', () => {
+  it('processing is pending', async () => {
+    server.script({ status: 200, body: fixture('verification-processing.json') });
+    // Strict: a time the provider did not report is absent, not an undefined key.
+    expect(await client().getStatus(ref)).toStrictEqual({
+      provider: 'verification',
+      kind: 'pending',
+      providerStatus: 'processing',
+      times: { createdAt: '2024-01-15T10:30:00.000Z' },
+    });
+  });
+
+  it('completed is complete with the verdict as outcome; decision and extras kept', async () => {
+    const body = { ...fixture('verification-completed.json'), auditTrail: ['x'] };
+    server.script({ status: 200, body });
+    const status = await client().getStatus(ref);
+    expect(status).toEqual({
+      provider: 'verification',
+      kind: 'complete',
+      providerStatus: 'completed',
+      outcome: 'true',
+      confidence: 0.95,
+      times: { createdAt: '2024-01-15T10:30:00.000Z', completedAt: '2024-01-15T10:30:02.000Z' },
+      result: body,
+    });
+    expect(status.kind === 'complete' && status.result.decision).toBe('accept');
+  });
+
+  it('escalated carries the escalation', async () => {
+    server.script({ status: 200, body: fixture('verification-escalated.json') });
+    expect(await client().getStatus(ref)).toMatchObject({
+      kind: 'escalated',
+      providerStatus: 'escalated',
+      outcome: 'uncertain',
+      confidence: 0.45,
+      escalation: { id: 'esc_xyz789', reason: 'low_confidence', priority: 'high', deadline: '2024-01-16T10:30:00Z', status: 'pending' },
+      times: { createdAt: '2024-01-15T10:30:00.000Z' },
+    });
+  });
+
+  it('404 not_found is a no-result not-found', async () => {
+    server.script({ status: 404, body: fixture('verification-not-found.json') });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'no-result', reason: 'not-found', providerStatus: '404' });
+  });
+
+  it('403 forbidden is a recorded outcome, not an auth failure', async () => {
+    server.script({ status: 403, body: fixture('verification-forbidden.json') });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'no-result', reason: 'forbidden', providerStatus: '403' });
+  });
+
+  it('401 is an auth error', async () => {
+    server.script({ status: 401, body: { error: { code: 'unauthorized', message: 'bad key' } } });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderAuthError', false, [API_KEY]);
+  });
+});
+
+describe('verification client: contract violations', () => {
+  it.each([
+    ['a 404 page from a gateway', 404, '<html>Not Found</html>', 'ProviderUnavailableError', true],
+    ['a 404 with another error code', 404, { error: { code: 'route_not_found' } }, 'ProviderContractError', false],
+    ['a 403 without the envelope', 403, { message: 'Forbidden' }, 'ProviderContractError', false],
+    ['an undocumented status', 200, { ...fixture('verification-processing.json'), status: 'failed' }, 'ProviderContractError', false],
+    ['a completed answer without a verdict', 200, { ...fixture('verification-completed.json'), verdict: undefined }, 'ProviderContractError', false],
+    ['an escalation without a deadline', 200, { ...fixture('verification-escalated.json'), escalation: { id: 'e', reason: 'r', priority: 'p', status: 's' } }, 'ProviderContractError', false],
+    ['an answer about another id', 200, { ...fixture('verification-completed.json'), id: 'ver_other' }, 'ProviderContractError', false],
+    ['an unexpected 400', 400, { error: { code: 'bad_request' } }, 'ProviderContractError', false],
+  ])('%s', async (_name, status, body, errorName, retryable) => {
+    server.script({ status, body });
+    expectTypedError(await caught(client().getStatus(ref)), errorName, retryable, [API_KEY]);
+  });
+
+  it('names the failing path', async () => {
+    server.script({ status: 200, body: { ...fixture('verification-escalated.json'), escalation: { id: 'e', reason: 'r', priority: 'p', status: 's' } } });
+    const err = expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false);
+    expect(err.message).toContain('escalation.deadline');
+  });
+});
