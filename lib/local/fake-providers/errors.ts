@@ -1,0 +1,9 @@
+/** A check script or scenario failed validation. The message lists paths and rules, never the offending values. */
+export class InvalidScriptError extends Error {
+  override readonly name = 'InvalidScriptError';
+}
+
+/** A script asked for an id another check already has. */
+export class DuplicateCheckError extends Error {
+  override readonly name = 'DuplicateCheckError';
+}

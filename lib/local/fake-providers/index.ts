@@ -1,0 +1,14 @@
+/**
+ * Fake liveness, KYC and content-verification providers on one real HTTP server, for local mode, tests and
+ * benchmarks. See README.md in this directory for the wire behaviour, the script schema and the fault knobs.
+ */
+export { startFakeProviders, loadScenarioFile, DEFAULT_IMAGE_WINDOW_MS } from './server';
+export type { FakeProviders, FakeProvidersOptions, FakeProviderStats, CheckStats } from './server';
+export type { CreatedCheck } from './checks';
+export { LOCAL_PROVIDER_CREDENTIALS, type ProviderCredentials } from './credentials';
+export { checkScriptSchema, scenarioSchema, parseCheckScript, parseScenario } from './script';
+export type { CheckScript, ParsedCheckScript, Scenario, KycImageFault, LivenessFrameFault } from './script';
+export { InvalidScriptError, DuplicateCheckError } from './errors';
+export { createUuidV1Generator, isUuidV1, uuidV1EpochMs } from './ids';
+export { IMAGE_CONTENT_TYPES, IMAGE_FORMATS, IMAGE_SIZES, imageSource, renderImage, type ImageFormat, type ImageSpec } from './images';
+export { livenessFrameSpec } from './liveness';
