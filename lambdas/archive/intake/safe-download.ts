@@ -1,0 +1,326 @@
+/**
+ * Downloads of provider image links (KYC imagesFull...) as verified byte streams, safe against SSRF: every URL and
+ * redirect hop is checked against the policy, and the connection itself can only reach addresses that passed the
+ * address check (DNS-rebinding-safe: the checked address is the one handed to the socket). Nothing is buffered
+ * beyond the first chunks needed to recognize the image type.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP, type LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
+import { Agent, fetch, type Response } from 'undici';
+import { ArchiverError, ConfigurationError } from '../../common/errors';
+import { isAddressAllowed } from './addresses';
+import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejectedError } from './errors';
+import { ALLOWED_IMAGE_TYPES, SNIFF_BYTES, allowedImageType, sniffImageType, type ImageMediaType } from './image-types';
+import { assertUrlAllowed, hostnameOf, type DownloadPolicy } from './url-policy';
+
+export { isForbiddenAddress } from './addresses';
+export { assertUrlAllowed, type DownloadPolicy } from './url-policy';
+
+export interface ImageDownload {
+  /**
+   * Verified byte stream: first bytes already matched against the magic of `mediaType`; errors if it exceeds
+   * maxBytes (ImageRejectedError 'too-large') or the timeout while being read, or the connection breaks (then it
+   * errors with DownloadFailedError).
+   */
+  body: Readable;
+  mediaType: ImageMediaType;
+  contentLength?: number;
+  /** Host the bytes finally came from (after redirects) — safe to record; never the full URL (may carry tokens). */
+  host: string;
+}
+
+type Lookup = NonNullable<DownloadPolicy['lookup']>;
+type Reader = ReadableStreamDefaultReader<Uint8Array>;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const ACCEPT = ALLOWED_IMAGE_TYPES.join(', ');
+/** setTimeout fires at once for longer delays. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Opens a download of one image. Resolves once the status, headers and first bytes are checked; the returned body
+ * must then be consumed (or destroyed). The timeout covers everything, body included. Throws (and the body errors
+ * with) only the intake errors: DownloadRefusedError, ImageRejectedError, ImageGoneError, DownloadFailedError
+ * (ConfigurationError for an invalid policy).
+ *
+ * Statuses: 200 is the image; 301/302/303/307/308 are followed up to maxRedirects, each hop re-checked; 404, 410 and
+ * the other 4xx except 408/429 are final (ImageGoneError: the image window passed or the signed link expired);
+ * 408, 429 and 5xx are transient (DownloadFailedError); anything else is treated as transient too.
+ */
+export async function openImageDownload(
+  url: string,
+  policy: DownloadPolicy,
+  signal?: AbortSignal,
+): Promise<ImageDownload> {
+  assertPolicyValid(policy);
+  let current = assertUrlAllowed(url, policy);
+  if (signal?.aborted) throw new DownloadFailedError(hostnameOf(current), 'aborted by the caller');
+
+  // One Agent per download: its lookup carries this policy, and closing it leaves no socket behind.
+  const agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: policy.timeoutMs } });
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, policy.timeoutMs);
+  const onCallerAbort = () => controller.abort();
+  signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const abortError = () =>
+    new DownloadFailedError(hostnameOf(current), timedOut ? 'timed out' : 'aborted by the caller');
+  const release = (graceful: boolean) => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCallerAbort);
+    (graceful ? agent.close() : agent.destroy()).catch(() => {});
+  };
+
+  let reader: Reader | undefined;
+  try {
+    let response: Response;
+    for (let redirects = 0; ; redirects++) {
+      response = await fetch(current, {
+        method: 'GET',
+        redirect: 'manual',
+        // identity: maxBytes then counts what the host sends, and no decompression runs on untrusted input.
+        headers: { accept: ACCEPT, 'accept-encoding': 'identity' },
+        signal: controller.signal,
+        dispatcher: agent,
+      });
+      if (response.status === 200) break;
+      await discard(response);
+      const host = hostnameOf(current);
+      if (!REDIRECT_STATUSES.has(response.status)) throw statusError(host, response.status);
+      const location = response.headers.get('location');
+      if (!location) throw new DownloadRefusedError('redirect-without-location', host);
+      if (redirects >= policy.maxRedirects) throw new DownloadRefusedError('too-many-redirects', host);
+      current = assertUrlAllowed(resolveLocation(location, current, host), policy);
+    }
+
+    const host = hostnameOf(current);
+    const declared = declaredImageType(response.headers.get('content-type'), host);
+    const contentLength = parseContentLength(response.headers.get('content-length'));
+    if (contentLength !== undefined && contentLength > policy.maxBytes) throw new ImageRejectedError('too-large', host);
+    if (!response.body) throw new ImageRejectedError('empty', host);
+
+    reader = response.body.getReader();
+    const head = await readHead(reader, policy.maxBytes, host);
+    const mediaType = sniffImageType(Buffer.concat(head.chunks));
+    if (!mediaType || (declared !== undefined && declared !== mediaType)) {
+      throw new ImageRejectedError('magic-mismatch', host);
+    }
+
+    const { maxBytes } = policy;
+    const body = verifiedBody({ ...head, reader, maxBytes, host, signal: controller.signal, abortError, release });
+    return { body, mediaType, host, ...(contentLength !== undefined ? { contentLength } : {}) };
+  } catch (error) {
+    reader?.cancel().catch(() => {});
+    release(false);
+    throw downloadError(error, hostnameOf(current), controller.signal.aborted ? abortError : undefined);
+  }
+}
+
+/**
+ * A `lookup` for the Agent's sockets: resolves the name, refuses the connection if ANY address is not allowed
+ * (a name that resolves to one public and one internal address is not trusted), and hands the socket exactly the
+ * addresses it checked. IP-literal hosts never reach a lookup; assertUrlAllowed checks those.
+ */
+function guardedLookup(policy: Pick<DownloadPolicy, 'lookup' | 'allowPrivateAddresses'>): LookupFunction {
+  const resolve: Lookup = policy.lookup ?? defaultLookup;
+  return (hostname, options, callback) => {
+    const checked = async () => {
+      const resolved = await resolve(hostname);
+      const addresses = (Array.isArray(resolved) ? resolved : []).map(({ address }) => ({
+        address: String(address),
+        family: isIP(String(address)),
+      }));
+      if (addresses.some(({ address }) => !isAddressAllowed(address, policy.allowPrivateAddresses))) {
+        throw new DownloadRefusedError('forbidden-address', hostname);
+      }
+      const family = options.family === 4 || options.family === 6 ? options.family : undefined;
+      const wanted = family ? addresses.filter((a) => a.family === family) : addresses;
+      if (wanted.length === 0) {
+        throw Object.assign(new Error(`no usable address for ${hostname}`), { code: 'ENOTFOUND' });
+      }
+      return wanted;
+    };
+    checked().then(
+      (addresses) => {
+        if (options.all) callback(null, addresses);
+        else callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
+
+async function defaultLookup(hostname: string): Promise<Array<{ address: string; family: 4 | 6 }>> {
+  const addresses = await dnsLookup(hostname, { all: true, verbatim: true });
+  return addresses.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
+}
+
+function assertPolicyValid(policy: DownloadPolicy): void {
+  const valid =
+    Array.isArray(policy.allowedHosts) &&
+    Array.isArray(policy.allowHttpHosts) &&
+    Number.isSafeInteger(policy.maxBytes) &&
+    policy.maxBytes >= 0 &&
+    policy.timeoutMs > 0 &&
+    policy.timeoutMs <= MAX_TIMER_MS &&
+    Number.isSafeInteger(policy.maxRedirects) &&
+    policy.maxRedirects >= 0;
+  if (!valid) throw new ConfigurationError('download policy: invalid hosts, maxBytes, timeoutMs or maxRedirects');
+}
+
+function resolveLocation(location: string, base: URL, host: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    throw new DownloadRefusedError('bad-url', host);
+  }
+}
+
+function statusError(host: string, status: number): ArchiverError {
+  if (status === 408 || status === 429 || status >= 500) {
+    return new DownloadFailedError(host, 'transient status', { status });
+  }
+  if (status >= 400) return new ImageGoneError(host, status);
+  return new DownloadFailedError(host, 'unexpected status', { status });
+}
+
+/** The declared type if it is an allowed image type, undefined if the header leaves it to the magic bytes. */
+function declaredImageType(contentType: string | null, host: string): ImageMediaType | undefined {
+  const essence = contentType?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
+  if (essence === '' || essence === 'application/octet-stream') return undefined;
+  const type = allowedImageType(essence);
+  if (!type) throw new ImageRejectedError('content-type-not-allowed', host);
+  return type;
+}
+
+function parseContentLength(value: string | null): number | undefined {
+  if (value === null || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+/** Reads until SNIFF_BYTES are seen (or the body ends), within the size cap. */
+async function readHead(
+  reader: Reader,
+  maxBytes: number,
+  host: string,
+): Promise<{ chunks: Uint8Array[]; received: number; ended: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  while (received < SNIFF_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) {
+      if (received === 0) throw new ImageRejectedError('empty', host);
+      return { chunks, received, ended: true };
+    }
+    received += value.byteLength;
+    if (received > maxBytes) throw new ImageRejectedError('too-large', host);
+    chunks.push(value);
+  }
+  return { chunks, received, ended: false };
+}
+
+interface BodyOptions {
+  chunks: Uint8Array[];
+  received: number;
+  ended: boolean;
+  reader: Reader;
+  maxBytes: number;
+  host: string;
+  signal: AbortSignal;
+  abortError: () => DownloadFailedError;
+  release: (graceful: boolean) => void;
+}
+
+/**
+ * The rest of the body as a Node stream, pulled chunk by chunk (backpressure reaches the socket): the head chunks
+ * first, then the reader's, counting bytes against maxBytes. A timeout or caller abort errors it; when nobody
+ * listens for errors any more (an abandoned stream), it is only torn down, so a late timeout cannot crash the process.
+ */
+function verifiedBody(options: BodyOptions): Readable {
+  const { reader, maxBytes, host, signal } = options;
+  const pending = [...options.chunks];
+  let received = options.received;
+  let ended = options.ended;
+  let reading = false;
+
+  const pull = () => {
+    reading = true;
+    reader.read().then(
+      ({ done, value }) => {
+        reading = false;
+        if (body.destroyed) return;
+        if (done) {
+          ended = true;
+          body.push(null);
+          return;
+        }
+        received += value.byteLength;
+        if (received > maxBytes) {
+          body.destroy(new ImageRejectedError('too-large', host));
+        } else if (value.byteLength === 0) {
+          pull();
+        } else {
+          body.push(value);
+        }
+      },
+      (error: unknown) => {
+        reading = false;
+        if (!body.destroyed) body.destroy(downloadError(error, host, signal.aborted ? options.abortError : undefined));
+      },
+    );
+  };
+
+  const onAbort = () => {
+    if (body.listenerCount('error') > 0) body.destroy(options.abortError());
+    else body.destroy();
+  };
+
+  const body = new Readable({
+    read() {
+      while (pending.length > 0) {
+        if (!this.push(pending.shift())) return;
+      }
+      if (ended) this.push(null);
+      else if (!reading) pull();
+    },
+    destroy(error, callback) {
+      signal.removeEventListener('abort', onAbort);
+      if (!ended) reader.cancel().catch(() => {});
+      options.release(error === null && ended);
+      callback(error);
+    },
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  return body;
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+/**
+ * Maps anything thrown while downloading to an intake error. A refusal raised by the guarded lookup arrives wrapped
+ * in undici's `TypeError: fetch failed`; transport errors become DownloadFailedError with their code only.
+ */
+function downloadError(error: unknown, host: string, aborted?: () => DownloadFailedError): ArchiverError {
+  if (error instanceof ArchiverError) return error;
+  const refused = causes(error).find((e): e is DownloadRefusedError => e instanceof DownloadRefusedError);
+  if (refused) return refused;
+  if (aborted) return aborted();
+  const code = causes(error)
+    .map((e) => (e as { code?: unknown } | null)?.code)
+    .find((c): c is string => typeof c === 'string');
+  return new DownloadFailedError(host, 'connection failed', code === undefined ? {} : { code });
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && chain.length < 8; e = (e as { cause?: unknown }).cause) {
+    chain.push(e);
+  }
+  return chain;
+}
