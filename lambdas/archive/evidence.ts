@@ -1,0 +1,254 @@
+/**
+ * What the provider-specific collectors share: their context, their result, and the two ways an image enters the
+ * archive (a decoded buffer, a download stream) with the rules for what happens when it cannot.
+ */
+import type { MissingReason } from '../records/record';
+import type { DecodedImage, DownloadPolicy } from './intake';
+import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejectedError } from './intake/errors';
+import { openImageDownload, extensionOf } from './intake';
+import { StorageRejectedError, StorageUnavailableError } from './errors';
+import { MANIFEST_FILE, RESULT_FILE, stemOf, withExtension, type KycLinkKind } from './keys';
+import type { Limiter } from './limiter';
+import type { ImageSource, ManifestObject, MissingImage, ObjectSource } from './manifest';
+import type { ImageReference, JsonPath, Replacement } from './result-document';
+import type { EvidenceStore, ObjectRetention } from './s3-store';
+
+export interface ArchiveLimits {
+  /** Largest decoded liveness frame (bytes). */
+  maxFrameBytes: number;
+  /** Largest downloaded KYC image (bytes); the download policy's own cap applies too, the smaller wins. */
+  maxImageBytes: number;
+  /** Images decoded or downloaded at the same time. */
+  concurrency: number;
+}
+
+/** Structured logger (Powertools Logger fits). Attributes are ids, counts and reason codes only. */
+export interface ArchiveLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface EvidenceContext {
+  store: EvidenceStore;
+  /** The check's folder (see keys.ts), ending in `/`. */
+  prefix: string;
+  retention: ObjectRetention;
+  limit: Limiter;
+  limits: ArchiveLimits;
+  downloadPolicy: DownloadPolicy;
+  kycImageLinks: readonly KycLinkKind[];
+  earlier: EarlierRun;
+  now: () => Date;
+  logger?: ArchiveLogger;
+}
+
+/** What a collector archived, what it could not, and how to rewrite the provider's answer to point at the archive. */
+export interface Evidence {
+  objects: ManifestObject[];
+  missing: MissingImage[];
+  replacements: Replacement[];
+}
+
+export const NO_EVIDENCE: Evidence = { objects: [], missing: [], replacements: [] };
+
+/** Attempts per image when the download fails transiently (connection reset, timeout, 5xx). */
+export const DOWNLOAD_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 150;
+
+/** One image to archive: where it goes, where it came from, where it sits in the provider's answer. */
+export interface PlannedImage {
+  stem: string;
+  source: ImageSource;
+  path: JsonPath;
+  boundingBox?: unknown;
+}
+
+type Outcome = { object: ManifestObject; replacement: Replacement } | { missing: MissingImage; replacement: Replacement };
+
+/** Stores a decoded image (a liveness frame). S3 failures propagate as typed storage errors. */
+export async function storeDecoded(
+  ctx: EvidenceContext,
+  image: PlannedImage,
+  decoded: DecodedImage,
+): Promise<Outcome> {
+  const key = ctx.prefix + withExtension(image.stem, extensionOf(decoded.mediaType));
+  const archivedAt = ctx.now().toISOString();
+  const stored = await ctx.store.putBuffer(key, decoded.bytes, {
+    contentType: decoded.mediaType,
+    retention: ctx.retention,
+    metadata: objectMetadata(image, archivedAt),
+  });
+  return {
+    object: { ...stored, source: image.source, archivedAt, ...bbox(image) },
+    replacement: { path: image.path, value: { archivedKey: key, sha256: stored.sha256 } },
+  };
+}
+
+/**
+ * Downloads one image into S3 with retries for transient failures. An image that cannot be had becomes a missing
+ * entry, unless an earlier attempt of this archive already stored it. S3 failures propagate (the whole archive step
+ * is retried).
+ */
+export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage, url: string): Promise<Outcome> {
+  const policy = { ...ctx.downloadPolicy, maxBytes: Math.min(ctx.downloadPolicy.maxBytes, ctx.limits.maxImageBytes) };
+  let failure: { reason: MissingReason; detail: string } = { reason: 'download-failed', detail: 'not attempted' };
+  for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
+    try {
+      const download = await openImageDownload(url, policy);
+      const key = ctx.prefix + withExtension(image.stem, extensionOf(download.mediaType));
+      const archivedAt = ctx.now().toISOString();
+      const stored = await ctx.store.putStream(key, download.body, {
+        contentType: download.mediaType,
+        retention: ctx.retention,
+        metadata: objectMetadata(image, archivedAt),
+      });
+      return {
+        object: { ...stored, source: image.source, archivedAt },
+        replacement: { path: image.path, value: { url, archivedKey: key, sha256: stored.sha256 } },
+      };
+    } catch (error) {
+      if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) throw error;
+      failure = missingReasonOf(error);
+      ctx.logger?.warn('image not archived', {
+        stem: image.stem,
+        attempt,
+        reason: failure.reason,
+        detail: failure.detail,
+      });
+      if (failure.reason !== 'download-failed' || attempt === DOWNLOAD_ATTEMPTS) break;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
+    }
+  }
+  const recovered = await ctx.earlier.recover(image.stem, image.source);
+  if (recovered) {
+    return {
+      object: recovered,
+      replacement: { path: image.path, value: { url, archivedKey: recovered.key, sha256: recovered.sha256 } },
+    };
+  }
+  return missing(image, failure.reason, failure.detail, { url });
+}
+
+/** A missing entry and the reference that replaces the image in result.json. */
+export function missing(
+  image: PlannedImage,
+  reason: MissingReason,
+  detail: string,
+  options: { url?: string } = {},
+): Outcome {
+  const value: ImageReference =
+    reason === 'rejected' && options.url === undefined
+      ? { rejected: detail }
+      : { missing: reason, detail, ...(options.url !== undefined ? { url: options.url } : {}) };
+  return { missing: { source: image.source, reason, detail }, replacement: { path: image.path, value } };
+}
+
+/** Collects outcomes into Evidence. */
+export function evidenceOf(outcomes: Outcome[]): Evidence {
+  const evidence: Evidence = { objects: [], missing: [], replacements: [] };
+  for (const outcome of outcomes) {
+    if ('object' in outcome) evidence.objects.push(outcome.object);
+    else evidence.missing.push(outcome.missing);
+    evidence.replacements.push(outcome.replacement);
+  }
+  return evidence;
+}
+
+function missingReasonOf(error: unknown): { reason: MissingReason; detail: string } {
+  if (error instanceof ImageGoneError) return { reason: 'window-passed', detail: `gone: HTTP ${error.status}` };
+  if (error instanceof DownloadRefusedError) return { reason: 'refused', detail: String(error.rule) };
+  if (error instanceof ImageRejectedError) return { reason: 'rejected', detail: String(error.reason) };
+  if (error instanceof DownloadFailedError) {
+    const { status, code } = error.details;
+    return { reason: 'download-failed', detail: status !== undefined ? `HTTP ${status}` : (code ?? 'transient failure') };
+  }
+  // Anything else (a raw socket error surfacing from the body) is treated as transient: retried, then missing.
+  const name = (error as { name?: unknown })?.name;
+  return { reason: 'download-failed', detail: `unexpected ${typeof name === 'string' ? name : 'error'}` };
+}
+
+/** User metadata of an image object: where it came from and, for frames, its bounding box (ASCII JSON). */
+function objectMetadata(image: PlannedImage, archivedAt: string): Record<string, string> {
+  const metadata: Record<string, string> = { source: asciiJson(image.source), 'archived-at': archivedAt };
+  if (image.boundingBox !== undefined) {
+    const box = asciiJson(image.boundingBox);
+    if (box.length <= 512) metadata['bounding-box'] = box;
+  }
+  return metadata;
+}
+
+function bbox(image: PlannedImage): { boundingBox?: unknown } {
+  return image.boundingBox === undefined ? {} : { boundingBox: image.boundingBox };
+}
+
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Objects an earlier attempt of this archive left under the prefix (it crashed before recording). When the source
+ * no longer serves an image, the copy already captured is read back, re-hashed and kept rather than lost.
+ */
+export interface EarlierRun {
+  /** The earlier copy of this image, verified, or undefined. */
+  recover(stem: string, source: ImageSource): Promise<ManifestObject | undefined>;
+  /** Recovers every earlier object whose stem starts with `stemPrefix` (liveness frames past their window). */
+  recoverAll(stemPrefix: string): Promise<ManifestObject[]>;
+  /** Earlier objects this run neither wrote nor recovered: adopted so the manifest lists all that is stored. */
+  adoptLeftovers(keysOfThisRun: ReadonlySet<string>): Promise<ManifestObject[]>;
+}
+
+export async function loadEarlierRun(store: EvidenceStore, prefix: string): Promise<EarlierRun> {
+  const byStem = new Map<string, string>();
+  for (const key of await store.listKeys(prefix)) {
+    const relative = key.slice(prefix.length);
+    if (relative !== MANIFEST_FILE && relative !== RESULT_FILE) byStem.set(stemOf(relative), key);
+  }
+  const recovered = new Set<string>();
+
+  async function read(key: string, source?: ObjectSource): Promise<ManifestObject> {
+    const object = await store.readBack(key);
+    recovered.add(key);
+    const { metadata } = object;
+    return {
+      key,
+      sha256: object.sha256,
+      bytes: object.bytes,
+      contentType: object.contentType,
+      source: source ?? parseSource(metadata.source),
+      archivedAt: metadata['archived-at'] ?? 'unknown',
+      ...(metadata['bounding-box'] ? { boundingBox: parseJson(metadata['bounding-box']) } : {}),
+      fromEarlierRun: true,
+    };
+  }
+
+  return {
+    async recover(stem, source) {
+      const key = byStem.get(stem);
+      return key === undefined ? undefined : read(key, source);
+    },
+    async recoverAll(stemPrefix) {
+      const keys = [...byStem].filter(([stem]) => stem.startsWith(stemPrefix)).map(([, key]) => key);
+      return Promise.all(keys.map((key) => read(key)));
+    },
+    async adoptLeftovers(keysOfThisRun) {
+      const keys = [...byStem.values()].filter((key) => !keysOfThisRun.has(key) && !recovered.has(key));
+      return Promise.all(keys.map((key) => read(key)));
+    },
+  };
+}
+
+function parseSource(text: string | undefined): ObjectSource {
+  const parsed = text ? parseJson(text) : undefined;
+  return parsed && typeof parsed === 'object' && typeof (parsed as { kind?: unknown }).kind === 'string'
+    ? (parsed as ObjectSource)
+    : { kind: 'unknown' };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

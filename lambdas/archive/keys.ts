@@ -1,0 +1,67 @@
+/**
+ * S3 keys of a check's archive. Deterministic (a re-run writes the same keys) and free of secrets: the check is named
+ * by its checkRef hash, the date comes from the check's createdAt, every other segment is ours.
+ *
+ *   {provider}/{yyyy}/{mm}/{dd}/{checkRef}/result.json | manifest.json
+ *     frames/probe.{ext}                                 liveness result.image
+ *     frames/{index:03}.{ext}                            liveness audit_images[index]
+ *     kyc/{task}-{type}/{index}.{ext}                    KYC results[task].imagesFull[index]
+ *     kyc/{task}-{type}/history-{attempt}-{index}.{ext}  KYC results[task].history[attempt].imagesFull[index]
+ *     kyc/{task}-{type}/[history-{attempt}-]images-{index} | objects-{index} | face-selfie | face-doc  (opt-in links)
+ */
+import { InvalidCheckInputError } from '../common/errors';
+import type { ProviderName } from '../providers/check-status';
+
+export const RESULT_FILE = 'result.json';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** The check's folder, ending in `/`. Throws InvalidCheckInputError for an unusable date or checkRef. */
+export function archivePrefix(provider: ProviderName, createdAt: string, checkRef: string): string {
+  const date = new Date(createdAt);
+  if (Number.isNaN(date.getTime())) throw new InvalidCheckInputError('check createdAt is not a valid date');
+  if (!/^[0-9a-f]{16,64}$/.test(checkRef)) throw new InvalidCheckInputError('checkRef is not a hex hash');
+  const yyyy = String(date.getUTCFullYear()).padStart(4, '0');
+  const mm = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(date.getUTCDate()).padStart(2, '0');
+  return `${provider}/${yyyy}/${mm}/${dd}/${checkRef}/`;
+}
+
+/** Key without extension of a liveness frame: `frames/probe` or `frames/007`. */
+export function frameStem(index: number | 'probe'): string {
+  return index === 'probe' ? 'frames/probe' : `frames/${String(index).padStart(3, '0')}`;
+}
+
+/** The links of a KYC task (and of each history attempt) that can be archived; imagesFull always is. */
+export const KYC_LINK_KINDS = ['imagesFull', 'images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
+export type KycLinkKind = (typeof KYC_LINK_KINDS)[number];
+
+/** Key without extension of a KYC image (see the layout above). */
+export function kycStem(task: number, taskType: string, link: KycLinkKind, index: number, attempt?: number): string {
+  const folder = `kyc/${task}-${safeSegment(taskType)}`;
+  const history = attempt === undefined ? '' : `history-${attempt}-`;
+  const name = {
+    imagesFull: `${index}`,
+    images: `images-${index}`,
+    imageObjects: `objects-${index}`,
+    faceSelfie: 'face-selfie',
+    faceDoc: 'face-doc',
+  }[link];
+  return `${folder}/${history}${name}`;
+}
+
+export function withExtension(stem: string, extension: string): string {
+  return `${stem}.${extension}`;
+}
+
+/** A key relative to the prefix without its extension: how objects of an earlier run are matched to this run's. */
+export function stemOf(relativeKey: string): string {
+  const slash = relativeKey.lastIndexOf('/');
+  const dot = relativeKey.lastIndexOf('.');
+  return dot > slash ? relativeKey.slice(0, dot) : relativeKey;
+}
+
+/** The provider's task type as a key segment: lowercase letters, digits, dashes; `task` if nothing is left. */
+function safeSegment(text: string): string {
+  const clean = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32);
+  return clean || 'task';
+}

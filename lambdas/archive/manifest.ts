@@ -1,0 +1,57 @@
+/**
+ * manifest.json: every object archived for a check (key, sha256, bytes, content type, where it came from, when) and
+ * every image that should be there but is not, with the reason. It lists everything under the check's prefix except
+ * itself.
+ */
+import type { MissingReason, RecordStatus } from '../records/record';
+import type { ProviderName } from '../providers/check-status';
+import type { KycLinkKind } from './keys';
+
+/** Where an image came from. Never a full URL: only its host (paths and queries may identify people or sign access). */
+export type ImageSource =
+  | { kind: 'liveness-probe' }
+  | { kind: 'liveness-frame'; index: number }
+  | { kind: 'kyc-image'; task: number; taskType: string; link: KycLinkKind; index: number; attempt?: number; host?: string };
+
+/** `unknown`: an object an earlier attempt stored whose source metadata could not be read. */
+export type ObjectSource = ImageSource | { kind: 'provider-answer' } | { kind: 'unknown' };
+
+export interface ManifestObject {
+  /** Full S3 key. */
+  key: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  source: ObjectSource;
+  archivedAt: string;
+  /** Liveness: the face's bounding box the provider reported for this frame. */
+  boundingBox?: unknown;
+  /** Captured by an earlier attempt of this archive that crashed before recording; the source no longer serves it. */
+  fromEarlierRun?: true;
+}
+
+export interface MissingImage {
+  source: ImageSource;
+  reason: MissingReason;
+  /** Short and free of personal data: a rule name, a rejection reason, an HTTP status. */
+  detail: string;
+}
+
+export interface Manifest {
+  schemaVersion: 1;
+  provider: ProviderName;
+  checkRef: string;
+  status: RecordStatus;
+  archivedAt: string;
+  objects: ManifestObject[];
+  missing: MissingImage[];
+}
+
+export function buildManifest(fields: Omit<Manifest, 'schemaVersion' | 'objects'> & { objects: ManifestObject[] }): Manifest {
+  return {
+    schemaVersion: 1,
+    ...fields,
+    // Stable order: the same archive gives the same manifest, whatever order the downloads finished in.
+    objects: [...fields.objects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+  };
+}

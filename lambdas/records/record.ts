@@ -1,0 +1,205 @@
+/**
+ * The one DynamoDB item per check: a summary an auditor can query and trust. The provider's full answer and the
+ * images live in S3 (result.json, manifest.json); the item stays far below DynamoDB's 400 KB limit.
+ */
+import { clientKeyHashOf } from '../common/check-ref';
+import type { NoResultReason, ProviderName, ProviderTimes } from '../providers/check-status';
+import type { ArchiveOutput, WorkflowCheck } from '../workflow/contract';
+import type { Retention } from './retention';
+import { recordKeyOf } from './table-schema';
+
+export type RecordStatus =
+  | 'archived'
+  | 'archived-partial'
+  | 'escalated'
+  | NoResultReason
+  | 'timed-out'
+  | 'error';
+
+/** Why an image that should be in the archive is not. */
+export type MissingReason =
+  | 'window-passed' // the provider no longer serves it (404/410, or liveness frames past their ~30-minute window)
+  | 'rejected' // the data failed validation (type, base64, magic bytes, size)
+  | 'refused' // the URL broke a download rule (host allowlist, private address, scheme, redirect)
+  | 'download-failed'; // transient failures outlasted the retries
+
+/**
+ * Records only move forward: a higher rank replaces a lower one, an equal rank rewrites (idempotent re-runs), a lower
+ * one never overwrites. Archived evidence outranks a later "expired" answer for the same check.
+ */
+export const STATUS_RANK: Record<RecordStatus, number> = {
+  error: 0,
+  'timed-out': 0,
+  escalated: 1,
+  expired: 2,
+  invalid: 2,
+  'not-found': 2,
+  forbidden: 2,
+  failed: 2,
+  exception: 2,
+  'archived-partial': 3,
+  archived: 3,
+};
+
+export interface CheckRecord {
+  pk: string;
+  schemaVersion: 1;
+  provider: ProviderName;
+  checkRef: string;
+  status: RecordStatus;
+  statusRank: number;
+  /** passed/failed (liveness), the KYC session status, the verification verdict, or the status for no-result records. */
+  outcome: string;
+  /** Verification only: accept/reject/... as the provider decided. */
+  decision?: string;
+  confidence?: number;
+  /** The provider's own status word or HTTP code. */
+  providerStatus?: string;
+  /** Why a check ended without a result, in words free of secrets. */
+  detail?: string;
+  /** Workflow failures: the error name and a sanitized cause. */
+  error?: { name: string; cause?: string };
+  escalation?: { reason: string; priority: string; deadline: string; status: string };
+  /** When the check was created (event time): the sort key of every auditor index, and the S3 key's date. */
+  createdAt: string;
+  providerCreatedAt?: string;
+  completedAt?: string;
+  providerRespondedAt?: string;
+  archivedAt: string;
+  objects: number;
+  bytes: number;
+  manifestKey?: string;
+  resultKey?: string;
+  imagesMissing?: { count: number; reasons: MissingReason[] };
+  retentionClass: string;
+  retentionBasis: string;
+  retainUntil: string;
+  /** Epoch seconds; absent while a legal hold suspends expiry. */
+  ttl?: number;
+  legalHold?: boolean;
+  legalHoldSince?: string;
+  legalHoldReason?: string;
+  /** Index attributes (see table-schema). */
+  providerDay: string;
+  providerOutcome: string;
+  clientKeyHash?: string;
+}
+
+export interface RecordInput {
+  check: WorkflowCheck;
+  status: RecordStatus;
+  outcome: string;
+  providerStatus?: string;
+  confidence?: number;
+  decision?: string;
+  detail?: string;
+  error?: { name: string; cause?: string };
+  escalation?: CheckRecord['escalation'];
+  times?: ProviderTimes;
+  evidence?: { objects: number; bytes: number; manifestKey?: string; resultKey?: string; missing: MissingReason[] };
+  retention: Retention;
+  /** KYC clientKey from the event or the provider's answer; only its hash is stored. */
+  clientKey?: string;
+  archivedAt: Date;
+}
+
+const MAX_TEXT = 500;
+
+/** Builds the item. Pure; strings from providers are bounded so the item stays small. */
+export function buildRecord(input: RecordInput): CheckRecord {
+  const { check, retention } = input;
+  const outcome = short(input.outcome, 64) || input.status;
+  const missing = input.evidence?.missing ?? [];
+  // Normalized so index sort keys compare as strings and the day matches the S3 key's (UTC).
+  const createdAt = new Date(check.createdAt).toISOString();
+  return dropUndefined({
+    pk: recordKeyOf(check.provider, check.checkRef),
+    schemaVersion: 1 as const,
+    provider: check.provider,
+    checkRef: check.checkRef,
+    status: input.status,
+    statusRank: STATUS_RANK[input.status],
+    outcome,
+    decision: input.decision === undefined ? undefined : short(input.decision, 64),
+    confidence: Number.isFinite(input.confidence) ? input.confidence : undefined,
+    providerStatus: input.providerStatus === undefined ? undefined : short(input.providerStatus, 64),
+    detail: input.detail === undefined ? undefined : short(input.detail, MAX_TEXT),
+    error: input.error,
+    escalation: input.escalation,
+    createdAt,
+    providerCreatedAt: input.times?.createdAt,
+    completedAt: input.times?.completedAt,
+    providerRespondedAt: input.times?.respondedAt,
+    archivedAt: input.archivedAt.toISOString(),
+    objects: input.evidence?.objects ?? 0,
+    bytes: input.evidence?.bytes ?? 0,
+    manifestKey: input.evidence?.manifestKey,
+    resultKey: input.evidence?.resultKey,
+    imagesMissing: missing.length > 0 ? { count: missing.length, reasons: [...new Set(missing)].sort() } : undefined,
+    retentionClass: retention.retentionClass,
+    retentionBasis: retention.basis,
+    retainUntil: retention.retainUntil,
+    ttl: retention.ttl,
+    legalHold: retention.legalHold ? true : undefined,
+    providerDay: `${check.provider}#${createdAt.slice(0, 10)}`,
+    providerOutcome: `${check.provider}#${outcome}`,
+    clientKeyHash: input.clientKey ? clientKeyHashOf(input.clientKey) : undefined,
+  });
+}
+
+/** The small summary the workflow carries on (ArchiveOutput of the contract). */
+export function summaryOf(record: CheckRecord): ArchiveOutput {
+  return dropUndefined({
+    status: record.status,
+    objects: record.objects,
+    bytes: record.bytes,
+    imagesMissing: record.imagesMissing ? record.imagesMissing.reasons.join(',') : undefined,
+  });
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, // JWTs
+  // A credential keyword and what follows it, including an auth scheme ("Authorization: Bearer abc").
+  /\b(?:authorization|token|api[-_]?key|password|secret|bearer|basic)\b["']?(?:\s*[:=]\s*|\s+)["']?(?:(?:bearer|basic)\s+)?[^\s"',;]+/gi,
+  /[\w.+-]+@[\w-]+\.[\w.-]+/g, // e-mail addresses
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, // UUIDs (session ids, client ids)
+  /\b0x[0-9a-f]{16,}\b/gi, // wallets
+  /[A-Za-z0-9+/_=-]{32,}/g, // long tokens, hashes, base64
+  /\?[^\s"']*/g, // query strings of URLs
+];
+
+/**
+ * A workflow error as recorded: the error name (identifier characters only) and a cause stripped of anything that
+ * could be a secret or personal data. Step Functions' Cause is usually the Lambda's JSON
+ * `{errorType, errorMessage, trace}`: only type and message are kept. The check's own identifiers are removed first.
+ */
+export function sanitizeWorkflowError(
+  error: { Error?: unknown; Cause?: unknown },
+  secrets: Array<string | undefined>,
+): { name: string; cause?: string } {
+  const name = typeof error.Error === 'string' && /^[\w.:-]{1,128}$/.test(error.Error) ? error.Error : 'UnknownError';
+  if (typeof error.Cause !== 'string' || error.Cause.trim() === '') return { name };
+  let cause = error.Cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorType?: unknown; errorMessage?: unknown };
+    if (parsed && typeof parsed === 'object' && ('errorMessage' in parsed || 'errorType' in parsed)) {
+      cause = [parsed.errorType, parsed.errorMessage].filter((part) => typeof part === 'string').join(': ');
+    }
+  } catch {
+    // Not JSON: sanitize the text as it is.
+  }
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) cause = cause.split(secret).join('[redacted]');
+  }
+  for (const pattern of SECRET_PATTERNS) cause = cause.replace(pattern, '[redacted]');
+  return { name, cause: short(cause, MAX_TEXT) };
+}
+
+function short(text: string, max: number): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

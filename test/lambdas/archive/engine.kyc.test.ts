@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveCheck } from '../../../lambdas/archive/engine';
+import { clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import {
+  getRecord,
+  harness,
+  listKeys,
+  loopbackPolicy,
+  makeCheck,
+  manifestOf,
+  readJson,
+  readObject,
+  stubClient,
+  tagsOf,
+  type Harness,
+} from '../../support/archive-harness';
+import { startImageServer, type ImageServer } from '../../support/image-server';
+import { jpegShapedBytes, makeJpeg, makePng, sha256 } from '../../support/images';
+import { kycComplete } from '../../support/statuses';
+
+let emulators: Emulators;
+let h: Harness;
+let images: ImageServer;
+beforeAll(async () => {
+  [emulators, images] = await Promise.all([startEmulators(), startImageServer()]);
+  h = harness(emulators);
+});
+afterAll(async () => {
+  await images.close();
+  await emulators.close();
+});
+
+/** Serves `body` at a fresh path and returns its URL. */
+let n = 0;
+function serve(body: Buffer, contentType = 'image/jpeg'): string {
+  const path = `/images/kycfull/${++n}/img.${contentType.split('/')[1]}`;
+  images.route(path, { kind: 'image', body, contentType });
+  return images.url(path);
+}
+
+describe('archiveCheck: KYC', () => {
+  it('streams every imagesFull of every task and history attempt into S3, byte for byte; other links stay off by default', async () => {
+    const docFront = makeJpeg(64, 48, 11);
+    const docBack = makePng(32, 32, 12);
+    const selfie = jpegShapedBytes(6 * 1024 * 1024 + 333); // above one 5 MiB part: a real multipart stream
+    const firstTry = makeJpeg(40, 40, 13);
+    const thumb = makeJpeg(8, 8, 14);
+    const cutout = makeJpeg(8, 8, 15);
+    const urls = {
+      docFront: serve(docFront),
+      docBack: serve(docBack, 'image/png'),
+      selfie: serve(selfie),
+      firstTry: serve(firstTry),
+      thumb: serve(thumb),
+      cutout: serve(cutout),
+    };
+    const session = {
+      results: [
+        {
+          status: 'success',
+          type: 'document',
+          docName: 'Passport (2006)',
+          tries: 1,
+          ocr: { status: 'success', fields: [{ title: 'Surname', value: 'DOE', conf: 'high' }] },
+          images: [urls.thumb],
+          imagesFull: [urls.docFront, urls.docBack],
+          imageObjects: [],
+        },
+        {
+          status: 'success',
+          type: 'selfie',
+          tries: 2,
+          faceSelfie: urls.cutout,
+          faceDoc: '',
+          images: [urls.thumb],
+          imagesFull: [urls.selfie],
+          history: [{ status: 'failed', type: 'selfie', errors: ['[selfie] blurry'], imagesFull: [urls.firstTry], images: [urls.thumb] }],
+        },
+        { status: 'success', type: 'faces', checks: [{ caption: 'Face matching', items: [{ value: '92%', images: [urls.thumb, urls.cutout] }] }] },
+      ],
+    };
+    const check = makeCheck('kyc', { checkId: '550e8400-e29b-11d4-a716-446655440000' });
+    const output = await archiveCheck(h.deps(stubClient('kyc', kycComplete(session))), check);
+
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const expected: Record<string, Buffer> = {
+      'kyc/0-document/0.jpg': docFront,
+      'kyc/0-document/1.png': docBack,
+      'kyc/1-selfie/0.jpg': selfie,
+      'kyc/1-selfie/history-0-0.jpg': firstTry,
+    };
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(record).toMatchObject({
+      status: 'archived',
+      outcome: 'success',
+      providerStatus: 'success',
+      retentionClass: 'aml-cdd',
+      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      providerCreatedAt: '2026-03-19T10:31:06.000Z',
+      completedAt: '2026-03-19T10:31:30.000Z',
+      objects: 6,
+    });
+    expect(record!.retentionBasis).toMatch(/AML record-keeping \(FATF R\.11, EU AMLR art\. 77/);
+    expect(record!.imagesMissing).toBeUndefined();
+    expect(output).toEqual({ status: 'archived', objects: 6, bytes: record!.bytes });
+
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual(
+      [...Object.keys(expected).map((key) => prefix + key), `${prefix}manifest.json`, `${prefix}result.json`].sort(),
+    );
+    for (const [relative, source] of Object.entries(expected)) {
+      const stored = await readObject(h.s3, emulators.bucketName, prefix + relative);
+      expect(stored.length).toBe(source.length);
+      expect(stored.equals(source)).toBe(true);
+      const entry = manifest.objects.find((object) => object.key === prefix + relative)!;
+      expect(entry.sha256).toBe(sha256(source));
+      expect(entry.bytes).toBe(source.length);
+      expect(entry.source).toMatchObject({ kind: 'kyc-image', host: '127.0.0.1' });
+      expect(await tagsOf(h.s3, emulators.bucketName, prefix + relative)).toEqual({ 'retention-class': 'aml-cdd', sha256: sha256(source) });
+    }
+    expect(manifest.objects.find((object) => object.key.endsWith('history-0-0.jpg'))!.source).toEqual({
+      kind: 'kyc-image',
+      task: 1,
+      taskType: 'selfie',
+      link: 'imagesFull',
+      index: 0,
+      attempt: 0,
+      host: '127.0.0.1',
+    });
+    // Thumbnails and face cut-outs were never requested.
+    expect(images.hits(new URL(urls.thumb).pathname)).toBe(0);
+    expect(images.hits(new URL(urls.cutout).pathname)).toBe(0);
+
+    const result = await readJson<any>(h.s3, emulators.bucketName, record!.resultKey!);
+    expect(result.results[0].imagesFull[1]).toEqual({ url: urls.docBack, archivedKey: `${prefix}kyc/0-document/1.png`, sha256: sha256(docBack) });
+    expect(result.results[1].history[0].imagesFull[0]).toMatchObject({ archivedKey: `${prefix}kyc/1-selfie/history-0-0.jpg` });
+    expect(result.results[1].images).toEqual([urls.thumb]);
+    expect(result.results[0].ocr.fields[0].value).toBe('DOE'); // the full answer is kept, only links are rewritten
+  });
+
+  it('keeps the extra link kinds the configuration names', async () => {
+    const thumb = makeJpeg(8, 8, 21);
+    const cutout = makePng(4, 4, 22);
+    const full = makeJpeg(16, 16, 23);
+    const session = {
+      results: [
+        {
+          status: 'success',
+          type: 'selfie',
+          faceSelfie: serve(cutout, 'image/png'),
+          faceDoc: null,
+          images: [serve(thumb)],
+          imagesFull: [serve(full)],
+          history: [{ images: [serve(thumb)] }],
+        },
+      ],
+    };
+    const check = makeCheck('kyc');
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete(session)), { kycImageLinks: ['faceSelfie', 'images'] }), check);
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([
+      `${prefix}kyc/0-selfie/0.jpg`,
+      `${prefix}kyc/0-selfie/face-selfie.png`,
+      `${prefix}kyc/0-selfie/history-0-images-0.jpg`,
+      `${prefix}kyc/0-selfie/images-0.jpg`,
+    ]);
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-selfie/face-selfie.png`)).equals(cutout)).toBe(true);
+  });
+
+  it('records images it could not get (refused, gone, rejected, oversized, cut off) and archives the others', async () => {
+    const good = makeJpeg(32, 32, 31);
+    const flaky = makeJpeg(48, 48, 32);
+    const broken = makeJpeg(48, 48, 33);
+    images.route('/gone', { kind: 'status', status: 404 });
+    images.route('/expired', { kind: 'status', status: 410 });
+    images.route('/html', { kind: 'image', body: Buffer.from('<html>login</html>'), contentType: 'image/jpeg' });
+    images.route('/huge', { kind: 'image', body: jpegShapedBytes(3 * 1024 * 1024), contentType: 'image/jpeg' });
+    images.route('/flaky', { kind: 'cut', body: flaky, contentType: 'image/jpeg', sendBytes: 1000, failures: 1 });
+    images.route('/broken', { kind: 'cut', body: broken, contentType: 'image/jpeg', sendBytes: 1000 });
+    const urls = [
+      serve(good), //                                          0 archived
+      'http://169.254.169.254/latest/meta-data/iam/', //       1 refused: metadata address, not allowed
+      'https://evil.example.com/kycfull/x.jpg', //             2 refused: host not allowed
+      images.url('/gone'), //                                  3 window passed
+      images.url('/expired'), //                               4 window passed
+      images.url('/html'), //                                  5 rejected: not an image
+      images.url('/huge'), //                                  6 rejected: over the byte cap
+      images.url('/flaky'), //                                 7 cut once, retried, archived
+      images.url('/broken'), //                                8 cut every time: download failed
+    ];
+    const check = makeCheck('kyc');
+    const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] }, 'failed')), {
+      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, concurrency: 4 },
+    });
+    const output = await archiveCheck(deps, check);
+    expect(output.status).toBe('archived-partial');
+    expect(output.imagesMissing).toBe('download-failed,refused,rejected,window-passed');
+
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(record).toMatchObject({ outcome: 'failed', retentionClass: 'aml-cdd', imagesMissing: { count: 7 } });
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    const missingByIndex = Object.fromEntries(manifest.missing.map((entry) => [(entry.source as { index: number }).index, entry]));
+    expect(Object.keys(missingByIndex).map(Number).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    expect(missingByIndex[1]).toMatchObject({ reason: 'refused', detail: 'scheme', source: { host: '169.254.169.254' } });
+    expect(missingByIndex[2]).toMatchObject({ reason: 'refused', detail: 'host-not-allowed', source: { host: 'evil.example.com' } });
+    expect(missingByIndex[3]).toMatchObject({ reason: 'window-passed', detail: 'gone: HTTP 404' });
+    expect(missingByIndex[4]).toMatchObject({ reason: 'window-passed', detail: 'gone: HTTP 410' });
+    expect(missingByIndex[5]).toMatchObject({ reason: 'rejected', detail: 'magic-mismatch' });
+    expect(missingByIndex[6]).toMatchObject({ reason: 'rejected', detail: 'too-large' });
+    expect(missingByIndex[8]).toMatchObject({ reason: 'download-failed' });
+    expect(images.hits('/broken')).toBe(3);
+    expect(images.hits('/flaky')).toBe(2);
+    expect(images.hits('/gone')).toBe(1); // gone is final: not retried
+
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`, `${prefix}kyc/0-document/7.jpg`]);
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/7.jpg`)).equals(flaky)).toBe(true);
+    const result = await readJson<any>(h.s3, emulators.bucketName, record!.resultKey!);
+    expect(result.results[0].imagesFull[1]).toEqual({ url: urls[1], missing: 'refused', detail: missingByIndex[1]!.detail });
+  });
+
+  it('surfaces every SSRF rule as a refused image with the rule, while allowed images are archived', async () => {
+    const ok = makeJpeg(16, 16, 81);
+    images.route('/ssrf/ok.jpg', { kind: 'image', body: ok, contentType: 'image/jpeg' });
+    images.route('/ssrf/to-metadata', { kind: 'redirect', location: 'https://169.254.169.254/latest/meta-data/' });
+    images.route('/ssrf/to-evil', { kind: 'redirect', location: 'https://evil.example.com/x.jpg' });
+    images.route('/ssrf/loop', { kind: 'redirect', location: images.url('/ssrf/loop') });
+    const port = new URL(images.origin).port;
+    const cases: Array<[string, string]> = [
+      ['not a url', 'bad-url'],
+      [`http://user:secret@127.0.0.1:${port}/ssrf/ok.jpg`, 'credentials-in-url'],
+      [`http://localhost:${port}/ssrf/ok.jpg`, 'scheme'],
+      ['https://169.254.169.254/latest/meta-data/iam/', 'forbidden-address'],
+      ['https://evil.example.com/kycfull/x.jpg', 'host-not-allowed'],
+      ['https://localhost:8443/kycfull/x.jpg', 'port-not-allowed'],
+      [images.url('/ssrf/to-metadata'), 'forbidden-address'],
+      [images.url('/ssrf/to-evil'), 'host-not-allowed'],
+      [images.url('/ssrf/loop'), 'too-many-redirects'],
+    ];
+    const urls = [images.url('/ssrf/ok.jpg'), ...cases.map(([url]) => url)];
+    const logs: string[] = [];
+    const check = makeCheck('kyc');
+    const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), {
+      downloadPolicy: loopbackPolicy({ allowedHosts: ['127.0.0.1', 'localhost'], maxRedirects: 2 }),
+      logger: { info: (m, a) => void logs.push(JSON.stringify([m, a])), warn: (m, a) => void logs.push(JSON.stringify([m, a])) },
+    });
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived-partial', imagesMissing: 'refused' });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    const refusals = manifest.missing
+      .map((entry) => [(entry.source as { index: number }).index, entry.reason, entry.detail])
+      .sort((a, b) => (a[0] as number) - (b[0] as number));
+    expect(refusals).toEqual(cases.map(([, rule], i) => [i + 1, 'refused', rule]));
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`]);
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/0.jpg`)).equals(ok)).toBe(true);
+    // Manifest and record never carry the URL's credentials or paths; the refused link stays only in result.json.
+    expect(JSON.stringify({ manifest, record })).not.toContain('secret');
+    expect(logs.some((line) => line.includes('"refused"'))).toBe(true);
+    for (const line of logs) {
+      expect(line).not.toContain('secret');
+      expect(line).not.toContain('/ssrf/');
+      expect(line).not.toContain(check.checkId);
+    }
+
+    // Private addresses are refused unless the policy allows them (local mode only).
+    const strict = makeCheck('kyc');
+    const strictDeps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: [images.url('/ssrf/ok.jpg')] }] })), {
+      downloadPolicy: loopbackPolicy({ allowPrivateAddresses: false }),
+    });
+    await archiveCheck(strictDeps, strict);
+    const strictManifest = await manifestOf(h.s3, emulators.bucketName, (await getRecord(h.dynamo, emulators.tableName, strict))!);
+    expect(strictManifest.missing).toEqual([
+      { source: expect.objectContaining({ host: '127.0.0.1' }), reason: 'refused', detail: 'forbidden-address' },
+    ]);
+  });
+});

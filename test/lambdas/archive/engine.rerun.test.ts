@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveCheck } from '../../../lambdas/archive/engine';
+import { StorageUnavailableError } from '../../../lambdas/archive/errors';
+import type { RecordStore } from '../../../lambdas/records/record-store';
+import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness } from '../../support/archive-harness';
+import { startImageServer, type ImageServer } from '../../support/image-server';
+import { dataUri, makeJpeg, makePng, sha256 } from '../../support/images';
+import { kycComplete, livenessComplete } from '../../support/statuses';
+
+let emulators: Emulators;
+let h: Harness;
+let images: ImageServer;
+beforeAll(async () => {
+  [emulators, images] = await Promise.all([startEmulators(), startImageServer()]);
+  h = harness(emulators);
+});
+afterAll(async () => {
+  await images.close();
+  await emulators.close();
+});
+
+/** The record store, except that the first write fails as if the function crashed (or DynamoDB throttled) right then. */
+function failingOnce(records: RecordStore): RecordStore & { attempts: number } {
+  const wrapped = {
+    ...records,
+    attempts: 0,
+    async write(record: Parameters<RecordStore['write']>[0]) {
+      wrapped.attempts++;
+      if (wrapped.attempts === 1) throw new StorageUnavailableError('DynamoDB PutItem failed: ThrottlingException');
+      return records.write(record);
+    },
+  };
+  return wrapped;
+}
+
+describe('crash between the uploads and the record', () => {
+  it('a re-run converges: one item, the same keys, nothing extra in S3, sha256s match the source', async () => {
+    const sources = [makeJpeg(32, 32, 41), makePng(16, 16, 42), makeJpeg(24, 24, 43)];
+    const urls = sources.map((body, i) => {
+      images.route(`/converge/${i}`, { kind: 'image', body, contentType: i === 1 ? 'image/png' : 'image/jpeg' });
+      return images.url(`/converge/${i}`);
+    });
+    const check = makeCheck('kyc');
+    const records = failingOnce(h.records);
+    const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), { records });
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
+    const afterCrash = await listKeys(h.s3, emulators.bucketName, prefix);
+    expect(afterCrash).toHaveLength(5);
+
+    const output = await archiveCheck(deps, check);
+    expect(output).toMatchObject({ status: 'archived', objects: 5 });
+    expect(records.attempts).toBe(2);
+    const keys = await listKeys(h.s3, emulators.bucketName, prefix);
+    expect(keys).toEqual(afterCrash);
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect([...manifest.objects.map((object) => object.key), record!.manifestKey].sort()).toEqual(keys);
+    for (const [i, source] of sources.entries()) {
+      const entry = manifest.objects.find((object) => object.key.startsWith(`${prefix}kyc/0-document/${i}.`))!;
+      expect(entry.sha256).toBe(sha256(source));
+      expect(sha256(await readObject(h.s3, emulators.bucketName, entry.key))).toBe(sha256(source));
+    }
+    // Exactly one item for the check in the auditors' day index too.
+    expect(record!.pk).toBe(`kyc#${check.checkRef}`);
+  });
+
+  it('when the images are gone by the re-run, the copies the crashed attempt stored are verified and kept', async () => {
+    const sources = [makeJpeg(20, 20, 51), makeJpeg(20, 20, 52)];
+    const urls = sources.map((body, i) => {
+      images.route(`/vanish/${i}`, { kind: 'image', body, contentType: 'image/jpeg' });
+      return images.url(`/vanish/${i}`);
+    });
+    const check = makeCheck('kyc');
+    const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), { records: failingOnce(h.records) });
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+
+    for (const i of [0, 1]) images.route(`/vanish/${i}`, { kind: 'status', status: 404 });
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 4 });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    const recovered = manifest.objects.filter((object) => object.fromEarlierRun);
+    expect(recovered.map((object) => object.sha256).sort()).toEqual(sources.map(sha256).sort());
+    expect(recovered[0]!.source).toMatchObject({ kind: 'kyc-image', link: 'imagesFull' });
+    expect(manifest.missing).toEqual([]);
+  });
+
+  it('liveness frames captured before the crash are kept when the re-run comes after the image window', async () => {
+    const frame = makeJpeg(16, 16, 61);
+    const box = { x: 1, y: 2, width: 3, height: 4 };
+    const check = makeCheck('liveness');
+    const withFrames = livenessComplete({ audit_images: [{ image: dataUri('image/jpeg', frame), bounding_box: box }] }, '2026-03-19T09:00:00.000Z');
+    const withoutFrames = livenessComplete({}, '2026-03-19T09:00:00.000Z');
+    const deps = h.deps(stubClient('liveness', withFrames, withoutFrames), { records: failingOnce(h.records) });
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 3 });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    const kept = manifest.objects.find((object) => object.key.endsWith('frames/000.jpg'))!;
+    expect(kept).toMatchObject({ sha256: sha256(frame), fromEarlierRun: true, source: { kind: 'liveness-frame', index: 0 }, boundingBox: box });
+  });
+});

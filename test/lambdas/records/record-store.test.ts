@@ -1,0 +1,123 @@
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { RecordNotFoundError, StorageRejectedError, StorageUnavailableError } from '../../../lambdas/archive/errors';
+import { buildRecord, type CheckRecord, type RecordStatus } from '../../../lambdas/records/record';
+import { createRecordStore, type RecordStore } from '../../../lambdas/records/record-store';
+import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
+import { INDEXES } from '../../../lambdas/records/table-schema';
+import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+
+let emulators: Emulators;
+let records: RecordStore;
+let dynamo: DynamoDBDocumentClient;
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dynamo = emulators.dynamoClient();
+  records = createRecordStore({ client: dynamo, tableName: emulators.tableName });
+});
+afterAll(() => emulators.close());
+
+const now = new Date('2026-03-19T10:40:00.000Z');
+let n = 0;
+function recordOf(status: RecordStatus, checkId: string, outcome: string = status): CheckRecord {
+  const check = { provider: 'liveness' as const, checkId, checkRef: checkRefOf('liveness', checkId), createdAt: '2026-03-19T10:31:06Z' };
+  const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'liveness', outcome, now });
+  return buildRecord({ check, status, outcome, retention, archivedAt: now });
+}
+const freshId = () => `token-${++n}-${Date.now()}`;
+
+describe('record store on dynalite', () => {
+  it('writes one item per check; a higher rank replaces, a lower rank never overwrites', async () => {
+    const id = freshId();
+    const escalated = recordOf('escalated', id, 'uncertain');
+    expect(await records.write(escalated)).toEqual({ written: true, record: escalated });
+
+    const archived = recordOf('archived', id, 'passed');
+    expect((await records.write(archived)).written).toBe(true);
+
+    const error = recordOf('error', id);
+    const attempt = await records.write(error);
+    expect(attempt.written).toBe(false);
+    expect(attempt.record.status).toBe('archived');
+
+    // Same rank rewrites (idempotent re-runs).
+    expect((await records.write(archived)).written).toBe(true);
+    expect(await records.get('liveness', archived.checkRef)).toEqual(archived);
+
+    const { Items } = await dynamo.send(
+      new QueryCommand({
+        TableName: emulators.tableName,
+        IndexName: INDEXES.byOutcome.indexName,
+        KeyConditionExpression: 'providerOutcome = :o',
+        ExpressionAttributeValues: { ':o': 'liveness#passed' },
+      }),
+    );
+    expect(Items?.filter((item) => item.pk === archived.pk)).toHaveLength(1);
+  });
+
+  it('legal hold removes ttl, survives a rewrite of the record, and release restores ttl from retainUntil', async () => {
+    const id = freshId();
+    const escalated = recordOf('escalated', id, 'uncertain');
+    await records.write(escalated);
+    const held = await records.applyLegalHold('liveness', escalated.checkRef, { now, reason: 'case 42' });
+    expect(held.legalHold).toBe(true);
+    expect(held.legalHoldReason).toBe('case 42');
+    expect(held.ttl).toBeUndefined();
+
+    // The engine's final write does not know about the hold: the store keeps it.
+    const final = recordOf('archived', id, 'passed');
+    const { written, record } = await records.write(final);
+    expect(written).toBe(true);
+    expect(record.legalHold).toBe(true);
+    const stored = await records.get('liveness', final.checkRef);
+    expect(stored).toMatchObject({ status: 'archived', legalHold: true, legalHoldSince: now.toISOString(), legalHoldReason: 'case 42' });
+    expect(stored?.ttl).toBeUndefined();
+
+    const released = await records.releaseLegalHold('liveness', final.checkRef);
+    expect(released.legalHold).toBeUndefined();
+    expect(released.ttl).toBe(Math.floor(Date.parse(final.retainUntil) / 1000));
+    expect(await records.releaseLegalHold('liveness', final.checkRef)).toEqual(released);
+  });
+
+  it('legal-hold operations on an unknown check throw RecordNotFoundError', async () => {
+    await expect(records.applyLegalHold('kyc', 'f'.repeat(32), { now })).rejects.toBeInstanceOf(RecordNotFoundError);
+    await expect(records.releaseLegalHold('kyc', 'f'.repeat(32))).rejects.toBeInstanceOf(RecordNotFoundError);
+  });
+});
+
+describe('record store failures (aws-sdk-client-mock)', () => {
+  const mockedDoc = () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
+    return { doc, mock: mockClient(doc) };
+  };
+
+  it('throttling becomes a retryable StorageUnavailableError', async () => {
+    const { doc, mock } = mockedDoc();
+    mock.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } }));
+    const store = createRecordStore({ client: doc, tableName: 't' });
+    const error = await store.write(recordOf('archived', freshId())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as StorageUnavailableError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/ProvisionedThroughputExceededException/);
+  });
+
+  it('a missing table is a non-retryable StorageRejectedError', async () => {
+    const { doc, mock } = mockedDoc();
+    mock.on(GetCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const store = createRecordStore({ client: doc, tableName: 't' });
+    await expect(store.get('kyc', 'a'.repeat(32))).rejects.toBeInstanceOf(StorageRejectedError);
+  });
+
+  it('gives up with StorageUnavailableError when the condition keeps failing under contention', async () => {
+    const { doc, mock } = mockedDoc();
+    const record = recordOf('archived', freshId());
+    mock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    mock.on(GetCommand).resolves({ Item: { ...record, status: 'archived', statusRank: record.statusRank } });
+    const store = createRecordStore({ client: doc, tableName: 't' });
+    await expect(store.write(record)).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(mock.commandCalls(PutCommand)).toHaveLength(3);
+  });
+});

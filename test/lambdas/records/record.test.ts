@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { checkRefOf, clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf } from '../../../lambdas/records/record';
+import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
+
+const now = new Date('2026-03-19T10:40:00.000Z');
+const check = {
+  provider: 'kyc' as const,
+  checkId: '550e8400-e29b-11d4-a716-446655440000',
+  checkRef: checkRefOf('kyc', '550e8400-e29b-11d4-a716-446655440000'),
+  createdAt: '2026-03-19T23:31:06-05:00',
+};
+const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now });
+
+describe('buildRecord', () => {
+  it('carries the auditor attributes and the index keys, normalizing createdAt to UTC', () => {
+    const record = buildRecord({
+      check,
+      status: 'archived-partial',
+      outcome: 'success',
+      providerStatus: 'success',
+      confidence: 0.93,
+      times: { createdAt: '2026-03-19T10:31:06.000Z', completedAt: '2026-03-19T10:31:30.000Z' },
+      evidence: { objects: 5, bytes: 1234, manifestKey: 'm', resultKey: 'r', missing: ['refused', 'window-passed', 'refused'] },
+      retention,
+      clientKey: 'my_client_key_123',
+      archivedAt: now,
+    });
+    expect(record).toMatchObject({
+      pk: `kyc#${check.checkRef}`,
+      status: 'archived-partial',
+      statusRank: STATUS_RANK['archived-partial'],
+      outcome: 'success',
+      confidence: 0.93,
+      createdAt: '2026-03-20T04:31:06.000Z',
+      providerDay: 'kyc#2026-03-20',
+      providerOutcome: 'kyc#success',
+      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      imagesMissing: { count: 3, reasons: ['refused', 'window-passed'] },
+      retentionClass: 'aml-cdd',
+      ttl: retention.ttl,
+      archivedAt: now.toISOString(),
+    });
+    expect(JSON.stringify(record)).not.toContain('my_client_key_123');
+    expect(JSON.stringify(record)).not.toContain(check.checkId);
+    expect(summaryOf(record)).toEqual({ status: 'archived-partial', objects: 5, bytes: 1234, imagesMissing: 'refused,window-passed' });
+  });
+
+  it('ranks records so they only move forward', () => {
+    expect(STATUS_RANK.error).toBeLessThan(STATUS_RANK.escalated);
+    expect(STATUS_RANK['timed-out']).toBeLessThan(STATUS_RANK.escalated);
+    expect(STATUS_RANK.escalated).toBeLessThan(STATUS_RANK.expired);
+    expect(STATUS_RANK.expired).toBeLessThan(STATUS_RANK.archived);
+    expect(STATUS_RANK.archived).toBe(STATUS_RANK['archived-partial']);
+  });
+});
+
+describe('sanitizeWorkflowError', () => {
+  it('keeps the Lambda error type and message, drops the trace, redacts ids, tokens and personal data', () => {
+    const cause = JSON.stringify({
+      errorType: 'ProviderUnavailableError',
+      errorMessage: `kyc HTTP 503 for session ${check.checkId} (user john@example.com, jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefSIG) https://api.example.com/x?token=abc`,
+      trace: ['at secret (/var/task/index.js:1:1)'],
+    });
+    const { name, cause: clean } = sanitizeWorkflowError({ Error: 'ProviderUnavailableError', Cause: cause }, [check.checkId]);
+    expect(name).toBe('ProviderUnavailableError');
+    expect(clean).toMatch(/^ProviderUnavailableError: kyc HTTP 503 for session \[redacted\]/);
+    for (const leaked of [check.checkId, 'john@example.com', 'eyJhbGci', 'token=abc', '/var/task']) expect(clean).not.toContain(leaked);
+  });
+
+  it('accepts a plain-text cause, bounds its length, and replaces a weird error name', () => {
+    const { name, cause } = sanitizeWorkflowError({ Error: 'bad name with spaces', Cause: 'x'.repeat(10) + ' y'.repeat(600) }, []);
+    expect(name).toBe('UnknownError');
+    expect(cause!.length).toBeLessThanOrEqual(500);
+    expect(sanitizeWorkflowError({ Error: 'States.Timeout' }, [])).toEqual({ name: 'States.Timeout' });
+  });
+});

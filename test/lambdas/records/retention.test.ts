@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../lambdas/common/errors';
+import { PROVIDERS } from '../../../lambdas/providers/check-status';
+import {
+  DEFAULT_RETENTION_POLICY,
+  computeRetention,
+  parseRetentionPolicy,
+  retentionPolicySchema,
+} from '../../../lambdas/records/retention';
+
+const now = new Date('2026-03-19T10:40:00.000Z');
+const DAY = 86_400;
+const retention = (provider: (typeof PROVIDERS)[number], outcome: string, extra: object = {}) =>
+  computeRetention(DEFAULT_RETENTION_POLICY, { provider, outcome, now, ...extra });
+
+describe('default retention policy', () => {
+  it.each([
+    ['liveness', 'passed', 'biometric-short', 90, /BIPA/],
+    ['liveness', 'failed', 'liveness-failed', 365, /fraud/],
+    ['kyc', 'success', 'aml-cdd', 1825, /FATF R\.11, EU AMLR art\. 77/],
+    ['kyc', 'failed', 'aml-cdd', 1825, /AML/],
+    ['kyc', 'expired', 'aml-cdd', 1825, /AML/],
+    ['verification', 'true', 'verification', 365, /verification/],
+    ['verification', 'not-found', 'verification', 365, /verification/],
+    ['liveness', 'expired', 'no-result', 365, /without a result/],
+    ['kyc', 'not-found', 'no-result', 365, /without a result/],
+    ['kyc', 'timed-out', 'no-result', 365, /without a result/],
+  ] as const)('%s %s → %s, %i days, with its basis', (provider, outcome, cls, days, basis) => {
+    const { retention: r, warning } = retention(provider, outcome);
+    expect(r.retentionClass).toBe(cls);
+    expect(r.days).toBe(days);
+    expect(r.basis).toMatch(basis);
+    expect(r.retainUntil).toBe(new Date(now.getTime() + days * DAY * 1000).toISOString());
+    expect(r.ttl).toBe(Math.floor(now.getTime() / 1000) + days * DAY);
+    expect(r.legalHold).toBe(false);
+    expect(warning).toBeUndefined();
+  });
+
+  it('uses a configured class the event asks for', () => {
+    const { retention: r } = retention('liveness', 'passed', { requestedClass: 'aml-cdd' });
+    expect(r.retentionClass).toBe('aml-cdd');
+    expect(r.days).toBe(1825);
+    expect(r.basis).toMatch(/requested by the event/);
+  });
+
+  it('falls back to the rule and warns when the requested class is not configured, without echoing odd characters', () => {
+    const { retention: r, warning } = retention('liveness', 'passed', { requestedClass: 'forever<script>' });
+    expect(r.retentionClass).toBe('biometric-short');
+    expect(warning).toMatch(/"foreverscript" is not configured/);
+    expect(r.basis).toMatch(/requested class "foreverscript" not configured/);
+  });
+
+  it('a legal hold suspends expiry: no ttl, retainUntil still known', () => {
+    const { retention: r } = retention('kyc', 'success', { legalHold: true });
+    expect(r.ttl).toBeUndefined();
+    expect(r.legalHold).toBe(true);
+    expect(r.retainUntil).toBe('2031-03-18T10:40:00.000Z');
+  });
+});
+
+describe('parseRetentionPolicy', () => {
+  it('returns the defaults for empty configuration (object, empty JSON text)', () => {
+    expect(parseRetentionPolicy()).toEqual(DEFAULT_RETENTION_POLICY);
+    expect(parseRetentionPolicy('')).toEqual(DEFAULT_RETENTION_POLICY);
+  });
+
+  it('merges classes over the defaults by name and replaces rules when given', () => {
+    const policy = parseRetentionPolicy(
+      JSON.stringify({
+        classes: { 'biometric-short': { days: 30, basis: 'Illinois BIPA, shortened by counsel' }, 'kyc-7y': { days: 2555, basis: 'Local law: 7 years' } },
+        rules: [{ provider: 'kyc', class: 'kyc-7y' }],
+      }),
+    );
+    expect(policy.classes['aml-cdd']?.days).toBe(1825);
+    expect(policy.classes['biometric-short']?.days).toBe(30);
+    expect(computeRetention(policy, { provider: 'kyc', outcome: 'success', now }).retention.retentionClass).toBe('kyc-7y');
+    expect(computeRetention(policy, { provider: 'liveness', outcome: 'passed', now }).retention.retentionClass).toBe('no-result');
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['an array', []],
+    ['unknown top-level key', { keepForever: true }],
+    ['zero days', { classes: { verification: { days: 0, basis: 'x' } } }],
+    ['fractional days', { classes: { verification: { days: 1.5, basis: 'x' } } }],
+    ['empty basis', { classes: { verification: { days: 10, basis: ' ' } } }],
+    ['rule to an unknown class', { rules: [{ provider: 'kyc', class: 'nope' }] }],
+    ['unknown provider', { rules: [{ provider: 'banking', class: 'aml-cdd' }] }],
+    ['bad class name', { classes: { 'Has Spaces': { days: 1, basis: 'x' } } }],
+    ['unknown default class', { defaultClass: 'missing' }],
+  ])('rejects %s with a ConfigurationError naming paths, not values', (_label, config) => {
+    const error = (() => {
+      try {
+        parseRetentionPolicy(config);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    for (const value of ['nope', 'banking', 'missing']) expect(error!.message).not.toContain(value);
+  });
+
+  it('property: malformed configurations always fail with ConfigurationError (never another error)', () => {
+    fc.assert(
+      fc.property(fc.anything(), (config) => {
+        try {
+          parseRetentionPolicy(config);
+          return true; // some random values are valid overrides (e.g. {}): fine
+        } catch (error) {
+          return error instanceof ConfigurationError;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: every accepted policy yields a ttl after now and a retainUntil matching the days', () => {
+    const name = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}$/);
+    const cls = fc.record({ days: fc.integer({ min: 1, max: 36_500 }), basis: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== '') });
+    const config = fc
+      .dictionary(name, cls, { minKeys: 1, maxKeys: 5 })
+      .chain((classes) => {
+        const names = Object.keys(classes);
+        return fc.record({
+          classes: fc.constant(classes),
+          rules: fc.array(
+            fc.record({ provider: fc.constantFrom(...PROVIDERS), class: fc.constantFrom(...names), outcomes: fc.option(fc.array(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }), { nil: undefined }) }),
+            { maxLength: 6 },
+          ),
+          defaultClass: fc.constantFrom(...names),
+        });
+      });
+    fc.assert(
+      fc.property(
+        config,
+        fc.constantFrom(...PROVIDERS),
+        fc.string({ maxLength: 10 }),
+        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+        (raw, provider, outcome, at) => {
+          const policy = retentionPolicySchema.parse(JSON.parse(JSON.stringify(raw)));
+          const { retention: r } = computeRetention(policy, { provider, outcome, now: at });
+          expect(r.ttl).toBeGreaterThan(Math.floor(at.getTime() / 1000));
+          expect(Date.parse(r.retainUntil) - at.getTime()).toBe(r.days * DAY * 1000);
+          expect(policy.classes[r.retentionClass]).toBeDefined();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
