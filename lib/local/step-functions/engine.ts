@@ -1,0 +1,300 @@
+/**
+ * Runs executions of one definition with aws-local-stepfunctions: Task states call local handlers, Wait states and
+ * Retry pauses run at `timeFactor` times real speed, the execution's TimeoutSeconds is scaled the same way.
+ *
+ * How the current input of a Wait state is known: the library reads `waitTimeOverrides[name]` synchronously right
+ * after it dispatches the state's StateEntered event (which carries the input), but its public event log is an async
+ * generator that delivers that event only later. So each run's event logger is tapped synchronously: the
+ * StateMachine's internal `execute(input, {eventLogger, ...}, cleanup)` is wrapped on our instance and the logger's
+ * `dispatch` replaced by our observer. This relies on aws-local-stepfunctions 3.0.0 internals; `run` fails loudly
+ * (LocalStepFunctionsError) if the tap did not attach. Events of states nested in Parallel/Map reach the root logger
+ * asynchronously, so a SecondsPath Wait inside them may see its previous input (Seconds/Timestamp Waits are exact).
+ */
+import '../promise-shim';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { isLambdaInvokeIntegration, modelOf, type DefinitionModel } from './definition';
+import { LocalStepFunctionsError } from './errors';
+import { scaledRetryIntervalsMs, scaledWaitMs } from './time-scaling';
+
+/** An aws-local-stepfunctions event-log event (the library does not export the type). */
+export interface LibraryEvent {
+  type: string;
+  timestamp: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  retry?: { retrier: unknown; attempt: number };
+  Error?: string;
+  Cause?: unknown;
+  index?: number;
+  input?: unknown;
+  output?: unknown;
+  parentState?: { name: string; type: string };
+}
+
+/** A local task handler call, reported for the execution history. */
+export type TaskActivity =
+  | { phase: 'started'; state: string; resource: string; input: unknown }
+  | { phase: 'succeeded'; state: string; resource: string; output: unknown }
+  | { phase: 'failed'; state: string; resource: string; error: string; cause: string };
+
+export type RunOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: string; cause: string }
+  | { status: 'TIMED_OUT' }
+  | { status: 'ABORTED' };
+
+export interface RunObserver {
+  /** Every library event of the run, synchronously and in order, until the run ends or is aborted. */
+  event(event: LibraryEvent): void;
+  task(activity: TaskActivity): void;
+}
+
+export interface RunContext {
+  executionArn: string;
+  executionName: string;
+  stateMachineArn: string;
+  startDate: Date;
+  redriveCount: number;
+}
+
+export interface Run {
+  outcome: Promise<RunOutcome>;
+  /** Resolves once the outcome is known and no task handler of the run is still working. */
+  settled: Promise<void>;
+  /** Ends the run now: later events are dropped, handlers are no longer called. Idempotent. */
+  abort(): void;
+}
+
+/** The Lambda handler itself (raw payload in, raw payload out); `any` so typed handlers can be passed as they are. */
+export type TaskHandler = (input: any) => Promise<any>;
+
+export interface Engine {
+  run(input: unknown, context: RunContext, observer: RunObserver): Run;
+}
+
+export interface EngineOptions {
+  definition: object;
+  taskHandlers: Record<string, TaskHandler>;
+  timeFactor: number;
+}
+
+/** Validates the definition (once: it costs a few hundred ms) and the handlers; throws LocalStepFunctionsError. */
+export function createEngine({ definition, taskHandlers, timeFactor }: EngineOptions): Engine {
+  let model: DefinitionModel;
+  let machine: StateMachine;
+  try {
+    model = modelOf(definition);
+    machine = new StateMachine(definition as StateMachineDefinition);
+  } catch (error) {
+    throw new LocalStepFunctionsError(`Invalid state machine definition: ${(error as Error).message}`);
+  }
+  // A Task state without a local handler would make the library invoke the real Lambda through AWS.
+  const missing = model.taskStates.filter((name) => typeof taskHandlers[name] !== 'function');
+  if (missing.length > 0) throw new LocalStepFunctionsError(`No local handler for Task state(s): ${missing.join(', ')}`);
+  const unknown = Object.keys(taskHandlers).filter((name) => !model.taskStates.includes(name));
+  if (unknown.length > 0) throw new LocalStepFunctionsError(`Handlers for states that are not Task states: ${unknown.join(', ')}`);
+  const runObserved = observable(machine);
+  return { run: (input, context, observer) => startRun({ model, taskHandlers, timeFactor, runObserved }, input, context, observer) };
+}
+
+type Dispatch = (event: LibraryEvent) => void;
+type LibraryExecution = ReturnType<StateMachine['run']>;
+type RunObserved = (input: unknown, options: RunOptions, dispatch: Dispatch) => LibraryExecution;
+
+/** Taps each run's event logger synchronously (see the module comment). */
+function observable(machine: StateMachine): RunObserved {
+  type Execute = (this: unknown, input: unknown, options: { eventLogger?: { dispatch?: unknown } } | undefined, cleanup: unknown) => unknown;
+  const target = machine as unknown as { execute?: Execute };
+  const execute = target.execute;
+  const incompatible = () => new LocalStepFunctionsError('aws-local-stepfunctions internals changed: cannot observe execution events');
+  if (typeof execute !== 'function') throw incompatible();
+  let pending: Dispatch | undefined;
+  let attached = false;
+  target.execute = function (this: unknown, input, options, cleanup) {
+    const logger = options?.eventLogger;
+    if (pending && logger && typeof logger.dispatch === 'function') {
+      // Replaces (not wraps) dispatch: nobody reads the public event log, so the library need not queue events.
+      logger.dispatch = pending;
+      attached = true;
+    }
+    pending = undefined;
+    return execute.call(this, input, options, cleanup);
+  };
+  return (input, options, dispatch) => {
+    pending = dispatch;
+    attached = false;
+    const execution = machine.run(input as Parameters<StateMachine['run']>[0], options);
+    pending = undefined;
+    if (!attached) {
+      execution.result.catch(() => undefined);
+      execution.abort();
+      throw incompatible();
+    }
+    return execution;
+  };
+}
+
+interface RunDeps {
+  model: DefinitionModel;
+  taskHandlers: Record<string, TaskHandler>;
+  timeFactor: number;
+  runObserved: RunObserved;
+}
+
+/** A failed task as the library must see it: `name` is the error Retry/Catch match, `message` becomes the Cause. */
+class TaskFailure extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, input: unknown, context: RunContext, observer: RunObserver): Run {
+  let finalized = false; // no more events, no more handler calls
+  let ended = false; // outcome known
+  let timedOut = false;
+  let inFlight = 0;
+  let markSettled!: () => void;
+  const settled = new Promise<void>((resolve) => (markSettled = resolve));
+  const checkSettled = () => {
+    if (ended && inFlight === 0) markSettled();
+  };
+  const inputs = new Map<string, unknown>(); // latest input of each state entered
+  const retries = new Map<string, number[]>(); // retrier attempts since each state was entered
+  const currentCall = new Map<string, { abandoned: boolean }>(); // a timed-out call's late result is not history
+
+  const onEvent: Dispatch = (event) => {
+    if (finalized) return;
+    const name = event.state?.name;
+    if (name !== undefined) {
+      if (event.type === 'StateEntered') {
+        inputs.set(name, event.state?.input);
+        retries.delete(name);
+      } else if (event.type === 'StateRetried' && event.retry) {
+        const index = model.states.get(name)?.Retry?.indexOf(event.retry.retrier as never) ?? -1;
+        const attempts = retries.get(name) ?? [];
+        if (index >= 0) attempts[index] = event.retry.attempt;
+        retries.set(name, attempts);
+      } else if (event.type === 'StateFailed' && event.Error === 'States.Timeout') {
+        const call = currentCall.get(name);
+        if (call) call.abandoned = true;
+      }
+    }
+    observer.event(event);
+  };
+
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number[]> = {};
+  for (const [name, state] of model.states) {
+    if (state.Type === 'Wait') {
+      Object.defineProperty(waitTimeOverrides, name, {
+        enumerable: true,
+        get: () => scaledWaitMs(state, inputs.get(name), timeFactor, Date.now()),
+      });
+    }
+    const retriers = state.Retry;
+    if (retriers && retriers.length > 0) {
+      Object.defineProperty(retryIntervalOverrides, name, {
+        enumerable: true,
+        get: () => scaledRetryIntervalsMs(retriers, retries.get(name) ?? [], timeFactor),
+      });
+    }
+  }
+
+  const callTask = async (name: string, taskInput: unknown): Promise<unknown> => {
+    if (finalized) throw new TaskFailure('States.Runtime', 'The execution has ended');
+    const handler = taskHandlers[name] as TaskHandler;
+    const resource = model.states.get(name)?.Resource ?? '';
+    const invoke = isLambdaInvokeIntegration(resource);
+    const call = { abandoned: false };
+    currentCall.set(name, call);
+    const report = (activity: TaskActivity) => {
+      if (!finalized && !call.abandoned) observer.task(activity);
+    };
+    report({ phase: 'started', state: name, resource, input: taskInput });
+    inFlight++;
+    try {
+      const payload = invoke ? ((taskInput as { Payload?: unknown } | null)?.Payload ?? {}) : taskInput;
+      // Lambda results travel as JSON: Dates become strings, undefined becomes null.
+      const result: unknown = JSON.parse(JSON.stringify((await handler(payload)) ?? null));
+      const output = invoke ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 } : result;
+      report({ phase: 'succeeded', state: name, resource, output });
+      return output;
+    } catch (error) {
+      const failure = taskFailureOf(error);
+      report({ phase: 'failed', state: name, resource, error: failure.name, cause: failure.message });
+      throw failure;
+    } finally {
+      inFlight--;
+      checkSettled();
+    }
+  };
+  const taskResourceLocalHandlers = Object.fromEntries(
+    model.taskStates.map((name) => [name, (taskInput: unknown) => callTask(name, taskInput)]),
+  );
+
+  const execution = runObserved(
+    input,
+    {
+      overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides } as RunOptions['overrides'],
+      context: {
+        Execution: {
+          Id: context.executionArn,
+          Name: context.executionName,
+          StartTime: context.startDate.toISOString(),
+          Input: input as never,
+          RedriveCount: context.redriveCount,
+        },
+        StateMachine: { Id: context.stateMachineArn, Name: context.stateMachineArn.split(':').pop() },
+      },
+    },
+    onEvent,
+  );
+
+  const timeout =
+    model.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          finalized = true;
+          execution.abort();
+        }, (model.timeoutSeconds * 1000) / timeFactor);
+
+  const outcome = execution.result
+    .then((output): RunOutcome => ({ status: 'SUCCEEDED', output }), (error: unknown) => outcomeOfError(error, timedOut))
+    .then((result) => {
+      finalized = true;
+      ended = true;
+      clearTimeout(timeout);
+      checkSettled();
+      return result;
+    });
+
+  return {
+    outcome,
+    settled,
+    abort: () => {
+      if (finalized) return;
+      finalized = true;
+      execution.abort();
+    },
+  };
+}
+
+function outcomeOfError(error: unknown, timedOut: boolean): RunOutcome {
+  if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT' };
+  if (error instanceof ExecutionAbortedError) return timedOut ? { status: 'TIMED_OUT' } : { status: 'ABORTED' };
+  const cause = error instanceof ExecutionError ? error.cause : undefined;
+  if (cause instanceof Error) return { status: 'FAILED', error: cause.name, cause: cause.message };
+  return { status: 'FAILED', error: 'States.Runtime', cause: 'The local executor failed unexpectedly' };
+}
+
+/**
+ * Keeps the thrown error's `name` (Retry/Catch match it, as AWS matches the Lambda errorType) and builds the Cause
+ * the way Lambda reports a Node.js error: `{"errorType","errorMessage","trace"}` as a JSON string.
+ */
+function taskFailureOf(error: unknown): TaskFailure {
+  const errorType = error instanceof Error && typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const trace = error instanceof Error && typeof error.stack === 'string' ? error.stack.split('\n') : [];
+  return new TaskFailure(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
