@@ -62,6 +62,8 @@ export const STATE = {
   recordEscalation: 'Archive escalation',
   waitReview: 'Wait for review',
   record: 'Record outcome',
+  /** Choice default: turns a poll state nobody routes into an error for Record failure. */
+  unexpected: 'Unexpected poll state',
   recordFailure: 'Record failure',
   archived: 'Archived',
   recorded: 'Recorded',

@@ -1,0 +1,69 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ArchiverConfig } from './config';
+import { CheckTrigger } from './constructs/check-trigger';
+import { EvidenceStorage } from './constructs/evidence-storage';
+import { PollingWorkflow } from './constructs/polling-workflow';
+import { ProviderSecrets } from './constructs/provider-secrets';
+import { WorkflowFunctions } from './constructs/workflow-functions';
+
+export interface AuditArchiverStackProps extends StackProps {
+  /** Validated configuration (lib/config.ts `loadConfig`). */
+  readonly config: ArchiverConfig;
+}
+
+/**
+ * audit-archiver: `Check Created` events start a polling workflow that archives each check's evidence in S3 and its
+ * record in DynamoDB before the provider throws it away. One construct per concern.
+ */
+export class AuditArchiverStack extends Stack {
+  public readonly storage: EvidenceStorage;
+  public readonly secrets: ProviderSecrets;
+  public readonly functions: WorkflowFunctions;
+  public readonly workflow: PollingWorkflow;
+  public readonly trigger: CheckTrigger;
+
+  constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.storage = new EvidenceStorage(this, 'Storage', {
+      retention: config.retention,
+      objectLockMode: config.objectLockMode,
+    });
+    this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
+      providers: config.providers,
+      encryptionKey: this.storage.key,
+    });
+    this.functions = new WorkflowFunctions(this, 'Functions', {
+      config,
+      storage: this.storage,
+      secrets: this.secrets,
+    });
+    this.workflow = new PollingWorkflow(this, 'Workflow', {
+      handlers: {
+        poll: this.functions.poll.function,
+        archive: this.functions.archive.function,
+        record: this.functions.record.function,
+      },
+      encryptionKey: this.storage.key,
+      timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
+    });
+    this.trigger = new CheckTrigger(this, 'Trigger', {
+      workflow: this.workflow,
+      eventBusName: config.eventBusName,
+      eventSource: config.eventSource,
+      encryptionKey: this.storage.key,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
+    new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.trigger.deadLetterQueue.queueUrl,
+      description: 'Check Created events that did not start a workflow, with the reason',
+    });
+    new CfnOutput(this, 'EventBusName', { value: config.eventBusName });
+    new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
+  }
+}

@@ -1,0 +1,141 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Bucket, BucketEncryption, ObjectLockRetention, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { RetentionPolicy } from '../../lambdas/records/retention';
+import { INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambdas/records/table-schema';
+import type { ObjectLockMode } from '../config';
+import {
+  ABORT_INCOMPLETE_UPLOAD_DAYS,
+  ACCESS_LOG_BUCKET_PROPS,
+  BUCKET_BASELINE,
+  DATA_REMOVAL_POLICY,
+  NONCURRENT_VERSION_DAYS,
+} from '../defaults';
+
+/** The S3 object tag the archive sets and the lifecycle rules filter on. */
+export const RETENTION_CLASS_TAG = 'retention-class';
+
+export interface EvidenceStorageProps {
+  /** Classes become lifecycle rules (expire objects tagged with the class after its days). */
+  readonly retention: RetentionPolicy;
+  /**
+   * Object Lock mode. With GOVERNANCE or COMPLIANCE the bucket's default retention is the shortest class's days, a
+   * floor the archive's per-object retain-until dates extend; OFF creates the bucket without Object Lock.
+   *
+   * @default 'GOVERNANCE'
+   */
+  readonly objectLockMode?: ObjectLockMode;
+}
+
+/**
+ * Where evidence and records live: one customer-managed KMS key (rotated yearly), the evidence bucket (versioned,
+ * Object Lock, lifecycle by retention class, access-logged), its access-log bucket and the records table.
+ */
+export class EvidenceStorage extends Construct {
+  /** Encrypts the bucket, the table, the secrets, the logs, the dead-letter queue and the workflow. */
+  public readonly key: Key;
+  public readonly bucket: Bucket;
+  public readonly accessLogBucket: Bucket;
+  public readonly table: TableV2;
+  public readonly objectLockMode: ObjectLockMode;
+
+  constructor(scope: Construct, id: string, props: EvidenceStorageProps) {
+    super(scope, id);
+    this.objectLockMode = props.objectLockMode ?? 'GOVERNANCE';
+    const stack = Stack.of(this);
+
+    this.key = new Key(this, 'Key', {
+      description: 'audit-archiver: evidence, records, provider secrets, logs and workflow state',
+      enableKeyRotation: true,
+      removalPolicy: DATA_REMOVAL_POLICY,
+    });
+    // CloudWatch Logs encrypts the function and workflow log groups of this account and region with the key.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccount',
+        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogs', ACCESS_LOG_BUCKET_PROPS);
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server-access-log destination of the evidence bucket; logging it would log itself.',
+    });
+
+    this.bucket = new Bucket(this, 'Evidence', {
+      ...BUCKET_BASELINE,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      versioned: true,
+      objectLockEnabled: this.objectLockMode !== 'OFF',
+      objectLockDefaultRetention: defaultRetention(this.objectLockMode, props.retention),
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'evidence/',
+      lifecycleRules: lifecycleRules(props.retention),
+    });
+
+    this.table = new TableV2(this, 'Records', {
+      partitionKey: { name: TABLE_KEY.partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: TableEncryptionV2.customerManagedKey(this.key),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: DATA_REMOVAL_POLICY,
+      globalSecondaryIndexes: Object.values(INDEXES).map((index) => ({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      })),
+    });
+  }
+}
+
+/**
+ * One rule per retention class: objects tagged `retention-class=<name>` expire after the class's days (a delete
+ * marker on the versioned bucket); the versions behind it go NONCURRENT_VERSION_DAYS later, once Object Lock allows.
+ * A last rule aborts incomplete multipart uploads and removes delete markers left without versions.
+ */
+export function lifecycleRules(retention: RetentionPolicy): LifecycleRule[] {
+  const byClass = Object.entries(retention.classes).map(
+    ([name, cls]): LifecycleRule => ({
+      id: `retention-${name}`,
+      tagFilters: { [RETENTION_CLASS_TAG]: name },
+      expiration: Duration.days(cls.days),
+      noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+    }),
+  );
+  return [
+    ...byClass,
+    {
+      id: 'abort-incomplete-uploads',
+      abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS),
+      expiredObjectDeleteMarker: true,
+    },
+  ];
+}
+
+/** A floor that never outlasts any class: lifecycle must be able to delete a class's objects when its days end. */
+function defaultRetention(mode: ObjectLockMode, retention: RetentionPolicy): ObjectLockRetention | undefined {
+  if (mode === 'OFF') return undefined;
+  const shortest = Duration.days(Math.min(...Object.values(retention.classes).map((cls) => cls.days)));
+  return mode === 'COMPLIANCE' ? ObjectLockRetention.compliance(shortest) : ObjectLockRetention.governance(shortest);
+}

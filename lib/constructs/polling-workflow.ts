@@ -1,0 +1,214 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  CustomerManagedEncryptionConfiguration,
+  DefinitionBody,
+  Fail,
+  JitterType,
+  LogLevel,
+  Pass,
+  QueryLanguage,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  Wait,
+  WaitTime,
+  type RetryProps,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../lambdas/archive/errors';
+import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
+import { STATE, type PollState } from '../../lambdas/workflow/contract';
+import { LOG_RETENTION } from '../defaults';
+
+/**
+ * Handler errors worth another try, by `name`: the ones the error modules export, plus the storage and download
+ * names the workflow contract reserves for the handlers.
+ */
+export const TRANSIENT_ERRORS = [
+  ...new Set([
+    ...RETRYABLE_ERROR_NAMES,
+    ...ARCHIVE_RETRYABLE_ERROR_NAMES,
+    'DownloadFailedError',
+    'EvidenceStoreUnavailableError',
+    'RecordStoreUnavailableError',
+  ]),
+];
+
+/** What Record failure retries besides Lambda service errors: only the record store being unavailable. */
+export const RECORD_STORE_ERRORS = ['RecordStoreUnavailableError', 'StorageUnavailableError'];
+
+/** Lambda service-side failures, not the handler's. Retried: the handlers are idempotent, a repeat is harmless. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/**
+ * Up to 5 retries after 2, 4, 8, 16, 32 s, each fully jittered (a random delay up to that, spreading retries of many
+ * executions) and capped at 60 s: about a minute of outage absorbed per task before the Catch.
+ */
+const BACKOFF: Omit<RetryProps, 'errors'> = {
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 5,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: JitterType.FULL,
+};
+
+export interface WorkflowHandlers {
+  /** Polls once; returns PollOutput (contract.ts). */
+  readonly poll: IFunction;
+  /** Archives a complete or escalated check; returns ArchiveOutput. */
+  readonly archive: IFunction;
+  /** Records a no-result/timed-out check, or (reading `$.error`) a failure; returns ArchiveOutput. */
+  readonly record: IFunction;
+}
+
+export interface PollingWorkflowProps {
+  readonly handlers: WorkflowHandlers;
+  /** Encrypts the execution history and the workflow's log group. */
+  readonly encryptionKey: IKey;
+  /** Hard stop of every execution: must exceed the longest polling budget (see config.stateMachineTimeoutSeconds). */
+  readonly timeout: Duration;
+}
+
+/**
+ * The Standard workflow, in JSONPath (the local executor ignores JSONata), with the state names of
+ * lambdas/workflow/contract.ts:
+ *
+ *   Poll provider → Route by status
+ *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider
+ *     complete                    → Archive evidence → Archived
+ *     escalated, archived         → Wait for review ($.poll.waitSeconds) → Poll provider
+ *     escalated, not yet archived → Archive escalation → Wait for review
+ *     no-result | timed-out       → Record outcome → Recorded
+ *     anything else               → Unexpected poll state → Record failure → Failed
+ *   any task error after retries  → Record failure → Failed
+ *
+ * The poll function computes the backoff and ends a check as timed-out past its provider's budget; the execution
+ * timeout is the backstop. Logs carry no execution data: the input holds liveness tokens, which are bearer secrets.
+ */
+export class PollingWorkflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly logGroup: LogGroup;
+  private readonly encryptionKey: IKey;
+
+  constructor(scope: Construct, id: string, props: PollingWorkflowProps) {
+    super(scope, id);
+    this.encryptionKey = props.encryptionKey;
+    const { handlers } = props;
+
+    const poll = this.task(STATE.poll, handlers.poll, '$.poll');
+    const archive = this.task(STATE.archive, handlers.archive, '$.archive');
+    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive');
+    const recordOutcome = this.task(STATE.record, handlers.record, '$.archive');
+    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', [
+      ...LAMBDA_SERVICE_ERRORS,
+      ...RECORD_STORE_ERRORS,
+    ]);
+
+    const failed = Fail.jsonPath(this, STATE.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    recordFailure.next(failed);
+    for (const task of [poll, archive, archiveEscalation, recordOutcome]) {
+      task.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    }
+
+    const waitBeforeNextPoll = Wait.jsonPath(this, STATE.wait, { time: WaitTime.secondsPath('$.poll.waitSeconds') });
+    const waitForReview = Wait.jsonPath(this, STATE.waitReview, { time: WaitTime.secondsPath('$.poll.waitSeconds') });
+    const unexpected = Pass.jsonPath(this, STATE.unexpected, {
+      parameters: {
+        Error: 'UnexpectedPollState',
+        Cause: 'The poll function returned a state this workflow does not route.',
+      },
+      resultPath: '$.error',
+    });
+
+    const is = (state: PollState) => Condition.stringEquals('$.poll.state', state);
+    const route = Choice.jsonPath(this, STATE.route)
+      .when(is('pending'), waitBeforeNextPoll.next(poll))
+      .when(is('complete'), archive.next(new Succeed(this, STATE.archived)))
+      // Written as "archived already → wait; else archive" rather than with IsPresent: false, which
+      // aws-local-stepfunctions 3.0.0 never matches (it returns `IsPresent && value !== undefined`).
+      .when(Condition.and(is('escalated'), Condition.isPresent('$.archive')), waitForReview.next(poll))
+      .when(is('escalated'), archiveEscalation.next(waitForReview))
+      .when(Condition.or(is('no-result'), is('timed-out')), recordOutcome.next(new Succeed(this, STATE.recorded)))
+      .otherwise(unexpected.next(recordFailure));
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.encryptionKey });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;
+      // without one CDK renders an ARN with an empty name and Step Functions cannot use the key.
+      stateMachineName: `${Stack.of(this).stackName}-${id}`,
+      comment: 'audit-archiver: poll a check until terminal, then archive its evidence or record why there is none',
+      stateMachineType: StateMachineType.STANDARD,
+      queryLanguage: QueryLanguage.JSON_PATH,
+      definitionBody: DefinitionBody.fromChainable(poll.next(route)),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
+      encryptionConfiguration: new CustomerManagedEncryptionConfiguration(props.encryptionKey),
+    });
+    this.acknowledgeRoleFindings(handlers);
+  }
+
+  /**
+   * StartExecution on this state machine only. With a customer-managed key the caller also encrypts the execution
+   * input: GenerateDataKey and Decrypt, for this state machine's encryption context only.
+   */
+  grantStartExecution(grantee: IGrantable): void {
+    this.stateMachine.grantStartExecution(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
+        },
+      }),
+    );
+  }
+
+  /** A Lambda task (Resource = the function ARN, payload = the whole state) with backoff retries. */
+  private task(name: string, fn: IFunction, resultPath: string, retryOn?: string[]): LambdaInvoke {
+    const task = LambdaInvoke.jsonPath(this, name, {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      resultPath,
+      retryOnServiceExceptions: false,
+    });
+    if (retryOn) {
+      task.addRetry({ errors: retryOn, ...BACKOFF });
+    } else {
+      task.addRetry({ errors: TRANSIENT_ERRORS, ...BACKOFF });
+      task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF });
+    }
+    return task;
+  }
+
+  private acknowledgeRoleFindings(handlers: WorkflowHandlers): void {
+    const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? this.stateMachine.role;
+    const stack = Stack.of(this);
+    for (const fn of new Set([handlers.poll, handlers.archive, handlers.record])) {
+      const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'lambda:InvokeFunction on the function and its versions/aliases (grantInvoke); one function only.',
+      });
+    }
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* and CloudWatch Logs log-delivery actions (CreateLogDelivery, ListLogDeliveries, ...) support no resource-level permissions.',
+    });
+  }
+}

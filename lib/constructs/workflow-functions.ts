@@ -1,0 +1,119 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { ArchiverConfig } from '../config';
+import { SIZING } from '../defaults';
+import { ArchiverFunction } from './archiver-function';
+import type { EvidenceStorage } from './evidence-storage';
+import type { ProviderSecrets } from './provider-secrets';
+
+export interface WorkflowFunctionsProps {
+  readonly config: ArchiverConfig;
+  readonly storage: EvidenceStorage;
+  readonly secrets: ProviderSecrets;
+}
+
+/**
+ * The workflow's three functions and their least-privilege grants:
+ * - poll: reads the provider secrets; no S3, no DynamoDB.
+ * - archive: reads the secrets, writes evidence (put, tag, retain; head for idempotency; never delete) and the record.
+ * - record: writes the record only.
+ */
+export class WorkflowFunctions extends Construct {
+  public readonly poll: ArchiverFunction;
+  public readonly archive: ArchiverFunction;
+  public readonly record: ArchiverFunction;
+
+  constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
+    super(scope, id);
+    const { config, storage, secrets } = props;
+    const providerEnvironment = {
+      LIVENESS_API_URL: config.providers.liveness.baseUrl,
+      KYC_API_URL: config.providers.kyc.baseUrl,
+      VERIFICATION_API_URL: config.providers.verification.baseUrl,
+      PROVIDER_SECRET_ARNS: secrets.arnsJson,
+    };
+    const retentionPolicy = JSON.stringify(config.retention);
+
+    this.poll = new ArchiverFunction(this, 'Poll', {
+      entry: 'lambdas/handlers/poll.ts',
+      description: 'audit-archiver: polls a provider once and decides the next wait',
+      sizing: SIZING.poll,
+      logKey: storage.key,
+      environment: { ...providerEnvironment, POLLING_POLICY: JSON.stringify(config.polling) },
+    });
+    secrets.grantRead(this.poll.role);
+
+    this.archive = new ArchiverFunction(this, 'Archive', {
+      entry: 'lambdas/handlers/archive.ts',
+      description: 'audit-archiver: archives a terminal result and its images, writes the record',
+      sizing: SIZING.archive,
+      logKey: storage.key,
+      environment: {
+        ...providerEnvironment,
+        BUCKET_NAME: storage.bucket.bucketName,
+        TABLE_NAME: storage.table.tableName,
+        KMS_KEY_ARN: storage.key.keyArn,
+        OBJECT_LOCK_MODE: config.objectLockMode,
+        RETENTION_POLICY: retentionPolicy,
+        DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
+        KYC_IMAGE_LINKS: config.kycImageLinks.join(','),
+      },
+    });
+    secrets.grantRead(this.archive.role);
+    grantEvidenceWrite(this.archive, storage);
+    grantRecordWrite(this.archive, storage);
+
+    this.record = new ArchiverFunction(this, 'Record', {
+      entry: 'lambdas/handlers/record.ts',
+      description: 'audit-archiver: records a check that ended without a result, or a workflow failure',
+      sizing: SIZING.record,
+      logKey: storage.key,
+      environment: { TABLE_NAME: storage.table.tableName, RETENTION_POLICY: retentionPolicy },
+    });
+    grantRecordWrite(this.record, storage);
+  }
+}
+
+/**
+ * Evidence objects: create (tagged with their retention class, and retained when Object Lock is on), abort an
+ * unfinished multipart upload, and HeadObject to skip what is already archived (GetObject; ListBucket so a missing
+ * key answers 404, not 403). No delete, no version or lock bypass.
+ */
+function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
+  const objectActions = ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:GetObject'];
+  if (storage.objectLockMode !== 'OFF') objectActions.push('s3:PutObjectRetention');
+  fn.role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: objectActions, resources: [storage.bucket.arnForObjects('*')] }),
+  );
+  fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.bucket.bucketArn] }));
+  fn.role.addToPrincipalPolicy(keyUseThrough('s3', storage, ['kms:GenerateDataKey', 'kms:Decrypt']));
+  const bucketId = Stack.of(storage).getLogicalId(storage.bucket.node.defaultChild as CfnBucket);
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+    reason: 'Evidence keys are per check (provider/date/checkRef/...), unknown until run time; the actions are create/tag/retain/head only, no delete.',
+  });
+}
+
+/** The check's record: read it (idempotency, records only move forward), put and update it. No delete, no scan. */
+function grantRecordWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
+  fn.role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [storage.table.tableArn],
+    }),
+  );
+  fn.role.addToPrincipalPolicy(
+    keyUseThrough('dynamodb', storage, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']),
+  );
+}
+
+/** Use of the data key only through one service (kms:ViaService), as that service does on the caller's behalf. */
+function keyUseThrough(service: 's3' | 'dynamodb', storage: EvidenceStorage, actions: string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions,
+    resources: [storage.key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(storage).region}.amazonaws.com` } },
+  });
+}

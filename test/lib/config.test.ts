@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
+import { DEFAULT_RETENTION_POLICY } from '../../lambdas/records/retention';
+import { InvalidConfigError, loadConfig, stateMachineTimeoutSeconds } from '../../lib/config';
+import { CDK_JSON_CONTEXT } from './synth';
+
+const from = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
+  loadConfig((key) => context[key], env);
+
+describe('loadConfig', () => {
+  it('documents every default in cdk.json, and they match the code defaults', () => {
+    const config = from(CDK_JSON_CONTEXT);
+    expect(config).toMatchObject({
+      region: 'us-east-1',
+      eventBusName: 'default',
+      eventSource: 'audit-archiver.checks',
+      objectLockMode: 'GOVERNANCE',
+      downloadExtraHosts: [],
+      kycImageLinks: [],
+      providers: {
+        liveness: { baseUrl: 'https://liveness.example.com' },
+        kyc: { baseUrl: 'https://kyc.example.com' },
+        verification: { baseUrl: 'https://verification.example.com' },
+      },
+    });
+    expect(config.polling).toEqual(DEFAULT_POLLING_POLICY);
+    expect(config.retention).toEqual(DEFAULT_RETENTION_POLICY);
+    expect(from({ region: 'eu-west-1' })).toEqual({ ...config, region: 'eu-west-1' });
+  });
+
+  it('takes the region from the CLI profile when the context has none, and fails without either', () => {
+    expect(from({}, { CDK_DEFAULT_REGION: 'eu-central-1' }).region).toBe('eu-central-1');
+    expect(() => from({})).toThrow(/region/);
+  });
+
+  it('parses JSON given on the command line (-c key=value)', () => {
+    const config = from({
+      region: 'eu-west-1',
+      downloadExtraHosts: '["cdn.example.net"]',
+      polling: '{"maxSeconds": 30}',
+      objectLockMode: 'COMPLIANCE',
+    });
+    expect(config.downloadExtraHosts).toEqual(['cdn.example.net']);
+    expect(config.polling.maxSeconds).toBe(30);
+    expect(config.objectLockMode).toBe('COMPLIANCE');
+  });
+
+  it('rejects bad values naming the path, never echoing the value', () => {
+    const secretish = 'http://user:hunter2@liveness.example.com';
+    const attempt = () => from({ region: 'eu-west-1', providers: { liveness: { baseUrl: secretish } } });
+    expect(attempt).toThrow(InvalidConfigError);
+    expect(attempt).toThrow(/providers\.liveness\.baseUrl/);
+    expect(attempt).not.toThrow(/hunter2/);
+    expect(() => from({ region: 'eu-west-1', providers: { kyc: { baseUrl: 'https://u:p@kyc.example.com' } } })).toThrow(
+      /providers\.kyc\.baseUrl: must not carry credentials/,
+    );
+    expect(() => from({ region: 'eu-west-1', providers: { kyc: { secretArn: 'my-secret' } } })).toThrow(/providers\.kyc\.secretArn/);
+    expect(() => from({ region: 'eu-west-1', objectLockMode: 'LEGAL' })).toThrow(/objectLockMode/);
+    expect(() => from({ region: 'eu-west-1', kycImageLinks: ['imagesFull'] })).toThrow(/kycImageLinks/);
+    expect(() => from({ region: 'eu-west-1', downloadExtraHosts: ['10.0.0.1'] })).toThrow(/downloadExtraHosts/);
+    expect(() => from({ region: 'eu-west-1', polling: { factor: 10 } })).toThrow(/polling\.factor/);
+    expect(() => from({ region: 'eu-west-1', retention: { classes: { 'aml-cdd': { days: 0, basis: 'x' } } } })).toThrow(
+      /retention policy invalid at: classes\.aml-cdd\.days/,
+    );
+  });
+
+  it('keeps executions below the 25,000-event history limit (about 10 events a poll)', () => {
+    expect(from({ region: 'eu-west-1', polling: { maxPolls: 2_000 } }).polling.maxPolls * 10).toBeLessThan(25_000);
+    expect(() => from({ region: 'eu-west-1', polling: { maxPolls: 2_001 } })).toThrow(/polling\.maxPolls/);
+  });
+});
+
+describe('stateMachineTimeoutSeconds', () => {
+  it('outlasts the longest polling budget plus its last wait, in whole hours', () => {
+    const policy = { ...DEFAULT_POLLING_POLICY, escalationSeconds: 6 * 3_600 };
+    const timeout = stateMachineTimeoutSeconds(policy);
+    const longest = Math.max(...Object.values(policy.maxPollingSeconds));
+    expect(timeout).toBeGreaterThanOrEqual(longest + policy.escalationSeconds + 3_600);
+    expect(timeout % 3_600).toBe(0);
+    expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(7 * 86_400 + 2 * 3_600);
+  });
+});

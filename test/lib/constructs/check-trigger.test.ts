@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+
+type Json = Record<string, any>;
+
+describe('CheckTrigger', () => {
+  let synth: Synthesized;
+  let ids: { fn: string; dlq: string; rule: string; key: string; stateMachine: string };
+
+  beforeAll(() => {
+    synth = synthesize();
+    const { stack } = synth;
+    ids = {
+      fn: logicalIdOf(stack, stack.trigger.startFunction.function),
+      dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
+      rule: logicalIdOf(stack, stack.trigger.rule),
+      key: logicalIdOf(stack, stack.storage.key),
+      stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
+    };
+  });
+
+  it('matches Check Created events of the configured source on the default bus', () => {
+    const rule = synth.template.toJSON().Resources[ids.rule].Properties;
+    expect(rule.EventPattern).toEqual({ source: ['audit-archiver.checks'], 'detail-type': ['Check Created'] });
+    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.State).toBe('ENABLED');
+  });
+
+  it('listens on another bus and source when the context says so', () => {
+    const { template } = synthesize({ eventBusName: 'checks', eventSource: 'acme.identity' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'checks',
+      EventPattern: { source: ['acme.identity'], 'detail-type': ['Check Created'] },
+    });
+  });
+
+  it('targets the start function with a retry policy and the dead-letter queue', () => {
+    const rule = synth.template.toJSON().Resources[ids.rule].Properties;
+    expect(rule.Targets).toEqual([
+      {
+        Id: expect.any(String),
+        Arn: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } },
+      },
+    ]);
+    synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [ids.rule, 'Arn'] },
+    });
+  });
+
+  it('dead-letters what the start function rejects (after 2 retries) into the same queue', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.fn },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21_600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } } },
+    });
+  });
+
+  it('keeps dead letters 14 days, encrypted with the key, over TLS only, writable by this rule', () => {
+    synth.template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+    synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ids.dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ids.rule, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+    // EventBridge encrypts dead letters with the queue's key: the key policy lets it, for this account's rules.
+    const keyPolicy = synth.template.toJSON().Resources[ids.key].Properties.KeyPolicy.Statement as Json[];
+    expect(keyPolicy).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: { ArnLike: { 'aws:SourceArn': expect.anything() } },
+      }),
+    );
+  });
+
+  it('gives the start function the state machine ARN and nothing secret', () => {
+    const fn = synth.template.toJSON().Resources[ids.fn].Properties;
+    expect(fn.Environment.Variables).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'audit-archiver',
+      POWERTOOLS_METRICS_NAMESPACE: 'AuditArchiver',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      STATE_MACHINE_ARN: { Ref: ids.stateMachine },
+    });
+  });
+
+  it('lets the start role start this state machine and nothing else', () => {
+    const policies = synth.template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: logicalIdOf(synth.stack, synth.stack.trigger.startFunction.role) }] },
+    });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Json[]);
+    const states = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('states:')));
+    expect(states).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: ids.stateMachine } }]);
+    // Executions are encrypted with the key: the caller encrypts the input, for this state machine's context only.
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': { Ref: ids.stateMachine } } },
+    });
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
+    expect(actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)|kms:.*)$/.test(a))).toEqual([]);
+  });
+});

@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { placeholderFunctionArn, definitionFromTemplate } from '../../../lib/workflow-definition';
+import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
+import { STATE } from '../../../lambdas/workflow/contract';
+import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+
+type AnyState = Record<string, any>;
+
+describe('PollingWorkflow', () => {
+  let synth: Synthesized;
+  let states: Record<string, AnyState>;
+  let definition: AnyState;
+
+  beforeAll(() => {
+    synth = synthesize();
+    definition = definitionFromTemplate(synth.template.toJSON()) as AnyState;
+    states = definition.States;
+  });
+
+  it('is a Standard state machine with CMK encryption, X-Ray and logs without execution data', () => {
+    synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowLogs'), 'Arn'] } } }],
+      },
+      EncryptionConfiguration: {
+        Type: 'CUSTOMER_MANAGED_KMS_KEY',
+        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+      },
+    });
+    synth.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+      RetentionInDays: 365,
+    });
+  });
+
+  it('uses exactly the state names of the workflow contract, in JSONPath', () => {
+    expect(new Set(Object.keys(states))).toEqual(new Set(Object.values(STATE)));
+    expect(definition.StartAt).toBe(STATE.poll);
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    for (const state of Object.values(states)) expect(state.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
+
+  it('invokes the functions directly (Resource = function ARN) with the whole state as payload', () => {
+    const fns = synth.stack.functions;
+    const arn = (f: { function: object }) => placeholderFunctionArn(logicalIdOf(synth.stack, f.function as never));
+    expect(states[STATE.poll]).toMatchObject({ Type: 'Task', Resource: arn(fns.poll), ResultPath: '$.poll' });
+    expect(states[STATE.archive]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
+    expect(states[STATE.recordEscalation]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
+    expect(states[STATE.record]).toMatchObject({ Resource: arn(fns.record), ResultPath: '$.archive' });
+    expect(states[STATE.recordFailure]).toMatchObject({ Resource: arn(fns.record) });
+    for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]) {
+      expect(states[name]!.Parameters, name).toBeUndefined();
+      expect(states[name]!.InputPath, name).toBeUndefined();
+    }
+  });
+
+  it('routes by $.poll.state as the contract says', () => {
+    const route = states[STATE.route]!;
+    expect(route.Type).toBe('Choice');
+    expect(route.Default).toBe(STATE.unexpected);
+    const next = (state: string) =>
+      route.Choices.find((c: AnyState) => c.Variable === '$.poll.state' && c.StringEquals === state)?.Next;
+    expect(next('pending')).toBe(STATE.wait);
+    expect(next('complete')).toBe(STATE.archive);
+    // Escalated: once archived ($.archive present) wait for the review; the first time, archive what is known.
+    expect(next('escalated')).toBe(STATE.recordEscalation);
+    const archivedAlready = route.Choices.findIndex((c: AnyState) => c.And);
+    expect(archivedAlready).toBeLessThan(route.Choices.findIndex((c: AnyState) => c.StringEquals === 'escalated'));
+    expect(route.Choices[archivedAlready]).toEqual({
+      And: [
+        { Variable: '$.poll.state', StringEquals: 'escalated' },
+        { Variable: '$.archive', IsPresent: true },
+      ],
+      Next: STATE.waitReview,
+    });
+    // No `IsPresent: false` anywhere: aws-local-stepfunctions 3.0.0 never matches it, so local mode would differ.
+    expect(JSON.stringify(definition)).not.toContain('"IsPresent":false');
+    expect(route.Choices.find((c: AnyState) => c.Or)).toEqual({
+      Or: [
+        { Variable: '$.poll.state', StringEquals: 'no-result' },
+        { Variable: '$.poll.state', StringEquals: 'timed-out' },
+      ],
+      Next: STATE.record,
+    });
+    expect(states[STATE.recordEscalation]!.Next).toBe(STATE.waitReview);
+    expect(states[STATE.archive]!.Next).toBe(STATE.archived);
+    expect(states[STATE.record]!.Next).toBe(STATE.recorded);
+    expect(states[STATE.unexpected]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: STATE.recordFailure });
+    expect(states[STATE.archived]!.Type).toBe('Succeed');
+    expect(states[STATE.recorded]!.Type).toBe('Succeed');
+  });
+
+  it('waits the seconds the poll function decided, then polls again (no fixed wait)', () => {
+    for (const name of [STATE.wait, STATE.waitReview]) {
+      expect(states[name]).toEqual({ Type: 'Wait', SecondsPath: '$.poll.waitSeconds', Next: STATE.poll });
+    }
+  });
+
+  it('retries transient handler errors and Lambda service errors by name, with full jitter and a 60 s cap', () => {
+    expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES]));
+    for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record]) {
+      const retry = states[name]!.Retry as AnyState[];
+      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS]);
+      for (const r of retry) {
+        expect(r).toEqual({
+          ErrorEquals: r.ErrorEquals,
+          IntervalSeconds: 2,
+          BackoffRate: 2,
+          MaxAttempts: 5,
+          MaxDelaySeconds: 60,
+          JitterStrategy: 'FULL',
+        });
+      }
+      // No catch-all retry: permanent errors (auth, contract, invalid input) go straight to Record failure.
+      expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+      expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    }
+  });
+
+  it('catches everything else into Record failure, which ends in Failed with the error', () => {
+    for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record]) {
+      expect(states[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.recordFailure }]);
+    }
+    const recordFailure = states[STATE.recordFailure]!;
+    expect(recordFailure.Catch).toBeUndefined();
+    expect(recordFailure.Next).toBe(STATE.failed);
+    expect(recordFailure.Retry).toEqual([
+      expect.objectContaining({ ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], JitterStrategy: 'FULL' }),
+    ]);
+    expect(states[STATE.failed]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('times out only after the longest polling budget (unlike a timeout shorter than the wait)', () => {
+    const budgets = Object.values(synth.stack.node.tryGetContext('polling').maxPollingSeconds as Record<string, number>);
+    expect(definition.TimeoutSeconds).toBeGreaterThan(Math.max(...budgets));
+    const longer = synthesize({
+      polling: { maxPollingSeconds: { liveness: 7_200, kyc: 86_400, verification: 30 * 86_400 } },
+    });
+    const timeout = (definitionFromTemplate(longer.template.toJSON()) as AnyState).TimeoutSeconds;
+    expect(timeout).toBeGreaterThan(30 * 86_400);
+  });
+});

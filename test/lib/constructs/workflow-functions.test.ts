@@ -1,0 +1,158 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
+import { DEFAULT_RETENTION_POLICY, parseRetentionPolicy } from '../../../lambdas/records/retention';
+import type { ArchiverFunction } from '../../../lib/constructs/archiver-function';
+import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+
+type Json = Record<string, any>;
+
+describe('WorkflowFunctions and the functions of the stack', () => {
+  let synth: Synthesized;
+  let resources: Record<string, Json>;
+  const id = (c: { node: { defaultChild?: unknown } }) => logicalIdOf(synth.stack, c);
+  const envOf = (fn: ArchiverFunction) => resources[id(fn.function)]!.Properties.Environment.Variables as Json;
+  const statementsOf = (fn: ArchiverFunction): Json[] =>
+    Object.values(synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(fn.role) }] } })).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+  const actionsOf = (fn: ArchiverFunction) => statementsOf(fn).flatMap((s) => [s.Action].flat() as string[]);
+  const all = () => [synth.stack.trigger.startFunction, synth.stack.functions.poll, synth.stack.functions.archive, synth.stack.functions.record];
+
+  beforeAll(() => {
+    synth = synthesize();
+    resources = synth.template.toJSON().Resources;
+  });
+
+  it('runs every function on arm64 and the newest Node.js runtime the CDK offers', () => {
+    const newest = Object.values(Runtime)
+      .filter((r): r is Runtime => r instanceof Runtime && /^nodejs\d+\.x$/.test(r.name))
+      .map((r) => Number(r.name.match(/\d+/)![0]))
+      .sort((a, b) => b - a)[0];
+    const functions = synth.template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(4);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
+    }
+  });
+
+  it('sizes each function for its work', () => {
+    const sized = (fn: ArchiverFunction) => ({
+      memory: resources[id(fn.function)]!.Properties.MemorySize,
+      timeout: resources[id(fn.function)]!.Properties.Timeout,
+    });
+    expect(sized(synth.stack.trigger.startFunction)).toEqual({ memory: 256, timeout: 15 });
+    expect(sized(synth.stack.functions.poll)).toEqual({ memory: 256, timeout: 60 });
+    expect(sized(synth.stack.functions.archive)).toEqual({ memory: 1024, timeout: 300 });
+    expect(sized(synth.stack.functions.record)).toEqual({ memory: 256, timeout: 30 });
+  });
+
+  it('passes the poll function URLs, secret ARNs and the polling policy (as the poller parses it)', () => {
+    const env = envOf(synth.stack.functions.poll);
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
+        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY',
+      ].sort(),
+    );
+    expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
+    expect(pollingPolicySchema.parse(JSON.parse(env.POLLING_POLICY))).toEqual(DEFAULT_POLLING_POLICY);
+    expect(env.PROVIDER_SECRET_ARNS).toEqual({
+      'Fn::Join': ['', expect.arrayContaining([{ Ref: expect.stringMatching(/^ProviderSecretsliveness/) }])],
+    });
+  });
+
+  it('passes the archive function storage names, lock mode, retention policy and download settings', () => {
+    const { stack } = synth;
+    const env = envOf(stack.functions.archive);
+    expect(env).toMatchObject({
+      BUCKET_NAME: { Ref: id(stack.storage.bucket) },
+      TABLE_NAME: { Ref: id(stack.storage.table) },
+      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.key), 'Arn'] },
+      OBJECT_LOCK_MODE: 'GOVERNANCE',
+      DOWNLOAD_EXTRA_HOSTS: '',
+      KYC_IMAGE_LINKS: '',
+      KYC_API_URL: 'https://kyc.example.com',
+    });
+    expect(parseRetentionPolicy(env.RETENTION_POLICY)).toEqual(DEFAULT_RETENTION_POLICY);
+    expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY });
+    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'] });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc' } },
+    });
+  });
+
+  it('puts no secret values in any environment: secrets are referenced by ARN', () => {
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:kyc-api-key-AbCdEf';
+    const { template } = synthesize({ providers: { kyc: { baseUrl: 'https://kyc.example.com', secretArn } } });
+    const envs = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+    for (const env of envs) {
+      for (const [name, value] of Object.entries(env)) {
+        expect(name).not.toMatch(/KEY$|TOKEN|PASSWORD|JWT/);
+        expect(JSON.stringify(value)).not.toMatch(/SecretString|GenerateSecretString|resolve:secretsmanager/);
+      }
+    }
+    expect(JSON.stringify(envs)).toContain(secretArn);
+  });
+
+  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets', () => {
+    const actions = actionsOf(synth.stack.functions.poll);
+    expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
+    expect(new Set(actions)).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
+    );
+  });
+
+  it('lets the archive function create, tag, retain and head evidence, and write its record — never delete', () => {
+    const { stack } = synth;
+    const statements = statementsOf(stack.functions.archive);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectRetention', 's3:PutObjectTagging'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack.storage.bucket), 'Arn'] }, '/*']] },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: { 'Fn::GetAtt': [id(stack.storage.table), 'Arn'] },
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+      }),
+    );
+  });
+
+  it('lets the record function write records only', () => {
+    const actions = actionsOf(synth.stack.functions.record);
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it('grants no function a delete, a scan, a lock bypass or a wildcard beyond the acknowledged key actions', () => {
+    for (const fn of all()) {
+      const actions = actionsOf(fn);
+      expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a)), fn.node.path).toEqual([]);
+      expect(actions.filter((a) => a.includes('*') && !['kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(a)), fn.node.path).toEqual([]);
+      // The DLQ destination's key actions come from Queue.grantSendMessages: only the start function has them.
+      if (fn !== synth.stack.trigger.startFunction) expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+      for (const s of statementsOf(fn)) expect(s.Resource, fn.node.path).not.toBe('*');
+    }
+  });
+
+  it('writes each function log only to its own log group (no AWSLambdaBasicExecutionRole)', () => {
+    for (const fn of all()) {
+      expect(resources[id(fn.role)]!.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(statementsOf(fn)).toContainEqual({
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [id(fn.logGroup), 'Arn'] },
+      });
+    }
+  });
+});
