@@ -119,7 +119,6 @@ describe('liveness client: answers', () => {
 describe('liveness client: contract violations', () => {
   it.each([
     ['a result missing passed', { result: { confidence: 1, threshold: 0.5, checked_at: '2026-03-19T10:31:30Z' } }, 'result.passed'],
-    ['an image that is not a data URI', { result: { passed: true, confidence: 1, threshold: 0.5, checked_at: 0, image: 'https://x/y.jpg' } }, 'result.image'],
     ['a non-ISO checked_at', { result: { passed: true, confidence: 1, threshold: 0.5, checked_at: 'yesterday' } }, 'result.checked_at'],
     ['a non-terminal status with 200', { status: 'in_progress' }, 'status'],
     ['failed with a result', { status: 'failed', result: { passed: true } }, 'result'],
@@ -127,6 +126,14 @@ describe('liveness client: contract violations', () => {
     server.script({ status: 200, body });
     const err = expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false, [...SECRETS, 'yesterday', 'https://x']);
     expect(err.message).toContain(path);
+  });
+
+  it('passes frames that are not data URIs through untouched: the archive rejects them one by one', async () => {
+    const result = { passed: true, confidence: 1, threshold: 0.5, checked_at: 0, image: 'https://x/y.jpg', audit_images: [42, { image: null }] };
+    server.script({ status: 200, body: { result } });
+    const status = await client().getStatus(ref);
+    expect(status.kind).toBe('complete');
+    expect((status as { result: { result: unknown } }).result.result).toMatchObject({ image: 'https://x/y.jpg', audit_images: [42, { image: null }] });
   });
 
   it('202 with an undocumented status is a ProviderContractError', async () => {
