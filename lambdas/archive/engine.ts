@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { checkRefOf } from '../common/check-ref';
 import { ConfigurationError, InvalidCheckInputError } from '../common/errors';
 import type { CompleteStatus, EscalatedStatus, NoResultStatus, ProviderClient } from '../providers/check-status';
-import { PROVIDERS } from '../providers/check-status';
+import { PROVIDERS, rejectedInputStatus } from '../providers/check-status';
 import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
 import { withHoldOf, type RecordStore } from '../records/record-store';
 import { computeRetention, type RetentionPolicy } from '../records/retention';
@@ -49,6 +49,9 @@ export interface ArchiveDeps {
   logger?: ArchiveLogger;
 }
 
+/** What recording an outcome needs: the table and the policy; the store only to keep a no-result answer's body. */
+export type RecordDeps = Pick<ArchiveDeps, 'records' | 'retention' | 'now' | 'logger'> & { store?: EvidenceStore };
+
 /** What the workflow's Record states report: a terminal answer without result, polling given up, or a caught error. */
 export type OutcomeToRecord =
   | { kind: 'no-result'; status: NoResultStatus }
@@ -67,11 +70,17 @@ export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck): Pro
   if (deps.client.provider !== check.provider) {
     throw new ConfigurationError(`archive: ${deps.client.provider} client given for a ${check.provider} check`);
   }
-  const status = await deps.client.getStatus({
-    provider: check.provider,
-    checkId: check.checkId,
-    ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
-  });
+  const status = await deps.client
+    .getStatus({
+      provider: check.provider,
+      checkId: check.checkId,
+      ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
+    })
+    .catch((error: unknown) => {
+      // The provider's own input rules refused the reference: recorded as invalid, like its 400 would be.
+      if (error instanceof InvalidCheckInputError) return rejectedInputStatus(check.provider, error.message);
+      throw error;
+    });
   switch (status.kind) {
     case 'pending':
       throw new CheckNotTerminalError(`${check.provider} check ${check.checkRef} is not terminal (${status.providerStatus})`);
@@ -88,7 +97,7 @@ export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck): Pro
  * is kept as result.json), polling that gave up ('timed-out'), or a workflow failure ('error': the error name and a
  * sanitized cause, never the check's identifiers or secrets). Never overwrites a record that got further.
  */
-export async function recordOutcome(deps: ArchiveDeps, check: WorkflowCheck, outcome: OutcomeToRecord): Promise<ArchiveOutput> {
+export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outcome: OutcomeToRecord): Promise<ArchiveOutput> {
   validateCheck(check);
   const status: RecordStatus =
     outcome.kind === 'no-result' ? outcome.status.reason : outcome.kind === 'timed-out' ? 'timed-out' : 'error';
@@ -112,8 +121,10 @@ export async function recordOutcome(deps: ArchiveDeps, check: WorkflowCheck, out
     if (noResult.body !== undefined) {
       // Nothing to download from an answer without a result (an expired or broken KYC session's links are not
       // evidence of a finished check); the answer itself is kept.
+      const { store } = deps;
+      if (!store) throw new ConfigurationError('record: an answer body to keep, but no evidence store');
       const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
-      input.evidence = await writeDocuments(deps, check, prefix, status, noResult.body, NO_EVIDENCE, objectRetention(retention), now);
+      input.evidence = await writeDocuments({ store }, check, prefix, status, noResult.body, NO_EVIDENCE, objectRetention(retention), now);
       input.clientKey = clientKeyOf(check, noResult.body);
     }
   } else if (outcome.kind === 'timed-out') {
@@ -215,7 +226,7 @@ async function archiveEvidence(
 
 /** manifest.json then result.json, after every image: the manifest lists them all, result.json included. */
 async function writeDocuments(
-  deps: ArchiveDeps,
+  deps: Pick<ArchiveDeps, 'store'>,
   check: WorkflowCheck,
   prefix: string,
   status: RecordStatus,
@@ -258,7 +269,7 @@ async function writeDocuments(
 }
 
 /** The record last: conditional, keeps a legal hold, and yields to a record that got further meanwhile. */
-async function writeRecord(deps: ArchiveDeps, existing: CheckRecord | undefined, record: CheckRecord): Promise<ArchiveOutput> {
+async function writeRecord(deps: RecordDeps, existing: CheckRecord | undefined, record: CheckRecord): Promise<ArchiveOutput> {
   const { written, record: stored } = await deps.records.write(withHoldOf(existing, record));
   if (!written) deps.logger?.info('newer record kept', { checkRef: record.checkRef, status: stored.status });
   return summaryOf(stored);
@@ -273,7 +284,7 @@ function supersedes(existing: CheckRecord, status: RecordStatus): boolean {
   return existing.statusRank > rank || (existing.statusRank >= 2 && existing.statusRank === rank);
 }
 
-function keep(deps: ArchiveDeps, check: WorkflowCheck, existing: CheckRecord): ArchiveOutput {
+function keep(deps: RecordDeps, check: WorkflowCheck, existing: CheckRecord): ArchiveOutput {
   deps.logger?.info('check already recorded', { checkRef: check.checkRef, status: existing.status });
   return summaryOf(existing);
 }

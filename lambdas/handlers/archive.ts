@@ -1,1 +1,19 @@
-export const handler = async () => { throw new Error('not wired yet'); };
+/** Archive evidence / Archive escalation / Record outcome. See lambdas/archive/workflow-steps.ts. */
+import { logger, metrics } from '../common/powertools';
+import { archiveDepsFromEnv } from '../archive/runtime';
+import { archiveStep } from '../archive/workflow-steps';
+import { countOutcome, publishMetrics } from '../common/outcome-metrics';
+import type { ArchiveOutput } from '../workflow/contract';
+
+const depsFor = archiveDepsFromEnv(process.env, logger);
+
+export const handler = async (event: unknown): Promise<ArchiveOutput> => {
+  const startedAt = Date.now();
+  try {
+    const output = await archiveStep(depsFor, event);
+    countOutcome(metrics, output, Date.now() - startedAt);
+    return output;
+  } finally {
+    publishMetrics(metrics);
+  }
+};

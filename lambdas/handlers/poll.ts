@@ -1,1 +1,22 @@
-export const handler = async () => { throw new Error('not wired yet'); };
+/** Poll provider: one status request, then the next wait (or the end of polling). See lambdas/polling/poll-check.ts. */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { publishMetrics } from '../common/outcome-metrics';
+import { logger, metrics } from '../common/powertools';
+import { pollCheck } from '../polling/poll-check';
+import { pollDepsFromEnv } from '../polling/runtime';
+import type { PollOutput } from '../workflow/contract';
+import { parseWorkflowState } from '../workflow/parse-state';
+
+const depsFor = pollDepsFromEnv(process.env, {
+  logger,
+  onTransientError: () => metrics.addMetric('ProviderErrors', MetricUnit.Count, 1),
+});
+
+export const handler = async (event: unknown): Promise<PollOutput> => {
+  try {
+    const state = parseWorkflowState(event);
+    return await pollCheck(depsFor(state.check.provider), state);
+  } finally {
+    publishMetrics(metrics);
+  }
+};

@@ -1,1 +1,18 @@
-export const handler = async () => { throw new Error('not wired yet'); };
+/** Record failure: the one record of a check whose workflow failed. See lambdas/archive/workflow-steps.ts. */
+import { recordDepsFromEnv } from '../archive/runtime';
+import { recordFailureStep } from '../archive/workflow-steps';
+import { countOutcome, publishMetrics } from '../common/outcome-metrics';
+import { logger, metrics } from '../common/powertools';
+import type { ArchiveOutput } from '../workflow/contract';
+
+const deps = recordDepsFromEnv(process.env, logger);
+
+export const handler = async (event: unknown): Promise<ArchiveOutput> => {
+  try {
+    const output = await recordFailureStep(deps, event);
+    countOutcome(metrics, output);
+    return output;
+  } finally {
+    publishMetrics(metrics);
+  }
+};

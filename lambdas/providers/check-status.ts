@@ -82,3 +82,14 @@ export interface ProviderClient<R = unknown> {
   readonly provider: ProviderName;
   getStatus(ref: CheckRef, options?: { signal?: AbortSignal }): Promise<CheckStatus<R>>;
 }
+
+/** Provider status word of a check the client refused to send (e.g. a KYC sessionId that is not a UUID v1). */
+export const REJECTED_INPUT_STATUS = 'rejected-before-request';
+
+/**
+ * A check whose reference fails the provider's documented input rules ends like one the provider calls invalid: no
+ * request is sent (it would be a 400), and the record says why.
+ */
+export function rejectedInputStatus(provider: ProviderName, reason: string): NoResultStatus {
+  return { kind: 'no-result', provider, providerStatus: REJECTED_INPUT_STATUS, reason: 'invalid', detail: reason, times: {} };
+}

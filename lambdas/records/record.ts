@@ -154,6 +154,7 @@ export function summaryOf(record: CheckRecord): ArchiveOutput {
     objects: record.objects,
     bytes: record.bytes,
     imagesMissing: record.imagesMissing ? record.imagesMissing.reasons.join(',') : undefined,
+    imagesMissingCount: record.imagesMissing?.count,
   });
 }
 

@@ -50,7 +50,9 @@ export interface ArchiveOutput {
   status: string;
   objects: number;
   bytes: number;
+  /** Comma-separated reasons (window-passed, rejected, refused, download-failed). */
   imagesMissing?: string;
+  imagesMissingCount?: number;
 }
 
 /** State names are part of the contract: local mode binds handlers to them, tests and benchmarks read them. */

@@ -68,9 +68,9 @@ const BACKOFF: Omit<RetryProps, 'errors'> = {
 export interface WorkflowHandlers {
   /** Polls once; returns PollOutput (contract.ts). */
   readonly poll: IFunction;
-  /** Archives a complete or escalated check; returns ArchiveOutput. */
+  /** Archives a complete or escalated check, or records a no-result/timed-out one; returns ArchiveOutput. */
   readonly archive: IFunction;
-  /** Records a no-result/timed-out check, or (reading `$.error`) a failure; returns ArchiveOutput. */
+  /** Records a failure (reading `$.error`); table access only. Returns ArchiveOutput. */
   readonly record: IFunction;
 }
 
@@ -111,7 +111,8 @@ export class PollingWorkflow extends Construct {
     const poll = this.task(STATE.poll, handlers.poll, '$.poll');
     const archive = this.task(STATE.archive, handlers.archive, '$.archive');
     const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive');
-    const recordOutcome = this.task(STATE.record, handlers.record, '$.archive');
+    // The archive function, not the record one: a no-result answer is fetched again and kept as result.json.
+    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive');
     const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', [
       ...LAMBDA_SERVICE_ERRORS,
       ...RECORD_STORE_ERRORS,

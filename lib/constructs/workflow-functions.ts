@@ -18,7 +18,8 @@ export interface WorkflowFunctionsProps {
  * The workflow's three functions and their least-privilege grants:
  * - poll: reads the provider secrets; no S3, no DynamoDB.
  * - archive: reads the secrets, writes evidence (put, tag, retain; head for idempotency; never delete) and the record.
- * - record: writes the record only.
+ * - archive also records checks that ended without a result (it keeps the provider's answer in S3).
+ * - record: writes the failure record only.
  */
 export class WorkflowFunctions extends Construct {
   public readonly poll: ArchiverFunction;
@@ -47,7 +48,7 @@ export class WorkflowFunctions extends Construct {
 
     this.archive = new ArchiverFunction(this, 'Archive', {
       entry: 'lambdas/handlers/archive.ts',
-      description: 'audit-archiver: archives a terminal result and its images, writes the record',
+      description: 'audit-archiver: archives a terminal result and its images (or why there is none), writes the record',
       sizing: SIZING.archive,
       logKey: storage.key,
       environment: {
@@ -67,7 +68,7 @@ export class WorkflowFunctions extends Construct {
 
     this.record = new ArchiverFunction(this, 'Record', {
       entry: 'lambdas/handlers/record.ts',
-      description: 'audit-archiver: records a check that ended without a result, or a workflow failure',
+      description: 'audit-archiver: records a check whose workflow failed',
       sizing: SIZING.record,
       logKey: storage.key,
       environment: { TABLE_NAME: storage.table.tableName, RETENTION_POLICY: retentionPolicy },

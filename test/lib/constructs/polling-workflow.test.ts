@@ -53,7 +53,7 @@ describe('PollingWorkflow', () => {
     expect(states[STATE.poll]).toMatchObject({ Type: 'Task', Resource: arn(fns.poll), ResultPath: '$.poll' });
     expect(states[STATE.archive]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
     expect(states[STATE.recordEscalation]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
-    expect(states[STATE.record]).toMatchObject({ Resource: arn(fns.record), ResultPath: '$.archive' });
+    expect(states[STATE.record]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
     expect(states[STATE.recordFailure]).toMatchObject({ Resource: arn(fns.record) });
     for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]) {
       expect(states[name]!.Parameters, name).toBeUndefined();

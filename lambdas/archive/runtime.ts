@@ -1,0 +1,84 @@
+/**
+ * The archive and record functions' wiring, built once per execution environment from the variables the stack sets
+ * (lib/constructs/workflow-functions.ts) — or local mode sets, with emulator endpoints. Everything is checked here,
+ * at init, so a misconfigured function fails before it touches a check.
+ */
+import { z } from 'zod';
+import { credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
+import { ConfigurationError } from '../common/errors';
+import { createProviderClient } from '../providers';
+import { PROVIDERS, type ProviderClient, type ProviderName } from '../providers/check-status';
+import { createDynamoDocumentClient, createRecordStore } from '../records/record-store';
+import { parseRetentionPolicy, type RetentionPolicy } from '../records/retention';
+import type { ArchiveDeps, ArchiveLogger, RecordDeps } from './engine';
+import type { DownloadPolicy } from './intake';
+import { createS3Client, createS3Store } from './s3-store';
+import { parseArchiveSettings } from './settings';
+
+/** Per image: enough for a slow CDN, far below the archive function's timeout. */
+const DOWNLOAD_TIMEOUT_MS = 30_000;
+const MAX_REDIRECTS = 3;
+
+/** The record function's needs: the table and the retention policy. */
+export function recordDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
+  return {
+    records: createRecordStore({
+      client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
+      tableName: requiredEnv(env, 'TABLE_NAME'),
+    }),
+    retention: retentionFromEnv(env),
+    now: () => new Date(),
+    logger,
+  };
+}
+
+/** The archive function's needs, per provider (each has its own client and image-host allowlist). */
+export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider: ProviderName) => ArchiveDeps {
+  const recordDeps = recordDepsFromEnv(env, logger);
+  const settings = parseArchiveSettings({ kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS'), retention: recordDeps.retention });
+  const lockMode = z.enum(['GOVERNANCE', 'COMPLIANCE', 'OFF']).safeParse(env.OBJECT_LOCK_MODE ?? 'OFF');
+  if (!lockMode.success) throw new ConfigurationError('environment variable OBJECT_LOCK_MODE must be GOVERNANCE, COMPLIANCE or OFF');
+  const endpoint = env.AWS_ENDPOINT_URL_S3;
+  const store = createS3Store({
+    client: createS3Client({ endpoint }),
+    bucket: requiredEnv(env, 'BUCKET_NAME'),
+    ...(env.KMS_KEY_ARN ? { kmsKeyId: env.KMS_KEY_ARN } : {}),
+    ...(lockMode.data !== 'OFF' ? { objectLock: { mode: lockMode.data } } : {}),
+  });
+  const credentials = credentialSourceOf(env);
+  const extraHosts = listEnv(env, 'DOWNLOAD_EXTRA_HOSTS').map((host) => host.toLowerCase());
+  // Local mode only (the stack never sets these): the fake providers serve images over http on loopback.
+  const httpHosts = listEnv(env, 'DOWNLOAD_HTTP_HOSTS').map((host) => host.toLowerCase());
+  const allowPrivateAddresses = env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES === 'true';
+
+  const perProvider = new Map<ProviderName, ArchiveDeps>();
+  for (const provider of PROVIDERS) {
+    const baseUrl = providerBaseUrl(env, provider);
+    const client: ProviderClient = createProviderClient(provider, { baseUrl, credentials });
+    const downloadPolicy: DownloadPolicy = {
+      allowedHosts: [new URL(baseUrl).hostname.toLowerCase().replace(/^\[|\]$/g, ''), ...extraHosts],
+      allowHttpHosts: httpHosts,
+      allowPrivateAddresses,
+      maxBytes: settings.limits.maxImageBytes,
+      timeoutMs: DOWNLOAD_TIMEOUT_MS,
+      maxRedirects: MAX_REDIRECTS,
+    };
+    perProvider.set(provider, {
+      ...recordDeps,
+      client,
+      store,
+      downloadPolicy,
+      limits: settings.limits,
+      kycImageLinks: settings.kycImageLinks,
+    });
+  }
+  return (provider) => {
+    const deps = perProvider.get(provider);
+    if (!deps) throw new ConfigurationError('unknown provider');
+    return deps;
+  };
+}
+
+function retentionFromEnv(env: Env): RetentionPolicy {
+  return jsonEnv(env, 'RETENTION_POLICY', (value) => parseRetentionPolicy(value), parseRetentionPolicy({}));
+}

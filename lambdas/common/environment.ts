@@ -1,0 +1,63 @@
+/**
+ * The functions' configuration, read from their environment once at init (the stack sets it; local mode sets the
+ * same variables). A missing or malformed value is a ConfigurationError naming the variable, never its value.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import type { ProviderName } from '../providers/check-status';
+import { envCredentials, secretsManagerCredentials, type CredentialSource } from './credentials';
+import { ConfigurationError } from './errors';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const PROVIDER_URL_VARS: Readonly<Record<ProviderName, string>> = {
+  liveness: 'LIVENESS_API_URL',
+  kyc: 'KYC_API_URL',
+  verification: 'VERIFICATION_API_URL',
+};
+
+export function requiredEnv(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** A JSON variable checked by `parse` (which may throw its own ConfigurationError); `fallback` when unset. */
+export function jsonEnv<T>(env: Env, name: string, parse: (value: unknown) => T, fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`environment variable ${name} is not valid JSON`);
+  }
+  try {
+    return parse(value);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    const paths = error instanceof z.ZodError ? error.issues.map((i) => i.path.join('.') || '(root)').join(', ') : '';
+    throw new ConfigurationError(`environment variable ${name} is invalid${paths ? ` at: ${paths}` : ''}`);
+  }
+}
+
+/** A comma-separated list; empty entries dropped. */
+export function listEnv(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+export function providerBaseUrl(env: Env, provider: ProviderName): string {
+  return requiredEnv(env, PROVIDER_URL_VARS[provider]);
+}
+
+/**
+ * Secrets Manager when PROVIDER_SECRET_ARNS (JSON provider → ARN, set by the stack) is present; otherwise the
+ * local-mode variables LIVENESS_API_KEY / KYC_API_TOKEN / VERIFICATION_API_KEY.
+ */
+export function credentialSourceOf(env: Env, secretsClient: () => SecretsManagerClient = () => new SecretsManagerClient({})): CredentialSource {
+  const arns = jsonEnv(env, 'PROVIDER_SECRET_ARNS', (value) => z.record(z.string(), z.string()).parse(value), undefined);
+  return arns ? secretsManagerCredentials(secretsClient(), arns) : envCredentials(env as NodeJS.ProcessEnv);
+}

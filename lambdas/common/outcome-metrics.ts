@@ -1,0 +1,31 @@
+/** The flow's outcome metrics (EMF), from the small summary the archive and record steps return. */
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { ArchiveOutput } from '../workflow/contract';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+const NO_RESULT = new Set(['expired', 'invalid', 'not-found', 'forbidden', 'failed', 'exception']);
+/** result.json and manifest.json: every archived check has both; the rest are images. */
+const DOCUMENTS_PER_CHECK = 2;
+
+export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: ArchiveOutput, durationMs?: number): void {
+  const count = (name: string, value = 1, unit: Unit = MetricUnit.Count) => metrics.addMetric(name, unit, value);
+  if (output.status === 'archived') count('ChecksArchived');
+  else if (output.status === 'archived-partial') count('ChecksPartiallyArchived');
+  else if (output.status === 'timed-out') count('ChecksTimedOut');
+  else if (output.status === 'error') count('ChecksFailed');
+  else if (NO_RESULT.has(output.status)) count('ChecksWithoutResult');
+
+  if (output.status === 'archived' || output.status === 'archived-partial' || output.status === 'escalated') {
+    count('ImagesArchived', Math.max(0, output.objects - DOCUMENTS_PER_CHECK));
+    count('BytesArchived', output.bytes, MetricUnit.Bytes);
+  }
+  if (output.imagesMissingCount) count('ImagesMissing', output.imagesMissingCount);
+  if (output.imagesMissing?.split(',').includes('window-passed')) count('WindowMisses');
+  if (durationMs !== undefined) count('ArchiveDurationMs', durationMs, MetricUnit.Milliseconds);
+}
+
+/** Publishes what this invocation counted; nothing (and no "empty metrics" warning) when it counted nothing. */
+export function publishMetrics(metrics: Pick<Metrics, 'hasStoredMetrics' | 'publishStoredMetrics'>): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

@@ -1,0 +1,56 @@
+/**
+ * One turn of the poll loop: ask the provider once, decide what the workflow does next. A provider that is briefly
+ * unavailable (5xx, 429, timeout) does not fail the task: the observation goes into the backoff (honouring
+ * Retry-After) until maxTransientErrors, then the error is rethrown for the state machine's Retry and Catch.
+ */
+import { InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
+import { rejectedInputStatus, type ProviderClient } from '../providers/check-status';
+import type { PollOutput, WorkflowState } from '../workflow/contract';
+import { decideNextPoll, type PollObservation } from './next-poll';
+import type { PollingPolicy } from './polling-policy';
+
+export interface PollDeps {
+  client: ProviderClient;
+  policy: PollingPolicy;
+  now: () => Date;
+  logger?: { info(message: string, fields: Record<string, unknown>): void };
+  /** Told about each provider error absorbed into the backoff (metrics). */
+  onTransientError?: (error: ProviderUnavailableError) => void;
+}
+
+export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<PollOutput> {
+  const { check } = state;
+  let observation: PollObservation;
+  let transientError: ProviderUnavailableError | undefined;
+  try {
+    const status = await deps.client.getStatus({
+      provider: check.provider,
+      checkId: check.checkId,
+      ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
+    });
+    observation = { kind: 'status', status };
+  } catch (error) {
+    if (error instanceof InvalidCheckInputError) {
+      observation = { kind: 'status', status: rejectedInputStatus(check.provider, error.message) };
+    } else if (error instanceof ProviderUnavailableError) {
+      transientError = error;
+      deps.onTransientError?.(error);
+      observation = { kind: 'transient', ...error.details };
+    } else {
+      throw error;
+    }
+  }
+
+  const next = decideNextPoll({ policy: deps.policy, provider: check.provider, previous: state.poll, observation, now: deps.now() });
+  if (!next) throw transientError;
+  deps.logger?.info('polled', {
+    provider: check.provider,
+    checkRef: check.checkRef,
+    attempt: next.attempt,
+    state: next.state,
+    providerStatus: next.providerStatus,
+    waitSeconds: next.waitSeconds,
+    ...(observation.kind === 'transient' ? { transientError: observation.statusCode ?? 'network' } : {}),
+  });
+  return next;
+}

@@ -1,0 +1,70 @@
+/**
+ * Validation of the state each workflow function receives. The start function built it, but an execution can also be
+ * started by hand (a redrive, an operator): a malformed state is an InvalidCheckInputError naming the paths, never
+ * the values (the check id may be a bearer token).
+ */
+import { z } from 'zod';
+import { checkRefOf } from '../common/check-ref';
+import { InvalidCheckInputError } from '../common/errors';
+import { PROVIDERS } from '../providers/check-status';
+import type { WorkflowCheck, WorkflowState } from './contract';
+
+const checkSchema = z.object({
+  provider: z.enum(PROVIDERS),
+  checkId: z.string().min(1).max(2048),
+  clientKey: z.string().min(1).max(36).optional(),
+  checkRef: z.string().regex(/^[0-9a-f]{32}$/),
+  createdAt: z.iso.datetime({ offset: true }),
+  retentionClass: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+});
+
+const pollSchema = z.looseObject({
+  state: z.enum(['pending', 'complete', 'escalated', 'no-result', 'timed-out']),
+  attempt: z.number().int().min(1),
+  firstPolledAt: z.iso.datetime({ offset: true }),
+  waitSeconds: z.number().int().min(0),
+  providerStatus: z.string(),
+  transientErrors: z.number().int().min(0),
+});
+
+const stateSchema = z.looseObject({
+  check: checkSchema,
+  poll: pollSchema.optional(),
+  archive: z.looseObject({ status: z.string() }).optional(),
+  error: z.looseObject({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+
+/** Validates a workflow state; the checkRef must be the hash of the check id (keys and records rely on it). */
+export function parseWorkflowState(input: unknown): WorkflowState {
+  const parsed = stateSchema.safeParse(input);
+  if (!parsed.success) {
+    const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || '(state)'))];
+    throw new InvalidCheckInputError(`workflow state invalid at: ${paths.join(', ')}`);
+  }
+  const state = parsed.data as WorkflowState;
+  if (state.check.checkRef !== checkRefOf(state.check.provider, state.check.checkId)) {
+    throw new InvalidCheckInputError('workflow state invalid at: check.checkRef (not the hash of the check id)');
+  }
+  return state;
+}
+
+/**
+ * The best check a failure can still be recorded under: the state's own when it parses, else one rebuilt from the
+ * provider and check id alone (a fresh checkRef, createdAt = now). Undefined when even those are unusable: then
+ * there is nothing to key a record by, and the execution's failure is the only trace.
+ */
+export function salvageCheck(input: unknown, now: Date): WorkflowCheck | undefined {
+  const raw = (input as { check?: Record<string, unknown> } | null)?.check;
+  const full = checkSchema.safeParse(raw);
+  if (full.success && full.data.checkRef === checkRefOf(full.data.provider, full.data.checkId)) return full.data;
+  const minimal = checkSchema.pick({ provider: true, checkId: true }).safeParse(raw);
+  if (!minimal.success) return undefined;
+  const { provider, checkId } = minimal.data;
+  const createdAt = checkSchema.shape.createdAt.safeParse(raw?.createdAt);
+  return {
+    provider,
+    checkId,
+    checkRef: checkRefOf(provider, checkId),
+    createdAt: createdAt.success ? createdAt.data : now.toISOString(),
+  };
+}
