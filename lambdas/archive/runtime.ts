@@ -1,16 +1,15 @@
 /**
- * The archive and record functions' wiring, built once per execution environment from the variables the stack sets
+ * The archive function's wiring, built once per execution environment from the variables the stack sets
  * (lib/constructs/workflow-functions.ts) — or local mode sets, with emulator endpoints. Everything is checked here,
  * at init, so a misconfigured function fails before it touches a check.
  */
 import { z } from 'zod';
-import { credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
+import { credentialSourceOf, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
 import { PROVIDERS, type ProviderClient, type ProviderName } from '../providers/check-status';
-import { createDynamoDocumentClient, createRecordStore } from '../records/record-store';
-import { parseRetentionPolicy, type RetentionPolicy } from '../records/retention';
-import type { ArchiveDeps, ArchiveLogger, RecordDeps } from './engine';
+import { recordDepsFromEnv } from '../records/runtime';
+import type { ArchiveDeps, ArchiveLogger } from './engine';
 import type { DownloadPolicy } from './intake';
 import { createS3Client, createS3Store } from './s3-store';
 import { parseArchiveSettings } from './settings';
@@ -18,19 +17,6 @@ import { parseArchiveSettings } from './settings';
 /** Per image: enough for a slow CDN, far below the archive function's timeout. */
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 3;
-
-/** The record function's needs: the table and the retention policy. */
-export function recordDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
-  return {
-    records: createRecordStore({
-      client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
-      tableName: requiredEnv(env, 'TABLE_NAME'),
-    }),
-    retention: retentionFromEnv(env),
-    now: () => new Date(),
-    logger,
-  };
-}
 
 /** The archive function's needs, per provider (each has its own client and image-host allowlist). */
 export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider: ProviderName) => ArchiveDeps {
@@ -77,8 +63,4 @@ export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider:
     if (!deps) throw new ConfigurationError('unknown provider');
     return deps;
   };
-}
-
-function retentionFromEnv(env: Env): RetentionPolicy {
-  return jsonEnv(env, 'RETENTION_POLICY', (value) => parseRetentionPolicy(value), parseRetentionPolicy({}));
 }

@@ -1,5 +1,5 @@
 /** Record failure: the one record of a check whose workflow failed. See lambdas/archive/workflow-steps.ts. */
-import { recordDepsFromEnv } from '../archive/runtime';
+import { recordDepsFromEnv } from '../records/runtime';
 import { recordFailureStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
