@@ -12,7 +12,7 @@ import { recordDepsFromEnv } from '../records/runtime';
 import type { ArchiveDeps, ArchiveLogger } from './engine';
 import type { DownloadPolicy } from './intake';
 import { createS3Client, createS3Store } from './s3-store';
-import { parseArchiveSettings } from './settings';
+import { parseArchiveSettings, type ArchiveSettings } from './settings';
 
 /** Per image: enough for a slow CDN, far below the archive function's timeout. */
 const DOWNLOAD_TIMEOUT_MS = 30_000;
@@ -21,7 +21,7 @@ const MAX_REDIRECTS = 3;
 /** The archive function's needs, per provider (each has its own client and image-host allowlist). */
 export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider: ProviderName) => ArchiveDeps {
   const recordDeps = recordDepsFromEnv(env, logger);
-  const settings = parseArchiveSettings({ kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS'), retention: recordDeps.retention });
+  const settings = archiveSettingsFromEnv(env);
   const lockMode = z.enum(['GOVERNANCE', 'COMPLIANCE', 'OFF']).safeParse(env.OBJECT_LOCK_MODE ?? 'OFF');
   if (!lockMode.success) throw new ConfigurationError('environment variable OBJECT_LOCK_MODE must be GOVERNANCE, COMPLIANCE or OFF');
   const endpoint = env.AWS_ENDPOINT_URL_S3;
@@ -63,4 +63,14 @@ export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider:
     if (!deps) throw new ConfigurationError('unknown provider');
     return deps;
   };
+}
+
+/** Limits and KYC links (the retention policy is the record deps'): KYC_IMAGE_LINKS is the one variable read here. */
+function archiveSettingsFromEnv(env: Env): ArchiveSettings {
+  try {
+    return parseArchiveSettings({ kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS') });
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variable KYC_IMAGE_LINKS is invalid: ${error.message}`);
+    throw error;
+  }
 }

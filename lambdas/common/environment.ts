@@ -22,7 +22,10 @@ export function requiredEnv(env: Env, name: string): string {
   return value;
 }
 
-/** A JSON variable checked by `parse` (which may throw its own ConfigurationError); `fallback` when unset. */
+/**
+ * A JSON variable checked by `parse`; `fallback` when unset. A parser's own ConfigurationError (value-free by contract)
+ * is kept as the detail, prefixed with the variable's name: the operator must learn which variable to fix.
+ */
 export function jsonEnv<T>(env: Env, name: string, parse: (value: unknown) => T, fallback: T): T {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
@@ -35,7 +38,7 @@ export function jsonEnv<T>(env: Env, name: string, parse: (value: unknown) => T,
   try {
     return parse(value);
   } catch (error) {
-    if (error instanceof ConfigurationError) throw error;
+    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variable ${name} is invalid: ${error.message}`);
     const paths = error instanceof z.ZodError ? error.issues.map((i) => i.path.join('.') || '(root)').join(', ') : '';
     throw new ConfigurationError(`environment variable ${name} is invalid${paths ? ` at: ${paths}` : ''}`);
   }

@@ -1,6 +1,7 @@
 /** The flow's outcome metrics (EMF), from the small summary the archive and record steps return. */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ArchiveOutput } from '../workflow/contract';
+import { METRIC, type MetricName } from './metric-names';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
@@ -9,20 +10,20 @@ const NO_RESULT = new Set(['expired', 'invalid', 'not-found', 'forbidden', 'fail
 const DOCUMENTS_PER_CHECK = 2;
 
 export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: ArchiveOutput, durationMs?: number): void {
-  const count = (name: string, value = 1, unit: Unit = MetricUnit.Count) => metrics.addMetric(name, unit, value);
-  if (output.status === 'archived') count('ChecksArchived');
-  else if (output.status === 'archived-partial') count('ChecksPartiallyArchived');
-  else if (output.status === 'timed-out') count('ChecksTimedOut');
-  else if (output.status === 'error') count('ChecksFailed');
-  else if (NO_RESULT.has(output.status)) count('ChecksWithoutResult');
+  const count = (name: MetricName, value = 1, unit: Unit = MetricUnit.Count) => metrics.addMetric(name, unit, value);
+  if (output.status === 'archived') count(METRIC.checksArchived);
+  else if (output.status === 'archived-partial') count(METRIC.checksPartiallyArchived);
+  else if (output.status === 'timed-out') count(METRIC.checksTimedOut);
+  else if (output.status === 'error') count(METRIC.checksFailed);
+  else if (NO_RESULT.has(output.status)) count(METRIC.checksWithoutResult);
 
   if (output.status === 'archived' || output.status === 'archived-partial' || output.status === 'escalated') {
-    count('ImagesArchived', Math.max(0, output.objects - DOCUMENTS_PER_CHECK));
-    count('BytesArchived', output.bytes, MetricUnit.Bytes);
+    count(METRIC.imagesArchived, Math.max(0, output.objects - DOCUMENTS_PER_CHECK));
+    count(METRIC.bytesArchived, output.bytes, MetricUnit.Bytes);
   }
-  if (output.imagesMissingCount) count('ImagesMissing', output.imagesMissingCount);
-  if (output.imagesMissing?.split(',').includes('window-passed')) count('WindowMisses');
-  if (durationMs !== undefined) count('ArchiveDurationMs', durationMs, MetricUnit.Milliseconds);
+  if (output.imagesMissingCount) count(METRIC.imagesMissing, output.imagesMissingCount);
+  if (output.imagesMissing?.split(',').includes('window-passed')) count(METRIC.windowMisses);
+  if (durationMs !== undefined) count(METRIC.archiveDurationMs, durationMs, MetricUnit.Milliseconds);
 }
 
 /** Publishes what this invocation counted; nothing (and no "empty metrics" warning) when it counted nothing. */

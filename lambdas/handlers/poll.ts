@@ -1,5 +1,6 @@
 /** Poll provider: one status request, then the next wait (or the end of polling). See lambdas/polling/poll-check.ts. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
 import { pollCheck } from '../polling/poll-check';
@@ -9,7 +10,7 @@ import { parseWorkflowState } from '../workflow/parse-state';
 
 const depsFor = pollDepsFromEnv(process.env, {
   logger,
-  onTransientError: () => metrics.addMetric('ProviderErrors', MetricUnit.Count, 1),
+  onTransientError: () => metrics.addMetric(METRIC.providerErrors, MetricUnit.Count, 1),
 });
 
 export const handler = async (event: unknown): Promise<PollOutput> => {

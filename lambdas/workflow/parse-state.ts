@@ -50,8 +50,10 @@ export function parseWorkflowState(input: unknown): WorkflowState {
 
 /**
  * The best check a failure can still be recorded under: the state's own when it parses, else one rebuilt from the
- * provider and check id alone (a fresh checkRef, createdAt = now). Undefined when even those are unusable: then
- * there is nothing to key a record by, and the execution's failure is the only trace.
+ * provider and check id (a fresh checkRef; createdAt = now unless valid), keeping each optional field that is valid on
+ * its own — the clientKey above all: the record hashes it, and the failure's cause is redacted of it. Undefined when
+ * provider or check id are unusable: then there is nothing to key a record by, and the execution's failure is the
+ * only trace.
  */
 export function salvageCheck(input: unknown, now: Date): WorkflowCheck | undefined {
   const raw = (input as { check?: Record<string, unknown> } | null)?.check;
@@ -60,11 +62,18 @@ export function salvageCheck(input: unknown, now: Date): WorkflowCheck | undefin
   const minimal = checkSchema.pick({ provider: true, checkId: true }).safeParse(raw);
   if (!minimal.success) return undefined;
   const { provider, checkId } = minimal.data;
-  const createdAt = checkSchema.shape.createdAt.safeParse(raw?.createdAt);
+  const valid = <K extends 'createdAt' | 'clientKey' | 'retentionClass'>(key: K) => {
+    const parsed = checkSchema.shape[key].safeParse(raw?.[key]);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const clientKey = valid('clientKey');
+  const retentionClass = valid('retentionClass');
   return {
     provider,
     checkId,
     checkRef: checkRefOf(provider, checkId),
-    createdAt: createdAt.success ? createdAt.data : now.toISOString(),
+    createdAt: valid('createdAt') ?? now.toISOString(),
+    ...(clientKey !== undefined ? { clientKey } : {}),
+    ...(retentionClass !== undefined ? { retentionClass } : {}),
   };
 }

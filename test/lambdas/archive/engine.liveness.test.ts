@@ -71,7 +71,7 @@ describe('archiveCheck: liveness', () => {
       providerOutcome: 'liveness#passed',
     });
     expect(record!.retentionBasis).toMatch(/BIPA/);
-    expect(output).toEqual({ status: 'archived-partial', objects: record!.objects, bytes: record!.bytes, imagesMissing: 'rejected' });
+    expect(output).toEqual({ status: 'archived-partial', objects: record!.objects, bytes: record!.bytes, imagesMissing: 'rejected', imagesMissingCount: 4 });
 
     const prefix = `liveness/2026/03/19/${check.checkRef}/`;
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
@@ -159,7 +159,7 @@ describe('archiveCheck: liveness', () => {
     const check = makeCheck('liveness');
     const late = livenessComplete({ passed: false }, '2026-03-19T09:00:00.000Z'); // 100 min before FIXED_NOW
     const output = await archiveCheck(h.deps(stubClient('liveness', late)), check);
-    expect(output).toEqual({ status: 'archived-partial', objects: 2, bytes: expect.any(Number), imagesMissing: 'window-passed' });
+    expect(output).toEqual({ status: 'archived-partial', objects: 2, bytes: expect.any(Number), imagesMissing: 'window-passed', imagesMissingCount: 1 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     expect(record).toMatchObject({ outcome: 'failed', retentionClass: 'liveness-failed', imagesMissing: { count: 1, reasons: ['window-passed'] } });
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);

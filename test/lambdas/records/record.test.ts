@@ -43,7 +43,7 @@ describe('buildRecord', () => {
     });
     expect(JSON.stringify(record)).not.toContain('my_client_key_123');
     expect(JSON.stringify(record)).not.toContain(check.checkId);
-    expect(summaryOf(record)).toEqual({ status: 'archived-partial', objects: 5, bytes: 1234, imagesMissing: 'refused,window-passed' });
+    expect(summaryOf(record)).toEqual({ status: 'archived-partial', objects: 5, bytes: 1234, imagesMissing: 'refused,window-passed', imagesMissingCount: 3 });
   });
 
   it('ranks records so they only move forward', () => {

@@ -1,0 +1,40 @@
+/**
+ * The flow's metric contract, shared by the handlers (Powertools Metrics, EMF) and the alarms and dashboard
+ * (lib/constructs/operations.ts). Every metric is published in one namespace with the single dimension set
+ * {service}: Powertools adds `service` itself from the service name.
+ */
+
+/** Namespace and service the functions publish under when POWERTOOLS_* variables are unset (the stack sets both). */
+export const DEFAULT_METRICS_NAMESPACE = 'AuditArchiver';
+export const DEFAULT_SERVICE_NAME = 'audit-archiver';
+
+export const METRIC = {
+  /** start: a Check Created event started its workflow. */
+  checksStarted: 'ChecksStarted',
+  /** start: the check's workflow already existed (a repeated event). */
+  duplicateEvents: 'DuplicateEvents',
+  /** start: the event broke the contract (it goes to the dead-letter queue). */
+  invalidEvents: 'InvalidEvents',
+  /** archive: evidence and record written, every image present. */
+  checksArchived: 'ChecksArchived',
+  /** archive: record written, some images missing (see ImagesMissing, WindowMisses). */
+  checksPartiallyArchived: 'ChecksPartiallyArchived',
+  /** archive: the check ended without a result (expired, invalid, not found, forbidden, failed, exception). */
+  checksWithoutResult: 'ChecksWithoutResult',
+  /** archive: polling gave up past the provider's budget. */
+  checksTimedOut: 'ChecksTimedOut',
+  /** record: the workflow failed; an error record was written. */
+  checksFailed: 'ChecksFailed',
+  imagesArchived: 'ImagesArchived',
+  /** Unit Bytes. */
+  bytesArchived: 'BytesArchived',
+  imagesMissing: 'ImagesMissing',
+  /** An image the provider no longer served when the archive asked (its retention window had passed). */
+  windowMisses: 'WindowMisses',
+  /** poll: a provider request failed (transport, 429, 5xx). */
+  providerErrors: 'ProviderErrors',
+  /** archive: time spent in one archive step. Unit Milliseconds. */
+  archiveDurationMs: 'ArchiveDurationMs',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
