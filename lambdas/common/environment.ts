@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderName } from '../providers/check-status';
 import { envCredentials, secretsManagerCredentials, type CredentialSource } from './credentials';
 import { ConfigurationError } from './errors';
 
@@ -61,6 +61,6 @@ export function providerBaseUrl(env: Env, provider: ProviderName): string {
  * local-mode variables LIVENESS_API_KEY / KYC_API_TOKEN / VERIFICATION_API_KEY.
  */
 export function credentialSourceOf(env: Env, secretsClient: () => SecretsManagerClient = () => new SecretsManagerClient({})): CredentialSource {
-  const arns = jsonEnv(env, 'PROVIDER_SECRET_ARNS', (value) => z.record(z.string(), z.string()).parse(value), undefined);
+  const arns = jsonEnv(env, 'PROVIDER_SECRET_ARNS', (value) => z.partialRecord(z.enum(PROVIDERS), z.string().min(1)).parse(value), undefined);
   return arns ? secretsManagerCredentials(secretsClient(), arns) : envCredentials(env as NodeJS.ProcessEnv);
 }

@@ -17,7 +17,8 @@ export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: Archiv
   else if (output.status === 'error') count(METRIC.checksFailed);
   else if (NO_RESULT.has(output.status)) count(METRIC.checksWithoutResult);
 
-  if (output.status === 'archived' || output.status === 'archived-partial' || output.status === 'escalated') {
+  // Not for escalations: their evidence is counted once, when the check is finally archived.
+  if (output.status === 'archived' || output.status === 'archived-partial') {
     count(METRIC.imagesArchived, Math.max(0, output.objects - DOCUMENTS_PER_CHECK));
     count(METRIC.bytesArchived, output.bytes, MetricUnit.Bytes);
   }

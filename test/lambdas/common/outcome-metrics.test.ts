@@ -90,10 +90,9 @@ describe('countOutcome', () => {
     expect(published({ status: 'archived', objects: 0, bytes: 0 })[METRIC.imagesArchived]).toEqual(count(0));
   });
 
-  it('escalated: what was archived so far, but no check outcome yet', () => {
-    expect(published({ status: 'escalated', objects: 2, bytes: 700 })).toEqual({
-      [METRIC.imagesArchived]: count(0),
-      [METRIC.bytesArchived]: { unit: 'Bytes', value: 700 },
+  it('escalated: nothing yet — its evidence is counted once, when the check is finally archived', () => {
+    expect(published({ status: 'escalated', objects: 2, bytes: 700 }, 5)).toEqual({
+      [METRIC.archiveDurationMs]: { unit: 'Milliseconds', value: 5 },
     });
   });
 
