@@ -1,0 +1,62 @@
+/**
+ * What a CLI command is: a name, its help, its own options (node:util parseArgs syntax) and a run function. The
+ * runner (main.ts) parses the global and command options together, opens the target lazily and maps errors to exit
+ * codes; commands only read arguments, call the auditor core and print.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { AuditTarget } from './target';
+
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+/** Exit codes, documented in the help text. */
+export const EXIT = {
+  ok: 0,
+  /** Verification found a mismatch or missing object; export refused; hold incomplete. */
+  failed: 1,
+  /** Bad arguments or filters. */
+  usage: 2,
+  /** No such check (or past its retention). */
+  notFound: 3,
+  /** The archive could not be reached or read (configuration, credentials, AWS). */
+  error: 4,
+} as const;
+
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export type OutputFormat = 'table' | 'json' | 'csv';
+
+export interface CommandContext {
+  io: CliIo;
+  values: OptionValues;
+  positionals: string[];
+  format: OutputFormat;
+  /** Opens the archive named by the global options (once; the runner closes it). */
+  target(): Promise<AuditTarget>;
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Synopsis and details for `<command> --help`. */
+  help: string;
+  options?: OptionSpecs;
+  /** Positional arguments accepted: [min, max]. */
+  positionals: [number, number];
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export function stringValue(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}

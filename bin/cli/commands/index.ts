@@ -1,0 +1,13 @@
+/**
+ * The CLI's commands, in the order `--help` lists them. A new command is one file in this folder exporting a
+ * CliCommand (see ../command.ts) and one entry here.
+ */
+import type { CliCommand } from '../command';
+import { exportCommand } from './export';
+import { holdCommand, releaseCommand } from './hold';
+import { queryCommand } from './query';
+import { reconcileCommand } from './reconcile';
+import { showCommand } from './show';
+import { verifyCommand } from './verify';
+
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand];

@@ -1,0 +1,208 @@
+/**
+ * `audit-archiver reconcile`: finds checks whose workflow was started but ended without a record, and redrives or
+ * restarts them (lambdas/operations/reconcile.ts). Works against AWS (the stack's outputs StateMachineArn and
+ * RecordsTableName) and against local endpoints (the local Step Functions service and dynalite).
+ *
+ * Two ways in: `reconcileCommand` for the CLI's command registry, and `runReconcile(args, io)` standalone.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient, createRecordStore } from '../../../lambdas/records/record-store';
+import { formatReport, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
+import type { RecordStore } from '../../../lambdas/records/record-store';
+import { LOCAL_CREDENTIALS } from '../../../lib/local/emulators';
+import { EXIT, type CliCommand, type CliIo, type OptionSpecs, type OptionValues } from '../command';
+
+export const RECONCILE_OPTIONS = {
+  'state-machine': { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  since: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'retry-failed': { type: 'boolean' },
+  'sfn-endpoint': { type: 'string' },
+  'dynamodb-endpoint': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpecs;
+
+export const RECONCILE_HELP = `audit-archiver reconcile [options]
+
+Finds checks whose workflow was started but ended (failed, timed out, aborted, or succeeded) without a record in
+the table, and recovers them: RedriveExecution when Step Functions allows it, otherwise a new execution named
+{provider}-{checkRef}-r{n} with the same input. Checks still running are left alone. Reports name checks by
+provider and checkRef only.
+
+Options:
+  --state-machine ARN       the workflow (stack output StateMachineArn; env STATE_MACHINE_ARN)
+  --table NAME              the records table (stack output RecordsTableName; env AUDIT_ARCHIVER_TABLE or TABLE_NAME)
+  --region REGION --profile P  as for the AWS CLI
+  --since WHEN              only executions started since: an ISO date or 12h / 7d (default: 90 days)
+  --dry-run                 report what would be done, change nothing
+  --retry-failed            also restart checks whose record says their workflow failed (status error)
+  --sfn-endpoint URL        local Step Functions service (or AWS_ENDPOINT_URL_SFN)
+  --dynamodb-endpoint URL   local DynamoDB, e.g. dynalite (or AWS_ENDPOINT_URL_DYNAMODB)
+  --json                    the report as JSON
+
+Exit codes: 0 nothing left unrecovered, 1 a check could not be recovered, 2 bad arguments, 4 AWS unreachable or
+refused (credentials, permissions, unknown state machine or table).`;
+
+export interface ReconcileSettings {
+  stateMachineArn: string;
+  tableName: string;
+  region?: string;
+  profile?: string;
+  since?: Date;
+  dryRun: boolean;
+  retryFailed: boolean;
+  sfnEndpoint?: string;
+  dynamoEndpoint?: string;
+  json: boolean;
+}
+
+/** Bad arguments: exit code 2 with the message. */
+export class ReconcileUsageError extends Error {
+  override readonly name = 'ReconcileUsageError';
+}
+
+export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date): ReconcileSettings {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const stateMachineArn = text('state-machine') ?? env.STATE_MACHINE_ARN;
+  const tableName = text('table') ?? (env.AUDIT_ARCHIVER_TABLE || env.TABLE_NAME || undefined);
+  if (!stateMachineArn) throw new ReconcileUsageError('--state-machine (or STATE_MACHINE_ARN) is required');
+  if (!tableName) throw new ReconcileUsageError('--table (or AUDIT_ARCHIVER_TABLE) is required');
+  const since = text('since');
+  const region = text('region');
+  const profile = text('profile');
+  const sfnEndpoint = text('sfn-endpoint');
+  const dynamoEndpoint = text('dynamodb-endpoint');
+  return {
+    stateMachineArn,
+    tableName,
+    ...(region !== undefined && { region }),
+    ...(profile !== undefined && { profile }),
+    ...(since !== undefined && { since: sinceOf(since, now) }),
+    dryRun: values['dry-run'] === true,
+    retryFailed: values['retry-failed'] === true,
+    ...(sfnEndpoint !== undefined && { sfnEndpoint }),
+    ...(dynamoEndpoint !== undefined && { dynamoEndpoint }),
+    json: values.json === true,
+  };
+}
+
+/** `2026-03-01`, `2026-03-01T10:00:00Z`, or a span back from now: `36h`, `7d`. */
+export function sinceOf(text: string, now: Date): Date {
+  const span = /^(\d{1,5})([hd])$/.exec(text.trim());
+  if (span) return new Date(now.getTime() - Number(span[1]) * (span[2] === 'h' ? 3_600_000 : 86_400_000));
+  const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new ReconcileUsageError('--since: expected an ISO date or a span like 12h / 7d');
+  return date;
+}
+
+export interface ReconcileClients {
+  sfn: Pick<SFNClient, 'send'>;
+  records: Pick<RecordStore, 'get'>;
+  close(): void;
+}
+
+/** SDK clients for the settings; local endpoints get the emulators' static credentials (never real ones). */
+export function clientsFor(settings: ReconcileSettings): ReconcileClients {
+  const { region, profile } = settings;
+  const sfn = new SFNClient({
+    ...(region !== undefined && { region }),
+    ...(profile !== undefined && { profile }),
+    ...(settings.sfnEndpoint !== undefined && { endpoint: settings.sfnEndpoint, region: region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+  });
+  const dynamo = settings.dynamoEndpoint
+    ? createDynamoDocumentClient({ endpoint: settings.dynamoEndpoint, credentials: LOCAL_CREDENTIALS, ...(region !== undefined && { region }) })
+    : DynamoDBDocumentClient.from(
+        new DynamoDBClient({ ...(region !== undefined && { region }), ...(profile !== undefined && { profile }) }),
+        { marshallOptions: { removeUndefinedValues: true } },
+      );
+  return {
+    sfn,
+    records: createRecordStore({ client: dynamo, tableName: settings.tableName }),
+    close: () => {
+      sfn.destroy();
+      dynamo.destroy();
+    },
+  };
+}
+
+/** Runs reconcile and prints its report. Exit 0, or 1 when a check could not be recovered; 4 on AWS errors. */
+export async function executeReconcile(
+  settings: ReconcileSettings,
+  io: CliIo,
+  options: { now?: Date; clients?: ReconcileClients } = {},
+): Promise<number> {
+  const clients = options.clients ?? clientsFor(settings);
+  let report: ReconcileReport;
+  try {
+    report = await reconcile({
+      sfn: clients.sfn,
+      records: clients.records,
+      stateMachineArn: settings.stateMachineArn,
+      now: options.now ?? new Date(),
+      ...(settings.since && { since: settings.since }),
+      restart: !settings.dryRun,
+      retryFailed: settings.retryFailed,
+    });
+  } catch (error) {
+    // The error's name and HTTP status only: SDK messages can quote request values.
+    const name = (error as { name?: unknown })?.name;
+    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const code = (error as { code?: unknown })?.code;
+    const detail = status ? ` (HTTP ${status})` : typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? ` (${code})` : '';
+    io.stderr.write(`reconcile failed: ${typeof name === 'string' ? name : 'UnknownError'}${detail}\n`);
+    return EXIT.error;
+  } finally {
+    if (!options.clients) clients.close();
+  }
+  io.stdout.write(settings.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report).join('\n')}\n`);
+  return report.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** Standalone entry: `args` are the words after `reconcile`. */
+export async function runReconcile(args: string[], io: CliIo): Promise<number> {
+  let values: OptionValues;
+  try {
+    ({ values } = parseArgs({ args, options: RECONCILE_OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${RECONCILE_HELP}\n`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    io.stdout.write(`${RECONCILE_HELP}\n`);
+    return EXIT.ok;
+  }
+  return runWith(values, io);
+}
+
+async function runWith(values: OptionValues, io: CliIo, json?: boolean): Promise<number> {
+  const now = new Date();
+  let settings: ReconcileSettings;
+  try {
+    settings = settingsFrom(values, io.env, now);
+  } catch (error) {
+    if (!(error instanceof ReconcileUsageError)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return EXIT.usage;
+  }
+  return executeReconcile(json ? { ...settings, json } : settings, io, { now });
+}
+
+/** For the CLI's command registry (bin/cli): the runner parses these options; `--format json` works as `--json`. */
+export const reconcileCommand: CliCommand = {
+  name: 'reconcile',
+  summary: 'Recover checks whose workflow ended without a record (redrive or restart)',
+  help: RECONCILE_HELP,
+  // The runner's global options already give --table, --region, --profile, --json and --help.
+  options: Object.fromEntries(
+    Object.entries(RECONCILE_OPTIONS).filter(([name]) => !['table', 'region', 'profile', 'json', 'help'].includes(name)),
+  ),
+  positionals: [0, 0],
+  run: (ctx) => runWith(ctx.values, ctx.io, ctx.format === 'json' || ctx.values.json === true),
+};

@@ -1,0 +1,110 @@
+/**
+ * The archive a command reads: a deployed stack (table and bucket from flags or AUDIT_ARCHIVER_TABLE /
+ * AUDIT_ARCHIVER_BUCKET, the caller's own AWS credentials) or, when none is named, the local archive `npm start`
+ * writes (.archive/ in the repository: s3rver files and dynalite's LevelDB, opened through the same emulators).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { auditDeps, type AuditDeps } from '../../lambdas/audit';
+import { createS3Client } from '../../lambdas/archive/s3-store';
+import { ConfigurationError } from '../../lambdas/common/errors';
+import { createDynamoDocumentClient } from '../../lambdas/records/record-store';
+import { startEmulators } from '../../lib/local/emulators';
+import { LOCAL_BUCKET_NAME, LOCAL_DATA_DIR, LOCAL_TABLE_NAME } from '../../lib/local/local-names';
+import { PROJECT_ROOT } from '../../lib/paths';
+import type { CliIo, OptionSpecs, OptionValues } from './command';
+import { stringValue } from './command';
+
+export const TABLE_ENV = 'AUDIT_ARCHIVER_TABLE';
+export const BUCKET_ENV = 'AUDIT_ARCHIVER_BUCKET';
+export const DATA_DIR_ENV = 'AUDIT_ARCHIVER_DATA_DIR';
+
+export const TARGET_OPTIONS: OptionSpecs = {
+  table: { type: 'string' },
+  bucket: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  local: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+};
+
+export const TARGET_HELP = `Archive (deployed stack):
+  --table NAME --bucket NAME   the stack's RecordsTableName and EvidenceBucketName outputs
+                               (or ${TABLE_ENV} / ${BUCKET_ENV}); your own AWS credentials
+  --region REGION --profile P  as for the AWS CLI
+Archive (local, the default when no table or bucket is named):
+  --local                      use the local archive even if ${TABLE_ENV} is set
+  --data-dir DIR               where \`npm start\` keeps it (default .archive in the repository, or ${DATA_DIR_ENV})`;
+
+export interface AuditTarget {
+  kind: 'aws' | 'local';
+  /** For messages: "table X, bucket Y" or the local directory. */
+  label: string;
+  deps: AuditDeps;
+  /** Legal holds on objects: known for the local archive (s3rver has no Object Lock), detected on AWS. */
+  objectLock: boolean | 'detect';
+  close(): Promise<void>;
+}
+
+export async function openTarget(values: OptionValues, io: CliIo): Promise<AuditTarget> {
+  const table = stringValue(values, 'table') ?? nonEmpty(io.env[TABLE_ENV]);
+  const bucket = stringValue(values, 'bucket') ?? nonEmpty(io.env[BUCKET_ENV]);
+  if (values.local === true || (table === undefined && bucket === undefined)) {
+    if (values.local === true && (stringValue(values, 'table') || stringValue(values, 'bucket'))) {
+      throw new ConfigurationError('--local reads the local archive: drop --table/--bucket');
+    }
+    return openLocal(values, io);
+  }
+  if (!table || !bucket) {
+    throw new ConfigurationError(`name both the table and the bucket (--table/--bucket or ${TABLE_ENV}/${BUCKET_ENV})`);
+  }
+  return openAws(values, io, table, bucket);
+}
+
+function openAws(values: OptionValues, io: CliIo, tableName: string, bucket: string): AuditTarget {
+  const region = stringValue(values, 'region');
+  const profile = stringValue(values, 'profile');
+  const common = { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
+  // AWS_ENDPOINT_URL_* as the functions honour them (an emulator or a VPC endpoint); otherwise the SDK's defaults.
+  const s3Endpoint = nonEmpty(io.env.AWS_ENDPOINT_URL_S3);
+  const dynamoEndpoint = nonEmpty(io.env.AWS_ENDPOINT_URL_DYNAMODB);
+  const s3 = s3Endpoint ? createS3Client({ endpoint: s3Endpoint, ...(region ? { region } : {}) }) : new S3Client(common);
+  const dynamo = dynamoEndpoint
+    ? createDynamoDocumentClient({ endpoint: dynamoEndpoint, ...(region ? { region } : {}) })
+    : DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    kind: 'aws',
+    label: `table ${tableName}, bucket ${bucket}`,
+    deps: auditDeps({ dynamo, tableName, s3, bucket }),
+    objectLock: 'detect',
+    async close() {
+      s3.destroy();
+      dynamo.destroy();
+    },
+  };
+}
+
+async function openLocal(values: OptionValues, io: CliIo): Promise<AuditTarget> {
+  const dataDir = resolve(stringValue(values, 'data-dir') ?? nonEmpty(io.env[DATA_DIR_ENV]) ?? join(PROJECT_ROOT, LOCAL_DATA_DIR));
+  if (!existsSync(join(dataDir, 'dynamodb')) || !existsSync(join(dataDir, 's3'))) {
+    throw new ConfigurationError(
+      `no local archive in ${dataDir}: run \`npm start\` first, or name a deployed stack (--table/--bucket or ${TABLE_ENV}/${BUCKET_ENV})`,
+    );
+  }
+  // dynalite's LevelDB admits one process: while another has the directory open, opening fails (see the entry point).
+  const emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
+  return {
+    kind: 'local',
+    label: `local archive ${dataDir}`,
+    deps: auditDeps({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName }),
+    objectLock: false,
+    close: () => emulators.close(),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
