@@ -1,8 +1,10 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ArchiverConfig } from './config';
+import { AuditorApi } from './constructs/auditor-api';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceStorage } from './constructs/evidence-storage';
+import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { WorkflowFunctions } from './constructs/workflow-functions';
@@ -22,6 +24,8 @@ export class AuditArchiverStack extends Stack {
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
   public readonly trigger: CheckTrigger;
+  public readonly auditorApi: AuditorApi;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -56,12 +60,35 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.storage.key,
     });
 
+    this.operations = new Operations(this, 'Operations', {
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueue: this.trigger.deadLetterQueue,
+      functions: {
+        start: this.trigger.startFunction.function,
+        poll: this.functions.poll.function,
+        archive: this.functions.archive.function,
+        record: this.functions.record.function,
+      },
+      encryptionKey: this.storage.key,
+    });
+
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage });
+
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.operations.topic.topicArn,
+      description: 'Alarm notifications (subscribe on-call here); README Runbook says what each alarm means',
+    });
+    new CfnOutput(this, 'AuditorApiUrl', { value: this.auditorApi.url, description: 'Auditor query API (IAM/SigV4): GET /checks, GET /checks/{provider}/{checkId}' });
+    new CfnOutput(this, 'AuditorPolicyArn', {
+      value: this.auditorApi.auditorPolicy.managedPolicyArn,
+      description: 'Attach to auditors: read-only access to the query API, the records table and the evidence objects',
     });
     new CfnOutput(this, 'EventBusName', { value: config.eventBusName });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });

@@ -1,0 +1,292 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRIC, type MetricName } from '../../lambdas/common/metric-names';
+import { COMMON_ENVIRONMENT } from '../defaults';
+
+/** The flow's functions, by role: each gets an Errors and a Throttles alarm. */
+export interface OperatedFunctions {
+  readonly start: IFunction;
+  readonly poll: IFunction;
+  readonly archive: IFunction;
+  readonly record: IFunction;
+}
+
+export interface OperationsThresholds {
+  /** Provider errors per poll, in percent, above which the provider-error alarm fires. */
+  readonly providerErrorRatePercent: number;
+  /** Fewer polls than this in a period never make the provider-error rate alarm (one error of two polls is noise). */
+  readonly providerErrorMinPolls: number;
+  /** Consecutive 5-minute periods the provider-error rate must stay above the threshold. */
+  readonly providerErrorPeriods: number;
+  /** Errors of one function in 5 minutes that make its alarm. */
+  readonly functionErrors: number;
+}
+
+export const DEFAULT_THRESHOLDS: OperationsThresholds = {
+  providerErrorRatePercent: 10,
+  providerErrorMinPolls: 10,
+  providerErrorPeriods: 3,
+  functionErrors: 1,
+};
+
+export interface OperationsProps {
+  readonly stateMachine: IStateMachine;
+  /** The trigger's dead-letter queue (events that did not start a workflow). */
+  readonly deadLetterQueue: IQueue;
+  readonly functions: OperatedFunctions;
+  /** Encrypts the alarm topic (the stack key); CloudWatch gets to use it for this topic only. */
+  readonly encryptionKey: IKey;
+  readonly thresholds?: Partial<OperationsThresholds>;
+}
+
+/** The periods alarms and dashboard widgets aggregate over. */
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Alarms, their SNS topic and the dashboard. Every alarm notifies the topic when it fires and when it clears; the
+ * README's Runbook section says what each one means and what to do (alarm descriptions point there).
+ *
+ * The flow's own metrics (metric-names.ts) are read in the namespace and with the `service` dimension the functions
+ * publish under (COMMON_ENVIRONMENT), so the two cannot drift apart.
+ */
+export class Operations extends Construct {
+  public readonly topic: Topic;
+  public readonly dashboard: Dashboard;
+  /** Every alarm, by id (the id is also the alarm name's suffix). */
+  public readonly alarms: Readonly<Record<string, Alarm>>;
+
+  private readonly alarmsById: Record<string, Alarm> = {};
+  private readonly stackName: string;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.stackName = stack.stackName;
+    const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+    const { stateMachine, deadLetterQueue, functions } = props;
+
+    // A fixed name: the key policy names the topic's ARN, and a generated one would make key and topic depend on
+    // each other.
+    const topicName = `${stack.stackName}-alarms`;
+    this.topic = new Topic(this, 'AlarmTopic', {
+      topicName,
+      displayName: 'audit-archiver alarms',
+      masterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+    const topicArn = stack.formatArn({ service: 'sns', resource: topicName });
+    // CloudWatch alarms publish with their own service principal: allowed for this account's alarms only (the topic
+    // policy replaces SNS's default one, which would otherwise allow the account).
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
+    // Publishing to an encrypted topic needs the key: for messages of this topic only (SNS's encryption context).
+    props.encryptionKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheAlarmTopic',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
+      }),
+    );
+
+    // Workflow outcomes: any failed, timed-out or aborted execution is a check that may lack its archive.
+    const sum = { period: PERIOD, statistic: 'Sum' };
+    this.alarmAtLeastOne('ExecutionsFailed', stateMachine.metricFailed(sum), 'A check workflow failed (its error is in the record).');
+    this.alarmAtLeastOne('ExecutionsTimedOut', stateMachine.metricTimedOut(sum), 'A check workflow hit the state machine timeout.');
+    this.alarmAtLeastOne('ExecutionsAborted', stateMachine.metricAborted(sum), 'A check workflow was stopped before it ended.');
+    this.alarmAtLeastOne(
+      'DeadLetters',
+      deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      'Check Created events are waiting in the dead-letter queue: their checks have no workflow.',
+    );
+    this.alarmAtLeastOne('WindowMisses', this.flowMetric(METRIC.windowMisses), 'An image was gone before it could be archived.');
+
+    const errorRate = new MathExpression({
+      expression: `IF(polls >= ${thresholds.providerErrorMinPolls}, 100 * FILL(errors, 0) / polls, 0)`,
+      usingMetrics: { errors: this.flowMetric(METRIC.providerErrors), polls: functions.poll.metricInvocations(sum) },
+      label: 'Provider errors per poll (%)',
+      period: PERIOD,
+    });
+    this.alarm('ProviderErrorRate', errorRate, {
+      threshold: thresholds.providerErrorRatePercent,
+      evaluationPeriods: thresholds.providerErrorPeriods,
+      description: `More than ${thresholds.providerErrorRatePercent}% of polls failed at the provider for ${thresholds.providerErrorPeriods} periods of 5 minutes.`,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    for (const [role, fn] of Object.entries(functions) as [keyof OperatedFunctions, IFunction][]) {
+      const name = role[0]!.toUpperCase() + role.slice(1);
+      this.alarm(`${name}FunctionErrors`, fn.metricErrors(sum), {
+        threshold: thresholds.functionErrors,
+        description: `The ${role} function threw (after its own handling).`,
+      });
+      this.alarmAtLeastOne(`${name}FunctionThrottles`, fn.metricThrottles(sum), `The ${role} function was throttled.`);
+    }
+    this.alarms = this.alarmsById;
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-flow`,
+      defaultInterval: Duration.days(1),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '## audit-archiver\nChecks started → archived / without result / failed, evidence archived, and what stops it. Alarms and what to do: README → Runbook.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new SingleValueWidget({
+        title: 'Checks (dashboard range)',
+        metrics: [
+          this.flowMetric(METRIC.checksStarted, 'started'),
+          this.flowMetric(METRIC.checksArchived, 'archived'),
+          this.flowMetric(METRIC.checksPartiallyArchived, 'archived, images missing'),
+          this.flowMetric(METRIC.checksWithoutResult, 'no result'),
+          this.flowMetric(METRIC.checksTimedOut, 'timed out'),
+          this.flowMetric(METRIC.checksFailed, 'failed'),
+          this.flowMetric(METRIC.windowMisses, 'window misses'),
+        ],
+        setPeriodToTimeRange: true,
+        width: 24,
+        height: 4,
+      }),
+    );
+    this.dashboard.addWidgets(
+      this.graph('Checks', [
+        this.flowMetric(METRIC.checksStarted, 'started'),
+        this.flowMetric(METRIC.checksArchived, 'archived'),
+        this.flowMetric(METRIC.checksPartiallyArchived, 'archived, images missing'),
+        this.flowMetric(METRIC.checksWithoutResult, 'no result'),
+        this.flowMetric(METRIC.checksTimedOut, 'timed out'),
+        this.flowMetric(METRIC.checksFailed, 'failed'),
+        this.flowMetric(METRIC.duplicateEvents, 'duplicate events'),
+        this.flowMetric(METRIC.invalidEvents, 'invalid events'),
+      ]),
+      this.graph(
+        'Evidence archived',
+        [this.flowMetric(METRIC.imagesArchived, 'images'), this.flowMetric(METRIC.imagesMissing, 'images missing'), this.flowMetric(METRIC.windowMisses, 'window misses')],
+        [this.flowMetric(METRIC.bytesArchived, 'bytes')],
+      ),
+      this.graph('Provider errors', [this.flowMetric(METRIC.providerErrors, 'provider errors'), errorRate.with({ label: 'errors per poll (%)' })]),
+    );
+    const executionsEnded = ['succeeded', 'failed', 'timedOut', 'aborted'];
+    const started = stateMachine.metricStarted(sum);
+    this.dashboard.addWidgets(
+      this.graph('Archive duration', [
+        this.flowMetric(METRIC.archiveDurationMs, 'p95 (ms)', 'p95'),
+        this.flowMetric(METRIC.archiveDurationMs, 'p50 (ms)', 'p50'),
+        this.flowMetric(METRIC.archiveDurationMs, 'max (ms)', 'Maximum'),
+      ]),
+      this.graph('Executions', [
+        started.with({ label: 'started' }),
+        stateMachine.metricSucceeded(sum).with({ label: 'succeeded' }),
+        stateMachine.metricFailed(sum).with({ label: 'failed' }),
+        stateMachine.metricTimedOut(sum).with({ label: 'timed out' }),
+        stateMachine.metricAborted(sum).with({ label: 'aborted' }),
+        new MathExpression({
+          // Step Functions publishes no per-state-machine count of running executions: net starts over the range.
+          expression: `RUNNING_SUM(FILL(started, 0) - ${executionsEnded.map((m) => `FILL(${m}, 0)`).join(' - ')})`,
+          usingMetrics: {
+            started,
+            succeeded: stateMachine.metricSucceeded(sum),
+            failed: stateMachine.metricFailed(sum),
+            timedOut: stateMachine.metricTimedOut(sum),
+            aborted: stateMachine.metricAborted(sum),
+          },
+          label: 'running (started − ended since the range began)',
+          period: PERIOD,
+        }),
+      ]),
+      this.graph('Dead-letter queue depth', [
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'messages' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      this.graph(
+        'Function errors and throttles',
+        Object.entries(functions).flatMap(([role, fn]: [string, IFunction]) => [
+          fn.metricErrors({ ...sum, label: `${role} errors` }),
+          fn.metricThrottles({ ...sum, label: `${role} throttles` }),
+        ]),
+        [],
+        12,
+      ),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarmsById), width: 12, height: 6 }),
+    );
+  }
+
+  /** One of the flow's metrics as the functions publish it (namespace, {service}); Sum over 5 minutes by default. */
+  private flowMetric(metricName: MetricName, label?: string, statistic = 'Sum'): Metric {
+    return new Metric({
+      namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME },
+      statistic,
+      period: PERIOD,
+      ...(label !== undefined && { label }),
+    });
+  }
+
+  private graph(title: string, left: IMetric[], right: IMetric[] = [], width = 8): GraphWidget {
+    return new GraphWidget({ title, left, right, width, height: 6 });
+  }
+
+  private alarmAtLeastOne(id: string, metric: IMetric, description: string): Alarm {
+    return this.alarm(id, metric, { threshold: 1, description });
+  }
+
+  private alarm(
+    id: string,
+    metric: IMetric,
+    options: { threshold: number; description: string; evaluationPeriods?: number; comparison?: ComparisonOperator },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmName: `${this.stackName}-${id}`,
+      alarmDescription: `${options.description} Runbook: README.md#runbook (${id}).`,
+      metric,
+      threshold: options.threshold,
+      comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      // No data is no failure: a quiet hour must not alarm (or keep an alarm from clearing).
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarmsById[id] = alarm;
+    return alarm;
+  }
+}

@@ -1,0 +1,239 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../../../lambdas/common/metric-names';
+import { DEFAULT_THRESHOLDS, Operations } from '../../../lib/constructs/operations';
+import { COMMON_ENVIRONMENT } from '../../../lib/defaults';
+import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+
+type Json = Record<string, any>;
+
+const FLOW_DIMENSIONS = [{ Name: 'service', Value: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME }];
+
+/** A CloudFormation string value with its tokens replaced by `<token>`: enough to read JSON bodies and ARNs. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as Json)?.['Fn::Join'];
+  if (join) return (join[1] as unknown[]).map(flatten).join(join[0]);
+  return '<token>';
+}
+
+describe('Operations (in the stack)', () => {
+  let synth: Synthesized;
+  let resources: Json;
+  let ids: Record<'topic' | 'key' | 'dlq' | 'stateMachine' | 'start' | 'poll' | 'archive' | 'record', string>;
+  let alarms: Record<string, Json>;
+
+  beforeAll(() => {
+    synth = synthesize();
+    const { stack } = synth;
+    resources = synth.template.toJSON().Resources;
+    ids = {
+      topic: logicalIdOf(stack, stack.operations.topic),
+      key: logicalIdOf(stack, stack.storage.key),
+      dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
+      stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
+      start: logicalIdOf(stack, stack.trigger.startFunction.function),
+      poll: logicalIdOf(stack, stack.functions.poll.function),
+      archive: logicalIdOf(stack, stack.functions.archive.function),
+      record: logicalIdOf(stack, stack.functions.record.function),
+    };
+    alarms = Object.fromEntries(
+      Object.values(resources)
+        .filter((r: Json) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map((r: Json) => [String(r.Properties.AlarmName).replace(/^AuditArchiver-/, ''), r.Properties]),
+    );
+  });
+
+  it('has an SNS topic encrypted with the stack key, TLS only, published to by this account’s alarms, as an output', () => {
+    const topic = resources[ids.topic].Properties;
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [ids.key, 'Arn'] });
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: ids.topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: { Ref: ids.topic },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        ]),
+      },
+    });
+    const policy = Object.values(resources).find((r: Json) => r.Type === 'AWS::SNS::TopicPolicy') as Json;
+    const allow = policy.Properties.PolicyDocument.Statement.find((s: Json) => s.Effect === 'Allow');
+    expect(flatten(allow.Condition.ArnLike['aws:SourceArn'])).toMatch(/^arn:aws:cloudwatch:[\w-]+:<token>:alarm:\*$/);
+    expect(synth.template.toJSON().Outputs.AlarmTopicArn.Value).toEqual({ Ref: ids.topic });
+  });
+
+  it('lets CloudWatch use the key for this topic’s messages only', () => {
+    const statements: Json[] = resources[ids.key].Properties.KeyPolicy.Statement;
+    const forAlarms = statements.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(forAlarms).toHaveLength(1);
+    const [statement] = forAlarms as [Json];
+    expect(statement.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    const topicArn = flatten(statement.Condition.StringEquals['kms:EncryptionContext:aws:sns:topicArn']);
+    // The ARN the key names is the topic's: same (fixed) name.
+    expect(topicArn).toBe(`arn:aws:sns:us-east-1:<token>:${resources[ids.topic].Properties.TopicName}`);
+  });
+
+  it('alarms on failed, timed-out and aborted executions of the workflow', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      expect(alarms[metric], metric).toMatchObject({
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: ids.stateMachine } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
+    }
+  });
+
+  it('alarms when the dead-letter queue holds any message, and on any window miss', () => {
+    expect(alarms.DeadLetters).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarms.WindowMisses).toMatchObject({
+      Namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+      MetricName: METRIC.windowMisses,
+      Dimensions: FLOW_DIMENSIONS,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms on the provider error rate: ProviderErrors per poll invocation, over a minimum of polls', () => {
+    const alarm = alarms.ProviderErrorRate!;
+    expect(alarm).toMatchObject({
+      Threshold: DEFAULT_THRESHOLDS.providerErrorRatePercent,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: DEFAULT_THRESHOLDS.providerErrorPeriods,
+    });
+    const byId = Object.fromEntries((alarm.Metrics as Json[]).map((m) => [m.Id, m]));
+    expect(byId.errors.MetricStat).toEqual({
+      Metric: { Namespace: 'AuditArchiver', MetricName: METRIC.providerErrors, Dimensions: FLOW_DIMENSIONS },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(byId.polls.MetricStat.Metric).toEqual({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.poll } }],
+    });
+    const expression = (alarm.Metrics as Json[]).find((m) => m.Expression);
+    expect(expression).toMatchObject({ ReturnData: true, Expression: 'IF(polls >= 10, 100 * FILL(errors, 0) / polls, 0)' });
+  });
+
+  it('alarms on Errors and Throttles of each of the four functions', () => {
+    for (const role of ['start', 'poll', 'archive', 'record'] as const) {
+      const name = role[0]!.toUpperCase() + role.slice(1);
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(alarms[`${name}Function${metric}`], `${role} ${metric}`).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids[role] } }],
+          Statistic: 'Sum',
+          Threshold: 1,
+        });
+      }
+    }
+  });
+
+  it('notifies the topic when any alarm fires and when it clears; no data never alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(5 + 1 + 8);
+    for (const [name, alarm] of Object.entries(alarms)) {
+      expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
+      expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
+      expect(alarm.TreatMissingData, name).toBe('notBreaching');
+      expect(alarm.AlarmDescription, name).toContain(`Runbook: README.md#runbook (${name})`);
+    }
+  });
+
+  it('reads the flow metrics where every function publishes them (namespace and service of its environment)', () => {
+    // Handlers fall back to these when the variables are unset (local mode, tests): the same pair.
+    expect([DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME]).toEqual([
+      COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+      COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME,
+    ]);
+    const functions = Object.values(resources).filter((r: Json) => r.Type === 'AWS::Lambda::Function') as Json[];
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const fn of functions) {
+      const env = fn.Properties.Environment?.Variables ?? {};
+      if (!env.POWERTOOLS_SERVICE_NAME) continue; // CDK's own helper functions, if any
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(alarms.WindowMisses!.Namespace);
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe(FLOW_DIMENSIONS[0]!.Value);
+    }
+  });
+
+  it('has a dashboard with the flow’s key numbers', () => {
+    const dashboard = Object.values(resources).find((r: Json) => r.Type === 'AWS::CloudWatch::Dashboard') as Json;
+    const body = JSON.parse(flatten(dashboard.Properties.DashboardBody));
+    const metricRows: unknown[][] = body.widgets.flatMap((w: Json) => w.properties?.metrics ?? []);
+    // Each row is [namespace, metricName, ...dimensions, options]; CloudWatch may abbreviate repeats as ".".
+    const flowRows = metricRows.filter((row) => row[0] === 'AuditArchiver');
+    const named = (name: string) => flowRows.some((row) => row[1] === name && row.includes('service'));
+    for (const name of [
+      METRIC.checksStarted,
+      METRIC.checksArchived,
+      METRIC.checksWithoutResult,
+      METRIC.windowMisses,
+      METRIC.imagesArchived,
+      METRIC.bytesArchived,
+      METRIC.providerErrors,
+      METRIC.archiveDurationMs,
+    ]) {
+      expect(named(name), name).toBe(true);
+    }
+    for (const name of ['ExecutionsStarted', 'ExecutionsFailed', 'ApproximateNumberOfMessagesVisible']) {
+      expect(metricRows.some((row) => row.includes(name)), name).toBe(true);
+    }
+    const p95 = metricRows.find((row) => row.includes(METRIC.archiveDurationMs) && JSON.stringify(row).includes('"p95"'));
+    expect(p95, 'archive duration p95').toBeDefined();
+    const running = metricRows.find((row) => JSON.stringify(row).includes('RUNNING_SUM'));
+    expect(running, 'executions running').toBeDefined();
+    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 14)).toBe(true);
+  });
+});
+
+describe('Operations (thresholds)', () => {
+  it('takes other thresholds', () => {
+    const stack = new Stack(new App(), 'Ops', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const fn = (id: string) =>
+      new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>{}') });
+    new Operations(stack, 'Operations', {
+      stateMachine: new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Pass')) }),
+      deadLetterQueue: new Queue(stack, 'Dlq'),
+      functions: { start: fn('Start'), poll: fn('Poll'), archive: fn('Archive'), record: fn('Record') },
+      encryptionKey: new Key(stack, 'Key'),
+      thresholds: { providerErrorRatePercent: 25, providerErrorMinPolls: 50, providerErrorPeriods: 2, functionErrors: 5 },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Ops-ProviderErrorRate',
+      Threshold: 25,
+      EvaluationPeriods: 2,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(polls >= 50, 100 * FILL(errors, 0) / polls, 0)' })]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Ops-ArchiveFunctionErrors', Threshold: 5 });
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'Ops-alarms' });
+  });
+});
