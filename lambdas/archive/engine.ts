@@ -263,6 +263,7 @@ async function writeDocuments(
     objects: manifest.objects.length + 1,
     bytes: manifest.objects.reduce((sum, object) => sum + object.bytes, manifestBody.length),
     manifestKey,
+    manifestSha256: createHash('sha256').update(manifestBody).digest('hex'),
     resultKey,
     missing: evidence.missing.map((entry) => entry.reason),
   };

@@ -88,6 +88,9 @@ export async function verifyCheck(deps: AuditDeps, record: CheckRecord, options:
     problem('manifest-missing', manifestRead.reason, MANIFEST_FILE);
     return finish(report);
   }
+  if (record.manifestSha256 && createHash('sha256').update(manifestRead.body).digest('hex') !== record.manifestSha256) {
+    problem('manifest-invalid', 'manifest.json does not match the sha256 its record anchored at archive time', MANIFEST_FILE);
+  }
   const parsed = parseManifest(manifestRead.body);
   if (!parsed.ok) {
     problem('manifest-invalid', parsed.reason, MANIFEST_FILE);

@@ -69,6 +69,8 @@ export interface CheckRecord {
   objects: number;
   bytes: number;
   manifestKey?: string;
+  /** Anchors the manifest: whoever rewrites an object and its manifest entry still cannot match this. */
+  manifestSha256?: string;
   resultKey?: string;
   imagesMissing?: { count: number; reasons: MissingReason[] };
   retentionClass: string;
@@ -96,7 +98,7 @@ export interface RecordInput {
   error?: { name: string; cause?: string };
   escalation?: CheckRecord['escalation'];
   times?: ProviderTimes;
-  evidence?: { objects: number; bytes: number; manifestKey?: string; resultKey?: string; missing: MissingReason[] };
+  evidence?: { objects: number; bytes: number; manifestKey?: string; manifestSha256?: string; resultKey?: string; missing: MissingReason[] };
   retention: Retention;
   /** KYC clientKey from the event or the provider's answer; only its hash is stored. */
   clientKey?: string;
@@ -134,6 +136,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
     objects: input.evidence?.objects ?? 0,
     bytes: input.evidence?.bytes ?? 0,
     manifestKey: input.evidence?.manifestKey,
+    manifestSha256: input.evidence?.manifestSha256,
     resultKey: input.evidence?.resultKey,
     imagesMissing: missing.length > 0 ? { count: missing.length, reasons: [...new Set(missing)].sort() } : undefined,
     retentionClass: retention.retentionClass,

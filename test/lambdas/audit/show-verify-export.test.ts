@@ -137,11 +137,37 @@ describe('verify', () => {
       },
       async () => {
         const report = await verifyCheck(fixture.audit, record);
-        expect(report.problems.map((p) => p.kind)).toEqual(['record-mismatch']);
-        expect(report.problems[0]!.detail).toMatch(/^bytes \(manifest.json included\): record \d+, manifest \d+$/);
+        const detailOf = (kind: string) => report.problems.find((p) => p.kind === kind)?.detail;
+        expect(report.problems.map((p) => p.kind).sort()).toEqual(['manifest-invalid', 'record-mismatch']);
+        expect(detailOf('manifest-invalid')).toContain('sha256 its record anchored');
+        expect(detailOf('record-mismatch')).toMatch(/^bytes \(manifest.json included\): record \d+, manifest \d+$/);
       },
     );
     expect(prefix).toMatch(/^kyc\//);
+  });
+
+  it('catches a same-size forgery with a rewritten manifest through the sha256 the record anchored', async () => {
+    const { record } = fixture.checks['kyc-other']!;
+    const manifest = await readJson<Manifest>(fixture.harness.s3, emulators.bucketName, record.manifestKey!);
+    const image = manifest.objects.find((object) => object.source.kind === 'kyc-image')!;
+    expect(record.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
+    await withTampering(
+      [record.manifestKey!, image.key],
+      async () => {
+        const original = await readObject(fixture.harness.s3, emulators.bucketName, image.key);
+        const forged = Buffer.from(original);
+        forged[forged.length - 3] = forged[forged.length - 3]! ^ 0xff;
+        await put(image.key, forged);
+        const rewritten = { ...manifest, objects: manifest.objects.map((o) => (o.key === image.key ? { ...o, sha256: sha256(forged) } : o)) };
+        // Same length: only the anchor can tell.
+        const body = Buffer.from(`${JSON.stringify(rewritten, null, 2)}\n`);
+        await put(record.manifestKey!, body);
+      },
+      async () => {
+        const report = await verifyCheck(fixture.audit, record);
+        expect(report.problems.map((p) => p.kind)).toEqual(['manifest-invalid']);
+      },
+    );
   });
 
   it('reports an unreadable manifest, and never reads keys a manifest lists outside the check folder', async () => {
@@ -150,7 +176,11 @@ describe('verify', () => {
     await withTampering(
       [record.manifestKey!],
       () => put(record.manifestKey!, Buffer.from('{ not json')),
-      async () => expect((await verifyCheck(fixture.audit, record)).problems).toEqual([{ kind: 'manifest-invalid', key: 'manifest.json', detail: 'not valid JSON' }]),
+      async () =>
+        expect((await verifyCheck(fixture.audit, record)).problems).toEqual([
+          { kind: 'manifest-invalid', key: 'manifest.json', detail: 'manifest.json does not match the sha256 its record anchored at archive time' },
+          { kind: 'manifest-invalid', key: 'manifest.json', detail: 'not valid JSON' },
+        ]),
     );
     const outside = { ...manifest, objects: [...manifest.objects, { ...manifest.objects[0]!, key: `${prefixOf('verification')}../../../../kyc/secret.jpg` }] };
     await withTampering(
