@@ -17,6 +17,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { RETENTION_CLASS_TAG, lifecycleTagOf } from '../records/retention';
 import { storageErrorFrom } from './errors';
 
 export interface ObjectRetention {
@@ -82,7 +83,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
         'retention-class': options.retention.retentionClass,
         ...(sha256 ? { sha256 } : {}),
       },
-      Tagging: tagQuery(options.retention.retentionClass, sha256),
+      Tagging: tagQuery(lifecycleTagOf(options.retention), sha256),
       ServerSideEncryption: 'aws:kms',
       ...(config.kmsKeyId ? { SSEKMSKeyId: config.kmsKeyId } : {}),
       ...(lock
@@ -103,7 +104,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
           Key: key,
           Tagging: {
             TagSet: [
-              { Key: 'retention-class', Value: retentionClass },
+              { Key: RETENTION_CLASS_TAG, Value: retentionClass },
               { Key: 'sha256', Value: sha256 },
             ],
           },
@@ -122,7 +123,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
       throw storageErrorFrom(error, 'S3 PutObject');
     }
     // Tagging on PutObject is enough on S3; the explicit call makes emulators without it (s3rver) agree.
-    await tag(key, options.retention.retentionClass, sha256);
+    await tag(key, lifecycleTagOf(options.retention), sha256);
     return { key, sha256, bytes: body.length, contentType: options.contentType };
   }
 
@@ -160,7 +161,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     await piping;
     if (sourceError !== undefined) throw sourceError;
     const sha256 = hash.digest('hex');
-    await tag(key, options.retention.retentionClass, sha256);
+    await tag(key, lifecycleTagOf(options.retention), sha256);
     return { key, sha256, bytes, contentType: options.contentType };
   }
 
@@ -204,7 +205,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
 }
 
 function tagQuery(retentionClass: string, sha256?: string): string {
-  const tags = new URLSearchParams({ 'retention-class': retentionClass });
+  const tags = new URLSearchParams({ [RETENTION_CLASS_TAG]: retentionClass });
   if (sha256) tags.set('sha256', sha256);
   return tags.toString();
 }

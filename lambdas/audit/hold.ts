@@ -1,21 +1,28 @@
 /**
- * Legal hold of one check: the record's expiry is suspended (no `ttl`, visible past retainUntil) and, where the
- * bucket has Object Lock, every archived object version gets an S3 legal hold so not even lifecycle can remove it.
+ * Legal hold of one check: the record's expiry is suspended (no `ttl`, visible past retainUntil); every archived
+ * object's lifecycle tag becomes `legal-hold`, which no expiration rule matches (with or without Object Lock); and,
+ * where the bucket has Object Lock, every object version also gets an S3 legal hold.
  *
  * Order makes a partial failure safe: hold → record first, then objects; release → objects first, then record. A
  * failure in between leaves the check held in the record, and running the same command again finishes the job.
  */
-import { GetObjectLockConfigurationCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectLockConfigurationCommand,
+  GetObjectTaggingCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectTaggingCommand,
+} from '@aws-sdk/client-s3';
 import { storageErrorFrom } from '../archive/errors';
 import { createLimiter } from '../archive/limiter';
 import type { CheckRecord } from '../records/record';
+import { LEGAL_HOLD_TAG_VALUE, RETENTION_CLASS_TAG } from '../records/retention';
 import { parseManifest, prefixOf, readDocument } from './archive-reader';
 import type { AuditDeps } from './deps';
 import { LegalHoldIncompleteError } from './errors';
 
 export interface HoldResult {
   record: CheckRecord;
-  /** Objects whose S3 legal hold was set (hold) or lifted (release); 0 without Object Lock. */
+  /** Objects whose lifecycle tag (and, with Object Lock, S3 legal hold) was set (hold) or lifted (release). */
   objects: number;
   objectLock: boolean;
 }
@@ -31,12 +38,12 @@ export async function applyHold(deps: AuditDeps, record: CheckRecord, options: H
     now: deps.now(),
     ...(options.reason ? { reason: options.reason } : {}),
   });
-  const objects = options.objectLock ? await setObjectHolds(deps, record, 'ON') : 0;
+  const objects = await setObjectHolds(deps, record, 'ON', options.objectLock);
   return { record: held, objects, objectLock: options.objectLock };
 }
 
 export async function releaseHold(deps: AuditDeps, record: CheckRecord, options: Pick<HoldOptions, 'objectLock'>): Promise<HoldResult> {
-  const objects = options.objectLock ? await setObjectHolds(deps, record, 'OFF') : 0;
+  const objects = await setObjectHolds(deps, record, 'OFF', options.objectLock);
   const released = await deps.records.releaseLegalHold(record.provider, record.checkRef);
   return { record: released, objects, objectLock: options.objectLock };
 }
@@ -56,7 +63,7 @@ export async function detectObjectLock(deps: AuditDeps): Promise<boolean> {
 }
 
 /** Every object of the check: the manifest's list and the manifest itself. */
-async function setObjectHolds(deps: AuditDeps, record: CheckRecord, status: 'ON' | 'OFF'): Promise<number> {
+async function setObjectHolds(deps: AuditDeps, record: CheckRecord, status: 'ON' | 'OFF', objectLock: boolean): Promise<number> {
   if (!record.manifestKey) return 0;
   const manifestRead = await readDocument(deps, record.manifestKey);
   const parsed = manifestRead.found ? parseManifest(manifestRead.body) : undefined;
@@ -74,9 +81,15 @@ async function setObjectHolds(deps: AuditDeps, record: CheckRecord, status: 'ON'
     keys.map((key) =>
       limit(async () => {
         try {
-          await deps.s3.send(new PutObjectLegalHoldCommand({ Bucket: deps.bucket, Key: key, LegalHold: { Status: status } }));
+          if (objectLock) await deps.s3.send(new PutObjectLegalHoldCommand({ Bucket: deps.bucket, Key: key, LegalHold: { Status: status } }));
         } catch (error) {
           failures.push(storageErrorFrom(error, 'S3 PutObjectLegalHold').message);
+          return;
+        }
+        try {
+          await retag(deps, key, status === 'ON' ? LEGAL_HOLD_TAG_VALUE : record.retentionClass);
+        } catch (error) {
+          failures.push(storageErrorFrom(error, 'S3 PutObjectTagging').message);
         }
       }),
     ),
@@ -87,4 +100,13 @@ async function setObjectHolds(deps: AuditDeps, record: CheckRecord, status: 'ON'
     );
   }
   return keys.length;
+}
+
+/** Sets the lifecycle tag, keeping the object's other tags (its sha256). */
+async function retag(deps: AuditDeps, key: string, value: string): Promise<void> {
+  const { TagSet = [] } = await deps.s3.send(new GetObjectTaggingCommand({ Bucket: deps.bucket, Key: key }));
+  const others = TagSet.filter((tag) => tag.Key !== RETENTION_CLASS_TAG);
+  await deps.s3.send(
+    new PutObjectTaggingCommand({ Bucket: deps.bucket, Key: key, Tagging: { TagSet: [...others, { Key: RETENTION_CLASS_TAG, Value: value }] } }),
+  );
 }

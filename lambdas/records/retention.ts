@@ -14,8 +14,21 @@ import { PROVIDERS, type ProviderName } from '../providers/check-status';
 
 const DAY_SECONDS = 86_400;
 
-/** Also an S3 tag value and a lifecycle-rule filter: keep it short and plain. */
-const className = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'class names are lowercase letters, digits and dashes');
+/** The S3 object tag the stack's lifecycle rules expire by (one rule per class). */
+export const RETENTION_CLASS_TAG = 'retention-class';
+/** The tag value of an object under legal hold: no lifecycle rule matches it, so nothing expires it. */
+export const LEGAL_HOLD_TAG_VALUE = 'legal-hold';
+
+/** The lifecycle tag value an object carries: its class, or none that expires while a legal hold lasts. */
+export function lifecycleTagOf(retention: { retentionClass: string; legalHold?: boolean }): string {
+  return retention.legalHold ? LEGAL_HOLD_TAG_VALUE : retention.retentionClass;
+}
+
+/** Also an S3 tag value and a lifecycle-rule filter: keep it short and plain; `legal-hold` is the hold's own tag. */
+const className = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'class names are lowercase letters, digits and dashes')
+  .refine((name) => name !== 'legal-hold', 'legal-hold is reserved for objects under legal hold');
 
 const retentionClassSchema = z
   .object({

@@ -15,8 +15,10 @@ import {
   NONCURRENT_VERSION_DAYS,
 } from '../defaults';
 
-/** The S3 object tag the archive sets and the lifecycle rules filter on. */
-export const RETENTION_CLASS_TAG = 'retention-class';
+/** The S3 object tag the archive sets and the lifecycle rules filter on (held objects carry one no rule matches). */
+import { RETENTION_CLASS_TAG } from '../../lambdas/records/retention';
+
+export { RETENTION_CLASS_TAG };
 
 export interface EvidenceStorageProps {
   /** Classes become lifecycle rules (expire objects tagged with the class after its days). */

@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectLockConfigurationCommand, PutObjectLegalHoldCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectLockConfigurationCommand, GetObjectTaggingCommand, PutObjectLegalHoldCommand, PutObjectTaggingCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageRejectedError } from '../../../lambdas/archive/errors';
@@ -34,14 +34,26 @@ function objectLockDeps(): { deps: AuditDeps; s3: AwsStub<any, any, any> } {
   const s3 = mockClient(client);
   s3.on(GetObjectCommand).callsFake((input) => fixture.harness.s3.send(new GetObjectCommand(input)));
   s3.on(PutObjectLegalHoldCommand).resolves({});
+  s3.on(GetObjectTaggingCommand).callsFake((input) => fixture.harness.s3.send(new GetObjectTaggingCommand(input)));
+  s3.on(PutObjectTaggingCommand).callsFake((input) => fixture.harness.s3.send(new PutObjectTaggingCommand(input)));
   return { deps: { ...fixture.audit, s3: client }, s3 };
 }
 
 describe('legal hold', () => {
   it('round-trips on the record without Object Lock: no ttl and visible while held, ttl back after release', async () => {
     const { record, check } = fixture.checks.kyc!;
+    const manifest = await readJson<Manifest>(fixture.harness.s3, emulators.bucketName, record.manifestKey!);
+    const keys = [record.manifestKey!, ...manifest.objects.map((o) => o.key)];
+    const tagsOf = async (key: string) =>
+      Object.fromEntries(
+        ((await fixture.harness.s3.send(new GetObjectTaggingCommand({ Bucket: emulators.bucketName, Key: key }))).TagSet ?? []).map((t) => [t.Key, t.Value]),
+      );
     const held = await applyHold(fixture.audit, record, { objectLock: false, reason: 'matter 2026-117' });
-    expect(held).toMatchObject({ objects: 0, objectLock: false, record: { legalHold: true, legalHoldReason: 'matter 2026-117' } });
+    expect(held).toMatchObject({ objects: keys.length, objectLock: false, record: { legalHold: true, legalHoldReason: 'matter 2026-117' } });
+    // No lifecycle rule matches the hold's tag: nothing expires the objects while it lasts. Their sha256 tag stays.
+    for (const key of keys) expect((await tagsOf(key))['retention-class'], key).toBe('legal-hold');
+    const image = manifest.objects.find((o) => o.source.kind === 'kyc-image')!;
+    expect((await tagsOf(image.key)).sha256).toBe(image.sha256);
     const stored = await getRecord(fixture.harness.dynamo, emulators.tableName, check);
     expect(stored!.ttl).toBeUndefined();
     expect(stored!.legalHoldSince).toEqual(expect.any(String));
@@ -50,6 +62,7 @@ describe('legal hold', () => {
 
     const released = await releaseHold(fixture.audit, record, { objectLock: false });
     expect(released.record.legalHold).toBeUndefined();
+    for (const key of keys) expect((await tagsOf(key))['retention-class'], key).toBe(record.retentionClass);
     expect((await getRecord(fixture.harness.dynamo, emulators.tableName, check))!.ttl).toBe(Math.floor(Date.parse(record.retainUntil) / 1000));
   });
 
