@@ -15,7 +15,8 @@ export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
 
 const httpsUrl = z
   .url({ protocol: /^https$/, message: 'must be an https:// URL' })
-  .refine((url) => !new URL(url).username && !new URL(url).password, 'must not carry credentials');
+  // zod 4 runs a refinement even after z.url() failed: an unparseable value is left to z.url()'s message.
+  .refine((url) => !URL.canParse(url) || (!new URL(url).username && !new URL(url).password), 'must not carry credentials');
 
 const secretArn = z
   .string()

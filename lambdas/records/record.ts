@@ -107,6 +107,16 @@ export interface RecordInput {
 
 const MAX_TEXT = 500;
 
+/**
+ * A provider's confidence as DynamoDB (and its document marshaller) can store it: a finite number within ±1e9 and
+ * not below 1e-9 in magnitude (0 allowed). Anything else is dropped from the item; result.json keeps the original.
+ */
+export function storableConfidence(value: number | undefined): number | undefined {
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const magnitude = Math.abs(value);
+  return magnitude <= 1e9 && (magnitude === 0 || magnitude >= 1e-9) ? value : undefined;
+}
+
 /** Builds the item. Pure; strings from providers are bounded so the item stays small. */
 export function buildRecord(input: RecordInput): CheckRecord {
   const { check, retention } = input;
@@ -123,7 +133,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
     statusRank: STATUS_RANK[input.status],
     outcome,
     decision: input.decision === undefined ? undefined : short(input.decision, 64),
-    confidence: Number.isFinite(input.confidence) ? input.confidence : undefined,
+    confidence: storableConfidence(input.confidence),
     providerStatus: input.providerStatus === undefined ? undefined : short(input.providerStatus, 64),
     detail: input.detail === undefined ? undefined : short(input.detail, MAX_TEXT),
     error: input.error,

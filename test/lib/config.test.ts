@@ -80,3 +80,11 @@ describe('stateMachineTimeoutSeconds', () => {
     expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(7 * 86_400 + 2 * 3_600);
   });
 });
+
+describe('provider base URLs', () => {
+  it('an empty or unparseable baseUrl is a config error naming the path, never an untyped crash', () => {
+    for (const baseUrl of ['', 'not a url', 'https://']) {
+      expect(() => from({ region: 'us-east-1', providers: { liveness: { baseUrl } } })).toThrow(InvalidConfigError);
+    }
+  });
+});

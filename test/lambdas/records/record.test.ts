@@ -75,3 +75,13 @@ describe('sanitizeWorkflowError', () => {
     expect(sanitizeWorkflowError({ Error: 'States.Timeout' }, [])).toEqual({ name: 'States.Timeout' });
   });
 });
+
+describe('storableConfidence', () => {
+  it('keeps what DynamoDB can store and drops the rest (result.json keeps the original)', async () => {
+    const { storableConfidence } = await import('../../../lambdas/records/record');
+    expect([0, 0.97, 1, -0.5, 1e9, 1e-9].map(storableConfidence)).toEqual([0, 0.97, 1, -0.5, 1e9, 1e-9]);
+    expect([5e-324, 1e200, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Infinity, undefined].map(storableConfidence)).toEqual(
+      [undefined, undefined, undefined, undefined, undefined, undefined],
+    );
+  });
+});
