@@ -3,11 +3,12 @@
  * keys under the check's folder, and object bodies as streams. Missing objects are a result, not an exception.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { storageErrorFrom } from '../archive/errors';
 import { MANIFEST_FILE } from '../archive/keys';
 import type { Manifest } from '../archive/manifest';
+import { createS3Store } from '../archive/s3-store';
 import type { CheckRecord } from '../records/record';
 import type { AuditDeps } from './deps';
 
@@ -95,17 +96,7 @@ export function parseManifest(body: Buffer): ManifestParse {
   return { ok: true, manifest: parsed.data as unknown as Manifest };
 }
 
-export async function listKeys(deps: AuditDeps, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  try {
-    do {
-      const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  } catch (error) {
-    throw storageErrorFrom(error, 'S3 ListObjectsV2');
-  }
-  return keys.sort();
+/** Every key under `prefix`, sorted (the archive's own S3 adapter does the paging). */
+export function listKeys(deps: AuditDeps, prefix: string): Promise<string[]> {
+  return createS3Store({ client: deps.s3, bucket: deps.bucket }).listKeys(prefix);
 }

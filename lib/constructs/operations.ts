@@ -171,12 +171,7 @@ export class Operations extends Construct {
       new SingleValueWidget({
         title: 'Checks (dashboard range)',
         metrics: [
-          this.flowMetric(METRIC.checksStarted, 'started'),
-          this.flowMetric(METRIC.checksArchived, 'archived'),
-          this.flowMetric(METRIC.checksPartiallyArchived, 'archived, images missing'),
-          this.flowMetric(METRIC.checksWithoutResult, 'no result'),
-          this.flowMetric(METRIC.checksTimedOut, 'timed out'),
-          this.flowMetric(METRIC.checksFailed, 'failed'),
+          ...this.checkOutcomeMetrics(),
           this.flowMetric(METRIC.windowMisses, 'window misses'),
         ],
         setPeriodToTimeRange: true,
@@ -186,12 +181,7 @@ export class Operations extends Construct {
     );
     this.dashboard.addWidgets(
       this.graph('Checks', [
-        this.flowMetric(METRIC.checksStarted, 'started'),
-        this.flowMetric(METRIC.checksArchived, 'archived'),
-        this.flowMetric(METRIC.checksPartiallyArchived, 'archived, images missing'),
-        this.flowMetric(METRIC.checksWithoutResult, 'no result'),
-        this.flowMetric(METRIC.checksTimedOut, 'timed out'),
-        this.flowMetric(METRIC.checksFailed, 'failed'),
+        ...this.checkOutcomeMetrics(),
         this.flowMetric(METRIC.duplicateEvents, 'duplicate events'),
         this.flowMetric(METRIC.invalidEvents, 'invalid events'),
       ]),
@@ -249,6 +239,18 @@ export class Operations extends Construct {
   }
 
   /** One of the flow's metrics as the functions publish it (namespace, {service}); Sum over 5 minutes by default. */
+  /** Where checks end up: started, then each kind of record. */
+  private checkOutcomeMetrics() {
+    return [
+      this.flowMetric(METRIC.checksStarted, 'started'),
+      this.flowMetric(METRIC.checksArchived, 'archived'),
+      this.flowMetric(METRIC.checksPartiallyArchived, 'archived, images missing'),
+      this.flowMetric(METRIC.checksWithoutResult, 'no result'),
+      this.flowMetric(METRIC.checksTimedOut, 'timed out'),
+      this.flowMetric(METRIC.checksFailed, 'failed'),
+    ];
+  }
+
   private flowMetric(metricName: MetricName, label?: string, statistic = 'Sum'): Metric {
     return new Metric({
       namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
