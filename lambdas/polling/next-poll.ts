@@ -32,7 +32,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
     const transientErrors = (previous?.transientErrors ?? 0) + 1;
     if (transientErrors > policy.maxTransientErrors) return undefined;
     // Honour Retry-After, but never wait less than our own backoff would.
-    const waitSeconds = Math.max(backoffSeconds(policy, attempt), Math.ceil(observation.retryAfterSeconds ?? 0));
+    const waitSeconds = Math.max(backoffSeconds(policy, attempt, elapsedSeconds), Math.ceil(observation.retryAfterSeconds ?? 0));
     return bounded({
       ...base,
       transientErrors,
@@ -61,7 +61,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
       return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds });
     }
     case 'pending': {
-      let waitSeconds = backoffSeconds(policy, attempt);
+      let waitSeconds = backoffSeconds(policy, attempt, elapsedSeconds);
       // A KYC session about to expire: look again when it does, to record the expiry promptly.
       if (status.secondsToLive !== undefined && status.secondsToLive > 0) {
         waitSeconds = Math.min(waitSeconds, Math.ceil(status.secondsToLive) + 1);

@@ -1,16 +1,23 @@
 import { z } from 'zod';
 
 /**
- * How the workflow polls: exponential backoff from the liveness doc's advised 2-3 s up to a cap that keeps the
- * ~30-minute image window safe, bounded per provider so no execution polls forever or nears 25,000 history events.
+ * How the workflow polls: exponential backoff from the liveness doc's advised 2-3 s, kept ≤ 14 s for the first ten
+ * minutes (when most checks finish: archived within ~15 s of completion), then up to a cap that keeps the ~30-minute
+ * image window safe, bounded per provider so no execution polls forever or nears 25,000 history events.
  */
 const budgetSeconds = z.number().int().min(60).max(30 * 86_400);
 
 export const pollingPolicySchema = z
   .object({
-    initialSeconds: z.number().int().min(1).max(60).default(2),
-    factor: z.number().min(1).max(4).default(1.6),
+    initialSeconds: z.number().int().min(1).max(60).default(3),
+    factor: z.number().min(1).max(4).default(2),
     maxSeconds: z.number().int().min(1).max(600).default(60),
+    /**
+     * Most checks finish within their first minutes: while polling is younger than fastPhaseSeconds, no wait exceeds
+     * fastMaxSeconds, so a check is archived within ~15 s of completing; afterwards the backoff grows to maxSeconds.
+     */
+    fastPhaseSeconds: z.number().int().min(0).max(86_400).default(600),
+    fastMaxSeconds: z.number().int().min(1).max(600).default(14),
     /** Between polls of an escalated verification (human review takes hours). */
     escalationSeconds: z.number().int().min(60).max(86_400).default(900),
     /** Polling-time budget per provider, from the first poll; past it the check is recorded as timed-out. */
@@ -24,14 +31,19 @@ export const pollingPolicySchema = z
     maxTransientErrors: z.number().int().min(0).max(50).default(8),
   })
   .strict()
-  .refine((p) => p.maxSeconds >= p.initialSeconds, { message: 'maxSeconds must be ≥ initialSeconds' });
+  .refine((p) => p.maxSeconds >= p.initialSeconds, { message: 'maxSeconds must be ≥ initialSeconds' })
+  .refine((p) => p.fastMaxSeconds <= p.maxSeconds, { message: 'fastMaxSeconds must be ≤ maxSeconds' });
 
 export type PollingPolicy = z.output<typeof pollingPolicySchema>;
 
 export const DEFAULT_POLLING_POLICY: PollingPolicy = pollingPolicySchema.parse({});
 
-/** Seconds to wait after poll number `attempt` (1-based): initial × factor^(attempt-1), capped, whole seconds. */
-export function backoffSeconds(policy: PollingPolicy, attempt: number): number {
+/**
+ * Seconds to wait after poll number `attempt` (1-based), `elapsedSeconds` into polling: initial × factor^(attempt-1),
+ * capped at fastMaxSeconds during the fast phase and at maxSeconds after it, whole seconds.
+ */
+export function backoffSeconds(policy: PollingPolicy, attempt: number, elapsedSeconds = 0): number {
   const raw = policy.initialSeconds * policy.factor ** Math.max(0, attempt - 1);
-  return Math.max(1, Math.min(policy.maxSeconds, Math.round(raw)));
+  const cap = elapsedSeconds < policy.fastPhaseSeconds ? policy.fastMaxSeconds : policy.maxSeconds;
+  return Math.max(1, Math.min(cap, Math.round(raw)));
 }

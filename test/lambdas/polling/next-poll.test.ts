@@ -29,9 +29,14 @@ function simulatePending(provider: 'liveness' | 'kyc', polls: number) {
 }
 
 describe('backoff', () => {
-  it('starts at 2 s and grows by the factor up to the cap', () => {
-    const { waits } = simulatePending('liveness', 12);
-    expect(waits.slice(0, 5)).toEqual([2, 3, 5, 8, 13]);
+  it('starts at 3 s, stays ≤ 14 s for the first ten minutes, then grows by the factor to the 60 s cap', () => {
+    const { waits } = simulatePending('liveness', 80);
+    expect(waits.slice(0, 5)).toEqual([3, 6, 12, 14, 14]);
+    let elapsed = 0;
+    for (const wait of waits) {
+      expect(wait).toBeLessThanOrEqual(elapsed < 600 ? 14 : 60);
+      elapsed += wait;
+    }
     expect(Math.max(...waits)).toBe(60);
     expect(waits).toEqual([...waits].sort((a, b) => a - b));
   });
@@ -43,10 +48,11 @@ describe('backoff', () => {
         fc.double({ min: 1, max: 4, noNaN: true }),
         fc.integer({ min: 10, max: 600 }),
         fc.integer({ min: 1, max: 5000 }),
-        (initialSeconds, factor, maxSeconds, attempt) => {
-          const p = pollingPolicySchema.parse({ initialSeconds, factor, maxSeconds });
-          const w = backoffSeconds(p, attempt);
-          return Number.isInteger(w) && w >= 1 && w <= maxSeconds;
+        fc.integer({ min: 0, max: 100_000 }),
+        (initialSeconds, factor, maxSeconds, attempt, elapsed) => {
+          const p = pollingPolicySchema.parse({ initialSeconds, factor, maxSeconds, fastMaxSeconds: Math.min(14, maxSeconds) });
+          const w = backoffSeconds(p, attempt, elapsed);
+          return Number.isInteger(w) && w >= 1 && w <= (elapsed < p.fastPhaseSeconds ? p.fastMaxSeconds : maxSeconds);
         },
       ),
     );

@@ -90,8 +90,8 @@ describe('pollCheck: answers', () => {
     const state = added({ provider: 'liveness', pending: { polls: 2 } });
     const outputs = await pollUntilSettled(deps, state);
     expect(outputs).toEqual([
-      { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 2, providerStatus: 'pending', transientErrors: 0 },
-      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'in_progress', transientErrors: 0 },
+      { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
+      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'in_progress', transientErrors: 0 },
       { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
     ]);
     // Logs name the check by its ref: a liveness token is a bearer secret.
@@ -100,8 +100,8 @@ describe('pollCheck: answers', () => {
     expect(JSON.stringify(logged)).not.toContain(state.check.checkId);
   });
 
-  it('the wait follows the policy: a custom backoff, capped at maxSeconds', async () => {
-    const { deps } = depsFor('verification', policy({ initialSeconds: 10, factor: 3, maxSeconds: 40 }));
+  it('the wait follows the policy: a custom backoff, capped at maxSeconds once the fast phase is over', async () => {
+    const { deps } = depsFor('verification', policy({ initialSeconds: 10, factor: 3, maxSeconds: 40, fastPhaseSeconds: 0 }));
     const outputs = await pollUntilSettled(deps, added({ provider: 'verification', pending: { polls: 3 } }));
     expect(outputs.map((output) => [output.state, output.waitSeconds])).toEqual([
       ['pending', 10],
@@ -185,8 +185,8 @@ describe('pollCheck: transient provider errors', () => {
     const state = added({ provider: 'liveness', pending: { polls: 1 }, faults: { serverErrors: { count: 1, status: 503 } } });
     const outputs = await pollUntilSettled(deps, state);
     expect(outputs).toEqual([
-      { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 2, providerStatus: 'unavailable', transientErrors: 1 },
-      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
+      { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'unavailable', transientErrors: 1 },
+      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'pending', transientErrors: 0 },
       { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
     ]);
     expect(transientErrors.map((error) => error.details.statusCode)).toEqual([503]);
@@ -212,11 +212,11 @@ describe('pollCheck: transient provider errors', () => {
   });
 
   it('a Retry-After shorter than the backoff does not shorten the wait; the last provider status is kept', async () => {
-    const { deps } = depsFor('kyc', policy({ initialSeconds: 20 }));
+    const { deps } = depsFor('kyc', policy({ initialSeconds: 20, fastPhaseSeconds: 0 }));
     const state = added({ provider: 'kyc', pending: { polls: 3 }, faults: { rateLimited: { count: 1, retryAfterSeconds: 1 } } });
     const previous: PollOutput = { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 20, providerStatus: 'processing', transientErrors: 0 };
     const output = await pollCheck(deps, { ...state, poll: previous });
-    expect(output).toMatchObject({ state: 'pending', attempt: 2, waitSeconds: 32, providerStatus: 'processing', transientErrors: 1 });
+    expect(output).toMatchObject({ state: 'pending', attempt: 2, waitSeconds: 40, providerStatus: 'processing', transientErrors: 1 });
   });
 
   it('errors beyond maxTransientErrors are rethrown as ProviderUnavailableError for the workflow to retry', async () => {
