@@ -1,0 +1,143 @@
+/**
+ * Child side of benchmark 4: the usage behind one check of each scenario.
+ * - State machine: the scenario's plan through the synthesized definition under each policy (transitions, history
+ *   events, poll and archive invocations), as in benchmark 1.
+ * - Functions: the real archive engine on the scenario's fake check with counted S3 and DynamoDB requests, and the
+ *   real poll (provider client over HTTP) on a pending check — local durations, medians of `repetitions`.
+ */
+import { archiveCheck } from '../../lambdas/archive/engine';
+import { checkRefOf } from '../../lambdas/common/check-ref';
+import { pollCheck } from '../../lambdas/polling/poll-check';
+import type { ProviderName } from '../../lambdas/providers/check-status';
+import type { WorkflowCheck } from '../../lambdas/workflow/contract';
+import { SIZING } from '../../lib/defaults';
+import { synthesizeWorkflow } from '../../lib/local/synthesize';
+import { archiveDepsFor, createRequestCounter } from '../lib/archive-deps';
+import type { Endpoints } from '../lib/servers';
+import { median } from '../lib/stats';
+import { deployedPollingPolicy, strategiesFor } from '../polling/seed';
+import { simulate } from '../polling/simulate';
+import type { CandidateSettings } from '../polling/strategies';
+import { dynamoUnits } from './model';
+import { COST_SCENARIOS } from './scenarios';
+
+export interface MeasureInput {
+  endpoints: Endpoints;
+  /** Per scenario id: fake check ids, one per repetition. */
+  checkIds: Record<string, Array<{ checkId: string; clientKey?: string }>>;
+  /** Per provider: ids of checks that stay pending. */
+  pendingIds: Record<ProviderName, string>;
+  repetitions: number;
+  candidate: CandidateSettings;
+  timeFactor: number;
+}
+
+export interface WorkflowUsage {
+  transitions: number;
+  historyEvents: number;
+  polls: number;
+  archiveInvocations: number;
+}
+
+/** One archive invocation's usage (median duration; counts from the last repetition, identical across them). */
+export interface ArchiveUsage {
+  durationMs: number;
+  s3Requests: Record<string, number>;
+  dynamoRequests: Record<string, number>;
+  /** Estimated DynamoDB units: writes ⌈request KiB⌉ × (table + indexes the item is in), reads 1 per GetItem. */
+  dynamoWriteUnits: number;
+  dynamoReadUnits: number;
+  objects: number;
+  bytes: number;
+  status: string;
+}
+
+export interface ScenarioUsage {
+  scenario: string;
+  workflow: Record<string, WorkflowUsage>;
+  archives: ArchiveUsage[];
+}
+
+export interface MeasureResult {
+  scenarios: ScenarioUsage[];
+  pollMs: Record<ProviderName, number>;
+  /** Configured memory of each function (lib/defaults.ts SIZING). */
+  memoryMb: Record<'start' | 'poll' | 'archive' | 'record', number>;
+}
+
+function check(provider: ProviderName, checkId: string, clientKey?: string): WorkflowCheck {
+  return { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: new Date().toISOString(), ...(clientKey ? { clientKey } : {}) };
+}
+
+export async function run(input: MeasureInput): Promise<MeasureResult> {
+  const workflow = synthesizeWorkflow();
+  const policy = deployedPollingPolicy(workflow);
+  const strategies = strategiesFor(policy, input.candidate);
+  const scenarios: ScenarioUsage[] = [];
+
+  for (const scenario of COST_SCENARIOS) {
+    const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(scenario.plan.provider, `cost_${scenario.id}`) };
+    const workflowUsage: Record<string, WorkflowUsage> = {};
+    await Promise.all(
+      strategies.map(async (strategy) => {
+        const [simulated] = await simulate({
+          definition: workflow.definition,
+          strategy,
+          checks: [planned],
+          timeFactor: Math.min(input.timeFactor, strategy.maxTimeFactor ?? Infinity),
+          runId: `cost-${scenario.id}`,
+        });
+        if (!simulated || simulated.status !== 'SUCCEEDED') throw new Error(`cost scenario ${scenario.id} under ${strategy.id}: ${simulated?.status}`);
+        workflowUsage[strategy.id] = {
+          transitions: simulated.transitions,
+          historyEvents: simulated.historyEvents,
+          polls: simulated.polls,
+          archiveInvocations: simulated.archives.length,
+        };
+      }),
+    );
+
+    // Each repetition archives a fresh check: the engine converges on what an earlier run stored, and would not redo it.
+    const provider = scenario.plan.provider;
+    const durations: number[][] = Array.from({ length: scenario.archives }, () => []);
+    const last: ArchiveUsage[] = [];
+    for (const { checkId, clientKey } of input.checkIds[scenario.id] ?? []) {
+      for (let k = 0; k < scenario.archives; k++) {
+        const s3Counter = createRequestCounter();
+        const dynamoCounter = createRequestCounter();
+        const deps = archiveDepsFor(input.endpoints, provider, { s3Counter, dynamoCounter });
+        const started = performance.now();
+        const output = await archiveCheck(deps, check(provider, checkId, clientKey));
+        durations[k]!.push(performance.now() - started);
+        const units = dynamoUnits(dynamoCounter);
+        last[k] = {
+          durationMs: 0,
+          s3Requests: { ...s3Counter.counts },
+          dynamoRequests: { ...dynamoCounter.counts },
+          dynamoWriteUnits: units.write,
+          dynamoReadUnits: units.read,
+          objects: output.objects,
+          bytes: output.bytes,
+          status: output.status,
+        };
+      }
+    }
+    scenarios.push({ scenario: scenario.id, workflow: workflowUsage, archives: last.map((usage, k) => ({ ...usage, durationMs: median(durations[k]!) })) });
+    process.stderr.write(`  cost: ${scenario.id} measured\n`);
+  }
+
+  const pollMs = {} as Record<ProviderName, number>;
+  for (const provider of Object.keys(input.pendingIds) as ProviderName[]) {
+    const deps = archiveDepsFor(input.endpoints, provider);
+    const state = { check: check(provider, input.pendingIds[provider]) };
+    const times: number[] = [];
+    for (let i = 0; i < input.repetitions * 4; i++) {
+      const started = performance.now();
+      await pollCheck({ client: deps.client, policy, now: () => new Date() }, state);
+      times.push(performance.now() - started);
+    }
+    pollMs[provider] = median(times.slice(2)); // the first requests open connections
+  }
+  const memoryMb = { start: SIZING.start.memorySize, poll: SIZING.poll.memorySize, archive: SIZING.archive.memorySize, record: SIZING.record.memorySize };
+  return { scenarios, pollMs, memoryMb };
+}

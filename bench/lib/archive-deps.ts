@@ -1,0 +1,114 @@
+/**
+ * The archive engine wired as the archive function wires it (lambdas/archive/runtime.ts) — same S3 store, record
+ * store, provider clients and settings — against the benchmark's servers, with request counters on the AWS clients.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ArchiveDeps } from '../../lambdas/archive/engine';
+import { createS3Client, createS3Store, type S3StoreConfig } from '../../lambdas/archive/s3-store';
+import { parseArchiveSettings } from '../../lambdas/archive/settings';
+import type { CredentialSource } from '../../lambdas/common/credentials';
+import { createProviderClient } from '../../lambdas/providers';
+import type { ProviderName } from '../../lambdas/providers/check-status';
+import { createDynamoDocumentClient, createRecordStore } from '../../lambdas/records/record-store';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/emulators';
+import { LOCAL_PROVIDER_CREDENTIALS } from '../../lib/local/fake-providers';
+import type { Endpoints } from './servers';
+
+/** AWS requests made, by command name, with the bytes of their serialized request bodies (when known). */
+export interface RequestCounter {
+  counts: Record<string, number>;
+  bodyBytes: Record<string, number[]>;
+  /** Serialized request bodies that were strings (JSON protocols: DynamoDB), by command. */
+  textBodies: Record<string, string[]>;
+  reset(): void;
+}
+
+export function createRequestCounter(): RequestCounter {
+  const counter: RequestCounter = {
+    counts: {},
+    bodyBytes: {},
+    textBodies: {},
+    reset() {
+      counter.counts = {};
+      counter.bodyBytes = {};
+      counter.textBodies = {};
+    },
+  };
+  return counter;
+}
+
+/** The bytes themselves: the SDK's JSON body adapter warns when its string methods are used. */
+function bodyText(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/** Counts every command the client sends (retries would count once: none happen against the emulators). */
+export function countRequests(client: { middlewareStack: S3Client['middlewareStack'] }, counter: RequestCounter): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      counter.counts[name] = (counter.counts[name] ?? 0) + 1;
+      const request = args.request as { body?: unknown; headers?: Record<string, string> } | undefined;
+      const body = request?.body;
+      const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.length : undefined;
+      if (bytes !== undefined) (counter.bodyBytes[name] ??= []).push(bytes);
+      const json = /json/i.test(request?.headers?.['content-type'] ?? '');
+      if (typeof body === 'string' || (json && body instanceof Uint8Array)) {
+        (counter.textBodies[name] ??= []).push(typeof body === 'string' ? body : bodyText(body as Uint8Array));
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchRequestCounter' },
+  );
+}
+
+export const benchCredentials: CredentialSource = {
+  async get(provider) {
+    const values: Record<ProviderName, string> = {
+      liveness: LOCAL_PROVIDER_CREDENTIALS.livenessApiKey,
+      kyc: LOCAL_PROVIDER_CREDENTIALS.kycJwt,
+      verification: LOCAL_PROVIDER_CREDENTIALS.verificationApiKey,
+    };
+    return values[provider];
+  },
+};
+
+export interface BenchArchiveOptions {
+  s3Counter?: RequestCounter;
+  dynamoCounter?: RequestCounter;
+  /** Upload tuning (the deployed store uses the defaults: 5 MiB parts, 1 in flight). */
+  upload?: Pick<S3StoreConfig, 'partSize' | 'queueSize'>;
+  /** Over the deployed archive settings (e.g. maxImageBytes for the 200 MiB image). */
+  maxImageBytes?: number;
+}
+
+export function s3ClientFor(endpoints: Endpoints): S3Client {
+  return createS3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+export function archiveDepsFor(endpoints: Endpoints, provider: ProviderName, options: BenchArchiveOptions = {}): ArchiveDeps {
+  const settings = parseArchiveSettings({ ...(options.maxImageBytes ? { maxImageBytes: options.maxImageBytes } : {}) });
+  const s3 = s3ClientFor(endpoints);
+  if (options.s3Counter) countRequests(s3, options.s3Counter);
+  const dynamo = createDynamoDocumentClient({ endpoint: endpoints.dynamo, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  if (options.dynamoCounter) countRequests(dynamo as unknown as S3Client, options.dynamoCounter);
+  const host = new URL(endpoints.providers).hostname;
+  return {
+    client: createProviderClient(provider, { baseUrl: endpoints.providers, credentials: benchCredentials }),
+    store: createS3Store({ client: s3, bucket: endpoints.bucket, ...options.upload }),
+    records: createRecordStore({ client: dynamo, tableName: endpoints.table }),
+    // As local mode configures it: the fake providers serve their images over http on loopback.
+    downloadPolicy: {
+      allowedHosts: [host],
+      allowHttpHosts: [host],
+      allowPrivateAddresses: true,
+      maxBytes: settings.limits.maxImageBytes,
+      timeoutMs: 30_000, // as deployed (lambdas/archive/runtime.ts)
+      maxRedirects: 3,
+    },
+    limits: settings.limits,
+    kycImageLinks: settings.kycImageLinks,
+    retention: settings.retention,
+    now: () => new Date(),
+  };
+}

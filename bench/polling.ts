@@ -1,0 +1,47 @@
+/**
+ * Benchmark 1 — polling economy on a virtual clock. Each seed draws a workload (bench/polling/workload.ts) and runs
+ * it through the synthesized state machine under every policy in its own child process (bench/polling/seed.ts);
+ * the seeds run side by side; the report takes the median over seeds of every figure.
+ */
+import { runInChild } from './lib/child';
+import { medianOfRuns } from './lib/stats';
+import type { FiguresByScope, SeedInput, SeedResult, StrategyInfo } from './polling/seed';
+import type { CandidateSettings } from './polling/strategies';
+import type { WorkloadSizes } from './polling/workload';
+
+export interface PollingOptions {
+  seeds: number[];
+  sizes: WorkloadSizes;
+  timeFactor: number;
+  candidate: CandidateSettings;
+  /** Seeds simulated at once (each a child process). */
+  parallel: number;
+}
+
+export interface PollingResult {
+  options: PollingOptions;
+  deployedPolicy: SeedResult['deployedPolicy'];
+  strategies: StrategyInfo[];
+  /** Median over seeds, per strategy id. */
+  median: Record<string, FiguresByScope>;
+  seeds: SeedResult[];
+}
+
+export async function benchmarkPolling(options: PollingOptions): Promise<PollingResult> {
+  const queue = [...options.seeds];
+  const results: SeedResult[] = [];
+  const worker = async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      const input: SeedInput = { seed, sizes: options.sizes, timeFactor: options.timeFactor, candidate: options.candidate };
+      const result = await runInChild<SeedResult>('../polling/seed.ts', input, { nodeFlags: ['--max-old-space-size=8192'] });
+      const slowest = Object.entries(result.realSeconds).sort((a, b) => b[1] - a[1])[0];
+      process.stderr.write(`  polling: seed ${seed} done (slowest ${slowest?.[0]} ${slowest?.[1].toFixed(0)} s, peak RSS ${result.peakRssMiB.toFixed(0)} MiB)\n`);
+      results.push(result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
+  results.sort((a, b) => a.seed - b.seed);
+  const first = results[0]!;
+  const median = Object.fromEntries(first.strategies.map((s) => [s.id, medianOfRuns(results.map((r) => r.figures[s.id]!))]));
+  return { options, deployedPolicy: first.deployedPolicy, strategies: first.strategies, median, seeds: results };
+}

@@ -1,0 +1,112 @@
+/**
+ * The polling policies compared. Each decides one poll of the same synthesized state machine; only the Wait
+ * duration (`waitSeconds` the poll returns) differs, the terminal/escalated/timed-out decision is always the real
+ * one (lambdas/polling/poll-check.ts over lambdas/polling/next-poll.ts).
+ */
+import { pollCheck } from '../../lambdas/polling/poll-check';
+import { pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
+import type { PollOutput, WorkflowState } from '../../lambdas/workflow/contract';
+import { firstChangeAt, type CheckPlan } from './workload';
+import { modelClient, nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
+
+export interface PollingStrategy {
+  /** Short id used in results.json. */
+  id: string;
+  label: string;
+  /** What this baseline is, for the report. */
+  description: string;
+  /** Virtual second of the first poll (when the execution starts). */
+  startsAt(plan: CheckPlan): number;
+  poll(state: WorkflowState, plan: CheckPlan, t: number): Promise<PollOutput>;
+  /**
+   * Highest useful time factor. The local service scales the definition's TimeoutSeconds (612,000 s) like the Waits,
+   * and a Wait never takes less than Node's 1 ms timer: a fast poller's long executions need the lower factor to
+   * finish before their scaled timeout, and lose nothing by it.
+   */
+  maxTimeFactor?: number;
+}
+
+const WAITING = new Set(['pending', 'escalated']);
+
+function pollWith(policy: PollingPolicy, state: WorkflowState, plan: CheckPlan, t: number): Promise<PollOutput> {
+  const now = new Date(VIRTUAL_EPOCH_MS + Math.round(t * 1000));
+  return pollCheck({ client: modelClient(plan, t), policy, now: () => now }, state);
+}
+
+/** A naive poller has no poll cap: the policy's 2,000-poll cap would end its long checks as timed-out. */
+export function uncapped(policy: PollingPolicy): PollingPolicy {
+  return { ...policy, maxPolls: Number.MAX_SAFE_INTEGER };
+}
+
+/** The deployed policy, unchanged: backoff from cdk.json, KYC secondsToLive, slow polling during escalations. */
+export function deployedStrategy(policy: PollingPolicy): PollingStrategy {
+  return {
+    id: 'ours',
+    label: `ours (${policy.initialSeconds} s ×${policy.factor} → ${policy.maxSeconds} s)`,
+    description: `The deployed policy (cdk.json via the synthesized poll function's POLLING_POLICY): waits ${policy.initialSeconds} s × ${policy.factor}^n capped at ${policy.maxSeconds} s, never past a KYC session's secondsToLive, ${policy.escalationSeconds} s during a verification escalation (or until its deadline).`,
+    startsAt: () => 0,
+    poll: (state, plan, t) => pollWith(policy, state, plan, t),
+  };
+}
+
+/** Polls every `seconds`, pending or escalated alike. */
+export function fixedStrategy(policy: PollingPolicy, seconds: number, origin: string): PollingStrategy {
+  const relaxed = uncapped(policy);
+  return {
+    id: `fixed-${seconds}s`,
+    label: `fixed ${seconds} s`,
+    description: `Polls every ${seconds} s whatever the status (${origin}); same state machine, the poll's waitSeconds replaced; no poll cap.`,
+    startsAt: () => 0,
+    maxTimeFactor: 1000 * seconds,
+    async poll(state, plan, t) {
+      const out = await pollWith(relaxed, state, plan, t);
+      return WAITING.has(out.state) ? { ...out, waitSeconds: seconds } : out;
+    },
+  };
+}
+
+/** Knows the future: its execution starts when the answer first changes, and it waits exactly until the next change. */
+export function oracleStrategy(policy: PollingPolicy): PollingStrategy {
+  const relaxed = uncapped(policy);
+  return {
+    id: 'oracle',
+    label: 'oracle',
+    description: 'Lower bound: the first poll happens exactly at completion (or at escalation, then once at resolution); as a provider webhook would allow.',
+    startsAt: firstChangeAt,
+    async poll(state, plan, t) {
+      const out = await pollWith(relaxed, state, plan, t);
+      const next = nextChangeAfter(plan, t);
+      if (!WAITING.has(out.state) || next === undefined) return out;
+      return { ...out, waitSeconds: Math.max(1, Math.ceil(next - t)) };
+    },
+  };
+}
+
+/**
+ * A candidate, not deployed: the deployed policy with `overrides` (e.g. start at 3 s, factor 2), and no wait longer
+ * than `fastMaxSeconds` while the check is younger than `fastPhaseSeconds` (most checks finish then, and each
+ * second of wait is a second of latency); after that the backoff up to the deployed cap. Expressible as two more
+ * PollingPolicy fields.
+ */
+export interface CandidateSettings {
+  overrides: Partial<Pick<PollingPolicy, 'initialSeconds' | 'factor' | 'maxSeconds'>>;
+  fastPhaseSeconds: number;
+  fastMaxSeconds: number;
+}
+
+export function candidateStrategy(deployed: PollingPolicy, settings: CandidateSettings): PollingStrategy {
+  const policy = pollingPolicySchema.parse({ ...deployed, ...settings.overrides });
+  const { fastPhaseSeconds, fastMaxSeconds } = settings;
+  return {
+    id: 'candidate',
+    label: `candidate (${policy.initialSeconds} s ×${policy.factor}, ≤ ${fastMaxSeconds} s for ${fastPhaseSeconds / 60} min)`,
+    description: `Bench-only candidate, not deployed: waits ${policy.initialSeconds} s × ${policy.factor}^n, capped at ${fastMaxSeconds} s during the first ${fastPhaseSeconds / 60} minutes of polling, then at ${policy.maxSeconds} s; KYC secondsToLive and escalations as deployed.`,
+    startsAt: () => 0,
+    async poll(state, plan, t) {
+      const out = await pollWith(policy, state, plan, t);
+      const elapsed = t - (Date.parse(out.firstPolledAt) - VIRTUAL_EPOCH_MS) / 1000;
+      if (out.state !== 'pending' || elapsed >= fastPhaseSeconds) return out;
+      return { ...out, waitSeconds: Math.min(out.waitSeconds, fastMaxSeconds) };
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench [-- --quick] [--only polling,archive,e2e,cost]`: the four benchmarks of issue 7, one after the
+ * other (each in child processes), then the tables, the target verdicts, bench/results.json and bench/chart.svg.
+ * A full run takes several minutes; --quick is a smoke run with small samples (figures not meaningful).
+ */
+import '../lib/local/promise-shim';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { benchmarkArchive, type ArchiveOptions, type ArchiveResult } from './archive';
+import { benchmarkCost, type CostResult } from './cost';
+import { benchmarkE2e, type E2eFigures } from './e2e';
+import type { E2eInput } from './e2e/run-stack';
+import { renderChart } from './lib/chart';
+import { describeMachine } from './lib/machine';
+import { benchmarkPolling, type PollingOptions, type PollingResult } from './polling';
+import type { CandidateSettings } from './polling/strategies';
+import { archiveTables, archiveVerdicts, costTable, e2eTable, machineLine, pollingTables, pollingVerdicts, TARGETS, verdictTable, type Verdict } from './report';
+
+// The servers of benchmarks 2 and 4 run in this process; the SDK's Node 20 notice is not a benchmark finding.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const MIB = 2 ** 20;
+const BENCHMARKS = ['polling', 'archive', 'e2e', 'cost'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+/** The bench-only candidate policy evaluated next to the deployed one (see bench/polling/strategies.ts). */
+const CANDIDATE: CandidateSettings = { overrides: { initialSeconds: 3, factor: 2 }, fastPhaseSeconds: 600, fastMaxSeconds: 14 };
+
+function settings(quick: boolean) {
+  const polling: PollingOptions = {
+    seeds: quick ? [1] : [1, 2, 3],
+    sizes: quick ? { liveness: 30, kyc: 30, verification: 15 } : { liveness: 200, kyc: 200, verification: 100 },
+    timeFactor: 5_000,
+    candidate: CANDIDATE,
+    parallel: 3,
+  };
+  const archive: ArchiveOptions = {
+    throughputMiB: quick ? [8] : [8, 64],
+    repetitions: quick ? 2 : 7,
+    variants: [
+      { name: 'deployed', kind: 'multipart', partSize: 5 * MIB, queueSize: 1 },
+      { name: 'wider', kind: 'multipart', partSize: 16 * MIB, queueSize: 4 },
+      { name: 'single-put', kind: 'single-put', partSize: 0, queueSize: 0 },
+    ],
+    rssImageMiB: quick ? 32 : 200,
+    rssRuns: quick ? 1 : 3,
+    livenessFrames: 50,
+    livenessFrameKiB: 300,
+    livenessRuns: quick ? 2 : 7,
+  };
+  const e2e: E2eInput = { batchSize: quick ? 15 : 90, batches: quick ? 1 : 3, warmupChecks: 9, submitConcurrency: 8 };
+  return { polling, archive, e2e, costRepetitions: quick ? 1 : 5 };
+}
+
+async function timed<T>(name: string, work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  process.stderr.write(`${name}…\n`);
+  const started = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`${name}: ${seconds.toFixed(0)} s\n`);
+  return { value, seconds };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } }, strict: true });
+  const only = new Set((values.only?.split(',') ?? BENCHMARKS).map((name) => name.trim()) as Benchmark[]);
+  for (const name of only) if (!BENCHMARKS.includes(name)) throw new RangeError(`unknown benchmark: ${name}`);
+  const quick = values.quick ?? false;
+  const config = settings(quick);
+  const machine = describeMachine();
+  const startedAt = new Date().toISOString();
+  const seconds: Record<string, number> = {};
+
+  let polling: PollingResult | undefined;
+  let archive: ArchiveResult | undefined;
+  let e2e: E2eFigures | undefined;
+  let cost: CostResult | undefined;
+  if (only.has('polling')) ({ value: polling, seconds: seconds.polling } = await timed('1. polling economy', () => benchmarkPolling(config.polling)));
+  if (only.has('archive')) ({ value: archive, seconds: seconds.archive } = await timed('2. archive throughput and memory', () => benchmarkArchive(config.archive)));
+  if (only.has('e2e')) ({ value: e2e, seconds: seconds.e2e } = await timed('3. end-to-end local throughput', () => benchmarkE2e(config.e2e)));
+  if (only.has('cost')) {
+    ({ value: cost, seconds: seconds.cost } = await timed('4. cost per 1,000 checks', () =>
+      benchmarkCost({
+        repetitions: config.costRepetitions,
+        candidate: CANDIDATE,
+        timeFactor: config.polling.timeFactor,
+        // Without benchmark 3 in this run: typical local figures, marked in results.json.
+        startMs: e2e?.sequentialSubmitMs ?? 40,
+        historyEventBytes: e2e?.historyEventBytes ?? 260,
+      }),
+    ));
+  }
+
+  const verdicts: Verdict[] = [...(polling ? pollingVerdicts(polling) : []), ...(archive ? archiveVerdicts(archive) : [])];
+  const out: string[] = [`# audit-archiver benchmarks${quick ? ' (quick: small samples, figures not meaningful)' : ''}`, '', `Machine: ${machineLine(machine)}`, ''];
+  if (polling) {
+    out.push(`## 1. Polling economy — median of ${polling.seeds.length} seeds × ${Object.values(config.polling.sizes).reduce((a, b) => a + b, 0)} checks`, '', pollingTables(polling), '');
+    out.push('Policies:', ...polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
+  }
+  if (archive) out.push('## 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(archive), '');
+  if (e2e) out.push('## 3. End-to-end local throughput (zero-wait providers)', '', e2eTable(e2e), '');
+  if (cost) out.push(`## 4. Cost per 1,000 checks (us-east-1 list prices, checked ${cost.pricesCheckedOn})`, '', costTable(cost), '');
+  if (verdicts.length > 0) out.push('## Targets', '', verdictTable(verdicts), '');
+  if (polling) {
+    const candidate = pollingVerdicts(polling, 'candidate');
+    out.push('Bench-only candidate policy against the same targets:', '', verdictTable(candidate), '');
+  }
+  console.log(out.join('\n'));
+
+  const results = {
+    startedAt,
+    mode: quick ? 'quick' : 'full',
+    machine,
+    seconds,
+    targets: TARGETS,
+    verdicts,
+    ...(polling ? { polling } : {}),
+    ...(archive ? { archive } : {}),
+    ...(e2e ? { e2e } : {}),
+    ...(cost ? { cost: { ...cost, startFromE2e: e2e !== undefined } } : {}),
+  };
+  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  if (polling) {
+    const fixed = polling.median['fixed-1s']!.all.transitionsPerCheck;
+    const points = polling.strategies.map((s) => ({
+      label: s.id,
+      transitions: polling.median[s.id]!.all.transitionsPerCheck,
+      p95Seconds: polling.median[s.id]!.all.latencyFast.p95,
+      highlight: s.id === 'ours',
+    }));
+    const chart = renderChart(points, { maxTransitions: fixed * TARGETS.transitionsVsOneSecond, maxP95Seconds: TARGETS.fastP95Seconds }, 'Polling policies: transitions per check vs p95 latency');
+    await writeFile(new URL('./chart.svg', import.meta.url), chart);
+  }
+  process.stderr.write(`wrote bench/results.json${polling ? ' and bench/chart.svg' : ''}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
