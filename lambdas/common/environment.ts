@@ -39,7 +39,7 @@ export function jsonEnv<T>(env: Env, name: string, parse: (value: unknown) => T,
     return parse(value);
   } catch (error) {
     if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variable ${name} is invalid: ${error.message}`);
-    const paths = error instanceof z.ZodError ? error.issues.map((i) => i.path.join('.') || '(root)').join(', ') : '';
+    const paths = error instanceof z.ZodError ? [...new Set(error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ') : '';
     throw new ConfigurationError(`environment variable ${name} is invalid${paths ? ` at: ${paths}` : ''}`);
   }
 }

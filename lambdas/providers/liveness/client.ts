@@ -8,6 +8,7 @@ import type { CheckRef, CheckStatus, ProviderClient } from '../check-status';
 import { assertRefFor, loadCredential, resolveClientOptions, type ProviderClientOptions } from '../client-options';
 import { parseBody } from '../parse-body';
 import { guardUntyped } from '../guard';
+import { scrubSecret } from '../scrub';
 import {
   checkedAtToIso,
   livenessFinalBodySchema,
@@ -42,7 +43,8 @@ export function createLivenessClient(options: ProviderClientOptions): LivenessCl
           maxResponseBytes: resolved.maxResponseBytes,
           signal,
         });
-        return interpretLivenessResponse(response);
+        // The token may come back in the answer (an `id`, a message): kept bodies must not carry it.
+        return scrubSecret(interpretLivenessResponse(response), ref.checkId);
       }),
   };
 }

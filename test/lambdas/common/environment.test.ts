@@ -100,7 +100,7 @@ describe('jsonEnv', () => {
 
   it('reads the polling policy as the poll function does (a refinement error has the root path)', () => {
     const policy = (raw: string) => jsonEnv({ POLLING_POLICY: raw }, 'POLLING_POLICY', (value) => pollingPolicySchema.parse(value), undefined);
-    expect(policy('{"initialSeconds": 5}')).toMatchObject({ initialSeconds: 5, factor: 1.6 });
+    expect(policy('{"initialSeconds": 5}')).toMatchObject({ initialSeconds: 5, factor: 2 });
     expect(expectConfigError(thrown(() => policy('{"initialSeconds": 30, "maxSeconds": 10}')), 'POLLING_POLICY').message).toBe(
       'environment variable POLLING_POLICY is invalid at: (root)',
     );
