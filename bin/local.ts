@@ -3,6 +3,7 @@
  * on this machine (see lib/local/local-stack.ts). Exit code 1 when a check lacks its record or ends otherwise than
  * expected.
  */
+import '../lib/local/quiet-sdk';
 import '../lib/local/promise-shim';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,28 @@ function table(summary: RunSummary): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Per provider: how the checks ended, and the evidence kept. */
+function providerSummary(summary: RunSummary): string {
+  const rows = new Map<string, { checks: number; archived: number; partial: number; noResult: number; failed: number; objects: number; bytes: number }>();
+  for (const check of summary.checks) {
+    const row = rows.get(check.provider) ?? { checks: 0, archived: 0, partial: 0, noResult: 0, failed: 0, objects: 0, bytes: 0 };
+    const status = check.record?.status;
+    row.checks += 1;
+    if (status === 'archived' || status === 'escalated') row.archived += 1;
+    else if (status === 'archived-partial') row.partial += 1;
+    else if (status === 'error' || status === 'timed-out' || status === undefined) row.failed += 1;
+    else row.noResult += 1;
+    row.objects += check.record?.objects ?? 0;
+    row.bytes += check.record?.bytes ?? 0;
+    rows.set(check.provider, row);
+  }
+  const header = ['provider', 'checks', 'archived', 'images missing', 'no result', 'failed/timed out', 'objects', 'size'];
+  const body = [...rows].map(([provider, r]) => [provider, r.checks, r.archived, r.partial, r.noResult, r.failed, r.objects, kib(r.bytes)].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 function kib(bytes: number): string {
@@ -54,7 +77,7 @@ async function main(): Promise<number> {
     ...(values.events ? { eventsFile: values.events } : {}),
     progress: (line) => console.log(line),
   });
-  console.log(`\n${table(summary)}\n`);
+  console.log(`\n${table(summary)}\n\n${providerSummary(summary)}\n`);
   console.log(
     `${summary.submitted} events → ${summary.workflows} workflows (duplicates of a check never start a second one); ` +
       `${summary.invalid} invalid events dead-lettered to ${dataDir}/dead-letters.jsonl.`,
@@ -63,7 +86,7 @@ async function main(): Promise<number> {
     console.log(`\nPROBLEMS:\n${summary.problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;
   }
-  console.log('Every started check has exactly one record. Query it: npm run audit -- query');
+  console.log(`Every started check has exactly one record. The archive is in ${dataDir}: npm run audit -- query`);
   return 0;
 }
 

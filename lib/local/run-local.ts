@@ -118,7 +118,10 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
     for (const execution of stack.stepFunctions.executions()) {
       if (execution.status === 'RUNNING' || reported.has(execution.name)) continue;
       reported.add(execution.name);
-      progress(`${execution.status === 'SUCCEEDED' ? '✓' : '✗'} ${labelOf.get(execution.name) ?? execution.name} — ${execution.status.toLowerCase()}, ${execution.transitions} transitions`);
+      progress(
+        `${bar(reported.size, started.length)} ${execution.status === 'SUCCEEDED' ? '✓' : '✗'} ${labelOf.get(execution.name) ?? execution.name}` +
+          ` — ${execution.status.toLowerCase()}, ${execution.transitions} transitions`,
+      );
     }
   };
   const ticker = setInterval(report, 250);
@@ -160,4 +163,10 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
     problems,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   };
+}
+
+/** `[######------]  6/12`: how many workflows have ended. */
+function bar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total}`;
 }
