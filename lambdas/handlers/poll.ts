@@ -10,7 +10,13 @@ import { parseWorkflowState } from '../workflow/parse-state';
 
 const depsFor = pollDepsFromEnv(process.env, {
   logger,
-  onTransientError: () => metrics.addMetric(METRIC.providerErrors, MetricUnit.Count, 1),
+  onTransientError: (error, provider) => {
+    // The alarm reads the total (dimension service); the breakdown by provider and status code is for the dashboard.
+    metrics.addMetric(METRIC.providerErrors, MetricUnit.Count, 1);
+    const detailed = metrics.singleMetric();
+    detailed.addDimensions({ provider, statusCode: String(error.details.statusCode ?? 'network') });
+    detailed.addMetric(METRIC.providerErrors, MetricUnit.Count, 1);
+  },
 });
 
 export const handler = async (event: unknown): Promise<PollOutput> => {

@@ -4,7 +4,7 @@
  * Retry-After) until maxTransientErrors, then the error is rethrown for the state machine's Retry and Catch.
  */
 import { InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
-import { rejectedInputStatus, type ProviderClient } from '../providers/check-status';
+import { rejectedInputStatus, type ProviderClient, type ProviderName } from '../providers/check-status';
 import type { PollOutput, WorkflowState } from '../workflow/contract';
 import { decideNextPoll, type PollObservation } from './next-poll';
 import type { PollingPolicy } from './polling-policy';
@@ -15,7 +15,7 @@ export interface PollDeps {
   now: () => Date;
   logger?: { info(message: string, fields: Record<string, unknown>): void };
   /** Told about each provider error absorbed into the backoff (metrics). */
-  onTransientError?: (error: ProviderUnavailableError) => void;
+  onTransientError?: (error: ProviderUnavailableError, provider: ProviderName) => void;
 }
 
 export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<PollOutput> {
@@ -34,7 +34,7 @@ export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<P
       observation = { kind: 'status', status: rejectedInputStatus(check.provider, error.message) };
     } else if (error instanceof ProviderUnavailableError) {
       transientError = error;
-      deps.onTransientError?.(error);
+      deps.onTransientError?.(error, check.provider);
       observation = { kind: 'transient', ...error.details };
     } else {
       throw error;

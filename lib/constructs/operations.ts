@@ -190,7 +190,16 @@ export class Operations extends Construct {
         [this.flowMetric(METRIC.imagesArchived, 'images'), this.flowMetric(METRIC.imagesMissing, 'images missing'), this.flowMetric(METRIC.windowMisses, 'window misses')],
         [this.flowMetric(METRIC.bytesArchived, 'bytes')],
       ),
-      this.graph('Provider errors', [this.flowMetric(METRIC.providerErrors, 'provider errors'), errorRate.with({ label: 'errors per poll (%)' })]),
+      this.graph('Provider errors', [
+        this.flowMetric(METRIC.providerErrors, 'provider errors'),
+        errorRate.with({ label: 'errors per poll (%)' }),
+        // The poll function also publishes each error with its provider and status code (429, 503, network, ...).
+        new MathExpression({
+          expression: `SEARCH('{${COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE},provider,service,statusCode} MetricName="${METRIC.providerErrors}"', 'Sum', ${PERIOD.toSeconds()})`,
+          label: '',
+          period: PERIOD,
+        }),
+      ]),
     );
     const executionsEnded = ['succeeded', 'failed', 'timedOut', 'aborted'];
     const started = stateMachine.metricStarted(sum);

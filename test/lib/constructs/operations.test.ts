@@ -210,6 +210,8 @@ describe('Operations (in the stack)', () => {
     expect(p95, 'archive duration p95').toBeDefined();
     const running = metricRows.find((row) => JSON.stringify(row).includes('RUNNING_SUM'));
     expect(running, 'executions running').toBeDefined();
+    const byProvider = metricRows.find((row) => JSON.stringify(row).includes('{AuditArchiver,provider,service,statusCode} MetricName=\\"ProviderErrors\\"'));
+    expect(byProvider, 'provider errors by provider and status code').toBeDefined();
     expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 14)).toBe(true);
   });
 });
