@@ -1,4 +1,5 @@
 /** Archive evidence / Archive escalation / Record outcome. See lambdas/archive/workflow-steps.ts. */
+import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
 import { archiveStep } from '../archive/workflow-steps';
@@ -7,13 +8,14 @@ import type { ArchiveOutput } from '../workflow/contract';
 
 const depsFor = archiveDepsFromEnv(process.env, logger);
 
-export const handler = async (event: unknown): Promise<ArchiveOutput> => {
-  const startedAt = Date.now();
-  try {
-    const output = await archiveStep(depsFor, event);
-    countOutcome(metrics, output, Date.now() - startedAt);
-    return output;
-  } finally {
-    publishMetrics(metrics);
-  }
-};
+export const handler = (event: unknown): Promise<ArchiveOutput> =>
+  withCheckKeys(logger, event, async () => {
+    const startedAt = Date.now();
+    try {
+      const output = await archiveStep(depsFor, event);
+      countOutcome(metrics, output, Date.now() - startedAt);
+      return output;
+    } finally {
+      publishMetrics(metrics);
+    }
+  });

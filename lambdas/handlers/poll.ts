@@ -2,6 +2,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
+import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
 import { pollCheck } from '../polling/poll-check';
 import { pollDepsFromEnv } from '../polling/runtime';
@@ -19,11 +20,12 @@ const depsFor = pollDepsFromEnv(process.env, {
   },
 });
 
-export const handler = async (event: unknown): Promise<PollOutput> => {
-  try {
-    const state = parseWorkflowState(event);
-    return await pollCheck(depsFor(state.check.provider), state);
-  } finally {
-    publishMetrics(metrics);
-  }
-};
+export const handler = (event: unknown): Promise<PollOutput> =>
+  withCheckKeys(logger, event, async () => {
+    try {
+      const state = parseWorkflowState(event);
+      return await pollCheck(depsFor(state.check.provider), state);
+    } finally {
+      publishMetrics(metrics);
+    }
+  });

@@ -2,17 +2,19 @@
 import { recordDepsFromEnv } from '../records/runtime';
 import { recordFailureStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
+import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
 import type { ArchiveOutput } from '../workflow/contract';
 
 const deps = recordDepsFromEnv(process.env, logger);
 
-export const handler = async (event: unknown): Promise<ArchiveOutput> => {
-  try {
-    const output = await recordFailureStep(deps, event);
-    countOutcome(metrics, output);
-    return output;
-  } finally {
-    publishMetrics(metrics);
-  }
-};
+export const handler = (event: unknown): Promise<ArchiveOutput> =>
+  withCheckKeys(logger, event, async () => {
+    try {
+      const output = await recordFailureStep(deps, event);
+      countOutcome(metrics, output);
+      return output;
+    } finally {
+      publishMetrics(metrics);
+    }
+  });
