@@ -12,7 +12,6 @@ import { addCounts, costOf, scaleCost, type Cost, type CheckUsage } from './cost
 import { PRICES, PRICES_CHECKED_ON } from './cost/prices';
 import { COST_SCENARIOS } from './cost/scenarios';
 import { HISTORY_EVENT_LIMIT } from './polling/metrics';
-import type { CandidateSettings } from './polling/strategies';
 
 /** Assumed CloudWatch Logs bytes per Lambda invocation: START/END/REPORT platform lines plus one application line. */
 export const LAMBDA_LOG_BYTES_PER_INVOCATION = 400;
@@ -25,7 +24,6 @@ export const PROVIDER_ROUND_TRIP_MS = 150;
 
 export interface CostOptions {
   repetitions: number;
-  candidate: CandidateSettings;
   timeFactor: number;
   /** From benchmark 3 (local figures). */
   startMs: number;
@@ -68,7 +66,6 @@ export async function benchmarkCost(options: CostOptions): Promise<CostResult> {
       checkIds,
       pendingIds,
       repetitions: options.repetitions,
-      candidate: options.candidate,
       timeFactor: options.timeFactor,
     } satisfies MeasureInput);
 

@@ -6,14 +6,12 @@
 import { runInChild } from './lib/child';
 import { medianOfRuns } from './lib/stats';
 import type { FiguresByScope, SeedInput, SeedResult, StrategyInfo } from './polling/seed';
-import type { CandidateSettings } from './polling/strategies';
 import type { WorkloadSizes } from './polling/workload';
 
 export interface PollingOptions {
   seeds: number[];
   sizes: WorkloadSizes;
   timeFactor: number;
-  candidate: CandidateSettings;
   /** Seeds simulated at once (each a child process). */
   parallel: number;
 }
@@ -32,7 +30,7 @@ export async function benchmarkPolling(options: PollingOptions): Promise<Polling
   const results: SeedResult[] = [];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const input: SeedInput = { seed, sizes: options.sizes, timeFactor: options.timeFactor, candidate: options.candidate };
+      const input: SeedInput = { seed, sizes: options.sizes, timeFactor: options.timeFactor };
       const result = await runInChild<SeedResult>('../polling/seed.ts', input, { nodeFlags: ['--max-old-space-size=8192'] });
       const slowest = Object.entries(result.realSeconds).sort((a, b) => b[1] - a[1])[0];
       process.stderr.write(`  polling: seed ${seed} done (slowest ${slowest?.[0]} ${slowest?.[1].toFixed(0)} s, peak RSS ${result.peakRssMiB.toFixed(0)} MiB)\n`);

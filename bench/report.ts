@@ -1,4 +1,4 @@
-/** Turns the results into the printed tables and the target verdicts. Pure (tested in test/bench/report.test.ts). */
+/** Turns the results into the printed tables and the target verdicts. Pure (tested in test/bench/cost-report.test.ts). */
 import type { ArchiveResult } from './archive';
 import type { CostResult } from './cost';
 import type { E2eFigures } from './e2e';
@@ -23,24 +23,24 @@ export const TARGETS = {
 
 const SCOPES = ['all', 'liveness', 'kyc', 'verification'] as const;
 
-export function pollingVerdicts(polling: PollingResult, strategy = 'ours'): Verdict[] {
-  const mine = polling.median[strategy]!;
+export function pollingVerdicts(polling: PollingResult): Verdict[] {
+  const mine = polling.median.ours!;
   const fixed = polling.median['fixed-1s']!;
   const verdicts: Verdict[] = SCOPES.map((scope) => {
     const ratio = mine[scope].transitionsPerCheck / fixed[scope].transitionsPerCheck;
     return {
-      target: `${strategy}: transitions ≤ 1/7 of the 1 s poller (${scope})`,
+      target: `ours: transitions ≤ 1/7 of the 1 s poller (${scope})`,
       measured: `${num(mine[scope].transitionsPerCheck)} vs ${num(fixed[scope].transitionsPerCheck)} = 1/${num(1 / ratio)}`,
       met: ratio <= TARGETS.transitionsVsOneSecond,
     };
   });
   verdicts.push({
-    target: `${strategy}: p95 latency ≤ ${TARGETS.fastP95Seconds} s for checks done within 10 min`,
+    target: `ours: p95 latency ≤ ${TARGETS.fastP95Seconds} s for checks done within 10 min`,
     measured: `${num(mine.all.latencyFast.p95)} s (liveness ${num(mine.liveness.latencyFast.p95)}, KYC ${num(mine.kyc.latencyFast.p95)}, verification ${num(mine.verification.latencyFast.p95)})`,
     met: mine.all.latencyFast.p95 <= TARGETS.fastP95Seconds,
   });
   verdicts.push({
-    target: `${strategy}: zero window misses (archived > 30 min after completion, or never)`,
+    target: 'ours: zero window misses (archived > 30 min after completion, or never)',
     measured: `${mine.all.windowMisses}`,
     met: mine.all.windowMisses === TARGETS.windowMisses,
   });
@@ -100,7 +100,7 @@ export function archiveTables(archive: ArchiveResult): string {
     ['image', 'upload (part × in flight)', 'streamed MiB/s', 'bare PutObject MiB/s', 'bare multipart MiB/s', 'streamed / PutObject', 'streamed / multipart'],
     archive.throughput.map((t) => [
       `${num(t.sizeMiB, 0)} MiB`,
-      t.kind === 'multipart' ? `${t.variant} (${num(t.partSizeMiB, 0)} MiB × ${t.queueSize})` : `${t.variant} (candidate: one streamed PutObject)`,
+      t.kind === 'multipart' ? `${t.variant} (${num(t.partSizeMiB, 0)} MiB × ${t.queueSize})` : `${t.variant} (not adopted: one streamed PutObject)`,
       num(t.streamedMiBps, 0),
       num(t.bareMiBps, 0),
       num(t.bareMultipartMiBps, 0),
@@ -123,6 +123,33 @@ export function archiveTables(archive: ArchiveResult): string {
     ],
   );
   return `${throughput}\n\n${memory}`;
+}
+
+/**
+ * Why the deployed upload stays multipart although single-put measures faster, and why the streamed target is
+ * missed: figures from the largest image, the reasons from what cannot be seen in a table.
+ */
+export function archiveNotes(archive: Pick<ArchiveResult, 'throughput'>): string {
+  const largest = Math.max(...archive.throughput.map((t) => t.sizeMiB));
+  const at = (variant: string) => archive.throughput.find((t) => t.variant === variant && t.sizeMiB === largest);
+  const deployed = at('deployed');
+  const single = at('single-put');
+  const notes: string[] = [];
+  if (single) {
+    notes.push(
+      `- single-put is measured, not adopted: ${num(single.streamedMiBps, 0)} MiB/s at ${num(largest, 0)} MiB (${num(single.ratio, 2)} × bare PutObject). ` +
+        'On s3rver a streamed PutObject whose source is cut mid-stream leaves a partial object behind (an orphan the reliability invariants catch). ' +
+        'Real S3 stores a PUT atomically, but that cannot be verified on this machine, so the engine keeps the multipart Upload, which an interrupted download aborts without an object.',
+    );
+  }
+  if (deployed && deployed.ratio < TARGETS.streamRatio) {
+    notes.push(
+      `- The streamed target is missed (${num(deployed.ratio, 2)} < ${TARGETS.streamRatio}): s3rver's multipart upload alone, bytes already in memory, runs at ${num(deployed.bareMultipartMiBps, 0)} MiB/s, ` +
+        `${num(deployed.bareMiBps / deployed.bareMultipartMiBps, 1)}× slower than one PutObject (${num(deployed.bareMiBps, 0)} MiB/s). ` +
+        'On top of that the streamed path downloads, hashes (sha256) and uploads at once, on 2 cores shared with s3rver and the image host.',
+    );
+  }
+  return notes.join('\n');
 }
 
 export function e2eTable(e2e: E2eFigures): string {

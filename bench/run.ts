@@ -13,8 +13,7 @@ import type { E2eInput } from './e2e/run-stack';
 import { renderChart } from './lib/chart';
 import { describeMachine } from './lib/machine';
 import { benchmarkPolling, type PollingOptions, type PollingResult } from './polling';
-import type { CandidateSettings } from './polling/strategies';
-import { archiveTables, archiveVerdicts, costTable, e2eTable, machineLine, pollingTables, pollingVerdicts, TARGETS, verdictTable, type Verdict } from './report';
+import { archiveNotes, archiveTables, archiveVerdicts, costTable, e2eTable, machineLine, pollingTables, pollingVerdicts, TARGETS, verdictTable, type Verdict } from './report';
 
 // The servers of benchmarks 2 and 4 run in this process; the SDK's Node 20 notice is not a benchmark finding.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -23,15 +22,11 @@ const MIB = 2 ** 20;
 const BENCHMARKS = ['polling', 'archive', 'e2e', 'cost'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
-/** The bench-only candidate policy evaluated next to the deployed one (see bench/polling/strategies.ts). */
-const CANDIDATE: CandidateSettings = { overrides: { initialSeconds: 3, factor: 2 }, fastPhaseSeconds: 600, fastMaxSeconds: 14 };
-
 function settings(quick: boolean) {
   const polling: PollingOptions = {
     seeds: quick ? [1] : [1, 2, 3],
     sizes: quick ? { liveness: 30, kyc: 30, verification: 15 } : { liveness: 200, kyc: 200, verification: 100 },
     timeFactor: 5_000,
-    candidate: CANDIDATE,
     parallel: 3,
   };
   const archive: ArchiveOptions = {
@@ -82,7 +77,6 @@ async function main(): Promise<void> {
     ({ value: cost, seconds: seconds.cost } = await timed('4. cost per 1,000 checks', () =>
       benchmarkCost({
         repetitions: config.costRepetitions,
-        candidate: CANDIDATE,
         timeFactor: config.polling.timeFactor,
         // Without benchmark 3 in this run: typical local figures, marked in results.json.
         startMs: e2e?.sequentialSubmitMs ?? 40,
@@ -97,14 +91,10 @@ async function main(): Promise<void> {
     out.push(`## 1. Polling economy — median of ${polling.seeds.length} seeds × ${Object.values(config.polling.sizes).reduce((a, b) => a + b, 0)} checks`, '', pollingTables(polling), '');
     out.push('Policies:', ...polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
   }
-  if (archive) out.push('## 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(archive), '');
+  if (archive) out.push('## 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(archive), '', archiveNotes(archive), '');
   if (e2e) out.push('## 3. End-to-end local throughput (zero-wait providers)', '', e2eTable(e2e), '');
   if (cost) out.push(`## 4. Cost per 1,000 checks (us-east-1 list prices, checked ${cost.pricesCheckedOn})`, '', costTable(cost), '');
   if (verdicts.length > 0) out.push('## Targets', '', verdictTable(verdicts), '');
-  if (polling) {
-    const candidate = pollingVerdicts(polling, 'candidate');
-    out.push('Bench-only candidate policy against the same targets:', '', verdictTable(candidate), '');
-  }
   console.log(out.join('\n'));
 
   const results = {

@@ -35,8 +35,9 @@ export interface UploadVariant {
   name: string;
   /**
    * multipart: the S3 store's putStream (lib-storage Upload) with this part size and queue — what the engine runs.
-   * single-put: a bench-only candidate — the download streamed into one PutObject with its Content-Length (no
-   * multipart, still constant memory), hashed on the way, then tagged as the store does.
+   * single-put: measured, not adopted — the download streamed into one PutObject with its Content-Length (no
+   * multipart, still constant memory), hashed on the way, then tagged as the store does. On s3rver a PUT whose
+   * source is cut mid-stream leaves a partial object; S3's atomic PUT cannot be checked locally.
    */
   kind: 'multipart' | 'single-put';
   partSize: number;
@@ -131,7 +132,7 @@ async function throughput(input: Extract<ClientInput, { mode: 'throughput' }>): 
   return samples;
 }
 
-/** The single-put candidate: one streamed PutObject of known length, sha256 computed on the way, then tagged. */
+/** The single-put alternative: one streamed PutObject of known length, sha256 computed on the way, then tagged. */
 async function singlePut(s3: S3Client, bucket: string, key: string, download: ImageDownload): Promise<number> {
   if (download.contentLength === undefined) throw new Error('single-put needs a Content-Length');
   const hash = createHash('sha256');

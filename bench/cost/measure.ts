@@ -17,7 +17,6 @@ import type { Endpoints } from '../lib/servers';
 import { median } from '../lib/stats';
 import { deployedPollingPolicy, strategiesFor } from '../polling/seed';
 import { simulate } from '../polling/simulate';
-import type { CandidateSettings } from '../polling/strategies';
 import { dynamoUnits } from './model';
 import { COST_SCENARIOS } from './scenarios';
 
@@ -28,7 +27,6 @@ export interface MeasureInput {
   /** Per provider: ids of checks that stay pending. */
   pendingIds: Record<ProviderName, string>;
   repetitions: number;
-  candidate: CandidateSettings;
   timeFactor: number;
 }
 
@@ -72,7 +70,7 @@ function check(provider: ProviderName, checkId: string, clientKey?: string): Wor
 export async function run(input: MeasureInput): Promise<MeasureResult> {
   const workflow = synthesizeWorkflow();
   const policy = deployedPollingPolicy(workflow);
-  const strategies = strategiesFor(policy, input.candidate);
+  const strategies = strategiesFor(policy);
   const scenarios: ScenarioUsage[] = [];
 
   for (const scenario of COST_SCENARIOS) {

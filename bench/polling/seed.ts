@@ -7,14 +7,13 @@ import { PROVIDERS } from '../../lambdas/providers/check-status';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../lib/local/synthesize';
 import { figuresOf, groupFigures, type CheckFigures, type GroupFigures } from './metrics';
 import { simulate } from './simulate';
-import { candidateStrategy, deployedStrategy, fixedStrategy, oracleStrategy, type CandidateSettings, type PollingStrategy } from './strategies';
+import { deployedStrategy, fixedStrategy, oracleStrategy, type PollingStrategy } from './strategies';
 import { generateWorkload, type WorkloadSizes } from './workload';
 
 export interface SeedInput {
   seed: number;
   sizes: WorkloadSizes;
   timeFactor: number;
-  candidate: CandidateSettings;
 }
 
 export type FiguresByScope = Record<'all' | (typeof PROVIDERS)[number], GroupFigures>;
@@ -40,13 +39,12 @@ export function deployedPollingPolicy(workflow: SynthesizedWorkflow): PollingPol
   return pollingPolicySchema.parse(JSON.parse(text));
 }
 
-export function strategiesFor(policy: PollingPolicy, candidate: CandidateSettings): PollingStrategy[] {
+export function strategiesFor(policy: PollingPolicy): PollingStrategy[] {
   return [
     deployedStrategy(policy),
     fixedStrategy(policy, 1, "the verification doc's polling example"),
     fixedStrategy(policy, 60, "AWS's Step Functions job-poller sample"),
     oracleStrategy(policy),
-    candidateStrategy(policy, candidate),
   ];
 }
 
@@ -58,7 +56,7 @@ function byScope(figures: CheckFigures[]): FiguresByScope {
 export async function run(input: SeedInput): Promise<SeedResult> {
   const workflow = synthesizeWorkflow();
   const policy = deployedPollingPolicy(workflow);
-  const strategies = strategiesFor(policy, input.candidate);
+  const strategies = strategiesFor(policy);
   const checks = generateWorkload(input.seed, input.sizes);
   const figures: Record<string, FiguresByScope> = {};
   const realSeconds: Record<string, number> = {};

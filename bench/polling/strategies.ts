@@ -4,7 +4,7 @@
  * one (lambdas/polling/poll-check.ts over lambdas/polling/next-poll.ts).
  */
 import { pollCheck } from '../../lambdas/polling/poll-check';
-import { pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
+import type { PollingPolicy } from '../../lambdas/polling/polling-policy';
 import type { PollOutput, WorkflowState } from '../../lambdas/workflow/contract';
 import { firstChangeAt, type CheckPlan } from './workload';
 import { modelClient, nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
@@ -38,12 +38,12 @@ export function uncapped(policy: PollingPolicy): PollingPolicy {
   return { ...policy, maxPolls: Number.MAX_SAFE_INTEGER };
 }
 
-/** The deployed policy, unchanged: backoff from cdk.json, KYC secondsToLive, slow polling during escalations. */
+/** The deployed policy, unchanged: backoff with its fast phase from cdk.json, KYC secondsToLive, slow polling during escalations. */
 export function deployedStrategy(policy: PollingPolicy): PollingStrategy {
   return {
     id: 'ours',
-    label: `ours (${policy.initialSeconds} s ×${policy.factor} → ${policy.maxSeconds} s)`,
-    description: `The deployed policy (cdk.json via the synthesized poll function's POLLING_POLICY): waits ${policy.initialSeconds} s × ${policy.factor}^n capped at ${policy.maxSeconds} s, never past a KYC session's secondsToLive, ${policy.escalationSeconds} s during a verification escalation (or until its deadline).`,
+    label: `ours (${policy.initialSeconds} s ×${policy.factor}, ≤ ${policy.fastMaxSeconds} s for ${policy.fastPhaseSeconds / 60} min, → ${policy.maxSeconds} s)`,
+    description: `The deployed policy (cdk.json via the synthesized poll function's POLLING_POLICY): waits ${policy.initialSeconds} s × ${policy.factor}^n, capped at ${policy.fastMaxSeconds} s during the first ${policy.fastPhaseSeconds / 60} minutes of polling and at ${policy.maxSeconds} s after, never past a KYC session's secondsToLive, ${policy.escalationSeconds} s during a verification escalation (or until its deadline).`,
     startsAt: () => 0,
     poll: (state, plan, t) => pollWith(policy, state, plan, t),
   };
@@ -78,35 +78,6 @@ export function oracleStrategy(policy: PollingPolicy): PollingStrategy {
       const next = nextChangeAfter(plan, t);
       if (!WAITING.has(out.state) || next === undefined) return out;
       return { ...out, waitSeconds: Math.max(1, Math.ceil(next - t)) };
-    },
-  };
-}
-
-/**
- * A candidate, not deployed: the deployed policy with `overrides` (e.g. start at 3 s, factor 2), and no wait longer
- * than `fastMaxSeconds` while the check is younger than `fastPhaseSeconds` (most checks finish then, and each
- * second of wait is a second of latency); after that the backoff up to the deployed cap. Expressible as two more
- * PollingPolicy fields.
- */
-export interface CandidateSettings {
-  overrides: Partial<Pick<PollingPolicy, 'initialSeconds' | 'factor' | 'maxSeconds'>>;
-  fastPhaseSeconds: number;
-  fastMaxSeconds: number;
-}
-
-export function candidateStrategy(deployed: PollingPolicy, settings: CandidateSettings): PollingStrategy {
-  const policy = pollingPolicySchema.parse({ ...deployed, ...settings.overrides });
-  const { fastPhaseSeconds, fastMaxSeconds } = settings;
-  return {
-    id: 'candidate',
-    label: `candidate (${policy.initialSeconds} s ×${policy.factor}, ≤ ${fastMaxSeconds} s for ${fastPhaseSeconds / 60} min)`,
-    description: `Bench-only candidate, not deployed: waits ${policy.initialSeconds} s × ${policy.factor}^n, capped at ${fastMaxSeconds} s during the first ${fastPhaseSeconds / 60} minutes of polling, then at ${policy.maxSeconds} s; KYC secondsToLive and escalations as deployed.`,
-    startsAt: () => 0,
-    async poll(state, plan, t) {
-      const out = await pollWith(policy, state, plan, t);
-      const elapsed = t - (Date.parse(out.firstPolledAt) - VIRTUAL_EPOCH_MS) / 1000;
-      if (out.state !== 'pending' || elapsed >= fastPhaseSeconds) return out;
-      return { ...out, waitSeconds: Math.min(out.waitSeconds, fastMaxSeconds) };
     },
   };
 }

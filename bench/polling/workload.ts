@@ -11,7 +11,7 @@
  */
 import { checkRefOf } from '../../lambdas/common/check-ref';
 import type { ProviderName } from '../../lambdas/providers/check-status';
-import { createRng, type Rng } from '../lib/rng';
+import { createRng, type Rng } from '../../lib/local/reliability/rng';
 
 export type CheckPlan =
   | { provider: 'liveness'; outcome: 'complete' | 'expired'; endsAt: number }
@@ -29,23 +29,30 @@ export const KYC_TTL_SECONDS = 3_600;
 export const ESCALATION_DEADLINE_SECONDS = 24 * 3_600;
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+
+/** Log-normal with the given median and shape σ of the underlying normal (Box–Muller, two draws). */
+export function logNormal(rng: Rng, median: number, sigma: number): number {
+  const u = 1 - rng.next(); // (0, 1]: log stays finite
+  const v = rng.next();
+  return median * Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+}
 /** Millisecond resolution, like the provider's timestamps. */
 const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 export function livenessPlan(rng: Rng): CheckPlan {
   if (rng.chance(0.08)) return { provider: 'liveness', outcome: 'expired', endsAt: LIVENESS_LINK_SECONDS };
-  return { provider: 'liveness', outcome: 'complete', endsAt: ms(clamp(rng.logNormal(25, 0.9), 3, 900)) };
+  return { provider: 'liveness', outcome: 'complete', endsAt: ms(clamp(logNormal(rng, 25, 0.9), 3, 900)) };
 }
 
 export function kycPlan(rng: Rng): CheckPlan {
   if (rng.chance(0.15)) return { provider: 'kyc', outcome: 'expired', endsAt: KYC_TTL_SECONDS, ttl: KYC_TTL_SECONDS };
-  return { provider: 'kyc', outcome: 'success', endsAt: ms(clamp(rng.logNormal(240, 0.8), 30, 3_300)), ttl: KYC_TTL_SECONDS };
+  return { provider: 'kyc', outcome: 'success', endsAt: ms(clamp(logNormal(rng, 240, 0.8), 30, 3_300)), ttl: KYC_TTL_SECONDS };
 }
 
 export function verificationPlan(rng: Rng): CheckPlan {
-  if (!rng.chance(0.25)) return { provider: 'verification', outcome: 'completed', endsAt: ms(clamp(rng.logNormal(6, 0.7), 1, 300)) };
-  const escalatedAt = ms(clamp(rng.logNormal(8, 0.7), 1, 300));
-  const review = clamp(rng.logNormal(7_200, 0.7), 600, 12 * 3_600);
+  if (!rng.chance(0.25)) return { provider: 'verification', outcome: 'completed', endsAt: ms(clamp(logNormal(rng, 6, 0.7), 1, 300)) };
+  const escalatedAt = ms(clamp(logNormal(rng, 8, 0.7), 1, 300));
+  const review = clamp(logNormal(rng, 7_200, 0.7), 600, 12 * 3_600);
   return { provider: 'verification', outcome: 'escalated', escalatedAt, endsAt: ms(escalatedAt + review), deadline: escalatedAt + ESCALATION_DEADLINE_SECONDS };
 }
 

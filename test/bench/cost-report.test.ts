@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { addCounts, costOf, dynamoUnits, s3RequestCost, scaleCost, type CheckUsage } from '../../bench/cost/model';
 import { PRICES } from '../../bench/cost/prices';
+import type { ThroughputFigures } from '../../bench/archive';
 import { renderChart } from '../../bench/lib/chart';
 import { markdownTable, num, usd } from '../../bench/lib/table';
+import { archiveNotes } from '../../bench/report';
 
 const memory = { start: 256, poll: 256, archive: 1024, record: 256 };
 
@@ -70,5 +72,19 @@ describe('report helpers', () => {
     expect(svg).toContain('&lt;fixed&gt;');
     expect(svg).toContain('T &amp; P');
     expect(svg).not.toContain('NaN');
+  });
+
+  it('explains single-put as not adopted, and the streamed miss only when it is missed', () => {
+    const row = (variant: string, streamedMiBps: number, bareMiBps: number, bareMultipartMiBps: number): ThroughputFigures => ({
+      sizeMiB: 64, variant, kind: variant === 'single-put' ? 'single-put' : 'multipart', partSizeMiB: 5, queueSize: 1,
+      streamedMiBps, bareMiBps, bareMultipartMiBps, ratio: streamedMiBps / bareMiBps, ratioToMultipart: streamedMiBps / bareMultipartMiBps, samples: [],
+    });
+    const archive = (deployed: ThroughputFigures) => ({ throughput: [deployed, row('single-put', 180, 360, Number.NaN)] });
+    const missed = archiveNotes(archive(row('deployed', 90, 360, 150)));
+    expect(missed).toContain('single-put is measured, not adopted: 180 MiB/s at 64 MiB (0.50 × bare PutObject)');
+    expect(missed).toContain('partial object');
+    expect(missed).toContain('missed (0.25 < 0.8)');
+    expect(missed).toContain('150 MiB/s, 2.4× slower than one PutObject (360 MiB/s)');
+    expect(archiveNotes(archive(row('deployed', 300, 360, 340)))).not.toContain('missed');
   });
 });

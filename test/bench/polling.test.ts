@@ -5,7 +5,7 @@ import type { WorkflowState } from '../../lambdas/workflow/contract';
 import { figuresOf, groupFigures, IMAGE_WINDOW_SECONDS } from '../../bench/polling/metrics';
 import { nextChangeAfter, statusAt } from '../../bench/polling/provider-model';
 import type { SimulatedCheck } from '../../bench/polling/simulate';
-import { candidateStrategy, deployedStrategy, fixedStrategy, oracleStrategy } from '../../bench/polling/strategies';
+import { deployedStrategy, fixedStrategy, oracleStrategy } from '../../bench/polling/strategies';
 import { firstChangeAt, generateWorkload, type CheckPlan, type PlannedCheck } from '../../bench/polling/workload';
 
 const escalated = { provider: 'verification', outcome: 'escalated', escalatedAt: 10, endsAt: 7_210, deadline: 86_410 } as const;
@@ -77,14 +77,14 @@ describe('strategies', () => {
     expect(first).toMatchObject({ state: 'escalated', waitSeconds: 7_200 });
   });
 
-  it('the candidate caps waits during its fast phase only', async () => {
+  it('ours keeps the deployed fast phase on the virtual clock: short waits for ten minutes, then the full backoff', async () => {
     const kyc = planned({ provider: 'kyc', outcome: 'success', endsAt: 3_000, ttl: 3_600 });
-    const candidate = candidateStrategy(DEFAULT_POLLING_POLICY, { overrides: { initialSeconds: 3, factor: 2 }, fastPhaseSeconds: 600, fastMaxSeconds: 14 });
+    const ours = deployedStrategy(DEFAULT_POLLING_POLICY);
     let state = stateOf(kyc);
     let t = 0;
     const waits: Array<{ t: number; wait: number }> = [];
     while (t < 1_200) {
-      const out = await candidate.poll(state, kyc, t);
+      const out = await ours.poll(state, kyc, t);
       waits.push({ t, wait: out.waitSeconds });
       state = stateOf(kyc, out);
       t += out.waitSeconds;

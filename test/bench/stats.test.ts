@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, mean, median, medianOfRuns, percentile } from '../../bench/lib/stats';
-import { createRng } from '../../bench/lib/rng';
+import { logNormal } from '../../bench/polling/workload';
+import { createRng } from '../../lib/local/reliability/rng';
 
 describe('percentile', () => {
   it('interpolates between closest ranks', () => {
@@ -38,7 +39,7 @@ describe('medianOfRuns', () => {
   });
 });
 
-describe('createRng', () => {
+describe('the workloads’ random source', () => {
   it('gives the same sequence for the same seed and another for another seed', () => {
     const a = createRng(7);
     const b = createRng(7);
@@ -51,7 +52,7 @@ describe('createRng', () => {
 
   it('draws log-normal values around the requested median', () => {
     const rng = createRng(1);
-    const samples = Array.from({ length: 4000 }, () => rng.logNormal(25, 0.9));
+    const samples = Array.from({ length: 4000 }, () => logNormal(rng, 25, 0.9));
     expect(median(samples)).toBeGreaterThan(22);
     expect(median(samples)).toBeLessThan(28);
   });
