@@ -14,6 +14,7 @@ import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../../lib/local/local-na
 import { runLocal, type RunSummary } from '../../../lib/local/run-local';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckRecord } from '../../../lambdas/records/record';
+import { runAudit, type CliRun } from '../../bin/cli-io';
 
 let dataDir: string;
 let summary: RunSummary;
@@ -21,11 +22,19 @@ let progress: string[];
 let emulators: Emulators;
 let records: CheckRecord[];
 let invariants: InvariantReport;
+let cliVerify: CliRun;
+let cliQuery: CliRun;
+let cliExport: CliRun;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'run-local-test-'));
   progress = [];
   summary = await runLocal({ dataDir, timeFactor: 100, progress: (line) => progress.push(line) });
+  // The auditor CLI on the archive the run left (it opens the archive itself: one process at a time).
+  const kyc = summary.checks.find((c) => c.label === 'kyc success')!;
+  cliVerify = await runAudit(['verify', '--data-dir', dataDir, '--quiet']);
+  cliQuery = await runAudit(['query', '--data-dir', dataDir, '--json', '--all']);
+  cliExport = await runAudit(['export', 'kyc', kyc.checkRef, '--out', join(dataDir, 'case-kyc'), '--data-dir', dataDir]);
   // Reopen the archive the run left on disk, as the auditor CLI does.
   emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
   const scan = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName }));
@@ -62,6 +71,15 @@ describe('npm start (local mode)', () => {
     expect(invariants.violations).toEqual([]);
     expect(invariants.records).toBe(DEMO_CHECKS.length);
     expect(invariants.objects).toBeGreaterThan(100);
+  });
+
+  it('is read by the auditor CLI: every check verifies, query lists them all, a KYC case exports', () => {
+    expect(cliVerify.code, cliVerify.out + cliVerify.err).toBe(0);
+    expect(cliVerify.out).toContain(`${DEMO_CHECKS.length} checks verified`);
+    expect(cliQuery.code).toBe(0);
+    expect((JSON.parse(cliQuery.out) as { items: unknown[] }).items).toHaveLength(DEMO_CHECKS.length);
+    expect(cliExport.code, cliExport.err).toBe(0);
+    expect(cliExport.out).toContain('bundle written');
   });
 
   it('dead-letters invalid events with the reason and without their content', async () => {
