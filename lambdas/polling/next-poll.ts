@@ -36,7 +36,8 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
     return bounded({
       ...base,
       transientErrors,
-      state: 'pending',
+      // During a review the check stays escalated (its evidence is archived): the workflow keeps the review loop.
+      state: previous?.state === 'escalated' ? 'escalated' : 'pending',
       providerStatus: previous?.providerStatus ?? 'unavailable',
       // A provider's absurd Retry-After (hours) must not park the check past its image window.
       waitSeconds: Math.min(waitSeconds, MAX_RETRY_AFTER_SECONDS),

@@ -141,3 +141,13 @@ describe('decideNextPoll', () => {
     expect(() => pollingPolicySchema.parse({ unknown: 1 })).toThrow();
   });
 });
+
+describe('decideNextPoll during a review', () => {
+  it('keeps an escalated check escalated through a transient provider error, so the review loop goes on', () => {
+    const escalated: PollOutput = { state: 'escalated', attempt: 4, firstPolledAt: t0.toISOString(), waitSeconds: 900, providerStatus: 'escalated', transientErrors: 0 };
+    const next = decideNextPoll({ policy, provider: 'verification', previous: escalated, observation: { kind: 'transient', statusCode: 503 }, now: at(1000) });
+    expect(next).toMatchObject({ state: 'escalated', attempt: 5, transientErrors: 1, providerStatus: 'escalated' });
+    const pendingBefore: PollOutput = { ...escalated, state: 'pending', providerStatus: 'processing' };
+    expect(decideNextPoll({ policy, provider: 'verification', previous: pendingBefore, observation: { kind: 'transient' }, now: at(1000) })?.state).toBe('pending');
+  });
+});
