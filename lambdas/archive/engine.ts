@@ -65,7 +65,11 @@ export type OutcomeToRecord =
  * StorageUnavailableError (retryable) or StorageRejectedError. Images that cannot be had do not fail the check: the
  * record is 'archived-partial' and says why.
  */
-export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck): Promise<ArchiveOutput> {
+export async function archiveCheck(
+  deps: ArchiveDeps,
+  check: WorkflowCheck,
+  options: { /** Recorded as the detail when the check is still escalated (e.g. polling ended at its deadline). */ escalationNote?: string } = {},
+): Promise<ArchiveOutput> {
   validateCheck(check);
   if (deps.client.provider !== check.provider) {
     throw new ConfigurationError(`archive: ${deps.client.provider} client given for a ${check.provider} check`);
@@ -88,7 +92,7 @@ export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck): Pro
       return recordOutcome(deps, check, { kind: 'no-result', status });
     case 'complete':
     case 'escalated':
-      return archiveEvidence(deps, check, status);
+      return archiveEvidence(deps, check, status, options.escalationNote);
   }
 }
 
@@ -141,6 +145,7 @@ async function archiveEvidence(
   deps: ArchiveDeps,
   check: WorkflowCheck,
   status: CompleteStatus | EscalatedStatus,
+  escalationNote: string | undefined,
 ): Promise<ArchiveOutput> {
   const escalated = status.kind === 'escalated';
   const existing = await deps.records.get(check.provider, check.checkRef);
@@ -201,6 +206,7 @@ async function archiveEvidence(
     evidence: summary,
     retention,
     clientKey: clientKeyOf(check, status.result),
+    ...(escalated && escalationNote ? { detail: escalationNote } : {}),
     archivedAt: now,
     ...(status.kind === 'escalated'
       ? {

@@ -12,6 +12,8 @@ import type { ArchiveOutput, WorkflowState } from '../workflow/contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
 import { archiveCheck, recordOutcome, type ArchiveDeps, type RecordDeps } from './engine';
 
+export const ESCALATION_POLLING_ENDED = 'polling ended: the escalation was still unresolved past its deadline';
+
 export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDeps, input: unknown): Promise<ArchiveOutput> {
   const state: WorkflowState = parseWorkflowState(input);
   const deps = depsFor(state.check.provider);
@@ -19,7 +21,8 @@ export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDe
   if (poll?.state === 'timed-out' && poll.providerStatus !== 'escalated') {
     return recordOutcome(deps, state.check, { kind: 'timed-out', providerStatus: poll.providerStatus });
   }
-  return archiveCheck(deps, state.check);
+  // An escalation past its deadline: the record is refreshed with the provider's latest answer, and says polling ended.
+  return archiveCheck(deps, state.check, poll?.state === 'timed-out' ? { escalationNote: ESCALATION_POLLING_ENDED } : {});
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveDepsFromEnv } from '../../../lambdas/archive/runtime';
-import { archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
+import { ESCALATION_POLLING_ENDED, archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
 import { checkRefOf, clientKeyHashOf } from '../../../lambdas/common/check-ref';
 import { ConfigurationError, InvalidCheckInputError } from '../../../lambdas/common/errors';
 import type { ProviderName } from '../../../lambdas/providers/check-status';
@@ -97,7 +97,7 @@ describe('archiveStep', () => {
     expect(output).toMatchObject({ status: 'escalated', objects: 2 });
     expect(requestsOf(check)).toBe(1);
     const stored = await record(check);
-    expect(stored).toMatchObject({ status: 'escalated', escalation: { status: 'pending', reason: 'low_confidence' } });
+    expect(stored).toMatchObject({ status: 'escalated', detail: ESCALATION_POLLING_ENDED, escalation: { status: 'pending', reason: 'low_confidence' } });
     expect(await readJson(h.s3, emulators.bucketName, stored!.resultKey!)).toMatchObject({ id: check.checkId, status: 'escalated' });
   });
 
@@ -110,6 +110,7 @@ describe('archiveStep', () => {
     const stored = await record(check);
     expect(stored).toMatchObject({ status: 'archived', providerStatus: 'completed' });
     expect(stored).not.toHaveProperty('escalation');
+    expect(stored).not.toHaveProperty('detail');
     expect(await readJson(h.s3, emulators.bucketName, stored!.resultKey!)).toMatchObject({ status: 'completed', escalation: { status: 'resolved' } });
   });
 
