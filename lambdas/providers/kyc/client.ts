@@ -33,7 +33,11 @@ export const KYC_DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export type KycClient = ProviderClient<KycSession>;
 
 /** Which lookup the request made: the answer must be about that session. */
-type Lookup = { by: 'clientKey'; clientKey: string } | { by: 'sessionId'; sessionId: string };
+/** By clientKey, also naming the session the event gave (when it is a timeuuid), or by sessionId alone. */
+type Lookup = { by: 'clientKey'; clientKey: string; sessionId?: string } | { by: 'sessionId'; sessionId: string };
+
+/** A clientKey lookup answered about another session than the one the check names (the client started again). */
+class AnotherSessionAnswered extends Error {}
 
 export function createKycClient(options: ProviderClientOptions): KycClient {
   const resolved = resolveClientOptions('kyc', options, KYC_DEFAULT_MAX_RESPONSE_BYTES);
@@ -44,19 +48,28 @@ export function createKycClient(options: ProviderClientOptions): KycClient {
       guardUntyped('kyc', async () => {
         const lookup = kycLookupOf(ref);
         const credential = await loadCredential('kyc', resolved.credentials);
-        const { headers, body } = buildKycRequest(lookup, credential);
-        const response = await requestJson({
-          provider: 'kyc',
-          method: 'POST',
-          url,
-          headers,
-          json: body,
-          expectedStatuses: [200, 400, 401],
-          timeoutMs: resolved.timeoutMs,
-          maxResponseBytes: resolved.maxResponseBytes,
-          signal,
-        });
-        return interpretKycResponse(response, lookup);
+        const ask = async (asked: Lookup) => {
+          const { headers, body } = buildKycRequest(asked, credential);
+          const response = await requestJson({
+            provider: 'kyc',
+            method: 'POST',
+            url,
+            headers,
+            json: body,
+            expectedStatuses: [200, 400, 401],
+            timeoutMs: resolved.timeoutMs,
+            maxResponseBytes: resolved.maxResponseBytes,
+            signal,
+          });
+          return interpretKycResponse(response, asked);
+        };
+        try {
+          return await ask(lookup);
+        } catch (error) {
+          // clientKey finds the client's latest session; this check is about the session the event named.
+          if (!(error instanceof AnotherSessionAnswered) || lookup.sessionId === undefined) throw error;
+          return ask({ by: 'sessionId', sessionId: lookup.sessionId });
+        }
       }),
   };
 }
@@ -68,7 +81,7 @@ export function kycLookupOf(ref: CheckRef): Lookup {
     if (!isValidClientKey(ref.clientKey)) {
       throw new InvalidCheckInputError('kyc: clientKey must be a non-empty string of at most 36 characters');
     }
-    return { by: 'clientKey', clientKey: ref.clientKey };
+    return { by: 'clientKey', clientKey: ref.clientKey, ...(isTimeUuid(ref.checkId) ? { sessionId: ref.checkId } : {}) };
   }
   if (!isTimeUuid(ref.checkId)) {
     throw new InvalidCheckInputError('kyc: sessionId must be a UUID v1 (timeuuid) when no clientKey is given');
@@ -94,6 +107,9 @@ export function interpretKycResponse(response: HttpResponse, lookup: Lookup): Ch
       const body = parseBody('kyc', 'HTTP 200 body', kycStatusResponseSchema, requireJson('kyc', response));
       if (body.status === 'error') return interpretKycError(body, 200);
       assertSameSession(body, lookup);
+      if (lookup.by === 'clientKey' && lookup.sessionId !== undefined && body.sessionId.toLowerCase() !== lookup.sessionId.toLowerCase()) {
+        throw new AnotherSessionAnswered();
+      }
       return interpretSession(body);
     }
     case 400: {

@@ -37,7 +37,7 @@ interface ServedFixture {
 
 const livenessRef: CheckRef = { provider: 'liveness', checkId: 'lc_token' };
 // The doc's session example has a v4 sessionId, which a request may not use: look it up by its clientKey.
-const kycRef: CheckRef = { provider: 'kyc', checkId: 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002', clientKey: 'my_client_key_123' };
+const kycRef: CheckRef = { provider: 'kyc', checkId: '550e8400-e29b-41d4-a716-446655440000', clientKey: 'my_client_key_123' };
 const verificationRef: CheckRef = { provider: 'verification', checkId: 'ver_abc123def456' };
 
 const SERVED: Record<string, ServedFixture> = {

@@ -124,6 +124,18 @@ describe('kyc client: sessions', () => {
     expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false, SECRETS);
   });
 
+  it('when the clientKey answers about a newer session, asks for the session the check names', async () => {
+    const newer = 'f47ac10b-58cc-11ef-9a61-0242ac120002';
+    server.script(
+      { status: 200, body: session({ status: 'processing', clientKey: CLIENT_KEY, sessionId: newer }) },
+      { status: 200, body: session({ status: 'success', clientKey: CLIENT_KEY }) },
+    );
+    const status = await client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY });
+    expect(server.requests.map((r) => r.json)).toEqual([{ clientKey: CLIENT_KEY }, { sessionId: SESSION_ID }]);
+    expect(status).toMatchObject({ kind: 'complete', outcome: 'success' });
+    expect((status as { result: { sessionId: string } }).result.sessionId).toBe(SESSION_ID);
+  });
+
   it('refuses an answer about a different clientKey', async () => {
     server.script({ status: 200, body: session({ status: 'success', clientKey: 'someone-else' }) });
     const err = await caught(client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY }));
