@@ -78,13 +78,13 @@ export class WorkflowFunctions extends Construct {
 }
 
 /**
- * Evidence objects: create (tagged with their retention class, and retained when Object Lock is on), abort an
- * unfinished multipart upload, and HeadObject to skip what is already archived (GetObject; ListBucket so a missing
- * key answers 404, not 403). No delete, no version or lock bypass.
+ * Evidence objects: create (tagged with their retention class; with Object Lock, retained, and legally held when the
+ * check's record is under legal hold), abort an unfinished multipart upload, and read back what an earlier attempt
+ * stored (ListBucket + GetObject). No delete, no version or lock bypass.
  */
 function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
   const objectActions = ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:GetObject'];
-  if (storage.objectLockMode !== 'OFF') objectActions.push('s3:PutObjectRetention');
+  if (storage.objectLockMode !== 'OFF') objectActions.push('s3:PutObjectRetention', 's3:PutObjectLegalHold');
   fn.role.addToPrincipalPolicy(
     new PolicyStatement({ actions: objectActions, resources: [storage.bucket.arnForObjects('*')] }),
   );

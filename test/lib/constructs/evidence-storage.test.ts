@@ -69,6 +69,7 @@ describe('EvidenceStorage', () => {
       Environment: { Variables: Match.objectLike({ OBJECT_LOCK_MODE: 'OFF' }) },
     });
     expect(JSON.stringify(off.template.findResources('AWS::IAM::Policy'))).not.toContain('s3:PutObjectRetention');
+    expect(JSON.stringify(off.template.findResources('AWS::IAM::Policy'))).not.toContain('s3:PutObjectLegalHold');
   });
 
   it('expires objects by their retention-class tag, one rule per class, and aborts incomplete uploads', () => {

@@ -110,7 +110,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     const statements = statementsOf(stack.functions.archive);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectRetention', 's3:PutObjectTagging'],
+      Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging'],
       Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack.storage.bucket), 'Arn'] }, '/*']] },
     });
     expect(statements).toContainEqual({
