@@ -106,6 +106,15 @@ export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outc
   const status: RecordStatus =
     outcome.kind === 'no-result' ? outcome.status.reason : outcome.kind === 'timed-out' ? 'timed-out' : 'error';
   const existing = await deps.records.get(check.provider, check.checkRef);
+  if (existing?.status === 'escalated' && outcome.kind !== 'no-result') {
+    // The review's evidence stays the record; it now also says the workflow ended before the review did.
+    const ended: CheckRecord = {
+      ...existing,
+      detail: outcome.kind === 'timed-out' ? 'polling ended before the review was resolved' : 'the workflow failed before the review was resolved',
+      ...(outcome.kind === 'failed' ? { error: sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]) } : {}),
+    };
+    return writeRecord(deps, existing, ended);
+  }
   if (existing && supersedes(existing, status)) return keep(deps, check, existing);
 
   const now = deps.now();

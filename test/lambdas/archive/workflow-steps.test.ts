@@ -221,13 +221,20 @@ describe('recordFailureStep', () => {
     expect(await record(check)).toEqual(archived);
   });
 
-  it('a failure after an escalation keeps the escalated record (it got further)', async () => {
+  it('a failure during a review keeps the escalated record (it got further) and says the workflow ended', async () => {
     const check = added({ provider: 'verification', outcome: 'escalated' });
     await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('escalated', 'escalated') });
+    const before = await record(check);
     expect(await recordFailureStep(recordDepsFromEnv(env), { check, error: failureOf(check.checkId) })).toMatchObject({ status: 'escalated' });
     const stored = await record(check);
-    expect(stored).toMatchObject({ status: 'escalated' });
-    expect(stored).not.toHaveProperty('error');
+    expect(stored).toMatchObject({
+      status: 'escalated',
+      escalation: before!.escalation,
+      resultKey: before!.resultKey,
+      detail: 'the workflow failed before the review was resolved',
+      error: { name: expect.any(String) },
+    });
+    expect(JSON.stringify(stored)).not.toContain(check.checkId);
   });
 });
 
