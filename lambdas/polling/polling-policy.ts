@@ -24,11 +24,15 @@ export const pollingPolicySchema = z
     maxPollingSeconds: z
       .object({ liveness: budgetSeconds, kyc: budgetSeconds, verification: budgetSeconds })
       .strict()
-      .default({ liveness: 3_600, kyc: 86_400, verification: 7 * 86_400 }),
-    /** Hard cap on polls: ~10 history events each keeps an execution far below the 25,000-event limit. */
+      .default({ liveness: 3_600, kyc: 86_400, verification: 86_400 }),
+    /** Hard cap on polls: ~10 history events each keeps an execution below the 25,000-event limit. */
     maxPolls: z.number().int().min(1).max(2_000).default(2_000),
-    /** Consecutive transient provider errors absorbed into the wait loop before the workflow's own retry takes over. */
-    maxTransientErrors: z.number().int().min(0).max(50).default(8),
+    /**
+     * Consecutive transient provider errors absorbed into the wait loop before the workflow's own retry takes over:
+     * 30 rides out about half an hour of provider outage at the 60 s cap, rather than ending checks that still had
+     * hours of budget.
+     */
+    maxTransientErrors: z.number().int().min(0).max(50).default(30),
   })
   .strict()
   .refine((p) => p.maxSeconds >= p.initialSeconds, { message: 'maxSeconds must be ≥ initialSeconds' })

@@ -27,30 +27,24 @@ import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
 import { STATE, type PollState } from '../../lambdas/workflow/contract';
 import { LOG_RETENTION } from '../defaults';
 
+/** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
+export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES])];
+
+/** What Record failure retries besides Lambda-side failures: only the record store being unavailable. */
+export const RECORD_STORE_ERRORS = ['StorageUnavailableError'];
+
 /**
- * Handler errors worth another try, by `name`: the ones the error modules export, plus the storage and download
- * names the workflow contract reserves for the handlers.
+ * Lambda-side failures, not the handler's verdict: service errors, a function that timed out or whose runtime died.
+ * Retried: the handlers are idempotent, and an archive that ran out of time resumes from the objects it stored.
  */
-export const TRANSIENT_ERRORS = [
-  ...new Set([
-    ...RETRYABLE_ERROR_NAMES,
-    ...ARCHIVE_RETRYABLE_ERROR_NAMES,
-    'DownloadFailedError',
-    'EvidenceStoreUnavailableError',
-    'RecordStoreUnavailableError',
-  ]),
-];
-
-/** What Record failure retries besides Lambda service errors: only the record store being unavailable. */
-export const RECORD_STORE_ERRORS = ['RecordStoreUnavailableError', 'StorageUnavailableError'];
-
-/** Lambda service-side failures, not the handler's. Retried: the handlers are idempotent, a repeat is harmless. */
 export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
 ];
 
 /**

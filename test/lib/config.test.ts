@@ -77,7 +77,7 @@ describe('stateMachineTimeoutSeconds', () => {
     const longest = Math.max(...Object.values(policy.maxPollingSeconds));
     expect(timeout).toBeGreaterThanOrEqual(longest + policy.escalationSeconds + 3_600);
     expect(timeout % 3_600).toBe(0);
-    expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(7 * 86_400 + 2 * 3_600);
+    expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(86_400 + 2 * 3_600);
   });
 });
 
