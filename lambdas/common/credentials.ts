@@ -8,6 +8,8 @@ import { ConfigurationError, ProviderUnavailableError } from './errors';
  */
 export interface CredentialSource {
   get(provider: ProviderName): Promise<string>;
+  /** Forgets a cached value the provider refused (a rotated secret): the next `get` fetches it again. */
+  invalidate?(provider: ProviderName): void;
 }
 
 /** The environment variable holding each provider's secret in local mode. */
@@ -52,6 +54,9 @@ export function secretsManagerCredentials(
 ): CredentialSource {
   const cache = new Map<ProviderName, Promise<string>>();
   return {
+    invalidate(provider) {
+      cache.delete(provider);
+    },
     get(provider) {
       const cached = cache.get(provider);
       if (cached) return cached;

@@ -30,6 +30,12 @@ import { LOG_RETENTION } from '../defaults';
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
 export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES])];
 
+/**
+ * A refused credential, retried twice after a short pause: the function dropped the cached secret, so after a
+ * rotation the retry reads the new one. A wrong key still fails fast.
+ */
+export const CREDENTIAL_ERRORS = ['ProviderAuthError'];
+
 /** What Record failure retries besides Lambda-side failures: only the record store being unavailable. */
 export const RECORD_STORE_ERRORS = ['StorageUnavailableError'];
 
@@ -186,6 +192,7 @@ export class PollingWorkflow extends Construct {
     } else {
       task.addRetry({ errors: TRANSIENT_ERRORS, ...BACKOFF });
       task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF });
+      task.addRetry({ errors: CREDENTIAL_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
     }
     return task;
   }

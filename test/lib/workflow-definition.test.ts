@@ -140,7 +140,7 @@ describe('definitionFromTemplate', () => {
     const { error, visited } = await run({
       [STATE.poll]: () => {
         polls++;
-        return fail('ProviderAuthError');
+        return fail('ProviderContractError');
       },
       [STATE.recordFailure]: (s: WorkflowState) => {
         seen.push(s);
@@ -149,9 +149,22 @@ describe('definitionFromTemplate', () => {
     });
     expect(polls).toBe(1);
     expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
-    expect(seen[0]!.error).toMatchObject({ Error: 'ProviderAuthError' });
+    expect(seen[0]!.error).toMatchObject({ Error: 'ProviderContractError' });
     expect(error).toBeInstanceOf(ExecutionError);
-    expect(String((error as Error).message)).toContain('ProviderAuthError');
+    expect(String((error as Error).message)).toContain('ProviderContractError');
+  });
+
+  it('a refused credential is tried twice more (the secret is fetched again), then recorded as a failure', async () => {
+    let polls = 0;
+    const { visited } = await run({
+      [STATE.poll]: () => {
+        polls++;
+        return fail('ProviderAuthError');
+      },
+      [STATE.recordFailure]: () => ({ status: 'error', objects: 0, bytes: 0 }),
+    });
+    expect(polls).toBe(3);
+    expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
   });
 
   it('a transient error that outlasts its retries ends in Record failure too', async () => {

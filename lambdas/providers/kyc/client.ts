@@ -70,7 +70,7 @@ export function createKycClient(options: ProviderClientOptions): KycClient {
           if (!(error instanceof AnotherSessionAnswered) || lookup.sessionId === undefined) throw error;
           return ask({ by: 'sessionId', sessionId: lookup.sessionId });
         }
-      }),
+      }, resolved.credentials),
   };
 }
 

@@ -45,7 +45,7 @@ export function createLivenessClient(options: ProviderClientOptions): LivenessCl
         });
         // The token may come back in the answer (an `id`, a message): kept bodies must not carry it.
         return scrubSecret(interpretLivenessResponse(response), ref.checkId);
-      }),
+      }, resolved.credentials),
   };
 }
 

@@ -32,7 +32,7 @@ export function createVerificationClient(options: ProviderClientOptions): Verifi
           signal,
         });
         return interpretVerificationResponse(response, ref.checkId);
-      }),
+      }, resolved.credentials),
   };
 }
 

@@ -48,6 +48,25 @@ describe('secretsManagerCredentials', () => {
     expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId).sort()).toEqual([arns.kyc, arns.liveness]);
   });
 
+  it('fetches a secret again once a provider refused it (rotation), and a client refused with 401 triggers that', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: arns.liveness }).resolvesOnce({ SecretString: 'old-SECRET' }).resolves({ SecretString: 'new-SECRET' });
+    const source = secretsManagerCredentials(new SecretsManagerClient({ region: 'eu-west-1' }), arns);
+    expect(await source.get('liveness')).toBe('old-SECRET');
+
+    const { createLivenessClient } = await import('../../../lambdas/providers/liveness/client');
+    const { startTestServer } = await import('../providers/support/test-server');
+    const server = await startTestServer();
+    try {
+      server.script({ status: 401, body: { error: 'bad key' } });
+      const client = createLivenessClient({ baseUrl: server.baseUrl, credentials: source });
+      expectTypedError(await caught(client.getStatus({ provider: 'liveness', checkId: 'tok' })), 'ProviderAuthError', false);
+    } finally {
+      await server.close();
+    }
+    expect(await source.get('liveness')).toBe('new-SECRET');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('throws ConfigurationError for a provider without an ARN, without calling AWS', async () => {
     const source = secretsManagerCredentials(new SecretsManagerClient({ region: 'eu-west-1' }), arns);
     const err = expectTypedError(await caught(source.get('verification')), 'ConfigurationError', false);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../lib/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
@@ -107,8 +107,8 @@ describe('PollingWorkflow', () => {
     expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES]));
     for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record]) {
       const retry = states[name]!.Retry as AnyState[];
-      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS]);
-      for (const r of retry) {
+      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS]);
+      for (const r of retry.slice(0, 2)) {
         expect(r).toEqual({
           ErrorEquals: r.ErrorEquals,
           IntervalSeconds: 2,
@@ -118,6 +118,8 @@ describe('PollingWorkflow', () => {
           JitterStrategy: 'FULL',
         });
       }
+      // A refused credential: two tries with the secret fetched again (after a rotation), then Record failure.
+      expect(retry[2]).toEqual({ ErrorEquals: CREDENTIAL_ERRORS, IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2 });
       // No catch-all retry: permanent errors (auth, contract, invalid input) go straight to Record failure.
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
