@@ -50,7 +50,7 @@ export interface FunctionSizing {
 }
 
 /**
- * Memory and timeouts per function. The poll function makes one provider request (30 s request timeout inside);
+ * Memory and timeouts per function. The poll function makes one provider request (10 s request timeout inside);
  * the archive function streams KYC images and decodes liveness frames, so it gets memory (and with it CPU) and time.
  */
 export const SIZING = {

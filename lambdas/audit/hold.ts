@@ -1,7 +1,7 @@
 /**
  * Legal hold of one check: the record's expiry is suspended (no `ttl`, visible past retainUntil); every archived
  * object's lifecycle tag becomes `legal-hold`, which no expiration rule matches (with or without Object Lock); and,
- * where the bucket has Object Lock, every object version also gets an S3 legal hold.
+ * where the bucket has Object Lock, every object (its current version) also gets an S3 legal hold.
  *
  * Order makes a partial failure safe: hold → record first, then objects; release → objects first, then record. A
  * failure in between leaves the check held in the record, and running the same command again finishes the job.

@@ -15,7 +15,7 @@ export interface PollDecisionInput {
   now: Date;
 }
 
-const MAX_RETRY_AFTER_SECONDS = 900;
+const MAX_RETRY_AFTER_WAIT_SECONDS = 900;
 
 /**
  * Decides the workflow's next step after one poll. Pure: the poll handler performs the request, this decides.
@@ -40,7 +40,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
       state: previous?.state === 'escalated' ? 'escalated' : 'pending',
       providerStatus: previous?.providerStatus ?? 'unavailable',
       // A provider's absurd Retry-After (hours) must not park the check past its image window.
-      waitSeconds: Math.min(waitSeconds, MAX_RETRY_AFTER_SECONDS),
+      waitSeconds: Math.min(waitSeconds, MAX_RETRY_AFTER_WAIT_SECONDS),
     });
   }
 

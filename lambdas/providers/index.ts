@@ -1,5 +1,4 @@
 /** Provider clients: one status request each, answers normalized to CheckStatus. */
-import type { CredentialSource } from '../common/credentials';
 import { ConfigurationError } from '../common/errors';
 import type { ProviderName } from './check-status';
 import type { ProviderClientOptions } from './client-options';
@@ -40,20 +39,4 @@ export function createProviderClient(
     default:
       throw new ConfigurationError('unknown provider');
   }
-}
-
-/** Builds all three clients with one credential source and shared limits. */
-export function createProviderClients(options: {
-  baseUrls: Record<ProviderName, string>;
-  credentials: CredentialSource;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-}): ProviderClients {
-  const { baseUrls, ...shared } = options;
-  const build = <P extends ProviderName>(provider: P) => {
-    const baseUrl = baseUrls?.[provider];
-    if (baseUrl === undefined) throw new ConfigurationError(`${provider}: base URL missing`);
-    return createProviderClient(provider, { ...shared, baseUrl });
-  };
-  return { liveness: build('liveness'), kyc: build('kyc'), verification: build('verification') };
 }

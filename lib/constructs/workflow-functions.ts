@@ -97,11 +97,11 @@ function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage): voi
   });
 }
 
-/** The check's record: read it (idempotency, records only move forward), put and update it. No delete, no scan. */
+/** The check's record: read it (idempotency, records only move forward) and put it, conditionally. No delete, no scan. */
 function grantRecordWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
   fn.role.addToPrincipalPolicy(
     new PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       resources: [storage.table.tableArn],
     }),
   );

@@ -33,15 +33,8 @@ export function isJwtShaped(value: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value);
 }
 
-export const kycSessionIdSchema = z.string().refine(isTimeUuid, { message: 'expected a UUID v1 (timeuuid)' });
-export const kycClientKeySchema = z.string().refine(isValidClientKey, { message: 'expected 1..36 characters' });
-
 /** The body we send: exactly one lookup key, plus `token` when authenticating with an API token. */
-export const kycStatusRequestSchema = z.union([
-  z.strictObject({ token: z.string().optional(), clientKey: kycClientKeySchema }),
-  z.strictObject({ token: z.string().optional(), sessionId: kycSessionIdSchema }),
-]);
-export type KycStatusRequest = z.output<typeof kycStatusRequestSchema>;
+export type KycStatusRequest = { token?: string } & ({ clientKey: string } | { sessionId: string });
 
 // ---- Tasks ---------------------------------------------------------------------------------------------------
 

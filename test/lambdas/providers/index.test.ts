@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderClient, createProviderClients } from '../../../lambdas/providers';
+import { createProviderClient } from '../../../lambdas/providers';
 import type { ProviderName } from '../../../lambdas/providers/check-status';
 import { caught, expectTypedError, staticCredentials } from './support/helpers';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -70,25 +70,5 @@ describe('createProviderClient', () => {
   it('refuses a credential that cannot travel in a header', async () => {
     const client = createProviderClient('verification', { baseUrl: server.baseUrl, credentials: staticCredentials({ verification: 'key\r\nx-evil: 1' }) });
     expectTypedError(await caught(client.getStatus({ provider: 'verification', checkId: 'v' })), 'ConfigurationError', false, ['evil']);
-  });
-});
-
-describe('createProviderClients', () => {
-  it('builds all three against their own base URLs', async () => {
-    server.reset();
-    const clients = createProviderClients({
-      baseUrls: { liveness: `${server.baseUrl}/l`, kyc: `${server.baseUrl}/k/v1/`, verification: `${server.baseUrl}/v` },
-      credentials,
-    });
-    server.script({ status: 202 }, { status: 200, body: { status: 'error', message: 'session not found' } }, { status: 404, body: { error: { code: 'not_found' } } });
-    await clients.liveness.getStatus({ provider: 'liveness', checkId: 't' });
-    await clients.kyc.getStatus({ provider: 'kyc', checkId: '', clientKey: 'ck' });
-    await clients.verification.getStatus({ provider: 'verification', checkId: 'v' });
-    expect(server.requests.map((r) => r.path)).toEqual(['/l/liveness_check', '/k/v1/kyc/session/status', '/v/v1/verify/v']);
-  });
-
-  it('refuses a missing base URL', () => {
-    const err = thrown(() => createProviderClients({ baseUrls: { liveness: 'https://a.test', kyc: 'https://b.test' } as never, credentials }));
-    expectTypedError(err, 'ConfigurationError', false);
   });
 });

@@ -115,7 +115,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     });
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       Resource: { 'Fn::GetAtt': [id(stack.storage.table), 'Arn'] },
     });
     expect(statements).toContainEqual(
@@ -131,7 +131,6 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:'))).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
     ]);
   });
 

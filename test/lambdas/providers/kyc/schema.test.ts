@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isJwtShaped, isTimeUuid, isValidClientKey, kycStatusRequestSchema } from '../../../../lambdas/providers/kyc/schema';
+import { isJwtShaped, isTimeUuid, isValidClientKey } from '../../../../lambdas/providers/kyc/schema';
 
 const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
 const variantNibble = fc.constantFrom(...'89abAB');
@@ -64,12 +64,5 @@ describe('request shapes', () => {
     for (const value of ['6f1c2e3a-0b4d-11ef-9a61-0242ac120002', 'a.b', 'a.b.c.d', 'a..c', 'a.b.c ', 'a.b.c\n']) {
       expect(isJwtShaped(value)).toBe(false);
     }
-  });
-
-  it('a request body names exactly one lookup key', () => {
-    expect(kycStatusRequestSchema.safeParse({ clientKey: 'k' }).success).toBe(true);
-    expect(kycStatusRequestSchema.safeParse({ token: 't', sessionId: 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002' }).success).toBe(true);
-    expect(kycStatusRequestSchema.safeParse({ clientKey: 'k', sessionId: 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002' }).success).toBe(false);
-    expect(kycStatusRequestSchema.safeParse({}).success).toBe(false);
   });
 });
