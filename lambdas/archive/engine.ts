@@ -288,7 +288,7 @@ async function writeDocuments(
 async function writeRecord(deps: RecordDeps, existing: CheckRecord | undefined, record: CheckRecord): Promise<ArchiveOutput> {
   const { written, record: stored } = await deps.records.write(withHoldOf(existing, record));
   if (!written) deps.logger?.info('newer record kept', { checkRef: record.checkRef, status: stored.status });
-  return summaryOf(stored);
+  return written ? summaryOf(stored) : { ...summaryOf(stored), recorded: false };
 }
 
 /**
@@ -302,7 +302,7 @@ function supersedes(existing: CheckRecord, status: RecordStatus): boolean {
 
 function keep(deps: RecordDeps, check: WorkflowCheck, existing: CheckRecord): ArchiveOutput {
   deps.logger?.info('check already recorded', { checkRef: check.checkRef, status: existing.status });
-  return summaryOf(existing);
+  return { ...summaryOf(existing), recorded: false };
 }
 
 function objectRetention(retention: { retentionClass: string; retainUntil: string; legalHold: boolean }): ObjectRetention {

@@ -11,6 +11,9 @@ const DOCUMENTS_PER_CHECK = 2;
 
 export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: ArchiveOutput, durationMs?: number): void {
   const count = (name: MetricName, value = 1, unit: Unit = MetricUnit.Count) => metrics.addMetric(name, unit, value);
+  if (durationMs !== undefined) count(METRIC.archiveDurationMs, durationMs, MetricUnit.Milliseconds);
+  // A re-run that kept the record as it was: the check was counted when that record was written.
+  if (output.recorded === false) return;
   if (output.status === 'archived') count(METRIC.checksArchived);
   else if (output.status === 'archived-partial') count(METRIC.checksPartiallyArchived);
   else if (output.status === 'timed-out') count(METRIC.checksTimedOut);
@@ -24,7 +27,6 @@ export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: Archiv
   }
   if (output.imagesMissingCount) count(METRIC.imagesMissing, output.imagesMissingCount);
   if (output.imagesMissing?.split(',').includes('window-passed')) count(METRIC.windowMisses);
-  if (durationMs !== undefined) count(METRIC.archiveDurationMs, durationMs, MetricUnit.Milliseconds);
 }
 
 /** Publishes what this invocation counted; nothing (and no "empty metrics" warning) when it counted nothing. */

@@ -53,6 +53,8 @@ export interface ArchiveOutput {
   /** Comma-separated reasons (window-passed, rejected, refused, download-failed). */
   imagesMissing?: string;
   imagesMissingCount?: number;
+  /** Present (false) when this step left an existing record as it was (a re-run, a duplicate): nothing new to count. */
+  recorded?: false;
 }
 
 /** State names are part of the contract: local mode binds handlers to them, tests and benchmarks read them. */

@@ -217,7 +217,7 @@ describe('recordFailureStep', () => {
     expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'completed') })).toMatchObject({ status: 'archived' });
     const archived = await record(check);
     const output = await recordFailureStep(recordDepsFromEnv(env), { check, error: failureOf(check.checkId) });
-    expect(output).toEqual({ status: 'archived', objects: archived!.objects, bytes: archived!.bytes });
+    expect(output).toEqual({ status: 'archived', objects: archived!.objects, bytes: archived!.bytes, recorded: false });
     expect(await record(check)).toEqual(archived);
   });
 

@@ -143,3 +143,11 @@ describe('publishMetrics', () => {
     expect(calls).toEqual(['has', 'has', 'publish']);
   });
 });
+
+describe('countOutcome on a re-run', () => {
+  it('counts only the duration when the step kept an existing record (the check was counted when it was written)', () => {
+    expect(published({ status: 'archived', objects: 6, bytes: 900, recorded: false }, 7)).toEqual({
+      [METRIC.archiveDurationMs]: { unit: 'Milliseconds', value: 7 },
+    });
+  });
+});
