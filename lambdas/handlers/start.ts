@@ -92,7 +92,9 @@ function safeEventId(event: unknown): string | undefined {
   return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : undefined;
 }
 
-const sfnClient = new SFNClient({});
+// Throttled StartExecution calls are retried inside the invocation first (standard retry, jittered backoff, within the
+// 15 s timeout): Lambda's own async retries are only two, and a liveness check's images do not wait long.
+const sfnClient = new SFNClient({ maxAttempts: 6 });
 
 /** Lambda entry point (asynchronous invocation by the EventBridge rule). */
 export const handler = (event: unknown): Promise<StartResult> =>
