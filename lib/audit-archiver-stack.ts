@@ -7,6 +7,7 @@ import { EvidenceStorage } from './constructs/evidence-storage';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
 export interface AuditArchiverStackProps extends StackProps {
@@ -26,6 +27,7 @@ export class AuditArchiverStack extends Stack {
   public readonly trigger: CheckTrigger;
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
+  public readonly reconcile: ScheduledReconcile;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -60,6 +62,12 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.storage.key,
     });
 
+    this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
+      workflow: this.workflow,
+      storage: this.storage,
+      logKey: this.storage.key,
+    });
+
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
@@ -68,6 +76,7 @@ export class AuditArchiverStack extends Stack {
         poll: this.functions.poll.function,
         archive: this.functions.archive.function,
         record: this.functions.record.function,
+        reconcile: this.reconcile.function.function,
       },
       encryptionKey: this.storage.key,
     });

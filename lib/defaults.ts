@@ -58,6 +58,8 @@ export const SIZING = {
   poll: { memorySize: 256, timeout: Duration.seconds(60) },
   archive: { memorySize: 1_024, timeout: Duration.minutes(5) },
   record: { memorySize: 256, timeout: Duration.seconds(30) },
+  /** Lists two days of executions and looks up their records: a few thousand calls at most. */
+  reconcile: { memorySize: 256, timeout: Duration.minutes(5) },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** Function and workflow logs: long enough for an incident review, short enough to not become an archive itself. */

@@ -33,6 +33,10 @@ export const METRIC = {
   windowMisses: 'WindowMisses',
   /** poll: a provider request failed (transport, 429, 5xx). */
   providerErrors: 'ProviderErrors',
+  /** reconcile (scheduled): checks whose workflow ended without a record, redriven or restarted. */
+  checksRecovered: 'ChecksRecovered',
+  /** reconcile (scheduled): checks without a record that could not be recovered. */
+  checksUnrecoverable: 'ChecksUnrecoverable',
   /** archive: time spent in one archive step. Unit Milliseconds. */
   archiveDurationMs: 'ArchiveDurationMs',
 } as const;

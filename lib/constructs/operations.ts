@@ -29,6 +29,7 @@ export interface OperatedFunctions {
   readonly poll: IFunction;
   readonly archive: IFunction;
   readonly record: IFunction;
+  readonly reconcile: IFunction;
 }
 
 export interface OperationsThresholds {
@@ -131,6 +132,11 @@ export class Operations extends Construct {
       'Check Created events are waiting in the dead-letter queue: their checks have no workflow.',
     );
     this.alarmAtLeastOne('WindowMisses', this.flowMetric(METRIC.windowMisses), 'An image was gone before it could be archived.');
+    this.alarmAtLeastOne(
+      'UnrecoverableChecks',
+      this.flowMetric(METRIC.checksUnrecoverable),
+      'Scheduled reconcile found a check without a record that it could not redrive or restart.',
+    );
 
     const errorRate = new MathExpression({
       expression: `IF(polls >= ${thresholds.providerErrorMinPolls}, 100 * FILL(errors, 0) / polls, 0)`,

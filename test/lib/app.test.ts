@@ -44,6 +44,7 @@ describe('cdk-nag AwsSolutions', () => {
         'ProviderSecrets/kyc AwsSolutions-SMG4',
         'ProviderSecrets/liveness AwsSolutions-SMG4',
         'ProviderSecrets/verification AwsSolutions-SMG4',
+        'Reconcile/Reconcile/Role AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:AuditArchiver-Workflow:*]',
         'Storage/AccessLogs AwsSolutions-S1',
         'Trigger/DeadLetters AwsSolutions-SQS3',
         'Trigger/Start/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -159,7 +159,9 @@ describe('Operations (in the stack)', () => {
   });
 
   it('notifies the topic when any alarm fires and when it clears; no data never alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(5 + 1 + 8);
+    // Executions failed/timed out/aborted, dead letters, window misses, unrecoverable checks; provider error rate;
+    // errors and throttles of five functions.
+    expect(Object.keys(alarms)).toHaveLength(6 + 1 + 10);
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
@@ -212,7 +214,7 @@ describe('Operations (in the stack)', () => {
     expect(running, 'executions running').toBeDefined();
     const byProvider = metricRows.find((row) => JSON.stringify(row).includes('{AuditArchiver,provider,service,statusCode} MetricName=\\"ProviderErrors\\"'));
     expect(byProvider, 'provider errors by provider and status code').toBeDefined();
-    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 14)).toBe(true);
+    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 17)).toBe(true);
   });
 });
 
@@ -224,7 +226,7 @@ describe('Operations (thresholds)', () => {
     new Operations(stack, 'Operations', {
       stateMachine: new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Pass')) }),
       deadLetterQueue: new Queue(stack, 'Dlq'),
-      functions: { start: fn('Start'), poll: fn('Poll'), archive: fn('Archive'), record: fn('Record') },
+      functions: { start: fn('Start'), poll: fn('Poll'), archive: fn('Archive'), record: fn('Record'), reconcile: fn('Reconcile') },
       encryptionKey: new Key(stack, 'Key'),
       thresholds: { providerErrorRatePercent: 25, providerErrorMinPolls: 50, providerErrorPeriods: 2, functionErrors: 5 },
     });

@@ -30,8 +30,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .map((r) => Number(r.name.match(/\d+/)![0]))
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    // start, poll, archive, record, and the auditor API's query function.
-    expect(Object.keys(functions)).toHaveLength(5);
+    // start, poll, archive, record, the scheduled reconcile and the auditor API's query function.
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });

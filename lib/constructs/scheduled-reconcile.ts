@@ -1,0 +1,74 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { ArnFormat } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { SIZING } from '../defaults';
+import { ArchiverFunction } from './archiver-function';
+import type { EvidenceStorage } from './evidence-storage';
+import type { PollingWorkflow } from './polling-workflow';
+
+export interface ScheduledReconcileProps {
+  readonly workflow: PollingWorkflow;
+  readonly storage: EvidenceStorage;
+  /** Encrypts the function's log group. */
+  readonly logKey: IKey;
+  /** How often it runs. @default Duration.hours(1) */
+  readonly every?: Duration;
+}
+
+/**
+ * Runs reconcile on a schedule (lambdas/handlers/reconcile.ts): checks whose workflow ended without a record are
+ * redriven or restarted without waiting for an operator. Its role can list, describe, redrive and start executions of
+ * this state machine and read records — nothing else.
+ */
+export class ScheduledReconcile extends Construct {
+  public readonly function: ArchiverFunction;
+  public readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: ScheduledReconcileProps) {
+    super(scope, id);
+    const { workflow, storage } = props;
+    const stack = Stack.of(this);
+    const stateMachine = workflow.stateMachine;
+    this.function = new ArchiverFunction(this, 'Reconcile', {
+      entry: 'lambdas/handlers/reconcile.ts',
+      description: 'audit-archiver: recovers checks whose workflow ended without a record',
+      sizing: SIZING.reconcile,
+      logKey: props.logKey,
+      environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn, TABLE_NAME: storage.table.tableName },
+    });
+    const role = this.function.role;
+    // StartExecution plus the execution input's key, for this state machine's encryption context only.
+    workflow.grantStartExecution(role);
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stack.stackName}-Workflow:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:RedriveExecution'], resources: [executions] }));
+    // Records: GetItem on the table (no index), decrypting through DynamoDB only.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [storage.table.tableArn] }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: [storage.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:aws:states:${stack.region}:<AWS::AccountId>:execution:${stack.stackName}-Workflow:*]`,
+      reason: 'Describe and redrive the executions of this one state machine; execution names are per check, unknown until run time.',
+    });
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'audit-archiver: recover checks whose workflow ended without a record',
+      schedule: Schedule.rate(props.every ?? Duration.hours(1)),
+      targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+
+type Json = Record<string, any>;
+
+describe('ScheduledReconcile', () => {
+  let synth: Synthesized;
+  let resources: Record<string, Json>;
+  const id = (c: { node: { defaultChild?: unknown } }) => logicalIdOf(synth.stack, c);
+
+  beforeAll(() => {
+    synth = synthesize();
+    resources = synth.template.toJSON().Resources;
+  });
+
+  it('runs the reconcile function every hour', () => {
+    const rule = resources[id(synth.stack.reconcile.rule)]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [id(synth.stack.reconcile.function.function), 'Arn'] });
+    const env = resources[id(synth.stack.reconcile.function.function)]!.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      STATE_MACHINE_ARN: { Ref: id(synth.stack.workflow.stateMachine) },
+      TABLE_NAME: { Ref: id(synth.stack.storage.table) },
+    });
+  });
+
+  it('may list, describe, redrive and start this workflow’s executions and read records — nothing else', () => {
+    const statements: Json[] = Object.values(
+      synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(synth.stack.reconcile.function.role) }] } }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).filter((a) => !a.startsWith('logs:')).sort();
+    expect(actions).toEqual(
+      ['dynamodb:GetItem', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'states:DescribeExecution', 'states:ListExecutions', 'states:RedriveExecution', 'states:StartExecution'].sort(),
+    );
+    const byAction = (action: string) => statements.find((s) => [s.Action].flat().includes(action))!;
+    expect(byAction('states:StartExecution').Resource).toEqual({ Ref: id(synth.stack.workflow.stateMachine) });
+    expect(byAction('states:ListExecutions').Resource).toEqual({ Ref: id(synth.stack.workflow.stateMachine) });
+    expect(JSON.stringify(byAction('states:RedriveExecution').Resource)).toContain(':execution:AuditArchiver-Workflow:*');
+    expect(byAction('dynamodb:GetItem').Resource).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
+  });
+});
