@@ -70,7 +70,7 @@ export async function startImageServer(routes: Record<string, Route> = {}): Prom
 }
 
 /** Writes in chunks with backpressure, as a real server streaming a file would. */
-function writeChunked(res: ServerResponse, body: Buffer, chunkBytes: number): void {
+export function writeChunked(res: ServerResponse, body: Buffer, chunkBytes: number): void {
   let offset = 0;
   const next = () => {
     while (offset < body.length) {

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { crc32, deflateSync } from 'node:zlib';
+import { writeChunked } from '../../../support/image-server';
 
 export const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -100,18 +101,6 @@ export async function startServer(routes: Record<string, Handler>): Promise<Test
 export function serve(body: Buffer, headers: Record<string, string | number> = {}, chunkBytes = 16 * 1024): Handler {
   return (_req, res) => {
     res.writeHead(200, headers);
-    let offset = 0;
-    const next = () => {
-      while (offset < body.length) {
-        const chunk = body.subarray(offset, offset + chunkBytes);
-        offset += chunk.length;
-        if (!res.write(chunk)) {
-          res.once('drain', next);
-          return;
-        }
-      }
-      res.end();
-    };
-    next();
+    writeChunked(res, body, chunkBytes);
   };
 }
