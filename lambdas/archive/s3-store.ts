@@ -122,8 +122,8 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     } catch (error) {
       throw storageErrorFrom(error, 'S3 PutObject');
     }
-    // Tagging on PutObject is enough on S3; the explicit call makes emulators without it (s3rver) agree.
-    await tag(key, lifecycleTagOf(options.retention), sha256);
+    // Tagging on PutObject is enough on S3; emulators (a custom endpoint: s3rver ignores that header) get it again.
+    if (client.config.isCustomEndpoint) await tag(key, lifecycleTagOf(options.retention), sha256);
     return { key, sha256, bytes: body.length, contentType: options.contentType };
   }
 

@@ -120,6 +120,9 @@ describe('S3 store against a mocked S3 (what s3rver cannot do)', () => {
     await createS3Store({ client: plainClient, bucket: 'b' }).putBuffer('k.png', makePng(), { contentType: 'image/png', retention });
     const plain = plainMock.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(plain.ServerSideEncryption).toBe('aws:kms');
+    // On S3 the PutObject carries the tags (class and sha256): no second request (emulators get one, see above).
+    expect(plain.Tagging).toContain('sha256=');
+    expect(plainMock.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
     expect(plain.ObjectLockMode).toBeUndefined();
     expect(plain.SSEKMSKeyId).toBeUndefined();
   });
