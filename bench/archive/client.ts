@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { archiveCheck } from '../../lambdas/archive/engine';
-import { decodeImageDataUri, openImageDownload, type DownloadPolicy, type ImageDownload } from '../../lambdas/archive/intake';
+import { readFrame, openImageDownload, type DownloadPolicy, type ImageDownload } from '../../lambdas/archive/intake';
 import { createLimiter } from '../../lambdas/archive/limiter';
 import { createS3Store } from '../../lambdas/archive/s3-store';
 import { checkRefOf } from '../../lambdas/common/check-ref';
@@ -94,7 +94,7 @@ async function throughput(input: Extract<ClientInput, { mode: 'throughput' }>): 
     const started = performance.now();
     const download = await openImageDownload(url, policy);
     const bytes = variant.kind === 'multipart'
-      ? (await store.putStream(key, download.body, { contentType: download.mediaType, retention })).bytes
+      ? (await store.putStream(key, download.body, { contentType: download.mediaType ?? 'application/octet-stream', retention })).bytes
       : await singlePut(s3, endpoints.bucket, key, download);
     if (bytes !== input.bytes) throw new Error('streamed object has the wrong size');
     return performance.now() - started;
@@ -190,7 +190,11 @@ async function liveness(input: Extract<ClientInput, { mode: 'liveness' }>): Prom
     const uris = [result.image, ...(result.audit_images ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.image))].filter(
       (uri): uri is string => typeof uri === 'string',
     );
-    const decoded = uris.map((uri) => decodeImageDataUri(uri, { maxBytes: deps.limits.maxFrameBytes }));
+    const decoded = uris.map((uri) => {
+      const frame = readFrame(uri, { maxBytes: deps.limits.maxFrameBytes, ceilingBytes: deps.limits.quarantineMaxBytes });
+      if (frame.kind !== 'image') throw new Error(`liveness frame not an image: ${frame.kind}`);
+      return frame;
+    });
 
     s3Counter.reset();
     const engineStarted = performance.now();

@@ -3,7 +3,7 @@
  * the normalized shape the real clients produce (lambdas/providers/check-status.ts), so the real poll decision runs
  * on it. Pure.
  */
-import type { CheckStatus, ProviderClient } from '../../lambdas/providers/check-status';
+import type { CheckStatus, StatusSource } from '../../lambdas/providers/check-status';
 import type { CheckPlan } from './workload';
 
 /** Virtual epoch of every check's timeline (t = 0 is its creation). */
@@ -47,7 +47,7 @@ export function statusAt(plan: CheckPlan, t: number): CheckStatus {
         provider: 'verification',
         providerStatus: 'escalated',
         outcome: 'uncertain',
-        escalation: { id: 'esc', reason: 'low_confidence', priority: 'high', deadline: isoAt(plan.deadline), status: 'pending' },
+        escalation: { reason: 'low_confidence', priority: 'high', deadline: isoAt(plan.deadline), status: 'pending' },
         result: {},
         times,
       };
@@ -62,6 +62,6 @@ export function nextChangeAfter(plan: CheckPlan, t: number): number | undefined 
 }
 
 /** A provider client answering from the model at virtual second `t`. */
-export function modelClient(plan: CheckPlan, t: number): ProviderClient {
+export function modelClient(plan: CheckPlan, t: number): StatusSource {
   return { provider: plan.provider, getStatus: async () => statusAt(plan, t) };
 }

@@ -1,20 +1,25 @@
 /**
  * The archive engine: given a check the poller saw terminal, fetch the provider's answer again (results never travel
- * through the workflow), capture its evidence into S3 and write the one record that says what happened.
+ * through the workflow), keep it as received, capture the evidence it references into S3 and write the one record
+ * that says what happened.
  *
- * Write order makes a crash harmless: images, then manifest.json, then result.json, then the record last. A re-run
- * computes the same keys, finds what an earlier attempt stored, and converges on the same objects and one item.
+ * Evidence outranks our schema: the answer is stored byte for byte before its images and documents, every image it
+ * references is archived whatever the check's outcome, and nothing about its shape can stop that — a field that
+ * cannot be read is noted in the record (`uninterpreted`), an image that is not valid is kept in quarantine.
+ *
+ * Write order makes a crash harmless: answer, images, then manifest.json, then result.json, then the record last. A
+ * re-run computes the same keys, finds what an earlier attempt stored, and converges on the same objects and one item.
  */
 import { createHash } from 'node:crypto';
 import { checkRefOf } from '../common/check-ref';
-import { ConfigurationError, InvalidCheckInputError } from '../common/errors';
-import type { CompleteStatus, EscalatedStatus, NoResultStatus, ProviderClient } from '../providers/check-status';
+import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
+import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../providers/check-status';
 import { PROVIDERS, rejectedInputStatus } from '../providers/check-status';
-import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
+import { STATUS_RANK, buildRecord, cleanText, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
 import { withHoldOf, type RecordStore } from '../records/record-store';
 import { computeRetention, type RetentionPolicy } from '../records/retention';
 import type { ArchiveOutput, WorkflowCheck } from '../workflow/contract';
-import { CheckNotTerminalError } from './errors';
+import { CheckNotTerminalError, StorageRejectedError, StorageUnavailableError } from './errors';
 import {
   NO_EVIDENCE,
   loadEarlierRun,
@@ -24,7 +29,7 @@ import {
   type EvidenceContext,
 } from './evidence';
 import type { DownloadPolicy } from './intake';
-import { MANIFEST_FILE, RESULT_FILE, archivePrefix, type KycLinkKind } from './keys';
+import { MANIFEST_FILE, RESULT_FILE, answerFileOf, archivePrefix, type KycLinkKind } from './keys';
 import { collectKycEvidence } from './kyc-evidence';
 import { createLimiter } from './limiter';
 import { collectLivenessEvidence } from './liveness-evidence';
@@ -39,7 +44,7 @@ export interface ArchiveDeps {
   client: ProviderClient;
   store: EvidenceStore;
   records: RecordStore;
-  /** SSRF and size rules for KYC image URLs; its maxBytes and limits.maxImageBytes both apply. */
+  /** SSRF and size rules for image links; its maxBytes and limits.maxImageBytes both apply. */
   downloadPolicy: DownloadPolicy;
   limits: ArchiveLimits;
   /** KYC links kept besides imagesFull (none by default). */
@@ -49,57 +54,73 @@ export interface ArchiveDeps {
   logger?: ArchiveLogger;
 }
 
-/** What recording an outcome needs: the table and the policy; the store only to keep a no-result answer's body. */
+/**
+ * What recording an outcome without an answer needs: the table and the policy; with the evidence store, whatever an
+ * earlier attempt stored under the check's folder is accounted for in a manifest the record names.
+ */
 export type RecordDeps = Pick<ArchiveDeps, 'records' | 'retention' | 'now' | 'logger'> & { store?: EvidenceStore };
 
-/** What the workflow's Record states report: a terminal answer without result, polling given up, or a caught error. */
+/** What the workflow's Record states report when there is no answer to keep: polling given up, or a caught error. */
 export type OutcomeToRecord =
   | { kind: 'no-result'; status: NoResultStatus }
   | { kind: 'timed-out'; providerStatus?: string }
   | { kind: 'failed'; error: { Error?: string; Cause?: string } };
 
+export interface ArchiveOptions {
+  /**
+   * Polling is over (the provider's budget, the poll cap, the escalation ceiling): whatever the provider answers now
+   * is kept — a terminal answer is archived as usual, one still pending is recorded as `timed-out` with the answer
+   * and its images, and a provider that cannot answer leaves a `timed-out` record.
+   */
+  pollingEnded?: { providerStatus?: string };
+}
+
+export const POLLING_ENDED_PENDING = 'polling ended without a terminal answer';
+export const ESCALATION_POLLING_ENDED = 'polling ended: the escalation was still unresolved at the polling ceiling';
+
 /**
- * Archives a check the poller saw terminal. complete → evidence + record; escalated → evidence so far + an
- * 'escalated' record (a later complete run replaces both); no-result → recordOutcome; pending → CheckNotTerminalError
- * (retryable). Provider errors propagate typed (ProviderUnavailableError, ...); S3/DynamoDB failures become
- * StorageUnavailableError (retryable) or StorageRejectedError. Images that cannot be had do not fail the check: the
- * record is 'archived-partial' and says why.
+ * Archives a check the poller saw terminal (or whose polling ended). complete → evidence + record; escalated →
+ * evidence so far + an 'escalated' record (a later complete run replaces both); no-result → the answer + its record;
+ * pending → CheckNotTerminalError (retryable). Provider errors propagate typed (ProviderUnavailableError, ...);
+ * S3/DynamoDB failures become StorageUnavailableError (retryable) or StorageRejectedError. Images that cannot be had
+ * do not fail the check: the record is 'archived-partial' and says why.
  */
-export async function archiveCheck(
-  deps: ArchiveDeps,
-  check: WorkflowCheck,
-  options: { /** Recorded as the detail when the check is still escalated (e.g. polling ended at its deadline). */ escalationNote?: string } = {},
-): Promise<ArchiveOutput> {
+export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck, options: ArchiveOptions = {}): Promise<ArchiveOutput> {
   validateCheck(check);
   if (deps.client.provider !== check.provider) {
     throw new ConfigurationError(`archive: ${deps.client.provider} client given for a ${check.provider} check`);
   }
-  const status = await deps.client
-    .getStatus({
-      provider: check.provider,
-      checkId: check.checkId,
-      ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
-    })
-    .catch((error: unknown) => {
-      // The provider's own input rules refused the reference: recorded as invalid, like its 400 would be.
-      if (error instanceof InvalidCheckInputError) return rejectedInputStatus(check.provider, error.message);
-      throw error;
-    });
-  switch (status.kind) {
-    case 'pending':
-      throw new CheckNotTerminalError(`${check.provider} check ${check.checkRef} is not terminal (${status.providerStatus})`);
-    case 'no-result':
-      return recordOutcome(deps, check, { kind: 'no-result', status });
-    case 'complete':
-    case 'escalated':
-      return archiveEvidence(deps, check, status, options.escalationNote);
+  const ref: CheckRef = {
+    provider: check.provider,
+    checkId: check.checkId,
+    ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
+  };
+  let answer: ProviderAnswer;
+  try {
+    answer = await deps.client.fetchAnswer(ref);
+  } catch (error) {
+    // The reference cannot even be sent: recorded as invalid, like the provider's 400 would be.
+    if (error instanceof InvalidCheckInputError) {
+      return recordOutcome(deps, check, { kind: 'no-result', status: rejectedInputStatus(check.provider, error.message) });
+    }
+    // Polling is over and the provider cannot answer now: the record says so, rather than failing the check.
+    if (options.pollingEnded && error instanceof ProviderUnavailableError) {
+      return recordOutcome(deps, check, { kind: 'timed-out', providerStatus: options.pollingEnded.providerStatus });
+    }
+    throw error;
   }
+  const status = deps.client.interpret(answer, ref);
+  if (status.kind === 'pending' && !options.pollingEnded) {
+    throw new CheckNotTerminalError(`${check.provider} check ${check.checkRef} is not terminal (${cleanText(status.providerStatus, 64)})`);
+  }
+  return archiveAnswer(deps, check, answer, status, options);
 }
 
 /**
- * Records a check that ends without evidence: a terminal answer without result (its body, when the provider sent one,
- * is kept as result.json), polling that gave up ('timed-out'), or a workflow failure ('error': the error name and a
- * sanitized cause, never the check's identifiers or secrets). Never overwrites a record that got further.
+ * Records a check that ends without an answer to keep: polling that gave up while the provider could not answer
+ * ('timed-out'), a reference the provider could not be asked about ('invalid'), or a workflow failure ('error': the
+ * error name and a sanitized cause, never the check's identifiers or secrets). Never overwrites a record that got
+ * further.
  */
 export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outcome: OutcomeToRecord): Promise<ArchiveOutput> {
   validateCheck(check);
@@ -118,59 +139,64 @@ export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outc
   if (existing && supersedes(existing, status)) return keep(deps, check, existing);
 
   const now = deps.now();
-  const { retention, warning } = computeRetention(deps.retention, {
-    provider: check.provider,
-    outcome: status,
-    requestedClass: check.retentionClass,
-    legalHold: existing?.legalHold,
-    now,
-  });
-  if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
-
-  const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now };
+  const retention = retentionFor(deps, check, status, existing, now);
+  const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now, clientKey: check.clientKey };
   if (outcome.kind === 'no-result') {
     const { status: noResult } = outcome;
     Object.assign(input, { providerStatus: noResult.providerStatus, detail: noResult.detail, times: noResult.times });
-    if (noResult.body !== undefined) {
-      // Nothing to download from an answer without a result (an expired or broken KYC session's links are not
-      // evidence of a finished check); the answer itself is kept.
-      const { store } = deps;
-      if (!store) throw new ConfigurationError('record: an answer body to keep, but no evidence store');
-      const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
-      input.evidence = await writeDocuments({ store }, check, prefix, status, noResult.body, NO_EVIDENCE, objectRetention(retention), now);
-      input.clientKey = clientKeyOf(check, noResult.body);
-    }
   } else if (outcome.kind === 'timed-out') {
     input.providerStatus = outcome.providerStatus;
-    input.detail = 'polling ended without a terminal answer';
+    input.detail = `${POLLING_ENDED_PENDING}; the provider could not be asked once more`;
   } else {
     input.error = sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]);
   }
-  input.clientKey ??= check.clientKey;
+  input.evidence = await accountForEarlierObjects(deps, check, status, objectRetention(retention), now);
   return writeRecord(deps, existing, buildRecord(input));
 }
 
-async function archiveEvidence(
+/**
+ * An attempt that failed may have stored the provider's answer and some images before it did: they are listed in a
+ * manifest, so nothing in the check's folder is unaccounted for. When S3 itself is what fails, the record is written
+ * without one — a record with a note beats no record at all.
+ */
+async function accountForEarlierObjects(
+  deps: RecordDeps,
+  check: WorkflowCheck,
+  status: RecordStatus,
+  retention: ObjectRetention,
+  now: Date,
+): Promise<RecordInput['evidence']> {
+  const { store } = deps;
+  if (!store) return undefined;
+  const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
+  try {
+    const objects = await (await loadEarlierRun(store, prefix)).adoptLeftovers(new Set());
+    if (objects.length === 0) return undefined;
+    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now);
+  } catch (error) {
+    if (!(error instanceof StorageUnavailableError || error instanceof StorageRejectedError)) throw error;
+    deps.logger?.warn('earlier objects not accounted for: S3 failed', { checkRef: check.checkRef, error: error.name });
+    return undefined;
+  }
+}
+
+/** Keeps one answer and everything it references, then writes the record. */
+async function archiveAnswer(
   deps: ArchiveDeps,
   check: WorkflowCheck,
-  status: CompleteStatus | EscalatedStatus,
-  escalationNote: string | undefined,
+  answer: ProviderAnswer,
+  status: CheckStatus,
+  options: ArchiveOptions,
 ): Promise<ArchiveOutput> {
-  const escalated = status.kind === 'escalated';
+  const kindStatus: RecordStatus =
+    status.kind === 'complete' ? 'archived' : status.kind === 'escalated' ? 'escalated' : status.kind === 'no-result' ? status.reason : 'timed-out';
   const existing = await deps.records.get(check.provider, check.checkRef);
   // 'archived' stands for either final status here: only the rank matters.
-  if (existing && supersedes(existing, escalated ? 'escalated' : 'archived')) return keep(deps, check, existing);
+  if (existing && supersedes(existing, kindStatus)) return keep(deps, check, existing);
 
   const now = deps.now();
-  const { retention, warning } = computeRetention(deps.retention, {
-    provider: check.provider,
-    outcome: status.outcome,
-    requestedClass: check.retentionClass,
-    legalHold: existing?.legalHold,
-    now,
-  });
-  if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
-
+  const outcome = status.kind === 'complete' || status.kind === 'escalated' ? status.outcome : kindStatus;
+  const retention = retentionFor(deps, check, outcome, existing, now);
   const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
   const ctx: EvidenceContext = {
     store: deps.store,
@@ -185,48 +211,44 @@ async function archiveEvidence(
     logger: deps.logger,
   };
 
+  // The answer first, as received: whatever happens next, the evidence it is stays.
+  const answerEntry = await storeAnswer(ctx, answer);
   let evidence: Evidence;
   switch (check.provider) {
     case 'liveness':
-      evidence = await collectLivenessEvidence(ctx, status.result, status.times.completedAt);
+      evidence = await collectLivenessEvidence(ctx, answer.json, status.times.completedAt);
       break;
     case 'kyc':
-      evidence = await collectKycEvidence(ctx, status.result);
+      evidence = await collectKycEvidence(ctx, answer.json);
       break;
     case 'verification':
-      // Metadata only: the verdict, its reasoning and the content are all in the answer (result.json).
+      // Metadata only: the verdict, its reasoning and the content are all in the answer.
       evidence = NO_EVIDENCE;
       break;
   }
-  const leftovers = await ctx.earlier.adoptLeftovers(new Set(evidence.objects.map((object) => object.key)));
-  evidence = { ...evidence, objects: [...evidence.objects, ...leftovers] };
+  const rewritten = [answerEntry.key, prefix + RESULT_FILE, ...evidence.objects.map((object) => object.key)];
+  const leftovers = await ctx.earlier.adoptLeftovers(new Set(rewritten));
+  evidence = { ...evidence, objects: [answerEntry, ...evidence.objects, ...leftovers] };
+  const quarantined = evidence.objects.filter((object) => object.quarantined);
 
-  const recordStatus: RecordStatus = escalated ? 'escalated' : evidence.missing.length > 0 ? 'archived-partial' : 'archived';
-  const summary = await writeDocuments(deps, check, prefix, recordStatus, status.result, evidence, ctx.retention, now);
-  const decision = check.provider === 'verification' ? stringField(status.result, 'decision') : undefined;
+  const recordStatus: RecordStatus =
+    kindStatus === 'archived' && (evidence.missing.length > 0 || quarantined.length > 0) ? 'archived-partial' : kindStatus;
+  const summary = await writeDocuments(deps, check, prefix, recordStatus, answer, status, evidence, ctx.retention, now);
   const record = buildRecord({
     check,
     status: recordStatus,
-    outcome: status.outcome,
+    outcome,
     providerStatus: status.providerStatus,
-    confidence: status.confidence,
-    decision,
+    confidence: 'confidence' in status ? status.confidence : undefined,
+    decision: check.provider === 'verification' ? textField(answer.json, 'decision') : undefined,
     times: status.times,
     evidence: summary,
     retention,
-    clientKey: clientKeyOf(check, status.result),
-    ...(escalated && escalationNote ? { detail: escalationNote } : {}),
+    clientKey: clientKeyOf(check, answer.json),
+    drift: status.drift,
+    ...detailOf(status, options),
     archivedAt: now,
-    ...(status.kind === 'escalated'
-      ? {
-          escalation: {
-            reason: String(status.escalation.reason).slice(0, 64),
-            priority: String(status.escalation.priority).slice(0, 32),
-            deadline: String(status.escalation.deadline).slice(0, 40),
-            status: String(status.escalation.status).slice(0, 32),
-          },
-        }
-      : {}),
+    ...(status.kind === 'escalated' ? { escalation: status.escalation } : {}),
   });
   deps.logger?.info('check archived', {
     provider: check.provider,
@@ -235,8 +257,39 @@ async function archiveEvidence(
     objects: summary.objects,
     bytes: summary.bytes,
     missing: summary.missing,
+    quarantined: quarantined.length,
+    uninterpreted: status.drift?.uninterpreted.length ?? 0,
   });
   return writeRecord(deps, existing, record);
+}
+
+/** Why the record ends where it does, in words: the no-result reason, or polling that ended first. */
+function detailOf(status: CheckStatus, options: ArchiveOptions): { detail?: string } {
+  if (status.kind === 'no-result') return { detail: status.detail };
+  if (status.kind === 'pending') return { detail: POLLING_ENDED_PENDING };
+  if (status.kind === 'escalated' && options.pollingEnded) return { detail: ESCALATION_POLLING_ENDED };
+  return {};
+}
+
+/** answer.json (or answer.bin): the provider's answer as received, with when and how it came. */
+async function storeAnswer(ctx: EvidenceContext, answer: ProviderAnswer): Promise<ManifestObject> {
+  const isJson = answer.json !== undefined;
+  const key = ctx.prefix + answerFileOf(isJson);
+  const archivedAt = ctx.now().toISOString();
+  const source = {
+    kind: 'answer-as-received' as const,
+    httpStatus: answer.httpStatus,
+    receivedAt: answer.receivedAt,
+    ...(answer.contentType ? { contentType: answer.contentType } : {}),
+    ...(answer.scrubbed > 0 ? { scrubbed: answer.scrubbed } : {}),
+  };
+  const stored = await ctx.store.putBuffer(key, answer.body, {
+    // Not JSON (an HTML error page, plain text): kept, but never rendered inline.
+    ...(isJson ? { contentType: 'application/json' } : { contentType: 'application/octet-stream', contentDisposition: 'attachment' }),
+    retention: ctx.retention,
+    metadata: { source: JSON.stringify({ kind: source.kind, httpStatus: source.httpStatus }), 'archived-at': archivedAt },
+  });
+  return { ...stored, source, archivedAt };
 }
 
 /** manifest.json then result.json, after every image: the manifest lists them all, result.json included. */
@@ -245,7 +298,8 @@ async function writeDocuments(
   check: WorkflowCheck,
   prefix: string,
   status: RecordStatus,
-  answer: unknown,
+  answer: ProviderAnswer | undefined,
+  interpreted: CheckStatus | undefined,
   evidence: Evidence,
   retention: ObjectRetention,
   now: Date,
@@ -253,35 +307,59 @@ async function writeDocuments(
   const archivedAt = now.toISOString();
   const resultKey = prefix + RESULT_FILE;
   const manifestKey = prefix + MANIFEST_FILE;
-  const resultBody = Buffer.from(`${JSON.stringify(documentWithReferences(answer, evidence.replacements), null, 2)}\n`);
-  const resultEntry: ManifestObject = {
-    key: resultKey,
-    sha256: createHash('sha256').update(resultBody).digest('hex'),
-    bytes: resultBody.length,
-    contentType: 'application/json',
-    source: { kind: 'provider-answer' },
-    archivedAt,
-  };
+  // result.json: the answer readable, images replaced by references; only for an answer that is JSON.
+  const resultBody =
+    answer?.json === undefined ? undefined : Buffer.from(`${JSON.stringify(documentWithReferences(answer.json, evidence.replacements), null, 2)}\n`);
+  const resultEntry: ManifestObject[] = resultBody
+    ? [{ key: resultKey, sha256: sha256Of(resultBody), bytes: resultBody.length, contentType: 'application/json', source: { kind: 'provider-answer' }, archivedAt }]
+    : [];
+  const drift = interpreted?.drift;
   const manifest = buildManifest({
     provider: check.provider,
     checkRef: check.checkRef,
     status,
     archivedAt,
-    objects: [...evidence.objects, resultEntry],
+    objects: [...evidence.objects, ...resultEntry],
     missing: evidence.missing,
+    ...(drift?.uninterpreted.length ? { uninterpreted: drift.uninterpreted } : {}),
+    ...(drift?.readAsUtc.length ? { readAsUtc: drift.readAsUtc } : {}),
   });
   const manifestBody = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const json = { contentType: 'application/json', retention };
   await deps.store.putBuffer(manifestKey, manifestBody, json);
-  await deps.store.putBuffer(resultKey, resultBody, json);
+  if (resultBody) await deps.store.putBuffer(resultKey, resultBody, json);
+  const quarantined = manifest.objects.filter((object) => object.quarantined);
   return {
     objects: manifest.objects.length + 1,
     bytes: manifest.objects.reduce((sum, object) => sum + object.bytes, manifestBody.length),
+    images: manifest.objects.filter((object) => isImageSource(object.source.kind)).length,
     manifestKey,
-    manifestSha256: createHash('sha256').update(manifestBody).digest('hex'),
-    resultKey,
+    manifestSha256: sha256Of(manifestBody),
+    ...(resultBody ? { resultKey } : {}),
+    answerKey: evidence.objects.find((object) => object.source.kind === 'answer-as-received')?.key,
     missing: evidence.missing.map((entry) => entry.reason),
+    quarantined: quarantined.map((object) => object.quarantined!.reason),
   };
+}
+
+function isImageSource(kind: string): boolean {
+  return kind !== 'answer-as-received' && kind !== 'provider-answer' && kind !== 'unknown';
+}
+
+function sha256Of(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, existing: CheckRecord | undefined, now: Date) {
+  const { retention, warning } = computeRetention(deps.retention, {
+    provider: check.provider,
+    outcome,
+    requestedClass: check.retentionClass,
+    legalHold: existing?.legalHold,
+    now,
+  });
+  if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
+  return retention;
 }
 
 /** The record last: conditional, keeps a legal hold, and yields to a record that got further meanwhile. */
@@ -325,10 +403,10 @@ function validateCheck(check: WorkflowCheck): void {
 
 function clientKeyOf(check: WorkflowCheck, answer: unknown): string | undefined {
   if (check.provider !== 'kyc') return undefined;
-  return check.clientKey || stringField(answer, 'clientKey') || undefined;
+  return check.clientKey || textField(answer, 'clientKey') || undefined;
 }
 
-function stringField(value: unknown, field: string): string | undefined {
+function textField(value: unknown, field: string): string | undefined {
   const candidate = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
-  return typeof candidate === 'string' ? candidate : undefined;
+  return typeof candidate === 'string' || typeof candidate === 'number' || typeof candidate === 'boolean' ? String(candidate) : undefined;
 }

@@ -3,21 +3,26 @@
  * archive (a decoded buffer, a download stream) with the rules for what happens when it cannot.
  */
 import type { MissingReason } from '../records/record';
-import type { DecodedImage, DownloadPolicy } from './intake';
+import type { DownloadPolicy, ImageMediaType, ImageRejectedReason } from './intake';
 import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejectedError } from './intake/errors';
 import { openImageDownload, extensionOf } from './intake';
 import { StorageRejectedError, StorageUnavailableError } from './errors';
-import { MANIFEST_FILE, RESULT_FILE, stemOf, withExtension, type KycLinkKind } from './keys';
+import { ANSWER_STEM, MANIFEST_FILE, QUARANTINE_FOLDER, RESULT_FILE, stemOf, withExtension, type KycLinkKind } from './keys';
 import type { Limiter } from './limiter';
 import type { ImageSource, ManifestObject, MissingImage, ObjectSource } from './manifest';
 import type { ImageReference, JsonPath, Replacement } from './result-document';
-import type { EvidenceStore, ObjectRetention } from './s3-store';
+import type { EvidenceStore, ObjectRetention, PutOptions } from './s3-store';
 
 export interface ArchiveLimits {
-  /** Largest decoded liveness frame (bytes). */
+  /** Largest decoded liveness frame stored as an image (bytes). */
   maxFrameBytes: number;
-  /** Largest downloaded KYC image (bytes); the download policy's own cap applies too, the smaller wins. */
+  /** Largest downloaded KYC image stored as an image (bytes); the download policy's own cap applies too. */
   maxImageBytes: number;
+  /**
+   * Largest item kept in quarantine: what is not an image, or an image over its cap up to this. Past it only the
+   * provider's answer (and the record's note) remains.
+   */
+  quarantineMaxBytes: number;
   /** Images decoded or downloaded at the same time. */
   concurrency: number;
 }
@@ -65,67 +70,76 @@ export interface PlannedImage {
 
 type Outcome = { object: ManifestObject; replacement: Replacement } | { missing: MissingImage; replacement: Replacement };
 
+/**
+ * Quarantined items are served only as downloads: never rendered inline by a browser, whatever their bytes are
+ * (an SVG with script, an HTML page posing as an image).
+ */
+const QUARANTINE_CONTENT = { contentType: 'application/octet-stream', contentDisposition: 'attachment' } as const;
+
 /** Stores a decoded image (a liveness frame). S3 failures propagate as typed storage errors. */
 export async function storeDecoded(
   ctx: EvidenceContext,
   image: PlannedImage,
-  decoded: DecodedImage,
+  decoded: { bytes: Buffer; mediaType: ImageMediaType },
 ): Promise<Outcome> {
   const key = ctx.prefix + withExtension(image.stem, extensionOf(decoded.mediaType));
-  const archivedAt = ctx.now().toISOString();
-  const stored = await ctx.store.putBuffer(key, decoded.bytes, {
-    contentType: decoded.mediaType,
-    retention: ctx.retention,
-    metadata: objectMetadata(image, archivedAt),
-  });
-  return {
-    object: { ...stored, source: image.source, archivedAt, ...bbox(image) },
-    replacement: { path: image.path, value: { archivedKey: key, sha256: stored.sha256 } },
-  };
+  return stored(ctx, image, await ctx.store.putBuffer(key, decoded.bytes, putOptions(ctx, image, { contentType: decoded.mediaType })));
+}
+
+/** Keeps bytes that are not a valid image as received, under quarantine/, with the reason. */
+export async function storeQuarantined(
+  ctx: EvidenceContext,
+  image: PlannedImage,
+  bytes: Buffer,
+  reason: ImageRejectedReason,
+): Promise<Outcome> {
+  const key = quarantineKey(ctx, image);
+  const object = await ctx.store.putBuffer(key, bytes, putOptions(ctx, image, QUARANTINE_CONTENT, reason));
+  return stored(ctx, image, object, { reason });
 }
 
 /**
- * Downloads one image into S3 with retries for transient failures. An image that cannot be had becomes a missing
- * entry, unless an earlier attempt of this archive already stored it. S3 failures propagate (the whole archive step
- * is retried).
+ * Downloads one image into S3 with retries for transient failures; what is not a valid image is kept in quarantine.
+ * An image that cannot be had becomes a missing entry, unless an earlier attempt of this archive already stored it.
+ * S3 failures propagate (the whole archive step is retried).
  */
-export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage, url: string): Promise<Outcome> {
-  const policy = { ...ctx.downloadPolicy, maxBytes: Math.min(ctx.downloadPolicy.maxBytes, ctx.limits.maxImageBytes) };
+export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage, url: string, policyOverride?: DownloadPolicy): Promise<Outcome> {
+  const base = policyOverride ?? ctx.downloadPolicy;
+  const policy = {
+    ...base,
+    maxBytes: Math.min(base.maxBytes, ctx.limits.maxImageBytes),
+    quarantineMaxBytes: ctx.limits.quarantineMaxBytes,
+  };
   let failure: { reason: MissingReason; detail: string } = { reason: 'download-failed', detail: 'not attempted' };
+  let quarantine: ImageRejectedReason | undefined;
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
     try {
-      const download = await openImageDownload(url, policy);
-      const key = ctx.prefix + withExtension(image.stem, extensionOf(download.mediaType));
-      const archivedAt = ctx.now().toISOString();
-      const stored = await ctx.store.putStream(key, download.body, {
-        contentType: download.mediaType,
-        retention: ctx.retention,
-        metadata: objectMetadata(image, archivedAt),
-      });
-      return {
-        object: { ...stored, source: image.source, archivedAt },
-        replacement: { path: image.path, value: { url, archivedKey: key, sha256: stored.sha256 } },
-      };
+      const download = await openImageDownload(url, policy, quarantine ? { quarantine } : {});
+      const reason = download.quarantine;
+      const key = reason ? quarantineKey(ctx, image) : ctx.prefix + withExtension(image.stem, extensionOf(download.mediaType!));
+      const object = await ctx.store.putStream(
+        key,
+        download.body,
+        reason ? putOptions(ctx, image, QUARANTINE_CONTENT, reason) : putOptions(ctx, image, { contentType: download.mediaType! }),
+      );
+      return stored(ctx, image, object, reason ? { reason } : undefined, url);
     } catch (error) {
       if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) throw error;
+      // An image without Content-Length that overran its cap: fetched again, to be kept in quarantine.
+      const overran = error instanceof ImageRejectedError && error.reason === 'too-large' && quarantine === undefined;
+      if (overran && policy.quarantineMaxBytes > policy.maxBytes) {
+        quarantine = 'too-large';
+        attempt -= 1;
+        continue;
+      }
       failure = missingReasonOf(error);
-      ctx.logger?.warn('image not archived', {
-        stem: image.stem,
-        attempt,
-        reason: failure.reason,
-        detail: failure.detail,
-      });
+      ctx.logger?.warn('image not archived', { stem: image.stem, attempt, reason: failure.reason, detail: failure.detail });
       if (failure.reason !== 'download-failed' || attempt === DOWNLOAD_ATTEMPTS) break;
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
     }
   }
   const recovered = await ctx.earlier.recover(image.stem, image.source);
-  if (recovered) {
-    return {
-      object: recovered,
-      replacement: { path: image.path, value: { url, archivedKey: recovered.key, sha256: recovered.sha256 } },
-    };
-  }
+  if (recovered) return { object: recovered, replacement: { path: image.path, value: referenceTo(recovered, url) } };
   return missing(image, failure.reason, failure.detail, { url });
 }
 
@@ -136,11 +150,49 @@ export function missing(
   detail: string,
   options: { url?: string } = {},
 ): Outcome {
-  const value: ImageReference =
-    reason === 'rejected' && options.url === undefined
-      ? { rejected: detail }
-      : { missing: reason, detail, ...(options.url !== undefined ? { url: options.url } : {}) };
+  const value: ImageReference = { missing: reason, detail, ...(options.url !== undefined ? { url: options.url } : {}) };
   return { missing: { source: image.source, reason, detail }, replacement: { path: image.path, value } };
+}
+
+function stored(
+  ctx: EvidenceContext,
+  image: PlannedImage,
+  object: { key: string; sha256: string; bytes: number; contentType: string },
+  quarantined?: { reason: ImageRejectedReason },
+  url?: string,
+): Outcome {
+  const entry: ManifestObject = {
+    ...object,
+    source: image.source,
+    archivedAt: ctx.now().toISOString(),
+    ...bbox(image),
+    ...(quarantined ? { quarantined } : {}),
+  };
+  return { object: entry, replacement: { path: image.path, value: referenceTo(entry, url) } };
+}
+
+function referenceTo(object: ManifestObject, url?: string): ImageReference {
+  return {
+    ...(url !== undefined ? { url } : {}),
+    archivedKey: object.key,
+    sha256: object.sha256,
+    ...(object.quarantined ? { quarantined: object.quarantined.reason } : {}),
+  };
+}
+
+function quarantineKey(ctx: EvidenceContext, image: PlannedImage): string {
+  return `${ctx.prefix}${QUARANTINE_FOLDER}${withExtension(image.stem, 'bin')}`;
+}
+
+function putOptions(
+  ctx: EvidenceContext,
+  image: PlannedImage,
+  content: { contentType: string; contentDisposition?: string },
+  quarantineReason?: ImageRejectedReason,
+): PutOptions {
+  const metadata = objectMetadata(image, ctx.now().toISOString());
+  if (quarantineReason) metadata['quarantine-reason'] = quarantineReason;
+  return { ...content, retention: ctx.retention, metadata };
 }
 
 /** Collects outcomes into Evidence. */
@@ -167,6 +219,11 @@ function missingReasonOf(error: unknown): { reason: MissingReason; detail: strin
   return { reason: 'download-failed', detail: `unexpected ${typeof name === 'string' ? name : 'error'}` };
 }
 
+/** The quarantine reason an earlier run recorded in the object's metadata (see objectMetadata). */
+function quarantineReasonOf(metadata: Record<string, string>): ImageRejectedReason {
+  return (metadata['quarantine-reason'] as ImageRejectedReason | undefined) ?? 'unknown-format';
+}
+
 /** User metadata of an image object: where it came from and, for frames, its bounding box (ASCII JSON). */
 function objectMetadata(image: PlannedImage, archivedAt: string): Record<string, string> {
   const metadata: Record<string, string> = { source: asciiJson(image.source), 'archived-at': archivedAt };
@@ -175,6 +232,15 @@ function objectMetadata(image: PlannedImage, archivedAt: string): Record<string,
     if (box.length <= 512) metadata['bounding-box'] = box;
   }
   return metadata;
+}
+
+/** The host of a link, for an image's source: never the path or query (they may identify people or sign access). */
+export function hostOf(url: string): { host?: string } {
+  try {
+    return { host: new URL(url).hostname };
+  } catch {
+    return {};
+  }
 }
 
 function bbox(image: PlannedImage): { boundingBox?: unknown } {
@@ -199,10 +265,15 @@ export interface EarlierRun {
 }
 
 export async function loadEarlierRun(store: EvidenceStore, prefix: string): Promise<EarlierRun> {
+  // manifest.json is rewritten by every run; everything else may be evidence of an earlier one.
+  const earlierKeys = (await store.listKeys(prefix)).filter((key) => key.slice(prefix.length) !== MANIFEST_FILE);
+  // Images by stem; a quarantined copy under its image's stem, since an earlier run may have judged it either way.
   const byStem = new Map<string, string>();
-  for (const key of await store.listKeys(prefix)) {
+  for (const key of earlierKeys) {
     const relative = key.slice(prefix.length);
-    if (relative !== MANIFEST_FILE && relative !== RESULT_FILE) byStem.set(stemOf(relative), key);
+    if (stemOf(relative) === ANSWER_STEM || relative === RESULT_FILE) continue;
+    const stem = stemOf(relative.startsWith(QUARANTINE_FOLDER) ? relative.slice(QUARANTINE_FOLDER.length) : relative);
+    if (!byStem.has(stem)) byStem.set(stem, key);
   }
   const recovered = new Set<string>();
 
@@ -218,6 +289,7 @@ export async function loadEarlierRun(store: EvidenceStore, prefix: string): Prom
       source: source ?? parseSource(metadata.source),
       archivedAt: metadata['archived-at'] ?? 'unknown',
       ...(metadata['bounding-box'] ? { boundingBox: parseJson(metadata['bounding-box']) } : {}),
+      ...(key.slice(prefix.length).startsWith(QUARANTINE_FOLDER) ? { quarantined: { reason: quarantineReasonOf(metadata) } } : {}),
       fromEarlierRun: true,
     };
   }
@@ -232,7 +304,7 @@ export async function loadEarlierRun(store: EvidenceStore, prefix: string): Prom
       return Promise.all(keys.map((key) => read(key)));
     },
     async adoptLeftovers(keysOfThisRun) {
-      const keys = [...byStem.values()].filter((key) => !keysOfThisRun.has(key) && !recovered.has(key));
+      const keys = earlierKeys.filter((key) => !keysOfThisRun.has(key) && !recovered.has(key));
       return Promise.all(keys.map((key) => read(key)));
     },
   };

@@ -2,18 +2,31 @@
  * S3 keys of a check's archive. Deterministic (a re-run writes the same keys) and free of secrets: the check is named
  * by its checkRef hash, the date comes from the check's createdAt, every other segment is ours.
  *
- *   {provider}/{yyyy}/{mm}/{dd}/{checkRef}/result.json | manifest.json
+ *   {provider}/{yyyy}/{mm}/{dd}/{checkRef}/
+ *     answer.json | answer.bin                           the provider's answer as received
+ *     result.json                                        the same answer, images replaced by references
+ *     manifest.json                                      every object with its sha256, every image missing and why
  *     frames/probe.{ext}                                 liveness result.image
  *     frames/{index:03}.{ext}                            liveness audit_images[index]
  *     kyc/{task}-{type}/{index}.{ext}                    KYC results[task].imagesFull[index]
  *     kyc/{task}-{type}/history-{attempt}-{index}.{ext}  KYC results[task].history[attempt].imagesFull[index]
+ *     kyc/{task}-{type}/check-{group}-{item}-{index}.{ext}  KYC results[task].checks[group].items[item].images[index]
  *     kyc/{task}-{type}/[history-{attempt}-]images-{index} | objects-{index} | face-selfie | face-doc  (opt-in links)
+ *     quarantine/{any of the image stems above}.bin      what was not a valid image, kept as received
  */
 import { InvalidCheckInputError } from '../common/errors';
 import type { ProviderName } from '../providers/check-status';
 
 export const RESULT_FILE = 'result.json';
 export const MANIFEST_FILE = 'manifest.json';
+/** The answer as received: `answer.json` when it is JSON, `answer.bin` otherwise. */
+export const ANSWER_STEM = 'answer';
+/** Where items that are not valid images are kept (served only as downloads). */
+export const QUARANTINE_FOLDER = 'quarantine/';
+
+export function answerFileOf(isJson: boolean): string {
+  return withExtension(ANSWER_STEM, isJson ? 'json' : 'bin');
+}
 
 /** The check's folder, ending in `/`. Throws InvalidCheckInputError for an unusable date or checkRef. */
 export function archivePrefix(provider: ProviderName, createdAt: string, checkRef: string): string {
@@ -34,6 +47,11 @@ export function frameStem(index: number | 'probe'): string {
 /** The links of a KYC task (and of each history attempt) that can be archived; imagesFull always is. */
 export const KYC_LINK_KINDS = ['imagesFull', 'images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
 export type KycLinkKind = (typeof KYC_LINK_KINDS)[number];
+
+/** Key without extension of an image of a KYC check item (the faces task's compared pair). */
+export function kycCheckItemStem(task: number, taskType: string, group: number, item: number, index: number): string {
+  return `kyc/${task}-${safeSegment(taskType)}/check-${group}-${item}-${index}`;
+}
 
 /** Key without extension of a KYC image (see the layout above). */
 export function kycStem(task: number, taskType: string, link: KycLinkKind, index: number, attempt?: number): string {

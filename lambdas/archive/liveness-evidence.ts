@@ -1,31 +1,47 @@
 /**
- * Liveness evidence: the probe frame (`result.image`) and every `result.audit_images` frame arrive as data URIs in
- * the answer itself. Each is validated and decoded (intake), then stored; a bad frame is recorded as rejected and
- * the others are still archived. Bounding boxes travel with their frame (manifest entry and object metadata).
+ * Liveness evidence: the probe frame (`result.image`) and every `result.audit_images` frame arrive in the answer
+ * itself — as base64 data URIs (the document's form), raw base64, or objects around either (`{image, bounding_box}`);
+ * a frame sent as a link is downloaded. Each frame is taken in on its own (intake/frames.ts): an image is stored as
+ * itself, anything else kept in quarantine, so one odd frame never costs the others. Bounding boxes travel with
+ * their frame (manifest entry and object metadata).
  */
-import { decodeImageDataUri, type DecodedImage } from './intake';
-import { ImageRejectedError } from './intake/errors';
-import { evidenceOf, missing, storeDecoded, type Evidence, type EvidenceContext, type PlannedImage } from './evidence';
+import { readFrame } from './intake';
+import {
+  evidenceOf,
+  hostOf,
+  missing,
+  storeDecoded,
+  storeDownloaded,
+  storeQuarantined,
+  type Evidence,
+  type EvidenceContext,
+  type PlannedImage,
+} from './evidence';
 import { frameStem } from './keys';
+import { isRecord } from '../providers/lenient';
 
 /** The provider serves frames for about 30 minutes after completion, then answers without them. */
 export const LIVENESS_IMAGE_WINDOW_MS = 30 * 60_000;
 
-interface FrameToDecode extends PlannedImage {
+/** Where a frame's data may sit in an object-shaped audit image, in order of preference. */
+const FRAME_FIELDS = ['image', 'data', 'src', 'url', 'uri'] as const;
+
+interface FrameToRead extends PlannedImage {
   data: unknown;
 }
 
 /**
- * `answer` is the provider's body `{ status?, result: { ..., image?, bounding_box?, audit_images? } }`.
- * `completedAt` (the check's completion time) tells "no frames because the window passed" from "none requested".
+ * `answer` is the provider's body `{ status?, result: { ..., image?, bounding_box?, audit_images? } }`, whatever its
+ * status. `completedAt` (the check's completion time) tells "no frames because the window passed" from "none
+ * requested".
  */
 export async function collectLivenessEvidence(
   ctx: EvidenceContext,
   answer: unknown,
   completedAt: string | undefined,
 ): Promise<Evidence> {
-  const result = isObject(answer) && isObject(answer.result) ? answer.result : undefined;
-  const frames: FrameToDecode[] = [];
+  const result = isRecord(answer) && isRecord(answer.result) ? answer.result : undefined;
+  const frames: FrameToRead[] = [];
   if (result && result.image !== undefined && result.image !== null) {
     frames.push({
       stem: frameStem('probe'),
@@ -37,12 +53,14 @@ export async function collectLivenessEvidence(
   }
   const audit = result && Array.isArray(result.audit_images) ? result.audit_images : [];
   audit.forEach((entry: unknown, index) => {
+    if (entry === null || entry === undefined) return;
     const base = { stem: frameStem(index), source: { kind: 'liveness-frame' as const, index } };
-    if (isObject(entry)) {
+    if (isRecord(entry)) {
+      const field = FRAME_FIELDS.find((name) => entry[name] !== undefined && entry[name] !== null) ?? 'image';
       frames.push({
         ...base,
-        path: ['result', 'audit_images', index, 'image'],
-        data: entry.image,
+        path: ['result', 'audit_images', index, field],
+        data: entry[field],
         ...(entry.bounding_box !== undefined ? { boundingBox: entry.bounding_box } : {}),
       });
     } else {
@@ -52,18 +70,21 @@ export async function collectLivenessEvidence(
 
   if (frames.length === 0) return framesPastWindow(ctx, completedAt);
 
+  const limits = { maxBytes: ctx.limits.maxFrameBytes, ceilingBytes: Math.max(ctx.limits.maxFrameBytes, ctx.limits.quarantineMaxBytes) };
   const outcomes = await Promise.all(
     frames.map((frame) =>
       ctx.limit(async () => {
-        if (typeof frame.data !== 'string') return missing(frame, 'rejected', 'not-a-data-uri');
-        let decoded: DecodedImage;
-        try {
-          decoded = decodeImageDataUri(frame.data, { maxBytes: ctx.limits.maxFrameBytes });
-        } catch (error) {
-          if (error instanceof ImageRejectedError) return missing(frame, 'rejected', String(error.reason));
-          throw error;
+        const intake = readFrame(frame.data, limits);
+        switch (intake.kind) {
+          case 'image':
+            return storeDecoded(ctx, frame, intake);
+          case 'quarantine':
+            return storeQuarantined(ctx, frame, intake.bytes, intake.reason);
+          case 'link':
+            return storeDownloaded(ctx, { ...frame, source: { ...frame.source, ...hostOf(intake.url) } }, intake.url);
+          case 'unusable':
+            return missing(frame, 'rejected', intake.reason);
         }
-        return storeDecoded(ctx, frame, decoded);
       }),
     ),
   );
@@ -87,8 +108,4 @@ async function framesPastWindow(ctx: EvidenceContext, completedAt: string | unde
     };
   }
   return { objects: [], missing: [], replacements: [] };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

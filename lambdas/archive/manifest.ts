@@ -5,16 +5,27 @@
  */
 import type { MissingReason, RecordStatus } from '../records/record';
 import type { ProviderName } from '../providers/check-status';
+import type { ImageRejectedReason } from './intake/errors';
 import type { KycLinkKind } from './keys';
 
 /** Where an image came from. Never a full URL: only its host (paths and queries may identify people or sign access). */
 export type ImageSource =
-  | { kind: 'liveness-probe' }
-  | { kind: 'liveness-frame'; index: number }
-  | { kind: 'kyc-image'; task: number; taskType: string; link: KycLinkKind; index: number; attempt?: number; host?: string };
+  | { kind: 'liveness-probe'; host?: string }
+  | { kind: 'liveness-frame'; index: number; host?: string }
+  | { kind: 'kyc-image'; task: number; taskType: string; link: KycLinkKind; index: number; attempt?: number; host?: string }
+  /** An image of a task's check item: the faces task's compared pair (`checks[group].items[item].images[index]`). */
+  | { kind: 'kyc-check-image'; task: number; taskType: string; group: number; item: number; index: number; host?: string };
 
-/** `unknown`: an object an earlier attempt stored whose source metadata could not be read. */
-export type ObjectSource = ImageSource | { kind: 'provider-answer' } | { kind: 'unknown' };
+/**
+ * `answer-as-received`: the provider's answer byte for byte (answer.json/.bin); `provider-answer`: result.json, the
+ * same answer with image data replaced by references; `unknown`: an object an earlier attempt stored whose source
+ * metadata could not be read.
+ */
+export type ObjectSource =
+  | ImageSource
+  | { kind: 'answer-as-received'; httpStatus: number; receivedAt: string; contentType?: string; scrubbed?: number }
+  | { kind: 'provider-answer' }
+  | { kind: 'unknown' };
 
 export interface ManifestObject {
   /** Full S3 key. */
@@ -28,6 +39,8 @@ export interface ManifestObject {
   boundingBox?: unknown;
   /** Captured by an earlier attempt of this archive that crashed before recording; the source no longer serves it. */
   fromEarlierRun?: true;
+  /** Not a valid image: kept as received under quarantine/, served only as a download. */
+  quarantined?: { reason: ImageRejectedReason };
 }
 
 export interface MissingImage {
@@ -45,6 +58,9 @@ export interface Manifest {
   archivedAt: string;
   objects: ManifestObject[];
   missing: MissingImage[];
+  /** Documented fields of the answer that could not be interpreted, and timestamps read as UTC (see the record). */
+  uninterpreted?: string[];
+  readAsUtc?: string[];
 }
 
 export function buildManifest(fields: Omit<Manifest, 'schemaVersion' | 'objects'> & { objects: ManifestObject[] }): Manifest {

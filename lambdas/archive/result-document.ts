@@ -7,8 +7,7 @@
 export type JsonPath = Array<string | number>;
 
 export type ImageReference =
-  | { archivedKey: string; sha256: string; url?: string }
-  | { rejected: string }
+  | { archivedKey: string; sha256: string; url?: string; quarantined?: string }
   | { missing: string; detail: string; url?: string };
 
 export interface Replacement {

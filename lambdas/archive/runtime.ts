@@ -9,9 +9,9 @@ import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
 import { PROVIDERS, type ProviderClient, type ProviderName } from '../providers/check-status';
 import { recordDepsFromEnv } from '../records/runtime';
-import type { ArchiveDeps, ArchiveLogger } from './engine';
+import type { ArchiveDeps, ArchiveLogger, RecordDeps } from './engine';
 import type { DownloadPolicy } from './intake';
-import { createS3Client, createS3Store } from './s3-store';
+import { createS3Client, createS3Store, type EvidenceStore } from './s3-store';
 import { parseArchiveSettings, type ArchiveSettings } from './settings';
 
 /** Per image: enough for a slow CDN, far below the archive function's timeout. */
@@ -22,15 +22,7 @@ const MAX_REDIRECTS = 3;
 export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider: ProviderName) => ArchiveDeps {
   const recordDeps = recordDepsFromEnv(env, logger);
   const settings = archiveSettingsFromEnv(env);
-  const lockMode = z.enum(['GOVERNANCE', 'COMPLIANCE', 'OFF']).safeParse(env.OBJECT_LOCK_MODE ?? 'OFF');
-  if (!lockMode.success) throw new ConfigurationError('environment variable OBJECT_LOCK_MODE must be GOVERNANCE, COMPLIANCE or OFF');
-  const endpoint = env.AWS_ENDPOINT_URL_S3;
-  const store = createS3Store({
-    client: createS3Client({ endpoint }),
-    bucket: requiredEnv(env, 'BUCKET_NAME'),
-    ...(env.KMS_KEY_ARN ? { kmsKeyId: env.KMS_KEY_ARN } : {}),
-    ...(lockMode.data !== 'OFF' ? { objectLock: { mode: lockMode.data } } : {}),
-  });
+  const store = evidenceStoreFromEnv(env);
   const credentials = credentialSourceOf(env);
   const extraHosts = listEnv(env, 'DOWNLOAD_EXTRA_HOSTS').map((host) => host.toLowerCase());
   // Local mode only (the stack never sets these): the fake providers serve images over http on loopback.
@@ -63,6 +55,26 @@ export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider:
     if (!deps) throw new ConfigurationError('unknown provider');
     return deps;
   };
+}
+
+/**
+ * The record function's needs: the table and the retention policy, and the evidence bucket to account for what a
+ * failed attempt stored (no provider, no secrets).
+ */
+export function recordFunctionDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
+  return { ...recordDepsFromEnv(env, logger), store: evidenceStoreFromEnv(env) };
+}
+
+/** The evidence bucket: BUCKET_NAME, KMS_KEY_ARN (optional), OBJECT_LOCK_MODE, and the S3 endpoint in local mode. */
+function evidenceStoreFromEnv(env: Env): EvidenceStore {
+  const lockMode = z.enum(['GOVERNANCE', 'COMPLIANCE', 'OFF']).safeParse(env.OBJECT_LOCK_MODE ?? 'OFF');
+  if (!lockMode.success) throw new ConfigurationError('environment variable OBJECT_LOCK_MODE must be GOVERNANCE, COMPLIANCE or OFF');
+  return createS3Store({
+    client: createS3Client({ endpoint: env.AWS_ENDPOINT_URL_S3 }),
+    bucket: requiredEnv(env, 'BUCKET_NAME'),
+    ...(env.KMS_KEY_ARN ? { kmsKeyId: env.KMS_KEY_ARN } : {}),
+    ...(lockMode.data !== 'OFF' ? { objectLock: { mode: lockMode.data } } : {}),
+  });
 }
 
 /** Limits and KYC links (the retention policy is the record deps'): KYC_IMAGE_LINKS is the one variable read here. */

@@ -29,6 +29,8 @@ export interface ObjectRetention {
 
 export interface PutOptions {
   contentType: string;
+  /** `attachment` for what must never render inline (quarantined items). */
+  contentDisposition?: string;
   retention: ObjectRetention;
   /** Extra user metadata (ASCII values), e.g. the image's source and bounding box. */
   metadata?: Record<string, string>;
@@ -78,6 +80,7 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
       Bucket: bucket,
       Key: key,
       ContentType: options.contentType,
+      ...(options.contentDisposition ? { ContentDisposition: options.contentDisposition } : {}),
       Metadata: {
         ...options.metadata,
         'retention-class': options.retention.retentionClass,

@@ -16,6 +16,8 @@ const settingsSchema = z
     maxFrameBytes: z.number().int().min(1024).max(64 * MIB).default(5 * MIB),
     /** Largest KYC image download. */
     maxImageBytes: z.number().int().min(1024).max(1024 * MIB).default(25 * MIB),
+    /** Largest item kept in quarantine (not a valid image, or an image over its cap): the hard ceiling per item. */
+    quarantineMaxBytes: z.number().int().min(1024).max(1024 * MIB).default(100 * MIB),
     /** Images in flight per archive; memory ≈ concurrency × 2 × 5 MiB of upload buffers. */
     concurrency: z.number().int().min(1).max(16).default(4),
     /** KYC links kept besides imagesFull. */
@@ -38,9 +40,9 @@ export function parseArchiveSettings(input: unknown = {}): ArchiveSettings {
     const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))];
     throw new ConfigurationError(`archive settings invalid at: ${paths.join(', ')}`);
   }
-  const { maxFrameBytes, maxImageBytes, concurrency, kycImageLinks, retention } = parsed.data;
+  const { maxFrameBytes, maxImageBytes, quarantineMaxBytes, concurrency, kycImageLinks, retention } = parsed.data;
   return {
-    limits: { maxFrameBytes, maxImageBytes, concurrency },
+    limits: { maxFrameBytes, maxImageBytes, quarantineMaxBytes: Math.max(quarantineMaxBytes, maxFrameBytes, maxImageBytes), concurrency },
     kycImageLinks: [...new Set(kycImageLinks)],
     retention: parseRetentionPolicy(retention ?? {}),
   };

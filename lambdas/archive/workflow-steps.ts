@@ -1,9 +1,8 @@
 /**
  * What the workflow's archive-side states do with the state they receive (see lib/constructs/polling-workflow.ts):
- * - Archive evidence / Archive escalation / Record outcome → archiveStep: fetches the terminal answer again and
- *   archives it (complete, escalated) or records why there is none (no-result); a check that ran out of polling time
- *   is recorded as timed-out without asking the provider — except an escalation past its deadline, whose record is
- *   refreshed with the provider's latest answer.
+ * - Archive evidence / Archive escalation / Record outcome → archiveStep: fetches the answer again and keeps it with
+ *   everything it references (complete, escalated, no-result alike); a check whose polling ended is archived from
+ *   what the provider answers then (timed-out when that is still not terminal).
  * - Record failure → recordFailureStep: the one record of a check whose workflow failed, with a sanitized reason.
  */
 import { InvalidCheckInputError } from '../common/errors';
@@ -12,17 +11,12 @@ import type { ArchiveOutput, WorkflowState } from '../workflow/contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
 import { archiveCheck, recordOutcome, type ArchiveDeps, type RecordDeps } from './engine';
 
-export const ESCALATION_POLLING_ENDED = 'polling ended: the escalation was still unresolved past its deadline';
-
 export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDeps, input: unknown): Promise<ArchiveOutput> {
   const state: WorkflowState = parseWorkflowState(input);
   const deps = depsFor(state.check.provider);
   const poll = state.poll;
-  if (poll?.state === 'timed-out' && poll.providerStatus !== 'escalated') {
-    return recordOutcome(deps, state.check, { kind: 'timed-out', providerStatus: poll.providerStatus });
-  }
-  // An escalation past its deadline: the record is refreshed with the provider's latest answer, and says polling ended.
-  return archiveCheck(deps, state.check, poll?.state === 'timed-out' ? { escalationNote: ESCALATION_POLLING_ENDED } : {});
+  if (poll?.state === 'timed-out') return archiveCheck(deps, state.check, { pollingEnded: { providerStatus: poll.providerStatus } });
+  return archiveCheck(deps, state.check);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * One check as an auditor sees it: the record, the provider's answer (result.json, images replaced by references to
- * the archive), and short-lived presigned URLs for every archived image. Shared by `show` and GET /checks/{p}/{id}.
+ * the archive; the answer as received is one URL away), and short-lived presigned URLs for every archived image,
+ * quarantined items marked. Shared by `show` and GET /checks/{p}/{id}.
  */
 import { MANIFEST_FILE } from '../archive/keys';
 import type { ManifestObject, MissingImage, ObjectSource } from '../archive/manifest';
@@ -9,6 +10,9 @@ import { parseManifest, prefixOf, readDocument } from './archive-reader';
 import type { AuditDeps } from './deps';
 import { DEFAULT_URL_EXPIRY_SECONDS, presignGetObject, urlExpiryOf } from './presign';
 import { publicRecordOf, type PublicRecord } from './records';
+
+/** Objects that are documents of the check, not images. */
+const DOCUMENT_SOURCES: ReadonlySet<string> = new Set(['provider-answer', 'answer-as-received']);
 
 /** result.json larger than this is not inlined (the API's response limit is 6 MB): its URL is given instead. */
 export const MAX_INLINE_RESULT_BYTES = 4 * 1024 * 1024;
@@ -20,6 +24,8 @@ export interface ShownImage {
   bytes: number;
   sha256: string;
   source: ObjectSource;
+  /** Not a valid image, kept as received: offered only as a download. */
+  quarantined?: { reason: string };
   url: string;
 }
 
@@ -29,7 +35,8 @@ export interface ShownCheck {
   result?: unknown;
   /** Why `result` is absent although the record names a result.json. */
   resultNote?: string;
-  documents: { manifest?: string; result?: string };
+  /** Presigned URLs: the manifest, result.json, and the provider's answer exactly as received. */
+  documents: { manifest?: string; result?: string; answer?: string };
   images: ShownImage[];
   /** Images the archive could not capture, with the reason recorded at the time. */
   missingImages: MissingImage[];
@@ -64,14 +71,16 @@ export async function showCheck(deps: AuditDeps, record: CheckRecord, options: {
   const signedAt = Date.now(); // the signer's clock, not deps.now (which decides retention)
   shown.documents.manifest = await presign(record.manifestKey);
   if (record.resultKey) shown.documents.result = await presign(record.resultKey);
+  if (record.answerKey) shown.documents.answer = await presign(record.answerKey);
   for (const object of objects) {
-    if (object.source.kind === 'provider-answer' || !object.key.startsWith(prefix) || object.key.endsWith(`/${MANIFEST_FILE}`)) continue;
+    if (DOCUMENT_SOURCES.has(object.source.kind) || !object.key.startsWith(prefix) || object.key.endsWith(`/${MANIFEST_FILE}`)) continue;
     shown.images.push({
       key: object.key.slice(prefix.length),
       contentType: object.contentType,
       bytes: object.bytes,
       sha256: object.sha256,
       source: object.source,
+      ...(object.quarantined ? { quarantined: object.quarantined } : {}),
       url: await presign(object.key),
     });
   }

@@ -201,8 +201,9 @@ function recordMismatches(record: CheckRecord, manifest: Manifest, manifestBytes
   differs('objects (manifest.json included)', record.objects, manifest.objects.length + 1);
   differs('bytes (manifest.json included)', record.bytes, manifest.objects.reduce((sum, object) => sum + object.bytes, manifestBytes));
   differs('images missing at archive time', record.imagesMissing?.count ?? 0, manifest.missing.length);
-  if (record.resultKey && !manifest.objects.some((object) => object.key === record.resultKey)) {
-    mismatches.push('result.json: named by the record, not listed in the manifest');
+  differs('items in quarantine', record.quarantined?.count ?? 0, manifest.objects.filter((object) => object.quarantined).length);
+  for (const [what, key] of [['result.json', record.resultKey], ['the answer as received', record.answerKey]] as const) {
+    if (key && !manifest.objects.some((object) => object.key === key)) mismatches.push(`${what}: named by the record, not listed in the manifest`);
   }
   return mismatches;
 }

@@ -27,6 +27,11 @@ export interface HttpRequest {
   json?: unknown;
   /** Statuses the caller interprets. Any other status (besides 5xx and 429) is a contract violation. */
   expectedStatuses: readonly number[];
+  /**
+   * Statuses whose body must be JSON: an empty or unparseable one was most likely cut off on the way, so it is a
+   * ProviderUnavailableError (retried) rather than an answer.
+   */
+  jsonStatuses?: readonly number[];
   timeoutMs?: number;
   maxResponseBytes?: number;
   /** The caller's cancellation (e.g. the Lambda deadline), combined with the timeout. */
@@ -36,6 +41,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Headers;
+  /** The body exactly as received. */
+  body: Buffer;
   bodyText: string;
   /** The parsed body; undefined when the body is empty or not valid JSON (see {@link requireJson}). */
   json: unknown;
@@ -85,7 +92,9 @@ export async function requestJson(request: HttpRequest): Promise<HttpResponse> {
     throw describeFault(err, `while reading the HTTP ${status} body`);
   }
   const bodyText = bytes.toString('utf8');
-  return { status, headers: response.headers, bodyText, json: parseJson(bodyText) };
+  const answer = { status, headers: response.headers, body: bytes, bodyText, json: parseJson(bodyText) };
+  if (request.jsonStatuses?.includes(status)) requireJson(provider, answer);
+  return answer;
 }
 
 /** The parsed body of a response whose status requires one; an empty or unparseable body is likely truncated. */

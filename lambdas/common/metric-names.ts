@@ -29,6 +29,10 @@ export const METRIC = {
   /** Unit Bytes. */
   bytesArchived: 'BytesArchived',
   imagesMissing: 'ImagesMissing',
+  /** archive: items kept in quarantine because they were not valid images. */
+  imagesQuarantined: 'ImagesQuarantined',
+  /** archive (a check whose answer had fields that could not be interpreted) and poll (a status word the document does not list). */
+  providerDrift: 'ProviderDrift',
   /** An image the provider no longer served when the archive asked (its retention window had passed). */
   windowMisses: 'WindowMisses',
   /** poll: a provider request failed (transport, 429, 5xx). */

@@ -6,8 +6,6 @@ import { METRIC, type MetricName } from './metric-names';
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 const NO_RESULT = new Set(['expired', 'invalid', 'not-found', 'forbidden', 'failed', 'exception']);
-/** result.json and manifest.json: every archived check has both; the rest are images. */
-const DOCUMENTS_PER_CHECK = 2;
 
 export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: ArchiveOutput, durationMs?: number): void {
   const count = (name: MetricName, value = 1, unit: Unit = MetricUnit.Count) => metrics.addMetric(name, unit, value);
@@ -22,10 +20,13 @@ export function countOutcome(metrics: Pick<Metrics, 'addMetric'>, output: Archiv
 
   // Not for escalations: their evidence is counted once, when the check is finally archived.
   if (output.status === 'archived' || output.status === 'archived-partial') {
-    count(METRIC.imagesArchived, Math.max(0, output.objects - DOCUMENTS_PER_CHECK));
+    count(METRIC.imagesArchived, output.images ?? 0);
     count(METRIC.bytesArchived, output.bytes, MetricUnit.Bytes);
   }
   if (output.imagesMissingCount) count(METRIC.imagesMissing, output.imagesMissingCount);
+  if (output.quarantined) count(METRIC.imagesQuarantined, output.quarantined);
+  // The provider sent something its document does not allow for: worth a look before it costs evidence.
+  if (output.uninterpreted) count(METRIC.providerDrift);
   if (output.imagesMissing?.split(',').includes('window-passed')) count(METRIC.windowMisses);
 }
 

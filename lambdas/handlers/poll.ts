@@ -18,6 +18,7 @@ const depsFor = pollDepsFromEnv(process.env, {
     detailed.addDimensions({ provider, statusCode: String(error.details.statusCode ?? 'network') });
     detailed.addMetric(METRIC.providerErrors, MetricUnit.Count, 1);
   },
+  onUnknownStatus: () => metrics.addMetric(METRIC.providerDrift, MetricUnit.Count, 1),
 });
 
 export const handler = (event: unknown): Promise<PollOutput> =>

@@ -1,12 +1,12 @@
 /** Record failure: the one record of a check whose workflow failed. See lambdas/archive/workflow-steps.ts. */
-import { recordDepsFromEnv } from '../records/runtime';
+import { recordFunctionDepsFromEnv } from '../archive/runtime';
 import { recordFailureStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
 import type { ArchiveOutput } from '../workflow/contract';
 
-const deps = recordDepsFromEnv(process.env, logger);
+const deps = recordFunctionDepsFromEnv(process.env, logger);
 
 export const handler = (event: unknown): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {

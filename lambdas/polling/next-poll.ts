@@ -27,6 +27,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
   const firstPolledAt = previous?.firstPolledAt ?? now.toISOString();
   const elapsedSeconds = (now.getTime() - Date.parse(firstPolledAt)) / 1000;
   const base = { attempt, firstPolledAt, transientErrors: 0 };
+  const escalationBudget = Math.max(policy.maxPollingSeconds[provider], policy.maxEscalationSeconds);
 
   if (observation.kind === 'transient') {
     const transientErrors = (previous?.transientErrors ?? 0) + 1;
@@ -41,7 +42,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
       providerStatus: previous?.providerStatus ?? 'unavailable',
       // A provider's absurd Retry-After (hours) must not park the check past its image window.
       waitSeconds: Math.min(waitSeconds, MAX_RETRY_AFTER_WAIT_SECONDS),
-    });
+    }, previous?.state === 'escalated' ? escalationBudget : undefined);
   }
 
   const { status } = observation;
@@ -51,15 +52,13 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
     case 'no-result':
       return { ...base, state: 'no-result', providerStatus: status.providerStatus, waitSeconds: 0 };
     case 'escalated': {
-      // Poll slowly during human review, and once more right after the deadline to see how it ended.
-      const untilDeadline = Math.ceil((Date.parse(status.escalation.deadline) - now.getTime()) / 1000);
-      if (Number.isFinite(untilDeadline) && untilDeadline < -policy.escalationSeconds) {
-        return { ...base, state: 'timed-out', providerStatus: 'escalated', waitSeconds: 0 };
-      }
+      // Poll slowly during human review, once right after the deadline to see how it ended, and on past the deadline
+      // (reviews overrun) up to the escalation ceiling.
+      const untilDeadline = Math.ceil((Date.parse(status.escalation.deadline ?? '') - now.getTime()) / 1000);
       const waitSeconds = Number.isFinite(untilDeadline) && untilDeadline > 0
         ? Math.min(policy.escalationSeconds, untilDeadline + 1)
         : policy.escalationSeconds;
-      return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds });
+      return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds }, escalationBudget);
     }
     case 'pending': {
       let waitSeconds = backoffSeconds(policy, attempt, elapsedSeconds);
@@ -72,8 +71,8 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
   }
 
   /** Past the provider's polling budget or the poll cap, a check that would wait again ends as timed-out. */
-  function bounded(next: PollOutput): PollOutput {
-    if (attempt >= policy.maxPolls || elapsedSeconds > policy.maxPollingSeconds[provider]) {
+  function bounded(next: PollOutput, budgetSeconds = policy.maxPollingSeconds[provider]): PollOutput {
+    if (attempt >= policy.maxPolls || elapsedSeconds > budgetSeconds) {
       return { ...next, state: 'timed-out', waitSeconds: 0 };
     }
     return next;

@@ -4,18 +4,20 @@
  * Retry-After) until maxTransientErrors, then the error is rethrown for the state machine's Retry and Catch.
  */
 import { InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
-import { rejectedInputStatus, type ProviderClient, type ProviderName } from '../providers/check-status';
+import { rejectedInputStatus, type ProviderName, type StatusSource } from '../providers/check-status';
 import type { PollOutput, WorkflowState } from '../workflow/contract';
 import { decideNextPoll, type PollObservation } from './next-poll';
 import type { PollingPolicy } from './polling-policy';
 
 export interface PollDeps {
-  client: ProviderClient;
+  client: StatusSource;
   policy: PollingPolicy;
   now: () => Date;
-  logger?: { info(message: string, fields: Record<string, unknown>): void };
+  logger?: { info(message: string, fields: Record<string, unknown>): void; warn(message: string, fields: Record<string, unknown>): void };
   /** Told about each provider error absorbed into the backoff (metrics). */
   onTransientError?: (error: ProviderUnavailableError, provider: ProviderName) => void;
+  /** Told about each answer whose status word the document does not list (metrics). */
+  onUnknownStatus?: (provider: ProviderName) => void;
 }
 
 export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<PollOutput> {
@@ -29,6 +31,15 @@ export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<P
       ...(check.clientKey !== undefined ? { clientKey: check.clientKey } : {}),
     });
     observation = { kind: 'status', status };
+    if (status.kind === 'pending' && status.unknownStatus) {
+      // Polling goes on within the budget; what was seen is logged (the word is the provider's, bounded) and counted.
+      deps.logger?.warn('status the provider document does not list', {
+        provider: check.provider,
+        checkRef: check.checkRef,
+        providerStatus: status.providerStatus.replace(/[^\w .:/-]/g, '').slice(0, 64),
+      });
+      deps.onUnknownStatus?.(check.provider);
+    }
   } catch (error) {
     if (error instanceof InvalidCheckInputError) {
       observation = { kind: 'status', status: rejectedInputStatus(check.provider, error.message) };

@@ -20,6 +20,11 @@ export const pollingPolicySchema = z
     fastMaxSeconds: z.number().int().min(1).max(600).default(14),
     /** Between polls of an escalated verification (human review takes hours). */
     escalationSeconds: z.number().int().min(60).max(86_400).default(900),
+    /**
+     * How long an escalated verification is followed, from the first poll: reviews overrun their deadlines, so
+     * polling goes on past them up to this ceiling (a Standard workflow may run a year).
+     */
+    maxEscalationSeconds: z.number().int().min(3_600).max(300 * 86_400).default(7 * 86_400),
     /** Polling-time budget per provider, from the first poll; past it the check is recorded as timed-out. */
     maxPollingSeconds: z
       .object({ liveness: budgetSeconds, kyc: budgetSeconds, verification: budgetSeconds })

@@ -2,14 +2,14 @@
 import { credentialSourceOf, jsonEnv, providerBaseUrl, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
-import { PROVIDERS, type ProviderClient, type ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderName, type StatusSource } from '../providers/check-status';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from './polling-policy';
 import type { PollDeps } from './poll-check';
 
-export function pollDepsFromEnv(env: Env, extras: Pick<PollDeps, 'logger' | 'onTransientError'> = {}): (provider: ProviderName) => PollDeps {
+export function pollDepsFromEnv(env: Env, extras: Pick<PollDeps, 'logger' | 'onTransientError' | 'onUnknownStatus'> = {}): (provider: ProviderName) => PollDeps {
   const policy = jsonEnv(env, 'POLLING_POLICY', (value) => pollingPolicySchema.parse(value), DEFAULT_POLLING_POLICY);
   const credentials = credentialSourceOf(env);
-  const clients = new Map<ProviderName, ProviderClient>(
+  const clients = new Map<ProviderName, StatusSource>(
     PROVIDERS.map((provider) => [provider, createProviderClient(provider, { baseUrl: providerBaseUrl(env, provider), credentials })]),
   );
   return (provider) => {

@@ -14,6 +14,32 @@ export interface CheckRef {
   clientKey?: string;
 }
 
+/**
+ * One answer as the provider sent it: the evidence before any interpretation. Only a secret the provider echoed back
+ * (a liveness token) is scrubbed from `body`; everything else is byte for byte.
+ */
+export interface ProviderAnswer {
+  httpStatus: number;
+  /** The Content-Type header as sent (control characters removed, at most 200 characters). */
+  contentType?: string;
+  body: Buffer;
+  /** `body` parsed as JSON; undefined when it is empty or not JSON. */
+  json: unknown;
+  /** Our clock when the answer arrived. */
+  receivedAt: string;
+  /** Occurrences of the check's secret replaced in `body` (0 almost always). */
+  scrubbed: number;
+}
+
+/**
+ * What a lenient reading of an answer could not use: documented fields whose value could not be interpreted
+ * (`result.confidence` = "high"), and timestamps without an offset that were read as UTC. Both are recorded.
+ */
+export interface Drift {
+  uninterpreted: string[];
+  readAsUtc: string[];
+}
+
 /** Times the provider reported, as ISO-8601 strings, when it reported them. */
 export interface ProviderTimes {
   createdAt?: string;
@@ -24,13 +50,14 @@ export interface ProviderTimes {
 
 export type NoResultReason = 'expired' | 'invalid' | 'not-found' | 'forbidden' | 'failed' | 'exception';
 
+/** A human review as the provider describes it; each field as far as it could be read. */
 export interface Escalation {
-  id: string;
-  reason: string;
-  priority: string;
-  deadline: string;
+  reason?: string;
+  priority?: string;
+  /** ISO-8601 UTC. */
+  deadline?: string;
+  /** `pending` while under review. */
   status: string;
-  [extra: string]: unknown;
 }
 
 interface StatusBase {
@@ -38,6 +65,8 @@ interface StatusBase {
   /** The provider's own status word (e.g. `in_progress`, `processing`, `success`), or the HTTP code when it has none. */
   providerStatus: string;
   times: ProviderTimes;
+  /** What the reading could not interpret; absent when everything documented read cleanly. */
+  drift?: Drift;
 }
 
 /** Not terminal yet: poll again. */
@@ -45,9 +74,14 @@ export interface PendingStatus extends StatusBase {
   kind: 'pending';
   /** Seconds the provider says the check (or its links) still lives, e.g. KYC `secondsToLive`. */
   secondsToLive?: number;
+  /**
+   * The answer's status is not one the document lists: polling goes on within the budget, and the record will say
+   * what was seen.
+   */
+  unknownStatus?: true;
 }
 
-/** Terminal with a result worth archiving. `result` is the provider's full, parsed answer (extra fields kept). */
+/** Terminal with a result worth archiving. `result` is the provider's whole answer, parsed (extra fields kept). */
 export interface CompleteStatus<R = unknown> extends StatusBase {
   kind: 'complete';
   /** Normalized outcome for records and auditor queries: passed/failed (liveness), the KYC status, the verdict. */
@@ -66,24 +100,32 @@ export interface EscalatedStatus<R = unknown> extends StatusBase {
   result: R;
 }
 
-/** Terminal without a result: the record says why. `body` is the provider's answer when it sent one. */
+/** Terminal without a result: the record says why (the answer itself, when there was one, is kept all the same). */
 export interface NoResultStatus extends StatusBase {
   kind: 'no-result';
   reason: NoResultReason;
   /** A human-readable explanation, free of secrets. */
   detail: string;
-  body?: unknown;
 }
 
 export type CheckStatus<R = unknown> = PendingStatus | CompleteStatus<R> | EscalatedStatus<R> | NoResultStatus;
 
-/** One status request to one provider. */
+/**
+ * One provider's status API, in two steps so the archive can keep an answer before reading it: `fetchAnswer` gets
+ * the answer (transport, authentication and "is this answer about this check" are settled there, with typed errors),
+ * `interpret` reads it leniently and never fails on its shape. `getStatus` is the two together, for the poller.
+ */
 export interface ProviderClient<R = unknown> {
   readonly provider: ProviderName;
+  fetchAnswer(ref: CheckRef, options?: { signal?: AbortSignal }): Promise<ProviderAnswer>;
+  interpret(answer: ProviderAnswer, ref: CheckRef): CheckStatus<R>;
   getStatus(ref: CheckRef, options?: { signal?: AbortSignal }): Promise<CheckStatus<R>>;
 }
 
-/** Provider status word of a check the client refused to send (e.g. a KYC sessionId that is not a UUID v1). */
+/** What the poller needs of a client. */
+export type StatusSource = Pick<ProviderClient, 'provider' | 'getStatus'>;
+
+/** Provider status word of a check the client refused to send (an empty or absurdly long id). */
 export const REJECTED_INPUT_STATUS = 'rejected-before-request';
 
 /**

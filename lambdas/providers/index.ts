@@ -10,9 +10,6 @@ export type { ProviderClientOptions } from './client-options';
 export type { KycClient } from './kyc/client';
 export type { LivenessClient } from './liveness/client';
 export type { VerificationClient } from './verification/client';
-export type { KycSession, KycTask } from './kyc/schema';
-export type { LivenessCompleteBody, LivenessResult } from './liveness/schema';
-export type { VerificationResult } from './verification/schema';
 
 export interface ProviderClients {
   liveness: LivenessClient;

@@ -3,7 +3,7 @@
  * images live in S3 (result.json, manifest.json); the item stays far below DynamoDB's 400 KB limit.
  */
 import { clientKeyHashOf } from '../common/check-ref';
-import type { NoResultReason, ProviderName, ProviderTimes } from '../providers/check-status';
+import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../providers/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../workflow/contract';
 import type { Retention } from './retention';
 import { recordKeyOf } from './table-schema';
@@ -59,20 +59,31 @@ export interface CheckRecord {
   detail?: string;
   /** Workflow failures: the error name and a sanitized cause. */
   error?: { name: string; cause?: string };
-  escalation?: { reason: string; priority: string; deadline: string; status: string };
+  escalation?: { reason?: string; priority?: string; deadline?: string; status: string };
   /** When the check was created (event time): the sort key of every auditor index, and the S3 key's date. */
   createdAt: string;
   providerCreatedAt?: string;
   completedAt?: string;
   providerRespondedAt?: string;
   archivedAt: string;
+  /** Every object kept (documents included) and their bytes. */
   objects: number;
   bytes: number;
+  /** Of those, images (quarantined items included). */
+  images?: number;
   manifestKey?: string;
   /** Anchors the manifest: whoever rewrites an object and its manifest entry still cannot match this. */
   manifestSha256?: string;
   resultKey?: string;
+  /** The provider's answer as received (answer.json, or answer.bin when it was not JSON). */
+  answerKey?: string;
   imagesMissing?: { count: number; reasons: MissingReason[] };
+  /** Items that were not valid images, kept as received under quarantine/ (served only as downloads). */
+  quarantined?: { count: number; reasons: string[] };
+  /** Documented fields of the answer whose value could not be interpreted (paths only): the provider drifted. */
+  uninterpreted?: string[];
+  /** Timestamps that came without an offset and were read as UTC (paths). */
+  readAsUtc?: string[];
   retentionClass: string;
   retentionBasis: string;
   retainUntil: string;
@@ -96,9 +107,21 @@ export interface RecordInput {
   decision?: string;
   detail?: string;
   error?: { name: string; cause?: string };
-  escalation?: CheckRecord['escalation'];
+  escalation?: Escalation;
   times?: ProviderTimes;
-  evidence?: { objects: number; bytes: number; manifestKey?: string; manifestSha256?: string; resultKey?: string; missing: MissingReason[] };
+  evidence?: {
+    objects: number;
+    bytes: number;
+    /** Images stored, quarantined ones included. */
+    images?: number;
+    manifestKey?: string;
+    manifestSha256?: string;
+    resultKey?: string;
+    answerKey?: string;
+    missing: MissingReason[];
+    quarantined?: string[];
+  };
+  drift?: Drift;
   retention: Retention;
   /** KYC clientKey from the event or the provider's answer; only its hash is stored. */
   clientKey?: string;
@@ -120,8 +143,10 @@ export function storableConfidence(value: number | undefined): number | undefine
 /** Builds the item. Pure; strings from providers are bounded so the item stays small. */
 export function buildRecord(input: RecordInput): CheckRecord {
   const { check, retention } = input;
-  const outcome = short(input.outcome, 64) || input.status;
+  const outcome = cleanText(input.outcome, 64) || input.status;
   const missing = input.evidence?.missing ?? [];
+  const quarantined = input.evidence?.quarantined ?? [];
+  const { escalation, drift } = input;
   // Normalized so index sort keys compare as strings and the day matches the S3 key's (UTC).
   const createdAt = new Date(check.createdAt).toISOString();
   return dropUndefined({
@@ -132,12 +157,20 @@ export function buildRecord(input: RecordInput): CheckRecord {
     status: input.status,
     statusRank: STATUS_RANK[input.status],
     outcome,
-    decision: input.decision === undefined ? undefined : short(input.decision, 64),
+    decision: input.decision === undefined ? undefined : cleanText(input.decision, 64),
     confidence: storableConfidence(input.confidence),
-    providerStatus: input.providerStatus === undefined ? undefined : short(input.providerStatus, 64),
-    detail: input.detail === undefined ? undefined : short(input.detail, MAX_TEXT),
+    providerStatus: input.providerStatus === undefined ? undefined : cleanText(input.providerStatus, 64),
+    detail: input.detail === undefined ? undefined : cleanText(input.detail, MAX_TEXT),
     error: input.error,
-    escalation: input.escalation,
+    // Provider text that reaches auditors' screens: bounded and free of control characters (terminal escapes).
+    escalation: escalation
+      ? dropUndefined({
+          reason: optionalText(escalation.reason, 64),
+          priority: optionalText(escalation.priority, 32),
+          deadline: optionalText(escalation.deadline, 40),
+          status: cleanText(escalation.status, 32),
+        })
+      : undefined,
     createdAt,
     providerCreatedAt: input.times?.createdAt,
     completedAt: input.times?.completedAt,
@@ -145,10 +178,15 @@ export function buildRecord(input: RecordInput): CheckRecord {
     archivedAt: input.archivedAt.toISOString(),
     objects: input.evidence?.objects ?? 0,
     bytes: input.evidence?.bytes ?? 0,
+    images: input.evidence?.images,
     manifestKey: input.evidence?.manifestKey,
     manifestSha256: input.evidence?.manifestSha256,
     resultKey: input.evidence?.resultKey,
+    answerKey: input.evidence?.answerKey,
     imagesMissing: missing.length > 0 ? { count: missing.length, reasons: [...new Set(missing)].sort() } : undefined,
+    quarantined: quarantined.length > 0 ? { count: quarantined.length, reasons: [...new Set(quarantined)].sort() } : undefined,
+    uninterpreted: drift?.uninterpreted.length ? drift.uninterpreted : undefined,
+    readAsUtc: drift?.readAsUtc.length ? drift.readAsUtc : undefined,
     retentionClass: retention.retentionClass,
     retentionBasis: retention.basis,
     retainUntil: retention.retainUntil,
@@ -166,8 +204,11 @@ export function summaryOf(record: CheckRecord): ArchiveOutput {
     status: record.status,
     objects: record.objects,
     bytes: record.bytes,
+    images: record.images,
     imagesMissing: record.imagesMissing ? record.imagesMissing.reasons.join(',') : undefined,
     imagesMissingCount: record.imagesMissing?.count,
+    quarantined: record.quarantined?.count,
+    uninterpreted: record.uninterpreted?.length,
   });
 }
 
@@ -206,12 +247,17 @@ export function sanitizeWorkflowError(
     if (secret && secret.length >= 3) cause = cause.split(secret).join('[redacted]');
   }
   for (const pattern of SECRET_PATTERNS) cause = cause.replace(pattern, '[redacted]');
-  return { name, cause: short(cause, MAX_TEXT) };
+  return { name, cause: cleanText(cause, MAX_TEXT) };
 }
 
-function short(text: string, max: number): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+/** Text for a record: control characters (terminal escapes included) become spaces, and it is cut to `max`. */
+export function cleanText(text: string, max: number): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+function optionalText(text: string | undefined, max: number): string | undefined {
+  return text === undefined ? undefined : cleanText(text, max);
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -1,10 +1,10 @@
-/** The record function's wiring, checked once at init: the table and the retention policy — nothing else. */
+/** The records' wiring, checked once at init: the table and the retention policy — nothing else. */
 import type { ArchiveLogger, RecordDeps } from '../archive/engine';
 import { jsonEnv, requiredEnv, type Env } from '../common/environment';
 import { createDynamoDocumentClient, createRecordStore } from './record-store';
 import { parseRetentionPolicy, type RetentionPolicy } from './retention';
 
-/** The record function's needs: the table and the retention policy. */
+/** Records: the table and the retention policy. */
 export function recordDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
   return {
     records: createRecordStore({
@@ -16,6 +16,7 @@ export function recordDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps 
     logger,
   };
 }
+
 
 export function retentionFromEnv(env: Env): RetentionPolicy {
   return jsonEnv(env, 'RETENTION_POLICY', (value) => parseRetentionPolicy(value), parseRetentionPolicy({}));

@@ -50,9 +50,15 @@ export interface ArchiveOutput {
   status: string;
   objects: number;
   bytes: number;
+  /** Images among the objects (quarantined items included). */
+  images?: number;
   /** Comma-separated reasons (window-passed, rejected, refused, download-failed). */
   imagesMissing?: string;
   imagesMissingCount?: number;
+  /** Items kept in quarantine (not valid images). */
+  quarantined?: number;
+  /** Documented fields of the answer that could not be interpreted: the provider drifted. */
+  uninterpreted?: number;
   /** Present (false) when this step left an existing record as it was (a re-run, a duplicate): nothing new to count. */
   recorded?: false;
 }

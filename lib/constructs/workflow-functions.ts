@@ -19,7 +19,8 @@ export interface WorkflowFunctionsProps {
  * - poll: reads the provider secrets; no S3, no DynamoDB.
  * - archive: reads the secrets, writes evidence (put, tag, retain; head for idempotency; never delete) and the record.
  * - archive also records checks that ended without a result (it keeps the provider's answer in S3).
- * - record: writes the failure record only.
+ * - record: writes the failure record, and a manifest of what a failed attempt had stored (reads the check's folder,
+ *   writes only `manifest.json` keys); no secrets.
  */
 export class WorkflowFunctions extends Construct {
   public readonly poll: ArchiverFunction;
@@ -71,30 +72,44 @@ export class WorkflowFunctions extends Construct {
       description: 'audit-archiver: records a check whose workflow failed',
       sizing: SIZING.record,
       logKey: storage.key,
-      environment: { TABLE_NAME: storage.table.tableName, RETENTION_POLICY: retentionPolicy },
+      environment: {
+        TABLE_NAME: storage.table.tableName,
+        RETENTION_POLICY: retentionPolicy,
+        BUCKET_NAME: storage.bucket.bucketName,
+        KMS_KEY_ARN: storage.key.keyArn,
+        OBJECT_LOCK_MODE: config.objectLockMode,
+      },
     });
     grantRecordWrite(this.record, storage);
+    grantEvidenceWrite(this.record, storage, 'manifests');
   }
 }
 
 /**
  * Evidence objects: create (tagged with their retention class; with Object Lock, retained, and legally held when the
  * check's record is under legal hold), abort an unfinished multipart upload, and read back what an earlier attempt
- * stored (ListBucket + GetObject). No delete, no version or lock bypass.
+ * stored (ListBucket + GetObject). No delete, no version or lock bypass. `manifests`: create only manifest.json keys.
  */
-function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
-  const objectActions = ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:GetObject'];
-  if (storage.objectLockMode !== 'OFF') objectActions.push('s3:PutObjectRetention', 's3:PutObjectLegalHold');
-  fn.role.addToPrincipalPolicy(
-    new PolicyStatement({ actions: objectActions, resources: [storage.bucket.arnForObjects('*')] }),
-  );
+function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage, scope: 'all' | 'manifests' = 'all'): void {
+  const writeActions = ['s3:PutObject', 's3:PutObjectTagging'];
+  if (scope === 'all') writeActions.push('s3:AbortMultipartUpload');
+  if (storage.objectLockMode !== 'OFF') writeActions.push('s3:PutObjectRetention', 's3:PutObjectLegalHold');
+  const writable = storage.bucket.arnForObjects(scope === 'all' ? '*' : '*/manifest.json');
+  fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: writeActions, resources: [writable] }));
+  fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [storage.bucket.arnForObjects('*')] }));
   fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.bucket.bucketArn] }));
   fn.role.addToPrincipalPolicy(keyUseThrough('s3', storage, ['kms:GenerateDataKey', 'kms:Decrypt']));
   const bucketId = Stack.of(storage).getLogicalId(storage.bucket.node.defaultChild as CfnBucket);
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
-    reason: 'Evidence keys are per check (provider/date/checkRef/...), unknown until run time; the actions are create/tag/retain/head only, no delete.',
+    reason: 'Evidence keys are per check (provider/date/checkRef/...), unknown until run time; the actions are create/tag/retain/read only, no delete.',
   });
+  if (scope === 'manifests') {
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*/manifest.json]`,
+      reason: 'Only manifest.json keys of any check folder (known at run time): the manifest of what a failed attempt stored.',
+    });
+  }
 }
 
 /** The check's record: read it (idempotency, records only move forward) and put it, conditionally. No delete, no scan. */

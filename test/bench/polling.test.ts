@@ -40,7 +40,7 @@ describe('provider model', () => {
     expect(statusAt(escalated, 5).kind).toBe('pending');
     const during = statusAt(escalated, 100);
     expect(during.kind).toBe('escalated');
-    expect(during.kind === 'escalated' && Date.parse(during.escalation.deadline) > 0).toBe(true);
+    expect(during.kind === 'escalated' && Date.parse(during.escalation.deadline ?? '') > 0).toBe(true);
     expect(statusAt(escalated, 7_210).kind).toBe('complete');
     expect(nextChangeAfter(escalated, 0)).toBe(10);
     expect(nextChangeAfter(escalated, 10)).toBe(7_210);

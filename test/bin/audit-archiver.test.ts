@@ -128,7 +128,7 @@ describe('audit-archiver export and verify', () => {
     const target = join(outDir, 'case-1');
     const { code, out } = await audit('export', 'kyc', check.checkId, '--out', target);
     expect(code).toBe(0);
-    expect(out).toMatch(/^bundle written: .*case-1 \(directory, \d+ files\)\nverified: 5 objects, [\d.]+ KiB match the manifest sha256s and the record\n$/);
+    expect(out).toMatch(/^bundle written: .*case-1 \(directory, \d+ files\)\nverified: 10 objects, [\d.]+ KiB match the manifest sha256s and the record\n$/);
     for (const line of readFileSync(join(target, 'SHA256SUMS'), 'utf8').trim().split('\n')) {
       const [hash, file] = line.split('  ');
       expect(sha256(readFileSync(join(target, file!)))).toBe(hash);
@@ -142,7 +142,7 @@ describe('audit-archiver export and verify', () => {
   it('verify passes over the whole archive with a progress bar, exit 0', async () => {
     const { code, out, err } = await audit('verify', '--progress');
     expect(code).toBe(0);
-    expect(out).toMatch(/^5 checks verified: 21 objects, [\d.]+ KiB match their manifests and records\n$/);
+    expect(out).toMatch(/^5 checks verified: 30 objects, [\d.]+ KiB match their manifests and records\n$/);
     expect(err).toMatch(/\r\[#{24}\] 5\/5 checks/);
     expect(err.endsWith('\n')).toBe(true);
     const one = await audit('verify', 'kyc', '--check', fixture.checks['kyc-other']!.check.checkId, '--json');

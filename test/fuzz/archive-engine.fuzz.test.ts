@@ -1,24 +1,23 @@
 /**
  * Bad provider data all the way into the archive: near-misses of the documented liveness and KYC answers, with frames
- * and image links drawn from good, broken and hostile ones, go through the client's own mapping (interpret*) into
- * archiveCheck against s3rver and dynalite. Whatever comes, the check ends with exactly one record — the archive's,
- * or, when the step throws a typed error, the one the workflow's Catch writes (recordFailureStep) — and the archive
- * keeps its invariants: no orphan, no duplicate, every sha256 matching its manifest.
+ * and image links drawn from good, broken and hostile ones, go through the client's own reading (interpret*Answer)
+ * into archiveCheck against s3rver and dynalite. Whatever comes, the check ends with exactly one record — the
+ * archive's, or, when the step throws a typed error, the one the workflow's Catch writes (recordFailureStep) — a
+ * terminal answer never ends in `error`, its bytes are kept, and the archive keeps its invariants: no orphan, no
+ * duplicate, every sha256 matching its manifest.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../lambdas/archive/engine';
 import { recordFailureStep } from '../../lambdas/archive/workflow-steps';
-import type { HttpResponse } from '../../lambdas/common/http';
-import type { CheckStatus, ProviderClient, ProviderName } from '../../lambdas/providers/check-status';
-import { interpretKycResponse } from '../../lambdas/providers/kyc/client';
-import { interpretLivenessResponse } from '../../lambdas/providers/liveness/client';
+import type { ProviderName } from '../../lambdas/providers/check-status';
 import type { RecordStatus } from '../../lambdas/records/record';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { checkInvariants, type ExpectedCheck } from '../../lib/local/invariants';
 import { FORBIDDEN_IMAGE_URLS } from '../../lib/local/reliability/fault-kinds';
-import { harness, makeCheck, type Harness } from '../support/archive-harness';
+import type { ScriptedAnswer } from '../support/answers';
+import { harness, makeCheck, readObject, stubClient, type Harness } from '../support/archive-harness';
 import { startImageServer, type ImageServer } from '../support/image-server';
 import { dataUri, makeJpeg, makePng } from '../support/images';
 import { nearMiss, typedOrValueAsync } from './support';
@@ -47,15 +46,6 @@ afterAll(async () => {
   await emulators?.close();
 });
 
-function response(body: unknown): HttpResponse {
-  const bodyText = JSON.stringify(body) ?? '';
-  return { status: 200, headers: new Headers({ 'content-type': 'application/json' }), bodyText, json: body === undefined ? undefined : JSON.parse(bodyText) };
-}
-
-/** A client answering what the provider's mapping made of `body` (a typed mapping error propagates, as it would). */
-function clientOf(provider: ProviderName, status: () => CheckStatus): ProviderClient {
-  return { provider, getStatus: async () => status() };
-}
 
 const goodJpeg = dataUri('image/jpeg', makeJpeg(16, 16, 8));
 const frame = fc.oneof(
@@ -84,9 +74,10 @@ const TASK_ATTEMPTS = 6;
  * Runs one check the way the workflow would: archive, again while the error is a retryable one, then on a typed
  * error the Catch's failure record.
  */
-async function archiveOrRecordFailure(provider: ProviderName, status: () => CheckStatus): Promise<RecordStatus | undefined> {
+async function archiveOrRecordFailure(provider: ProviderName, answer: ScriptedAnswer): Promise<RecordStatus | undefined> {
   const check = makeCheck(provider);
-  const deps = h.deps(clientOf(provider, status));
+  const client = stubClient(provider, answer);
+  const deps = h.deps(client);
   let outcome: Awaited<ReturnType<typeof typedOrValueAsync<Awaited<ReturnType<typeof archiveCheck>>>>>;
   let attempts = 0;
   do {
@@ -99,6 +90,13 @@ async function archiveOrRecordFailure(provider: ProviderName, status: () => Chec
   expect(record, 'every check ends with a record').toBeDefined();
   if (value) expect(record!.status).toBe(value.status);
   else expect(record!.status).toBe('error');
+  const interpreted = client.interpret(await client.fetchAnswer(check), check);
+  if (interpreted.kind !== 'pending') {
+    // A terminal answer is never lost: it is archived, never an error, and kept byte for byte.
+    expect(record!.status).not.toBe('error');
+    const sent = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
+    expect((await readObject(h.s3, emulators.bucketName, record!.answerKey!)).equals(sent)).toBe(true);
+  }
   expected.push({ provider, checkRef: check.checkRef, status: record!.status });
   return record!.status;
 }
@@ -111,7 +109,7 @@ describe('archiveCheck on bad provider data', () => {
       fc.asyncProperty(fc.oneof(nearMiss(base), fc.constant(base)), frame, fc.array(frame, { maxLength: 4 }), async (body, probe, frames) => {
         const shaped = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
         const result = shaped.result !== null && typeof shaped.result === 'object' ? { ...(shaped.result as object), image: probe, audit_images: frames } : shaped.result;
-        const status = await archiveOrRecordFailure('liveness', () => interpretLivenessResponse(response({ ...shaped, result })));
+        const status = await archiveOrRecordFailure('liveness', { httpStatus: 200, body: { ...shaped, result } });
         seen.add(status ?? 'none');
       }),
       { numRuns: 40 },
@@ -128,7 +126,7 @@ describe('archiveCheck on bad provider data', () => {
         if (Array.isArray(session.results)) {
           session.results = session.results.map((task: unknown, i) => (task !== null && typeof task === 'object' ? { ...task, imagesFull: links[i % links.length] } : task));
         }
-        const status = await archiveOrRecordFailure('kyc', () => interpretKycResponse(response(session), { by: 'clientKey', clientKey: 'my_client_key_123' }));
+        const status = await archiveOrRecordFailure('kyc', { httpStatus: 200, body: session });
         seen.add(status ?? 'none');
       }),
       { numRuns: 40 },

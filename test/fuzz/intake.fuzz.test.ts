@@ -1,7 +1,8 @@
 /**
- * Fuzzing evidence intake: liveness data URIs (decodeImageDataUri), image URLs (assertUrlAllowed) and redirect
- * targets (openImageDownload against a real server answering 302 to whatever the fuzzer picks). Each input is
- * accepted — and then it really is an allowed image from an allowed host — or refused with a typed intake error.
+ * Fuzzing evidence intake: liveness frames (readFrame), image URLs (assertUrlAllowed) and redirect targets
+ * (openImageDownload against a real server answering 302 to whatever the fuzzer picks). A frame is stored as an
+ * image only when its bytes prove it, and otherwise kept as received; a URL is accepted — and then it really is an
+ * allowed host — or refused with a typed intake error.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +12,8 @@ import {
   ImageGoneError,
   ImageRejectedError,
   assertUrlAllowed,
-  decodeImageDataUri,
   openImageDownload,
+  readFrame,
   sniffImageType,
   type DownloadPolicy,
 } from '../../lambdas/archive/intake';
@@ -26,7 +27,7 @@ import { CANARY, typedOrValue, typedOrValueAsync } from './support';
 const INTAKE_ERRORS = [DownloadRefusedError, ImageRejectedError, ImageGoneError, DownloadFailedError];
 const MAX_BYTES = 64 * 1024;
 
-describe('decodeImageDataUri', () => {
+describe('readFrame', () => {
   const images = [
     ['image/jpeg', makeJpeg(12, 12, 5)],
     ['image/png', makePng(8, 8, 6)],
@@ -54,29 +55,36 @@ describe('decodeImageDataUri', () => {
   const headers = fc.constantFrom('data:image/jpeg;base64,', 'data:image/svg+xml;base64,', 'data:text/html;base64,', 'data:image/png,', 'data:;base64,', 'DATA:IMAGE/JPG;BASE64,', 'data:image/jpeg;charset=utf-8;base64,');
   const crafted = fc.tuple(headers, fc.base64String({ maxLength: 400 })).map(([h, b]) => h + b);
 
-  it('accepts only an allowed image whose magic bytes match its declared type, within the size cap', () => {
-    const seen = { accepted: 0, rejected: 0 };
+  it('stores as an image only bytes whose magic proves them one, within the cap; keeps the rest as received', () => {
+    const seen = { image: 0, quarantine: 0 };
     fc.assert(
       fc.property(fc.oneof(valid, edited, crafted, fc.string(), fc.anything()), (input) => {
-        const { value, error } = typedOrValue(() => decodeImageDataUri(input, { maxBytes: MAX_BYTES }), [ImageRejectedError]);
-        if (error) return void (seen.rejected += 1);
-        seen.accepted += 1;
-        expect(sniffImageType(value!.bytes)).toBe(value!.mediaType);
-        expect(value!.bytes.length).toBeLessThanOrEqual(MAX_BYTES);
+        const { value, error } = typedOrValue(() => readFrame(input, { maxBytes: MAX_BYTES, ceilingBytes: 4 * MAX_BYTES }));
+        expect(error).toBeUndefined();
+        if (value!.kind === 'image') {
+          seen.image += 1;
+          expect(sniffImageType(value!.bytes)).toBe(value!.mediaType);
+          expect(value!.bytes.length).toBeLessThanOrEqual(MAX_BYTES);
+        }
+        if (value!.kind === 'quarantine') {
+          seen.quarantine += 1;
+          expect(value!.bytes.length).toBeGreaterThan(0);
+        }
       }),
       { numRuns: 1_000 },
     );
-    expect(seen.accepted).toBeGreaterThan(0);
-    expect(seen.rejected).toBeGreaterThan(0);
+    expect(seen.image).toBeGreaterThan(0);
+    expect(seen.quarantine).toBeGreaterThan(0);
   });
 
-  it('rejects anything over the cap before decoding it', () => {
+  it('keeps an image over the cap in quarantine, whole', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...images).chain(([type, bytes]) => fc.tuple(fc.constant(`data:${type};base64,${bytes.toString('base64')}`), fc.nat({ max: bytes.length - 1 }))),
-        ([uri, maxBytes]) => {
-          const { error } = typedOrValue(() => decodeImageDataUri(uri, { maxBytes }), [ImageRejectedError]);
-          expect((error as ImageRejectedError | undefined)?.reason).toBe('too-large');
+        fc.constantFrom(...images).chain(([type, bytes]) => fc.tuple(fc.constant(bytes), fc.constant(`data:${type};base64,${bytes.toString('base64')}`), fc.nat({ max: bytes.length - 1 }))),
+        ([bytes, uri, maxBytes]) => {
+          const frame = readFrame(uri, { maxBytes, ceilingBytes: bytes.length });
+          expect(frame).toMatchObject({ kind: 'quarantine', reason: 'too-large' });
+          expect((frame as { bytes: Buffer }).bytes.equals(bytes)).toBe(true);
         },
       ),
       { numRuns: 100 },

@@ -71,13 +71,14 @@ describe('loadConfig', () => {
 });
 
 describe('stateMachineTimeoutSeconds', () => {
-  it('outlasts the longest polling budget plus its last wait, in whole hours', () => {
-    const policy = { ...DEFAULT_POLLING_POLICY, escalationSeconds: 6 * 3_600 };
+  it('outlasts the longest polling budget (the escalation ceiling included) plus its last wait, in whole hours', () => {
+    const policy = { ...DEFAULT_POLLING_POLICY, escalationSeconds: 6 * 3_600, maxEscalationSeconds: 3_600 };
     const timeout = stateMachineTimeoutSeconds(policy);
     const longest = Math.max(...Object.values(policy.maxPollingSeconds));
     expect(timeout).toBeGreaterThanOrEqual(longest + policy.escalationSeconds + 3_600);
     expect(timeout % 3_600).toBe(0);
-    expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(86_400 + 2 * 3_600);
+    // By default the escalation ceiling (7 days) is the longest budget.
+    expect(stateMachineTimeoutSeconds(DEFAULT_POLLING_POLICY)).toBe(7 * 86_400 + 2 * 3_600);
   });
 });
 

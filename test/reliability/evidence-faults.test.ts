@@ -13,10 +13,14 @@ import type { ScenarioFigures } from '../../lib/local/reliability/figures';
 import { buildScenario } from '../../lib/local/reliability/scenarios';
 import { describeReliability } from './support';
 
-/** All checks archived-partial (but `archived` whole ones), missing images for `reasons` only. */
-const partial = (reasons: string[], archived = 0) => (f: ScenarioFigures) => {
+/**
+ * All checks archived-partial (but `archived` whole ones), missing images for `reasons` only, and items kept in
+ * quarantine for `quarantined` reasons only.
+ */
+const partial = (reasons: string[], archived = 0, quarantined: string[] = []) => (f: ScenarioFigures) => {
   expect(f.statuses).toEqual({ 'archived-partial': f.checks - archived, ...(archived ? { archived } : {}) });
   expect(Object.keys(f.missing).sort()).toEqual([...reasons].sort());
+  expect(Object.keys(f.quarantined ?? {}).sort()).toEqual([...quarantined].sort());
 };
 
 describeReliability({
@@ -31,9 +35,10 @@ describeReliability({
     () => buildScenario('images vanished before archiving', 8, 616),
   ],
   expectations: {
-    'malformed base64 frames': partial(['rejected']),
-    'wrong content types and magic bytes': partial(['rejected']),
-    'oversized images': partial(['rejected']),
+    // Nothing the provider sent is thrown away: bad frames and images are kept as received, in quarantine.
+    'malformed base64 frames': partial([], 0, ['invalid-base64']),
+    'wrong content types and magic bytes': partial([], 0, ['content-type-not-allowed', 'magic-mismatch', 'media-type-not-allowed']),
+    'oversized images': partial([], 0, ['too-large']),
     // Every third is a redirect chain within the allowlist: archived whole.
     'redirects off the allowlist': partial(['refused'], 3),
     'image URLs to internal addresses': partial(['refused']),

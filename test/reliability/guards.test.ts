@@ -118,6 +118,7 @@ describe('timeouts, with short limits on the real code paths', () => {
     expect(records[0]!.imagesMissing).toEqual({ count: 1, reasons: ['download-failed'] });
     const report = await checkInvariants({ s3: h.s3, bucket: emulators.bucketName, records, expected: [{ provider: 'kyc', checkRef: check.checkRef, status: 'archived-partial' }] });
     expect(report.violations).toEqual([]);
-    expect(report.objects).toBe(2); // the document image and result.json (the manifest lists both)
+    // The document image, the faces task's two compared pairs, the answer and result.json (the manifest lists them all).
+    expect(report.objects).toBe(7);
   });
 });

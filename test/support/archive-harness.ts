@@ -13,7 +13,13 @@ import type { CheckRecord } from '../../lambdas/records/record';
 import { createRecordStore, type RecordStore } from '../../lambdas/records/record-store';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/records/retention';
 import { recordKeyOf } from '../../lambdas/records/table-schema';
-import type { CheckStatus, ProviderClient, ProviderName } from '../../lambdas/providers/check-status';
+import type { HttpResponse } from '../../lambdas/common/http';
+import { answerOf } from '../../lambdas/providers/answer';
+import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient, ProviderName } from '../../lambdas/providers/check-status';
+import { interpretKycAnswer } from '../../lambdas/providers/kyc/client';
+import { interpretLivenessAnswer } from '../../lambdas/providers/liveness/client';
+import { interpretVerificationAnswer } from '../../lambdas/providers/verification/client';
+import type { ScriptedAnswer } from './answers';
 import type { WorkflowCheck } from '../../lambdas/workflow/contract';
 import type { Emulators } from '../../lib/local/emulators';
 
@@ -32,19 +38,45 @@ export function loopbackPolicy(overrides: Partial<DownloadPolicy> = {}): Downloa
   } as DownloadPolicy;
 }
 
-/** A client that answers each getStatus with the next status given (the last one repeats). */
-export function stubClient(provider: ProviderName, ...statuses: CheckStatus[]): ProviderClient & { calls: number } {
+const INTERPRETERS: Record<ProviderName, (answer: ProviderAnswer) => CheckStatus> = {
+  liveness: interpretLivenessAnswer,
+  kyc: interpretKycAnswer,
+  verification: interpretVerificationAnswer,
+};
+
+/**
+ * A client whose every request gets the next answer given (the last one repeats), read by the provider's real
+ * interpreter. Like the real liveness client it scrubs the token from the kept answer.
+ */
+export function stubClient(provider: ProviderName, ...answers: ScriptedAnswer[]): ProviderClient & { calls: number } {
+  const interpret = INTERPRETERS[provider];
   const client = {
     provider,
     calls: 0,
-    async getStatus() {
-      const status = statuses[Math.min(client.calls, statuses.length - 1)];
+    async fetchAnswer(ref: CheckRef): Promise<ProviderAnswer> {
+      const scripted = answers[Math.min(client.calls, answers.length - 1)];
       client.calls++;
-      if (!status) throw new Error('stub client: no status');
-      return status;
+      if (!scripted) throw new Error('stub client: no answer');
+      return answerOf(httpResponseOf(scripted), FIXED_NOW, provider === 'liveness' ? ref.checkId : undefined);
+    },
+    interpret: (answer: ProviderAnswer) => interpret(answer),
+    async getStatus(ref: CheckRef) {
+      return interpret(await client.fetchAnswer(ref));
     },
   };
   return client;
+}
+
+/** The HTTP response a scripted answer is on the wire. */
+export function httpResponseOf(scripted: ScriptedAnswer): HttpResponse {
+  const bodyText = scripted.text ?? (scripted.body === undefined ? '' : JSON.stringify(scripted.body));
+  let json: unknown;
+  try {
+    json = bodyText.trim() === '' ? undefined : JSON.parse(bodyText);
+  } catch {
+    json = undefined;
+  }
+  return { status: scripted.httpStatus, headers: new Headers({ 'content-type': 'application/json' }), body: Buffer.from(bodyText), bodyText, json };
 }
 
 let counter = 0;
@@ -83,7 +115,7 @@ export function harness(emulators: Emulators): Harness {
       store,
       records,
       downloadPolicy: loopbackPolicy(),
-      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, concurrency: 3 },
+      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, quarantineMaxBytes: 32 * 1024 * 1024, concurrency: 3 },
       kycImageLinks: [],
       retention: DEFAULT_RETENTION_POLICY,
       now: () => FIXED_NOW,

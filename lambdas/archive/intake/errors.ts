@@ -4,14 +4,17 @@
  */
 import { ArchiverError } from '../../common/errors';
 
+/** Why an image is not stored as an image (it is kept in quarantine instead, or, when nothing is left, noted). */
 export type ImageRejectedReason =
-  | 'not-a-data-uri'
-  | 'media-type-not-allowed'
+  | 'not-an-image-value' // neither text nor an object holding image data
+  | 'not-a-data-uri' // starts with `data:` but has no header
+  | 'media-type-not-allowed' // declares a type that is not an image (SVG, HTML, ...)
+  | 'content-type-not-allowed' // a download's Content-Type is not an image
   | 'invalid-base64'
-  | 'magic-mismatch'
+  | 'magic-mismatch' // the bytes are not the image type declared
+  | 'unknown-format' // no type declared, and the bytes are no image format we recognize
   | 'too-large'
-  | 'empty'
-  | 'content-type-not-allowed';
+  | 'empty';
 
 /** The bytes (or their declared type) are not an acceptable image. The same input will be rejected again. */
 export class ImageRejectedError extends ArchiverError {

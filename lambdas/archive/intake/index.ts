@@ -1,6 +1,6 @@
 /** Evidence intake: untrusted image references (data URIs, provider links) in, verified bytes or streams out. */
-export { ALLOWED_IMAGE_TYPES, extensionOf, sniffImageType, type ImageMediaType } from './image-types';
-export { decodeImageDataUri, type DecodedImage } from './data-uri';
+export { IMAGE_MEDIA_TYPES, extensionOf, imageTypeOf, sniffImageType, type ImageMediaType } from './image-types';
+export { decodeBase64, readFrame, type FrameIntake, type FrameLimits } from './frames';
 export {
   assertUrlAllowed,
   isForbiddenAddress,

@@ -1,8 +1,9 @@
 /**
- * Downloads of provider image links (KYC imagesFull...) as verified byte streams, safe against SSRF: every URL and
- * redirect hop is checked against the policy, and the connection itself can only reach addresses that passed the
- * address check (DNS-rebinding-safe: the checked address is the one handed to the socket). Nothing is buffered
- * beyond the first chunks needed to recognize the image type.
+ * Downloads of provider image links (KYC imagesFull...) as byte streams, safe against SSRF: every URL and redirect
+ * hop is checked against the policy, and the connection itself can only reach addresses that passed the address
+ * check (DNS-rebinding-safe: the checked address is the one handed to the socket). Nothing is buffered beyond the
+ * first chunks needed to recognize the image type. What turns out not to be an image it claims (or any image) is
+ * still delivered, marked for quarantine: the archive keeps evidence, it does not judge it away.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
@@ -11,7 +12,8 @@ import { Agent, fetch, type Response } from 'undici';
 import { ArchiverError, ConfigurationError } from '../../common/errors';
 import { isAddressAllowed } from './addresses';
 import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejectedError } from './errors';
-import { ALLOWED_IMAGE_TYPES, SNIFF_BYTES, allowedImageType, sniffImageType, type ImageMediaType } from './image-types';
+import type { ImageRejectedReason } from './errors';
+import { IMAGE_MEDIA_TYPES, SNIFF_BYTES, imageTypeOf, sniffImageType, type ImageMediaType } from './image-types';
 import { assertUrlAllowed, hostnameOf, type DownloadPolicy } from './url-policy';
 
 export { isForbiddenAddress } from './addresses';
@@ -19,12 +21,15 @@ export { assertUrlAllowed, type DownloadPolicy } from './url-policy';
 
 export interface ImageDownload {
   /**
-   * Verified byte stream: first bytes already matched against the magic of `mediaType`; errors if it exceeds
-   * maxBytes (ImageRejectedError 'too-large') or the timeout while being read, or the connection breaks (then it
-   * errors with DownloadFailedError).
+   * The byte stream, first bytes already matched against the magic of `mediaType`; errors if it exceeds its cap
+   * (ImageRejectedError 'too-large': maxBytes, or quarantineMaxBytes when quarantined) or the timeout while being
+   * read, or when the connection breaks (then it errors with DownloadFailedError).
    */
   body: Readable;
-  mediaType: ImageMediaType;
+  /** The image type its bytes prove; absent when quarantined. */
+  mediaType?: ImageMediaType;
+  /** Why these bytes are not stored as an image: keep them as received, in quarantine. */
+  quarantine?: ImageRejectedReason;
   contentLength?: number;
   /** Host the bytes finally came from (after redirects) — safe to record; never the full URL (may carry tokens). */
   host: string;
@@ -34,15 +39,19 @@ type Lookup = NonNullable<DownloadPolicy['lookup']>;
 type Reader = ReadableStreamDefaultReader<Uint8Array>;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const ACCEPT = ALLOWED_IMAGE_TYPES.join(', ');
+const ACCEPT = [...IMAGE_MEDIA_TYPES, '*/*;q=0.1'].join(', ');
 /** setTimeout fires at once for longer delays. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Opens a download of one image. Resolves once the status, headers and first bytes are checked; the returned body
  * must then be consumed (or destroyed). The timeout covers everything, body included. Throws (and the body errors
- * with) only the intake errors: DownloadRefusedError, ImageRejectedError, ImageGoneError, DownloadFailedError
- * (ConfigurationError for an invalid policy).
+ * with) only the intake errors: DownloadRefusedError, ImageRejectedError (only 'too-large' and 'empty': nothing is
+ * refused for its type), ImageGoneError, DownloadFailedError (ConfigurationError for an invalid policy).
+ *
+ * Quarantine: a Content-Type that is not an image, bytes that match no image format or not the one declared, or a
+ * Content-Length over maxBytes (up to quarantineMaxBytes) deliver the body marked `quarantine`. `options.quarantine`
+ * asks for that up front (e.g. after an image without Content-Length overran maxBytes).
  *
  * Statuses: 200 is the image; 301/302/303/307/308 are followed up to maxRedirects, each hop re-checked; 404, 410 and
  * the other 4xx except 408/429 are final (ImageGoneError: the image window passed or the signed link expired);
@@ -51,8 +60,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 export async function openImageDownload(
   url: string,
   policy: DownloadPolicy,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; quarantine?: ImageRejectedReason } = {},
 ): Promise<ImageDownload> {
+  const { signal } = options;
   assertPolicyValid(policy);
   let current = assertUrlAllowed(url, policy);
   if (signal?.aborted) throw new DownloadFailedError(hostnameOf(current), 'aborted by the caller');
@@ -98,21 +108,29 @@ export async function openImageDownload(
     }
 
     const host = hostnameOf(current);
-    const declared = declaredImageType(response.headers.get('content-type'), host);
+    const ceiling = Math.max(policy.maxBytes, policy.quarantineMaxBytes ?? 0);
+    const declared = declaredType(response.headers.get('content-type'));
+    let quarantine = options.quarantine ?? (declared === 'not-an-image' ? 'content-type-not-allowed' : undefined);
     const contentLength = parseContentLength(response.headers.get('content-length'));
-    if (contentLength !== undefined && contentLength > policy.maxBytes) throw new ImageRejectedError('too-large', host);
+    if (contentLength !== undefined && contentLength > ceiling) throw new ImageRejectedError('too-large', host);
+    if (contentLength !== undefined && contentLength > policy.maxBytes) quarantine ??= 'too-large';
     if (!response.body) throw new ImageRejectedError('empty', host);
 
     reader = response.body.getReader();
-    const head = await readHead(reader, policy.maxBytes, host);
-    const mediaType = sniffImageType(Buffer.concat(head.chunks));
-    if (!mediaType || (declared !== undefined && declared !== mediaType)) {
-      throw new ImageRejectedError('magic-mismatch', host);
-    }
+    const head = await readHead(reader, ceiling, host);
+    const sniffed = sniffImageType(Buffer.concat(head.chunks));
+    if (!sniffed) quarantine ??= declared ? 'magic-mismatch' : 'unknown-format';
+    else if (declared && declared !== sniffed) quarantine ??= 'magic-mismatch';
 
-    const { maxBytes } = policy;
+    if (head.received > policy.maxBytes) quarantine ??= 'too-large';
+    const maxBytes = quarantine ? ceiling : policy.maxBytes;
     const body = verifiedBody({ ...head, reader, maxBytes, host, signal: controller.signal, abortError, release });
-    return { body, mediaType, host, ...(contentLength !== undefined ? { contentLength } : {}) };
+    return {
+      body,
+      host,
+      ...(quarantine ? { quarantine } : { mediaType: sniffed! }),
+      ...(contentLength !== undefined ? { contentLength } : {}),
+    };
   } catch (error) {
     reader?.cancel().catch(() => {});
     release(false);
@@ -188,13 +206,11 @@ function statusError(host: string, status: number): ArchiverError {
   return new DownloadFailedError(host, 'unexpected status', { status });
 }
 
-/** The declared type if it is an allowed image type, undefined if the header leaves it to the magic bytes. */
-function declaredImageType(contentType: string | null, host: string): ImageMediaType | undefined {
+/** The image type the header declares; undefined when it leaves it to the magic bytes; 'not-an-image' otherwise. */
+function declaredType(contentType: string | null): ImageMediaType | 'not-an-image' | undefined {
   const essence = contentType?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
-  if (essence === '' || essence === 'application/octet-stream') return undefined;
-  const type = allowedImageType(essence);
-  if (!type) throw new ImageRejectedError('content-type-not-allowed', host);
-  return type;
+  if (essence === '' || essence === 'application/octet-stream' || essence === 'binary/octet-stream') return undefined;
+  return imageTypeOf(essence) ?? 'not-an-image';
 }
 
 function parseContentLength(value: string | null): number | undefined {

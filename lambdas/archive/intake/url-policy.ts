@@ -13,8 +13,10 @@ export interface DownloadPolicy {
   allowHttpHosts: readonly string[];
   /** Local mode only: permit loopback/private resolved addresses. Default false. */
   allowPrivateAddresses: boolean;
-  /** Per image. */
+  /** Largest image stored as an image. */
   maxBytes: number;
+  /** Largest item kept in quarantine (not an image, or over maxBytes); default maxBytes. */
+  quarantineMaxBytes?: number;
   /** Per image, whole download including the body. */
   timeoutMs: number;
   /** Redirect hops followed, e.g. 3. */

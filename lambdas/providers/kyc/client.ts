@@ -1,92 +1,83 @@
 /**
  * KYC: `POST {base}/kyc/session/status`. A JWT credential travels in the `token` header; an API token (a timeuuid)
  * in the body. Lookup by clientKey when given (the provider ignores sessionId then, so it is not sent), otherwise by
- * sessionId. Request input is validated before anything is sent.
+ * sessionId, sent as given: the provider's 400 decides whether it is one.
+ *
+ * Whatever the lookup, the answer must be about the session the check names: a clientKey finds the client's latest
+ * session, so an answer about another one is asked again by sessionId, and an answer that still names another
+ * session is refused (archiving another person's session under this check would be worse than failing).
  */
-import {
-  ConfigurationError,
-  InvalidCheckInputError,
-  ProviderAuthError,
-  ProviderContractError,
-} from '../../common/errors';
-import { joinUrl, requestJson, requireJson, type HttpResponse } from '../../common/http';
-import type { CheckRef, CheckStatus, ProviderClient } from '../check-status';
+import { ConfigurationError, InvalidCheckInputError, ProviderAuthError, ProviderContractError } from '../../common/errors';
+import { joinUrl, requestJson, type HttpResponse } from '../../common/http';
+import { answerOf } from '../answer';
+import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient } from '../check-status';
 import { assertRefFor, loadCredential, resolveClientOptions, type ProviderClientOptions } from '../client-options';
 import { guardUntyped } from '../guard';
-import { parseBody } from '../parse-body';
-import { providerTimes, toIso, uuidShaped } from '../shared-schema';
-import {
-  isJwtShaped,
-  isTimeUuid,
-  isValidClientKey,
-  KYC_MESSAGES,
-  kycErrorSchema,
-  kycStatusResponseSchema,
-  type KycError,
-  type KycSession,
-  type KycStatusRequest,
-} from './schema';
+import { Reading, isRecord, statusWord } from '../lenient';
+import { KYC_MESSAGES, isJwtShaped, isUuidShaped, isValidClientKey, type KycStatusRequest } from './schema';
+import { KYC_SESSION } from './shape';
 
 /** Results hold links, not image bytes; a long history still fits comfortably. */
 export const KYC_DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const MAX_SESSION_ID_LENGTH = 2048;
 
-export type KycClient = ProviderClient<KycSession>;
+export type KycClient = ProviderClient;
 
-/** Which lookup the request made: the answer must be about that session. */
-/** By clientKey, also naming the session the event gave (when it is a timeuuid), or by sessionId alone. */
-type Lookup = { by: 'clientKey'; clientKey: string; sessionId?: string } | { by: 'sessionId'; sessionId: string };
-
-/** A clientKey lookup answered about another session than the one the check names (the client started again). */
-class AnotherSessionAnswered extends Error {}
+/** By clientKey (the answer must still be about `sessionId`, the check's own id), or by sessionId. */
+type Lookup = { by: 'clientKey'; clientKey: string; sessionId: string } | { by: 'sessionId'; sessionId: string };
 
 export function createKycClient(options: ProviderClientOptions): KycClient {
   const resolved = resolveClientOptions('kyc', options, KYC_DEFAULT_MAX_RESPONSE_BYTES);
   const url = joinUrl(resolved.baseUrl, 'kyc/session/status');
+  const fetchAnswer: KycClient['fetchAnswer'] = (ref, { signal } = {}) =>
+    guardUntyped('kyc', async () => {
+      const lookup = kycLookupOf(ref);
+      const credential = await loadCredential('kyc', resolved.credentials);
+      const ask = async (asked: Lookup): Promise<HttpResponse> => {
+        const { headers, body } = buildKycRequest(asked, credential);
+        const response = await requestJson({
+          provider: 'kyc',
+          method: 'POST',
+          url,
+          headers,
+          json: body,
+          expectedStatuses: [200, 400, 401],
+          jsonStatuses: [200],
+          timeoutMs: resolved.timeoutMs,
+          maxResponseBytes: resolved.maxResponseBytes,
+          signal,
+        });
+        if (response.status === 401) throw new ProviderAuthError('kyc: HTTP 401 access denied, the token was refused');
+        return response;
+      };
+      let response = await ask(lookup);
+      if (lookup.by === 'clientKey' && answersAnotherSession(response, lookup.sessionId)) {
+        // clientKey finds the client's latest session; this check is about the session the event named.
+        response = await ask({ by: 'sessionId', sessionId: lookup.sessionId });
+      }
+      assertSameSession(response, lookup);
+      return answerOf(response, new Date());
+    }, resolved.credentials);
+  const interpret = (answer: ProviderAnswer) => interpretKycAnswer(answer);
   return {
     provider: 'kyc',
-    getStatus: (ref, { signal } = {}) =>
-      guardUntyped('kyc', async () => {
-        const lookup = kycLookupOf(ref);
-        const credential = await loadCredential('kyc', resolved.credentials);
-        const ask = async (asked: Lookup) => {
-          const { headers, body } = buildKycRequest(asked, credential);
-          const response = await requestJson({
-            provider: 'kyc',
-            method: 'POST',
-            url,
-            headers,
-            json: body,
-            expectedStatuses: [200, 400, 401],
-            timeoutMs: resolved.timeoutMs,
-            maxResponseBytes: resolved.maxResponseBytes,
-            signal,
-          });
-          return interpretKycResponse(response, asked);
-        };
-        try {
-          return await ask(lookup);
-        } catch (error) {
-          // clientKey finds the client's latest session; this check is about the session the event named.
-          if (!(error instanceof AnotherSessionAnswered) || lookup.sessionId === undefined) throw error;
-          return ask({ by: 'sessionId', sessionId: lookup.sessionId });
-        }
-      }, resolved.credentials),
+    fetchAnswer,
+    interpret,
+    getStatus: async (ref, options) => interpret(await fetchAnswer(ref, options)),
   };
 }
 
-/** The lookup a ref asks for; InvalidCheckInputError (never echoing the value) when it cannot be valid. */
+/** The lookup a ref asks for; InvalidCheckInputError (never echoing the value) when it cannot be sent at all. */
 export function kycLookupOf(ref: CheckRef): Lookup {
   assertRefFor('kyc', ref);
-  if (ref.clientKey !== undefined) {
-    if (!isValidClientKey(ref.clientKey)) {
-      throw new InvalidCheckInputError('kyc: clientKey must be a non-empty string of at most 36 characters');
-    }
-    return { by: 'clientKey', clientKey: ref.clientKey, ...(isTimeUuid(ref.checkId) ? { sessionId: ref.checkId } : {}) };
+  if (ref.checkId.length === 0 || ref.checkId.length > MAX_SESSION_ID_LENGTH) {
+    throw new InvalidCheckInputError(`kyc: the sessionId must be a non-empty string of at most ${MAX_SESSION_ID_LENGTH} characters`);
   }
-  if (!isTimeUuid(ref.checkId)) {
-    throw new InvalidCheckInputError('kyc: sessionId must be a UUID v1 (timeuuid) when no clientKey is given');
+  if (ref.clientKey === undefined) return { by: 'sessionId', sessionId: ref.checkId };
+  if (!isValidClientKey(ref.clientKey)) {
+    throw new InvalidCheckInputError('kyc: clientKey must be a non-empty string of at most 36 characters');
   }
-  return { by: 'sessionId', sessionId: ref.checkId };
+  return { by: 'clientKey', clientKey: ref.clientKey, sessionId: ref.checkId };
 }
 
 /** Headers and body for the status request; the credential's shape picks the documented auth method. */
@@ -96,104 +87,119 @@ export function buildKycRequest(
 ): { headers: Record<string, string>; body: KycStatusRequest } {
   const key = lookup.by === 'clientKey' ? { clientKey: lookup.clientKey } : { sessionId: lookup.sessionId };
   if (isJwtShaped(credential)) return { headers: { token: credential }, body: key };
-  if (uuidShaped.safeParse(credential).success) return { headers: {}, body: { token: credential, ...key } };
+  if (isUuidShaped(credential)) return { headers: {}, body: { token: credential, ...key } };
   throw new ConfigurationError('kyc: the credential is neither a JWT nor an API token (timeuuid)');
 }
 
-/** Maps one KYC answer (status already among 200/400/401) onto CheckStatus. */
-export function interpretKycResponse(response: HttpResponse, lookup: Lookup): CheckStatus<KycSession> {
-  switch (response.status) {
-    case 200: {
-      const body = parseBody('kyc', 'HTTP 200 body', kycStatusResponseSchema, requireJson('kyc', response));
-      if (body.status === 'error') return interpretKycError(body, 200);
-      assertSameSession(body, lookup);
-      if (lookup.by === 'clientKey' && lookup.sessionId !== undefined && body.sessionId.toLowerCase() !== lookup.sessionId.toLowerCase()) {
-        throw new AnotherSessionAnswered();
-      }
-      return interpretSession(body);
-    }
-    case 400: {
-      const body = parseBody('kyc', 'HTTP 400 body', kycErrorSchema, requireJson('kyc', response));
-      return interpretKycError(body, 400);
-    }
-    case 401:
-      throw new ProviderAuthError('kyc: HTTP 401 access denied, the token was refused');
-    default:
-      throw new ProviderContractError(`kyc: unexpected HTTP ${response.status}`);
-  }
-}
+/** Reads one KYC answer (200 or 400). Never throws. */
+export function interpretKycAnswer(answer: ProviderAnswer): CheckStatus {
+  const reading = new Reading();
+  const body = isRecord(answer.json) ? answer.json : undefined;
+  if (answer.httpStatus === 400) return invalidRequest(body, reading);
 
-function interpretSession(session: KycSession): CheckStatus<KycSession> {
-  const base = { provider: 'kyc' as const, providerStatus: session.status };
-  const respondedAt = toIso(session.responseTime);
-  const createdAt = toIso(session.createdAt);
-  const times = providerTimes({ createdAt, respondedAt });
+  const base = { provider: 'kyc' as const };
+  if (!body) {
+    reading.flag([]);
+    return { ...base, kind: 'pending', providerStatus: 'unreadable', unknownStatus: true, times: {}, ...reading.driftField() };
+  }
+  const word = statusWord(reading.text(body.status, ['status']));
+  if (word === 'error') {
+    const message = statusWord(reading.text(body.message, ['message']));
+    if (message === statusWord(KYC_MESSAGES.notFound)) {
+      return { ...base, kind: 'no-result', reason: 'not-found', providerStatus: 'error', detail: 'KYC session not found', times: {}, ...reading.driftField() };
+    }
+    // An error the document does not describe: not an answer about the session, so polling goes on.
+    reading.flag(['message']);
+    return { ...base, kind: 'pending', providerStatus: 'error', unknownStatus: true, times: {}, ...reading.driftField() };
+  }
+
+  reading.check(body, KYC_SESSION);
+  const createdAt = reading.time(body.createdAt, ['createdAt']);
+  const respondedAt = reading.time(body.responseTime, ['responseTime']);
+  const secondsToLive = reading.number(body.secondsToLive, ['secondsToLive']);
+  const times = { ...(createdAt ? { createdAt } : {}), ...(respondedAt ? { respondedAt } : {}) };
   // A terminal answer's responseTime is the latest moment the session is known to have ended by.
-  const terminalTimes = providerTimes({ createdAt, respondedAt, completedAt: respondedAt });
-  switch (session.status) {
+  const terminalTimes = { ...times, ...(respondedAt ? { completedAt: respondedAt } : {}) };
+  const ttl = secondsToLive !== undefined ? { secondsToLive } : {};
+  const hasResults = Array.isArray(body.results) && body.results.length > 0;
+  const complete = (outcome: string): CheckStatus => ({
+    ...base,
+    kind: 'complete',
+    providerStatus: word ?? 'unknown',
+    outcome,
+    ...ttl,
+    times: terminalTimes,
+    result: answer.json,
+    ...reading.driftField(),
+  });
+
+  switch (word) {
     case 'idle':
     case 'processing':
-      return { ...base, kind: 'pending', secondsToLive: session.secondsToLive, times };
+      return { ...base, kind: 'pending', providerStatus: word, ...ttl, times, ...reading.driftField() };
     case 'success':
     case 'failed':
       // Failed sessions still hold task results and images worth archiving.
-      return {
-        ...base,
-        kind: 'complete',
-        outcome: session.status,
-        secondsToLive: session.secondsToLive,
-        times: terminalTimes,
-        result: session,
-      };
+      return complete(word);
     case 'exception':
     case 'expired':
+      // Whatever results the session reached are evidence too; without any, the answer alone is kept.
+      if (hasResults) return complete(word);
       return {
         ...base,
         kind: 'no-result',
-        reason: session.status,
-        detail:
-          session.status === 'exception' ? 'KYC session ended with a system exception' : 'KYC session lifetime expired',
+        reason: word,
+        providerStatus: word,
+        detail: word === 'exception' ? 'KYC session ended with a system exception' : 'KYC session lifetime expired',
         times: terminalTimes,
-        body: session,
+        ...reading.driftField(),
       };
   }
+  reading.flag(['status']);
+  // No status the document lists. A session that carries results is archived as it is; otherwise polling goes on.
+  if (word === undefined && hasResults) return complete('unknown');
+  return { ...base, kind: 'pending', providerStatus: word ?? 'unknown', unknownStatus: true, ...ttl, times, ...reading.driftField() };
 }
 
 /**
- * `{"status":"error"}` answers. The 400 body is not kept: `details[].actual` echoes the sessionId/clientKey sent
- * (a clientKey is only ever stored hashed). Provider messages are quoted only when they are the documented ones.
+ * 400: the provider refused the request. `details[].actual` echoes the sessionId/clientKey sent, so the detail names
+ * only the paths (the answer itself is kept as evidence).
  */
-function interpretKycError(body: KycError, httpStatus: 200 | 400): CheckStatus<KycSession> {
-  const base = { provider: 'kyc' as const, providerStatus: body.status, times: {} };
-  if (httpStatus === 200) {
-    if (body.message !== KYC_MESSAGES.notFound) {
-      throw new ProviderContractError('kyc: HTTP 200 with an undocumented error message');
-    }
-    return { ...base, kind: 'no-result', reason: 'not-found', detail: 'KYC session not found', body };
-  }
+function invalidRequest(body: Record<string, unknown> | undefined, reading: Reading): CheckStatus {
+  const message = statusWord(reading.text(body?.message, ['message']));
   let detail = 'KYC rejected the request (HTTP 400)';
-  if (body.message === KYC_MESSAGES.invalidSchema) {
-    const paths = (body.details ?? []).map((d) => safePath(d.path));
+  if (message === statusWord(KYC_MESSAGES.invalidSchema)) {
+    const details = Array.isArray(body?.details) ? body.details : [];
+    const paths = details.map((entry) => safePath(isRecord(entry) ? entry.path : undefined));
     detail = `KYC rejected the request: invalid schema${paths.length ? ` at ${[...new Set(paths)].join(', ')}` : ''}`;
-  } else if (body.message === KYC_MESSAGES.identifierRequired) {
+  } else if (message === statusWord(KYC_MESSAGES.identifierRequired)) {
     detail = `KYC rejected the request: ${KYC_MESSAGES.identifierRequired}`;
   }
-  return { ...base, kind: 'no-result', reason: 'invalid', detail };
+  return { provider: 'kyc', kind: 'no-result', reason: 'invalid', providerStatus: '400', detail, times: {}, ...reading.driftField() };
 }
 
 /** A provider-reported path, only if it looks like a field path (it is echoed into records). */
-function safePath(path: string | (string | number)[] | undefined): string {
+function safePath(path: unknown): string {
   const joined = Array.isArray(path) ? path.join('.') : path;
-  return joined !== undefined && /^[A-Za-z0-9_.[\]-]{1,64}$/.test(joined) ? joined : '(unnamed)';
+  return typeof joined === 'string' && /^[A-Za-z0-9_.[\]-]{1,64}$/.test(joined) ? joined : '(unnamed)';
 }
 
-/** Archiving another person's session under this check would be worse than failing: refuse a mismatched answer. */
-function assertSameSession(session: KycSession, lookup: Lookup): void {
-  const mismatch =
-    lookup.by === 'sessionId'
-      ? session.sessionId.toLowerCase() !== lookup.sessionId.toLowerCase()
-      : session.clientKey !== undefined && session.clientKey !== lookup.clientKey;
-  if (mismatch) {
-    throw new ProviderContractError(`kyc: the answer is about a different session than the ${lookup.by} asked for`);
+function sessionIdOf(response: HttpResponse): string | undefined {
+  const id = isRecord(response.json) ? response.json.sessionId : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id).trim().toLowerCase() : undefined;
+}
+
+function answersAnotherSession(response: HttpResponse, sessionId: string): boolean {
+  const answered = response.status === 200 ? sessionIdOf(response) : undefined;
+  return answered !== undefined && answered !== sessionId.trim().toLowerCase();
+}
+
+/** Refuses an answer that names another session than the check's (or another client than the one asked about). */
+function assertSameSession(response: HttpResponse, lookup: Lookup): void {
+  if (response.status !== 200) return;
+  const clientKey = isRecord(response.json) ? response.json.clientKey : undefined;
+  const otherClient = lookup.by === 'clientKey' && typeof clientKey === 'string' && clientKey !== '' && clientKey !== lookup.clientKey;
+  if (answersAnotherSession(response, lookup.sessionId) || otherClient) {
+    throw new ProviderContractError(`kyc: the answer is about a different session than the check names (asked by ${lookup.by})`);
   }
 }

@@ -28,6 +28,8 @@ export interface ScenarioFigures {
   statuses: Record<string, number>;
   /** Why images are missing (the records' imagesMissing reasons), counted per check. */
   missing: Record<string, number>;
+  /** Why items were kept in quarantine (the records' quarantined reasons), counted per check. */
+  quarantined?: Record<string, number>;
   /** Invalid events rejected (dead-lettered) and malformed states refused. */
   rejected: number;
   /** Executions re-run after a crash, and the orphan objects the crash had left before the re-run. */
@@ -113,6 +115,7 @@ export function total(label: string, scenarios: readonly ScenarioFigures[]): Sce
     bytes: sum((s) => s.bytes),
     statuses: merge((s) => s.statuses),
     missing: merge((s) => s.missing ?? {}),
+    quarantined: merge((s) => s.quarantined ?? {}),
     rejected: sum((s) => s.rejected),
     reruns: sum((s) => s.reruns),
     orphansBeforeRerun: sum((s) => s.orphansBeforeRerun),

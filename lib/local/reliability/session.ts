@@ -139,7 +139,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     ];
     violations.push(...leaks.map((leak) => `leaked ${leak.kind} in ${leak.where}`));
 
-    const { mine, statuses, missing, kinds } = tally(records, entries);
+    const { mine, statuses, missing, quarantined, kinds } = tally(records, entries);
     violations.push(...faultsNotMet(entries));
     const figures: ScenarioFigures = {
       scenario: scenario.name,
@@ -153,6 +153,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       bytes: report.bytes - bytesSoFar,
       statuses,
       missing,
+      quarantined,
       rejected: (scenario.invalidEvents?.length ?? 0) + malformed.length,
       ...(reruns !== undefined ? { reruns, orphansBeforeRerun: orphansBeforeRerun ?? 0 } : {}),
       ...classifyViolations(report.violations.concat(violations.filter((v) => v.startsWith('extra workflow')))),
@@ -258,14 +259,16 @@ function tally(records: readonly CheckRecord[], entries: readonly Entry[]) {
   const mine = new Set(entries.map((entry) => `${entry.provider}/${entry.checkRef}`));
   const statuses: Record<string, number> = {};
   const missing: Record<string, number> = {};
+  const quarantined: Record<string, number> = {};
   for (const record of records) {
     if (!mine.has(`${record.provider}/${record.checkRef}`)) continue;
     statuses[record.status] = (statuses[record.status] ?? 0) + 1;
     for (const reason of record.imagesMissing?.reasons ?? []) missing[reason] = (missing[reason] ?? 0) + 1;
+    for (const reason of record.quarantined?.reasons ?? []) quarantined[reason] = (quarantined[reason] ?? 0) + 1;
   }
   const kinds: Record<string, number> = {};
   for (const { check } of entries) for (const kind of check.kinds) kinds[kind] = (kinds[kind] ?? 0) + 1;
-  return { mine, statuses, missing, kinds };
+  return { mine, statuses, missing, quarantined, kinds };
 }
 
 function detailOf(entry: Entry): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { getRecord, harness, listKeys, makeCheck, stubClient, type Harness } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { dataUri, makeJpeg } from '../../support/images';
-import { kycComplete, livenessComplete } from '../../support/statuses';
+import { kycComplete, livenessComplete } from '../../support/answers';
 
 let emulators: Emulators;
 let h: Harness;
@@ -26,11 +26,15 @@ afterAll(async () => {
 });
 
 const fakeCredentials = { accessKeyId: 'x', secretAccessKey: 'y' };
+/** S3 that keeps the provider's answer (the first write) and then fails every image write with a 500. */
 function failingS3() {
   const client = new S3Client({ region: 'us-east-1', credentials: fakeCredentials });
   const mock = mockClient(client);
   mock.on(ListObjectsV2Command).resolves({});
-  mock.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'boom' }));
+  mock.on(PutObjectCommand).callsFake((input: { Key?: string }) => {
+    if (input.Key?.endsWith('/answer.json')) return {};
+    throw new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'boom' });
+  });
   return { store: createS3Store({ client, bucket: 'archive' }), mock };
 }
 
@@ -44,7 +48,8 @@ describe('storage failures fail the archive step (retryable) instead of recordin
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as Error).name).toBe('StorageUnavailableError');
     expect(images.hits('/s3-fails.jpg')).toBe(1); // an S3 failure is not a download failure: no download retries
-    expect(mock.commandCalls(PutObjectCommand).length).toBeGreaterThan(0);
+    // The answer was written first, before anything could fail on the images.
+    expect(mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key?.split('/').pop())).toEqual(['answer.json', '0.jpg']);
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
   });
 
@@ -65,6 +70,7 @@ describe('storage failures fail the archive step (retryable) instead of recordin
     const check = makeCheck('liveness');
     const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(8, 8, 73)) })), { records });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
-    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/`)).toHaveLength(3);
+    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual(['answer.json', 'frames/probe.jpg', 'manifest.json', 'result.json'].map((key) => prefix + key));
   });
 });

@@ -17,7 +17,7 @@ import {
 } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { jpegShapedBytes, makeJpeg, makePng, sha256 } from '../../support/images';
-import { kycComplete } from '../../support/statuses';
+import { kycComplete } from '../../support/answers';
 
 let emulators: Emulators;
 let h: Harness;
@@ -40,7 +40,9 @@ function serve(body: Buffer, contentType = 'image/jpeg'): string {
 }
 
 describe('archiveCheck: KYC', () => {
-  it('streams every imagesFull of every task and history attempt into S3, byte for byte; other links stay off by default', async () => {
+  it('streams every imagesFull of every task and history attempt, and the faces pairs, into S3 byte for byte; other links stay off by default', async () => {
+    const faceA = makeJpeg(12, 12, 16);
+    const faceB = makePng(12, 12, 17);
     const docFront = makeJpeg(64, 48, 11);
     const docBack = makePng(32, 32, 12);
     const selfie = jpegShapedBytes(6 * 1024 * 1024 + 333); // above one 5 MiB part: a real multipart stream
@@ -54,6 +56,8 @@ describe('archiveCheck: KYC', () => {
       firstTry: serve(firstTry),
       thumb: serve(thumb),
       cutout: serve(cutout),
+      faceA: serve(faceA),
+      faceB: serve(faceB, 'image/png'),
     };
     const session = {
       results: [
@@ -77,7 +81,7 @@ describe('archiveCheck: KYC', () => {
           imagesFull: [urls.selfie],
           history: [{ status: 'failed', type: 'selfie', errors: ['[selfie] blurry'], imagesFull: [urls.firstTry], images: [urls.thumb] }],
         },
-        { status: 'success', type: 'faces', checks: [{ caption: 'Face matching', items: [{ value: '92%', images: [urls.thumb, urls.cutout] }] }] },
+        { status: 'success', type: 'faces', checks: [{ caption: 'Face matching', items: [{ value: '92%', images: [urls.faceA, urls.faceB] }] }] },
       ],
     };
     const check = makeCheck('kyc', { checkId: '550e8400-e29b-11d4-a716-446655440000' });
@@ -89,6 +93,8 @@ describe('archiveCheck: KYC', () => {
       'kyc/0-document/1.png': docBack,
       'kyc/1-selfie/0.jpg': selfie,
       'kyc/1-selfie/history-0-0.jpg': firstTry,
+      'kyc/2-faces/check-0-0-0.jpg': faceA,
+      'kyc/2-faces/check-0-0-1.png': faceB,
     };
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     expect(record).toMatchObject({
@@ -99,15 +105,16 @@ describe('archiveCheck: KYC', () => {
       clientKeyHash: clientKeyHashOf('my_client_key_123'),
       providerCreatedAt: '2026-03-19T10:31:06.000Z',
       completedAt: '2026-03-19T10:31:30.000Z',
-      objects: 6,
+      objects: 9,
+      images: 6,
     });
     expect(record!.retentionBasis).toMatch(/AML record-keeping \(FATF R\.11, EU AMLR art\. 77/);
     expect(record!.imagesMissing).toBeUndefined();
-    expect(output).toEqual({ status: 'archived', objects: 6, bytes: record!.bytes });
+    expect(output).toEqual({ status: 'archived', objects: 9, bytes: record!.bytes, images: 6 });
 
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual(
-      [...Object.keys(expected).map((key) => prefix + key), `${prefix}manifest.json`, `${prefix}result.json`].sort(),
+      [...Object.keys(expected).map((key) => prefix + key), `${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`].sort(),
     );
     for (const [relative, source] of Object.entries(expected)) {
       const stored = await readObject(h.s3, emulators.bucketName, prefix + relative);
@@ -116,7 +123,7 @@ describe('archiveCheck: KYC', () => {
       const entry = manifest.objects.find((object) => object.key === prefix + relative)!;
       expect(entry.sha256).toBe(sha256(source));
       expect(entry.bytes).toBe(source.length);
-      expect(entry.source).toMatchObject({ kind: 'kyc-image', host: '127.0.0.1' });
+      expect(entry.source).toMatchObject({ kind: relative.includes('check-') ? 'kyc-check-image' : 'kyc-image', host: '127.0.0.1' });
       expect(await tagsOf(h.s3, emulators.bucketName, prefix + relative)).toEqual({ 'retention-class': 'aml-cdd', sha256: sha256(source) });
     }
     expect(manifest.objects.find((object) => object.key.endsWith('history-0-0.jpg'))!.source).toEqual({
@@ -126,6 +133,15 @@ describe('archiveCheck: KYC', () => {
       link: 'imagesFull',
       index: 0,
       attempt: 0,
+      host: '127.0.0.1',
+    });
+    expect(manifest.objects.find((object) => object.key.endsWith('check-0-0-1.png'))!.source).toEqual({
+      kind: 'kyc-check-image',
+      task: 2,
+      taskType: 'faces',
+      group: 0,
+      item: 0,
+      index: 1,
       host: '127.0.0.1',
     });
     // Thumbnails and face cut-outs were never requested.
@@ -168,7 +184,7 @@ describe('archiveCheck: KYC', () => {
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-selfie/face-selfie.png`)).equals(cutout)).toBe(true);
   });
 
-  it('records images it could not get (refused, gone, rejected, oversized, cut off) and archives the others', async () => {
+  it('records images it could not get (refused, gone, cut off), keeps what is not a valid image in quarantine, and archives the others', async () => {
     const good = makeJpeg(32, 32, 31);
     const flaky = makeJpeg(48, 48, 32);
     const broken = makeJpeg(48, 48, 33);
@@ -184,30 +200,29 @@ describe('archiveCheck: KYC', () => {
       'https://evil.example.com/kycfull/x.jpg', //             2 refused: host not allowed
       images.url('/gone'), //                                  3 window passed
       images.url('/expired'), //                               4 window passed
-      images.url('/html'), //                                  5 rejected: not an image
-      images.url('/huge'), //                                  6 rejected: over the byte cap
+      images.url('/html'), //                                  5 quarantined: not an image
+      images.url('/huge'), //                                  6 quarantined: over the byte cap
       images.url('/flaky'), //                                 7 cut once, retried, archived
       images.url('/broken'), //                                8 cut every time: download failed
     ];
     const check = makeCheck('kyc');
     const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] }, 'failed')), {
-      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, concurrency: 4 },
+      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 4 * 1024 * 1024, concurrency: 4 },
     });
     const output = await archiveCheck(deps, check);
     expect(output.status).toBe('archived-partial');
-    expect(output.imagesMissing).toBe('download-failed,refused,rejected,window-passed');
+    expect(output.imagesMissing).toBe('download-failed,refused,window-passed');
+    expect(output.quarantined).toBe(2);
 
     const record = await getRecord(h.dynamo, emulators.tableName, check);
-    expect(record).toMatchObject({ outcome: 'failed', retentionClass: 'aml-cdd', imagesMissing: { count: 7 } });
+    expect(record).toMatchObject({ outcome: 'failed', retentionClass: 'aml-cdd', imagesMissing: { count: 5 }, quarantined: { count: 2, reasons: ['magic-mismatch', 'too-large'] } });
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
     const missingByIndex = Object.fromEntries(manifest.missing.map((entry) => [(entry.source as { index: number }).index, entry]));
-    expect(Object.keys(missingByIndex).map(Number).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    expect(Object.keys(missingByIndex).map(Number).sort()).toEqual([1, 2, 3, 4, 8]);
     expect(missingByIndex[1]).toMatchObject({ reason: 'refused', detail: 'scheme', source: { host: '169.254.169.254' } });
     expect(missingByIndex[2]).toMatchObject({ reason: 'refused', detail: 'host-not-allowed', source: { host: 'evil.example.com' } });
     expect(missingByIndex[3]).toMatchObject({ reason: 'window-passed', detail: 'gone: HTTP 404' });
     expect(missingByIndex[4]).toMatchObject({ reason: 'window-passed', detail: 'gone: HTTP 410' });
-    expect(missingByIndex[5]).toMatchObject({ reason: 'rejected', detail: 'magic-mismatch' });
-    expect(missingByIndex[6]).toMatchObject({ reason: 'rejected', detail: 'too-large' });
     expect(missingByIndex[8]).toMatchObject({ reason: 'download-failed' });
     expect(images.hits('/broken')).toBe(3);
     expect(images.hits('/flaky')).toBe(2);
@@ -216,6 +231,9 @@ describe('archiveCheck: KYC', () => {
     const prefix = `kyc/2026/03/19/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`, `${prefix}kyc/0-document/7.jpg`]);
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/7.jpg`)).equals(flaky)).toBe(true);
+    expect(await listKeys(h.s3, emulators.bucketName, `${prefix}quarantine/`)).toEqual([`${prefix}quarantine/kyc/0-document/5.bin`, `${prefix}quarantine/kyc/0-document/6.bin`]);
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}quarantine/kyc/0-document/5.bin`)).toString()).toBe('<html>login</html>');
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}quarantine/kyc/0-document/6.bin`)).length).toBe(3 * 1024 * 1024);
     const result = await readJson<any>(h.s3, emulators.bucketName, record!.resultKey!);
     expect(result.results[0].imagesFull[1]).toEqual({ url: urls[1], missing: 'refused', detail: missingByIndex[1]!.detail });
   });

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckNotTerminalError } from '../../../lambdas/archive/errors';
 import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
-import { ConfigurationError, InvalidCheckInputError } from '../../../lambdas/common/errors';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } from '../../../lambdas/common/errors';
 import type { NoResultReason, ProviderName } from '../../../lambdas/providers/check-status';
 import { startEmulators, type Emulators } from '../../../lib/local/emulators';
-import { FIXED_NOW, getRecord, harness, listKeys, makeCheck, manifestOf, readJson, stubClient, type Harness } from '../../support/archive-harness';
-import { noResult, pending, verificationComplete, verificationEscalated } from '../../support/statuses';
+import { FIXED_NOW, getRecord, harness, listKeys, makeCheck, manifestOf, readJson, readObject, stubClient, type Harness } from '../../support/archive-harness';
+import { startImageServer } from '../../support/image-server';
+import { makeJpeg } from '../../support/images';
+import { noResult, pending, verificationComplete, verificationEscalated } from '../../support/answers';
 
 let emulators: Emulators;
 let h: Harness;
@@ -17,40 +20,86 @@ afterAll(() => emulators.close());
 
 describe('checks that end without a result', () => {
   it.each([
-    ['liveness', 'expired'],
-    ['liveness', 'invalid'],
-    ['liveness', 'failed'],
-    ['kyc', 'not-found'],
-    ['kyc', 'invalid'],
-    ['verification', 'not-found'],
-    ['verification', 'forbidden'],
-  ] as Array<[ProviderName, NoResultReason]>)('%s %s gets a record saying so, and no objects', async (provider, reason) => {
+    ['liveness', 'expired', 'liveness link expired without completion (HTTP 410)'],
+    ['liveness', 'invalid', 'liveness rejected the token as invalid or unknown (HTTP 400)'],
+    ['liveness', 'failed', 'liveness check ended in the failed state without a result'],
+    ['kyc', 'not-found', 'KYC session not found'],
+    ['kyc', 'invalid', 'KYC rejected the request: invalid schema at sessionId'],
+    ['kyc', 'expired', 'KYC session lifetime expired'],
+    ['kyc', 'exception', 'KYC session ended with a system exception'],
+    ['verification', 'not-found', 'verification not found'],
+    ['verification', 'forbidden', 'verification belongs to a different organization'],
+  ] as Array<[ProviderName, NoResultReason, string]>)('%s %s gets a record saying so, with the answer kept byte for byte', async (provider, reason, detail) => {
     const check = makeCheck(provider);
-    const output = await archiveCheck(h.deps(stubClient(provider, noResult(provider, reason))), check);
-    expect(output).toEqual({ status: reason, objects: 0, bytes: 0 });
+    const answer = noResult(provider, reason);
+    const output = await archiveCheck(h.deps(stubClient(provider, answer)), check);
+    expect(output).toEqual({ status: reason, objects: 3, bytes: expect.any(Number), images: 0 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
-    expect(record).toMatchObject({
-      status: reason,
-      outcome: reason,
-      providerOutcome: `${provider}#${reason}`,
-      detail: `${provider} check ended: ${reason}`,
-      objects: 0,
-    });
+    expect(record).toMatchObject({ status: reason, outcome: reason, providerOutcome: `${provider}#${reason}`, detail, objects: 3 });
     expect(record!.ttl).toBeGreaterThan(FIXED_NOW.getTime() / 1000);
-    expect(record!.manifestKey).toBeUndefined();
-    expect(await listKeys(h.s3, emulators.bucketName, `${provider}/2026/03/19/${check.checkRef}/`)).toEqual([]);
+    const prefix = `${provider}/2026/03/19/${check.checkRef}/`;
+    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}answer.json`)).toString()).toBe(JSON.stringify(answer.body));
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect(manifest.objects.map((object) => object.source)).toEqual([
+      { kind: 'answer-as-received', httpStatus: answer.httpStatus, receivedAt: FIXED_NOW.toISOString(), contentType: 'application/json' },
+      { kind: 'provider-answer' },
+    ]);
   });
 
-  it.each(['expired', 'exception'] as NoResultReason[])('a KYC session that ended %s keeps its answer as result.json, downloads nothing', async (reason) => {
-    const body = { status: reason, sessionId: '550e8400-e29b-11d4-a716-446655440000', clientKey: 'client-9', results: [{ type: 'document', imagesFull: ['http://127.0.0.1:9/never.jpg'] }] };
-    const check = makeCheck('kyc');
-    const output = await archiveCheck(h.deps(stubClient('kyc', noResult('kyc', reason, body))), check);
-    expect(output).toEqual({ status: reason, objects: 2, bytes: expect.any(Number) });
+  it.each(['expired', 'exception'])('a KYC session that ended %s with results keeps its answer and downloads its images', async (reason) => {
+    const images = await startImageServer({ '/doc.jpg': { kind: 'image', body: makeJpeg(8, 8, 3), contentType: 'image/jpeg' } });
+    try {
+      const body = {
+        status: reason,
+        sessionId: '550e8400-e29b-11d4-a716-446655440000',
+        clientKey: 'client-9',
+        results: [{ type: 'document', status: 'failed', imagesFull: [{ url: images.url('/doc.jpg') }], history: [{ status: 'failed', imagesFull: [images.url('/doc.jpg')] }] }],
+      };
+      const check = makeCheck('kyc');
+      const output = await archiveCheck(h.deps(stubClient('kyc', { httpStatus: 200, body })), check);
+      expect(output).toEqual({ status: 'archived', objects: 5, bytes: expect.any(Number), images: 2 });
+      const record = await getRecord(h.dynamo, emulators.tableName, check);
+      expect(record).toMatchObject({ outcome: reason, providerStatus: reason, retentionClass: 'aml-cdd', clientKeyHash: expect.any(String) });
+      const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+      expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`, `${prefix}kyc/0-document/history-0-0.jpg`]);
+      const result = await readJson<any>(h.s3, emulators.bucketName, record!.resultKey!);
+      expect(result.results[0].imagesFull[0]).toEqual({ url: images.url('/doc.jpg'), archivedKey: `${prefix}kyc/0-document/0.jpg`, sha256: expect.any(String) });
+    } finally {
+      await images.close();
+    }
+  });
+
+  it('an answer that is not JSON is kept as answer.bin, never served inline', async () => {
+    const check = makeCheck('liveness');
+    await archiveCheck(h.deps(stubClient('liveness', { httpStatus: 410, text: '<html>Gone</html>' })), check);
     const record = await getRecord(h.dynamo, emulators.tableName, check);
-    expect(record).toMatchObject({ status: reason, retentionClass: 'aml-cdd', clientKeyHash: expect.any(String) });
-    expect(await readJson(h.s3, emulators.bucketName, record!.resultKey!)).toEqual(body);
-    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
-    expect(manifest.objects.map((object) => object.source)).toEqual([{ kind: 'provider-answer' }]);
+    expect(record).toMatchObject({ status: 'expired', answerKey: expect.stringMatching(/answer\.bin$/) });
+    expect(record).not.toHaveProperty('resultKey');
+    expect((await readObject(h.s3, emulators.bucketName, record!.answerKey!)).toString()).toBe('<html>Gone</html>');
+    const head = await h.s3.send(new HeadObjectCommand({ Bucket: emulators.bucketName, Key: record!.answerKey! }));
+    expect(head).toMatchObject({ ContentType: 'application/octet-stream', ContentDisposition: 'attachment' });
+  });
+
+  it('when polling ended, a still-pending answer is kept and recorded as timed-out with what was seen', async () => {
+    const check = makeCheck('kyc');
+    const answer = { httpStatus: 200, body: { status: 'under_review', sessionId: 'x', results: [] } };
+    const output = await archiveCheck(h.deps(stubClient('kyc', answer)), check, { pollingEnded: { providerStatus: 'under_review' } });
+    expect(output).toMatchObject({ status: 'timed-out', objects: 3, uninterpreted: 1 });
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toMatchObject({
+      status: 'timed-out',
+      providerStatus: 'under_review',
+      uninterpreted: ['status'],
+      detail: 'polling ended without a terminal answer',
+    });
+  });
+
+  it('when polling ended and the provider cannot answer, the record says timed-out rather than failing the check', async () => {
+    const check = makeCheck('liveness');
+    const client = { ...stubClient('liveness'), fetchAnswer: async () => Promise.reject(new ProviderUnavailableError('liveness: HTTP 503')) };
+    const output = await archiveCheck(h.deps(client), check, { pollingEnded: { providerStatus: 'in_progress' } });
+    expect(output).toEqual({ status: 'timed-out', objects: 0, bytes: 0 });
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toMatchObject({ status: 'timed-out', providerStatus: 'in_progress' });
   });
 
   it('timed-out checks are recorded with the last provider status', async () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveCheck } from '../../../lambdas/archive/engine';
+import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
 import { StorageUnavailableError } from '../../../lambdas/archive/errors';
 import type { RecordStore } from '../../../lambdas/records/record-store';
 import { startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { dataUri, makeJpeg, makePng, sha256 } from '../../support/images';
-import { kycComplete, livenessComplete } from '../../support/statuses';
+import { kycComplete, livenessComplete } from '../../support/answers';
 
 let emulators: Emulators;
 let h: Harness;
@@ -49,10 +49,10 @@ describe('crash between the uploads and the record', () => {
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
     const afterCrash = await listKeys(h.s3, emulators.bucketName, prefix);
-    expect(afterCrash).toHaveLength(5);
+    expect(afterCrash).toHaveLength(6);
 
     const output = await archiveCheck(deps, check);
-    expect(output).toMatchObject({ status: 'archived', objects: 5 });
+    expect(output).toMatchObject({ status: 'archived', objects: 6 });
     expect(records.attempts).toBe(2);
     const keys = await listKeys(h.s3, emulators.bucketName, prefix);
     expect(keys).toEqual(afterCrash);
@@ -79,7 +79,7 @@ describe('crash between the uploads and the record', () => {
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
 
     for (const i of [0, 1]) images.route(`/vanish/${i}`, { kind: 'status', status: 404 });
-    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 4 });
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 5 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
     const recovered = manifest.objects.filter((object) => object.fromEarlierRun);
@@ -97,10 +97,35 @@ describe('crash between the uploads and the record', () => {
     const deps = h.deps(stubClient('liveness', withFrames, withoutFrames), { records: failingOnce(h.records) });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
 
-    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 3 });
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived', objects: 4 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
     const kept = manifest.objects.find((object) => object.key.endsWith('frames/000.jpg'))!;
     expect(kept).toMatchObject({ sha256: sha256(frame), fromEarlierRun: true, source: { kind: 'liveness-frame', index: 0 }, boundingBox: box });
+  });
+});
+
+describe('a failure after some evidence was stored', () => {
+  it('is recorded as an error whose manifest accounts for every object the failed attempt left', async () => {
+    const frame = makeJpeg(16, 16, 71);
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', frame) })), { records: failingOnce(h.records) });
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const left = await listKeys(h.s3, emulators.bucketName, prefix);
+
+    const output = await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'StorageUnavailableError', Cause: 'DynamoDB PutItem failed' } });
+    expect(output).toMatchObject({ status: 'error', objects: left.length });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect([...manifest.objects.map((object) => object.key), record!.manifestKey].sort()).toEqual(left);
+    expect(manifest.objects.find((object) => object.key.endsWith('frames/probe.jpg'))).toMatchObject({ sha256: sha256(frame), fromEarlierRun: true });
+    expect(manifest.status).toBe('error');
+  });
+
+  it('without the evidence store (a record function that cannot reach S3) the error is still recorded', async () => {
+    const check = makeCheck('liveness');
+    const { store: _store, ...tableOnly } = h.deps(stubClient('liveness'));
+    expect(await recordOutcome(tableOnly, check, { kind: 'failed', error: { Error: 'X' } })).toEqual({ status: 'error', objects: 0, bytes: 0 });
   });
 });

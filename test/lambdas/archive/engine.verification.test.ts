@@ -3,7 +3,7 @@ import { archiveCheck } from '../../../lambdas/archive/engine';
 import { startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { FIXED_NOW, getRecord, harness, listKeys, makeCheck, manifestOf, readJson, readObject, stubClient, type Harness } from '../../support/archive-harness';
 import { sha256 } from '../../support/images';
-import { VERIFICATION_COMPLETED, VERIFICATION_ESCALATED, verificationComplete, verificationEscalated } from '../../support/statuses';
+import { VERIFICATION_COMPLETED, VERIFICATION_ESCALATED, verificationComplete, verificationEscalated } from '../../support/answers';
 
 let emulators: Emulators;
 let h: Harness;
@@ -24,18 +24,28 @@ describe('archiveCheck: content verification (metadata only)', () => {
       decision: 'accept',
       confidence: 0.95,
       providerStatus: 'completed',
-      providerCreatedAt: '2024-01-15T10:30:00Z',
-      completedAt: '2024-01-15T10:30:02Z',
+      providerCreatedAt: '2024-01-15T10:30:00.000Z',
+      completedAt: '2024-01-15T10:30:02.000Z',
       retentionClass: 'verification',
-      objects: 2,
+      objects: 3,
     });
-    expect(output).toEqual({ status: 'archived', objects: 2, bytes: record!.bytes });
+    expect(output).toEqual({ status: 'archived', objects: 3, bytes: record!.bytes, images: 0 });
     const prefix = `verification/2026/03/19/${check.checkRef}/`;
-    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}manifest.json`, `${prefix}result.json`]);
+    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);
     expect(await readJson(h.s3, emulators.bucketName, `${prefix}result.json`)).toEqual(VERIFICATION_COMPLETED);
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    const answerBytes = await readObject(h.s3, emulators.bucketName, `${prefix}answer.json`);
     const resultBytes = await readObject(h.s3, emulators.bucketName, `${prefix}result.json`);
+    expect(answerBytes.toString()).toBe(JSON.stringify(VERIFICATION_COMPLETED));
     expect(manifest.objects).toEqual([
+      {
+        key: `${prefix}answer.json`,
+        sha256: sha256(answerBytes),
+        bytes: answerBytes.length,
+        contentType: 'application/json',
+        source: { kind: 'answer-as-received', httpStatus: 200, receivedAt: FIXED_NOW.toISOString(), contentType: 'application/json' },
+        archivedAt: FIXED_NOW.toISOString(),
+      },
       { key: `${prefix}result.json`, sha256: sha256(resultBytes), bytes: resultBytes.length, contentType: 'application/json', source: { kind: 'provider-answer' }, archivedAt: FIXED_NOW.toISOString() },
     ]);
     expect(manifest.missing).toEqual([]);
@@ -46,27 +56,27 @@ describe('archiveCheck: content verification (metadata only)', () => {
     const client = stubClient('verification', verificationEscalated(), verificationComplete());
     const deps = h.deps(client);
 
-    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'escalated', objects: 2 });
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'escalated', objects: 3 });
     const escalated = await getRecord(h.dynamo, emulators.tableName, check);
     expect(escalated).toMatchObject({
       status: 'escalated',
       outcome: 'uncertain',
       confidence: 0.45,
-      escalation: { reason: 'low_confidence', priority: 'high', deadline: '2024-01-16T10:30:00Z', status: 'pending' },
+      escalation: { reason: 'low_confidence', priority: 'high', deadline: '2024-01-16T10:30:00.000Z', status: 'pending' },
     });
     const prefix = `verification/2026/03/19/${check.checkRef}/`;
     expect(await readJson(h.s3, emulators.bucketName, `${prefix}result.json`)).toEqual(VERIFICATION_ESCALATED);
 
     const later = new Date(FIXED_NOW.getTime() + 86_400_000);
-    expect(await archiveCheck({ ...deps, now: () => later }, check)).toMatchObject({ status: 'archived', objects: 2 });
+    expect(await archiveCheck({ ...deps, now: () => later }, check)).toMatchObject({ status: 'archived', objects: 3 });
     const final = await getRecord(h.dynamo, emulators.tableName, check);
     expect(final).toMatchObject({ status: 'archived', outcome: 'true', decision: 'accept', archivedAt: later.toISOString() });
     expect(final!.escalation).toBeUndefined();
     expect(await readJson(h.s3, emulators.bucketName, `${prefix}result.json`)).toEqual(VERIFICATION_COMPLETED);
     const manifest = await manifestOf(h.s3, emulators.bucketName, final!);
     expect(manifest.status).toBe('archived');
-    expect(manifest.objects[0]!.sha256).toBe(sha256(await readObject(h.s3, emulators.bucketName, `${prefix}result.json`)));
-    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}manifest.json`, `${prefix}result.json`]);
+    expect(manifest.objects[1]!.sha256).toBe(sha256(await readObject(h.s3, emulators.bucketName, `${prefix}result.json`)));
+    expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);
 
     // A late escalated answer (another execution) never turns the final record back.
     const stale = stubClient('verification', verificationEscalated());

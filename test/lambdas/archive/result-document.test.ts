@@ -6,15 +6,15 @@ describe('documentWithReferences', () => {
     const answer = { result: { passed: true, image: 'data:...', audit_images: ['data:a', { image: 'data:b', bounding_box: { x: 1 } }] } };
     const copy = documentWithReferences(answer, [
       { path: ['result', 'image'], value: { archivedKey: 'k/probe.jpg', sha256: 'aa' } },
-      { path: ['result', 'audit_images', 0], value: { rejected: 'bad-base64' } },
+      { path: ['result', 'audit_images', 0], value: { missing: 'rejected', detail: 'empty' } },
       { path: ['result', 'audit_images', 1, 'image'], value: { archivedKey: 'k/001.png', sha256: 'bb' } },
-      { path: ['result', 'not_there'], value: { rejected: 'x' } },
+      { path: ['result', 'not_there'], value: { missing: 'rejected', detail: 'x' } },
     ]);
     expect(copy).toEqual({
       result: {
         passed: true,
         image: { archivedKey: 'k/probe.jpg', sha256: 'aa' },
-        audit_images: [{ rejected: 'bad-base64' }, { image: { archivedKey: 'k/001.png', sha256: 'bb' }, bounding_box: { x: 1 } }],
+        audit_images: [{ missing: 'rejected', detail: 'empty' }, { image: { archivedKey: 'k/001.png', sha256: 'bb' }, bounding_box: { x: 1 } }],
       },
     });
     expect(answer.result.image).toBe('data:...');

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveDepsFromEnv } from '../../../lambdas/archive/runtime';
-import { ESCALATION_POLLING_ENDED, archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
+import { ESCALATION_POLLING_ENDED } from '../../../lambdas/archive/engine';
+import { archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
 import { checkRefOf, clientKeyHashOf } from '../../../lambdas/common/check-ref';
 import { ConfigurationError, InvalidCheckInputError } from '../../../lambdas/common/errors';
 import type { ProviderName } from '../../../lambdas/providers/check-status';
@@ -13,7 +14,7 @@ import { recordDepsFromEnv } from '../../../lambdas/records/runtime';
 import type { PollOutput, WorkflowCheck } from '../../../lambdas/workflow/contract';
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../lib/local/fake-providers';
-import { getRecord, harness, listKeys, readJson, type Harness } from '../../support/archive-harness';
+import { getRecord, harness, listKeys, readJson, readObject, type Harness } from '../../support/archive-harness';
 
 let emulators: Emulators;
 let fake: FakeProviders;
@@ -76,25 +77,34 @@ const prefixOf = (check: WorkflowCheck) => `${check.provider}/2026/03/19/${check
 const record = (check: WorkflowCheck) => getRecord(h.dynamo, emulators.tableName, check);
 
 describe('archiveStep', () => {
-  it('a timed-out check is recorded as such without asking the provider', async () => {
+  it('a timed-out check asks the provider once more and keeps that answer with the record', async () => {
     const check = added({ provider: 'liveness', pending: { polls: 100 } });
     const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'in_progress') });
-    expect(output).toEqual({ status: 'timed-out', objects: 0, bytes: 0 });
-    expect(requestsOf(check)).toBe(0);
+    expect(output).toEqual({ status: 'timed-out', objects: 3, bytes: expect.any(Number), images: 0 });
+    expect(requestsOf(check)).toBe(1);
     expect(await record(check)).toMatchObject({
       status: 'timed-out',
-      providerStatus: 'in_progress',
+      providerStatus: 'pending', // what the provider said at that last look (its first answer)
       detail: 'polling ended without a terminal answer',
-      objects: 0,
+      objects: 3,
     });
-    expect(await listKeys(h.s3, emulators.bucketName, prefixOf(check))).toEqual([]);
+    expect((await listKeys(h.s3, emulators.bucketName, prefixOf(check))).map((key) => key.slice(prefixOf(check).length))).toEqual([
+      'answer.json',
+      'manifest.json',
+      'result.json',
+    ]);
+  });
+
+  it('a check whose polling ended but which is terminal by now is archived, not timed out', async () => {
+    const check = added({ provider: 'verification' });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'processing') })).toMatchObject({ status: 'archived' });
   });
 
   it('an escalation past its deadline is archived again with the provider’s latest answer', async () => {
     const check = added({ provider: 'verification', outcome: 'escalated', completedAgoMs: 3 * 3_600_000, escalation: { deadlineMs: 60_000 } });
     const deps = archiveDepsFromEnv(env);
     const output = await archiveStep(deps, { check, poll: polled('timed-out', 'escalated'), archive: { status: 'escalated', objects: 2, bytes: 1 } });
-    expect(output).toMatchObject({ status: 'escalated', objects: 2 });
+    expect(output).toMatchObject({ status: 'escalated', objects: 3 });
     expect(requestsOf(check)).toBe(1);
     const stored = await record(check);
     expect(stored).toMatchObject({ status: 'escalated', detail: ESCALATION_POLLING_ENDED, escalation: { status: 'pending', reason: 'low_confidence' } });
@@ -118,29 +128,31 @@ describe('archiveStep', () => {
     const { checkId, clientKey } = fake.addCheck({ provider: 'kyc', outcome: 'expired' });
     const check = checkOf('kyc', checkId);
     const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', 'expired') });
-    expect(output).toEqual({ status: 'expired', objects: 2, bytes: expect.any(Number) });
+    expect(output).toEqual({ status: 'expired', objects: 3, bytes: expect.any(Number), images: 0 });
     const stored = await record(check);
     expect(stored).toMatchObject({ status: 'expired', providerStatus: 'expired', clientKeyHash: clientKeyHashOf(clientKey!) });
     expect(await readJson(h.s3, emulators.bucketName, stored!.resultKey!)).toMatchObject({ status: 'expired', sessionId: checkId });
     expect((await listKeys(h.s3, emulators.bucketName, prefixOf(check))).map((key) => key.slice(prefixOf(check).length))).toEqual([
+      'answer.json',
       'manifest.json',
       'result.json',
     ]);
   });
 
-  it('no-result: an expired liveness link leaves a record and no objects (its body may echo the token)', async () => {
+  it('no-result: an expired liveness link leaves a record and its answer, the token scrubbed if it was echoed', async () => {
     const check = added({ provider: 'liveness', outcome: 'expired' });
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '410') })).toEqual({ status: 'expired', objects: 0, bytes: 0 });
-    expect(await record(check)).toMatchObject({ status: 'expired', providerStatus: '410' });
-    expect(await listKeys(h.s3, emulators.bucketName, prefixOf(check))).toEqual([]);
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '410') })).toMatchObject({ status: 'expired', objects: 3 });
+    const stored = await record(check);
+    expect(stored).toMatchObject({ status: 'expired', providerStatus: '410' });
+    expect((await readObject(h.s3, emulators.bucketName, stored!.answerKey!)).toString()).not.toContain(check.checkId);
   });
 
-  it('a KYC sessionId the provider would refuse is recorded as invalid without a request', async () => {
+  it('a KYC sessionId that is not a UUID v1 is sent as given: the provider’s 400 makes it invalid', async () => {
     const check = checkOf('kyc', 'not-a-timeuuid');
     const before = fake.stats().requests.kyc;
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', 'rejected-before-request') })).toMatchObject({ status: 'invalid' });
-    expect(fake.stats().requests.kyc).toBe(before);
-    expect(await record(check)).toMatchObject({ status: 'invalid', providerStatus: 'rejected-before-request' });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '400') })).toMatchObject({ status: 'invalid' });
+    expect(fake.stats().requests.kyc).toBe(before + 1);
+    expect(await record(check)).toMatchObject({ status: 'invalid', providerStatus: '400', detail: 'KYC rejected the request: invalid schema at sessionId' });
   });
 
   it('complete: a KYC session’s images are downloaded from the provider host (http on loopback, as configured)', async () => {
@@ -217,7 +229,7 @@ describe('recordFailureStep', () => {
     expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'completed') })).toMatchObject({ status: 'archived' });
     const archived = await record(check);
     const output = await recordFailureStep(recordDepsFromEnv(env), { check, error: failureOf(check.checkId) });
-    expect(output).toEqual({ status: 'archived', objects: archived!.objects, bytes: archived!.bytes, recorded: false });
+    expect(output).toEqual({ status: 'archived', objects: archived!.objects, bytes: archived!.bytes, images: 0, recorded: false });
     expect(await record(check)).toEqual(archived);
   });
 

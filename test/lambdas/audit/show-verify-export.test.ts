@@ -64,9 +64,9 @@ describe('showCheck', () => {
     expect(shown.record).not.toHaveProperty('ttl');
     expect(shown.result).toMatchObject({ status: 'success', clientKey: 'client-e2e-1' });
     const manifest = await readJson<Manifest>(fixture.harness.s3, emulators.bucketName, record.manifestKey!);
-    const images = manifest.objects.filter((object) => object.source.kind === 'kyc-image');
+    const images = manifest.objects.filter((object) => object.source.kind === 'kyc-image' || object.source.kind === 'kyc-check-image');
     expect(shown.images.map((image) => image.key).sort()).toEqual(images.map((object) => object.key.slice(prefixOf('kyc-success').length)).sort());
-    expect(shown.images).toHaveLength(3);
+    expect(shown.images).toHaveLength(7); // 3 imagesFull and the faces task's 2 compared pairs
     for (const image of shown.images) {
       const response = await fetch(image.url);
       expect(response.status).toBe(200);
@@ -74,7 +74,10 @@ describe('showCheck', () => {
       expect(new URL(image.url).searchParams.get('X-Amz-Expires')).toBe('120');
     }
     expect(Date.parse(shown.urlsExpireAt!) - Date.now()).toBeGreaterThan(100_000);
-    expect(Object.keys(shown.documents).sort()).toEqual(['manifest', 'result']);
+    expect(Object.keys(shown.documents).sort()).toEqual(['answer', 'manifest', 'result']);
+    // The answer exactly as the provider sent it, one URL away.
+    const answer = await fetch(shown.documents.answer!);
+    expect(JSON.parse(await answer.text())).toMatchObject({ status: 'success', clientKey: 'client-e2e-1' });
   });
 
   it('a verification check has its answer and no images', async () => {

@@ -61,7 +61,7 @@ const count = (value: number) => ({ unit: 'Count', value });
 
 describe('countOutcome', () => {
   it('archived: the check, its images (documents not counted) and bytes, and the duration', () => {
-    expect(published({ status: 'archived', objects: 6, bytes: 12_345 }, 850)).toEqual({
+    expect(published({ status: 'archived', objects: 7, images: 4, bytes: 12_345 }, 850)).toEqual({
       [METRIC.checksArchived]: count(1),
       [METRIC.imagesArchived]: count(4),
       [METRIC.bytesArchived]: { unit: 'Bytes', value: 12_345 },
@@ -70,7 +70,7 @@ describe('countOutcome', () => {
   });
 
   it('archived-partial with a window miss: missing images counted, and one window miss', () => {
-    expect(published({ status: 'archived-partial', objects: 3, bytes: 900, imagesMissing: 'download-failed,window-passed', imagesMissingCount: 4 })).toEqual({
+    expect(published({ status: 'archived-partial', objects: 4, images: 1, bytes: 900, imagesMissing: 'download-failed,window-passed', imagesMissingCount: 4 })).toEqual({
       [METRIC.checksPartiallyArchived]: count(1),
       [METRIC.imagesArchived]: count(1),
       [METRIC.bytesArchived]: { unit: 'Bytes', value: 900 },
@@ -85,9 +85,17 @@ describe('countOutcome', () => {
     expect(metrics[METRIC.imagesMissing]).toEqual(count(1));
   });
 
-  it('a verification (documents only) archives no images, never a negative count', () => {
-    expect(published({ status: 'archived', objects: 2, bytes: 2_000 })[METRIC.imagesArchived]).toEqual(count(0));
+  it('a verification (documents only) archives no images', () => {
+    expect(published({ status: 'archived', objects: 3, images: 0, bytes: 2_000 })[METRIC.imagesArchived]).toEqual(count(0));
     expect(published({ status: 'archived', objects: 0, bytes: 0 })[METRIC.imagesArchived]).toEqual(count(0));
+  });
+
+  it('quarantined items and provider drift are counted', () => {
+    expect(published({ status: 'archived-partial', objects: 5, images: 2, bytes: 10, quarantined: 2, uninterpreted: 3 })).toMatchObject({
+      [METRIC.imagesQuarantined]: count(2),
+      [METRIC.providerDrift]: count(1),
+    });
+    expect(published({ status: 'timed-out', objects: 3, bytes: 10, uninterpreted: 1 })).toMatchObject({ [METRIC.providerDrift]: count(1) });
   });
 
   it('escalated: nothing yet — its evidence is counted once, when the check is finally archived', () => {

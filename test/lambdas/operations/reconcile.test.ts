@@ -26,7 +26,7 @@ import { startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../lib/local/step-functions-service';
 import { definitionFromTemplate } from '../../../lib/workflow-definition';
 import { harness, stubClient, type Harness } from '../../support/archive-harness';
-import { verificationComplete } from '../../support/statuses';
+import { verificationComplete } from '../../support/answers';
 import { synthesize } from '../../lib/synth';
 
 /** What the local task handlers do for one check (by checkId). */

@@ -119,20 +119,28 @@ describe('decideNextPoll', () => {
     expect(decideNextPoll({ policy, provider: 'kyc', previous, observation: kycPending, now: t0 })?.waitSeconds).toBe(3);
   });
 
-  it('polls an escalation slowly, right after its deadline, then gives up', () => {
-    const escalated = (deadline: Date): PollObservation => ({
+  it('polls an escalation slowly, right after its deadline, on past it, and gives up only at the escalation ceiling', () => {
+    const escalated = (deadline?: Date): PollObservation => ({
       kind: 'status',
       status: {
         kind: 'escalated', provider: 'verification', providerStatus: 'escalated', times: {}, outcome: 'uncertain', result: {},
-        escalation: { id: 'esc_1', reason: 'low_confidence', priority: 'high', deadline: deadline.toISOString(), status: 'pending' },
+        escalation: { reason: 'low_confidence', priority: 'high', ...(deadline ? { deadline: deadline.toISOString() } : {}), status: 'pending' },
       },
     });
     const far = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(86_400)), now: t0 });
     expect(far).toMatchObject({ state: 'escalated', waitSeconds: policy.escalationSeconds });
     const near = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(100)), now: t0 });
     expect(near).toMatchObject({ state: 'escalated', waitSeconds: 101 });
-    const past = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(-2 * policy.escalationSeconds)), now: t0 });
-    expect(past).toMatchObject({ state: 'timed-out', providerStatus: 'escalated' });
+    // Reviews overrun their deadlines: two days late, past the 24 h verification budget, it is still followed...
+    const firstPolledAt = t0.toISOString();
+    const previous = { state: 'escalated', attempt: 50, firstPolledAt, waitSeconds: 900, providerStatus: 'escalated', transientErrors: 0 } as const;
+    const late = decideNextPoll({ policy, provider: 'verification', previous, observation: escalated(at(-2 * 86_400)), now: at(3 * 86_400) });
+    expect(late).toMatchObject({ state: 'escalated', waitSeconds: policy.escalationSeconds });
+    // ...and one without a deadline at all, too...
+    expect(decideNextPoll({ policy, provider: 'verification', observation: escalated(), now: t0 })).toMatchObject({ state: 'escalated' });
+    // ...up to the ceiling (7 days by default), when polling ends and the archive refreshes the record.
+    const ceiling = decideNextPoll({ policy, provider: 'verification', previous, observation: escalated(at(-6 * 86_400)), now: at(policy.maxEscalationSeconds + 1) });
+    expect(ceiling).toMatchObject({ state: 'timed-out', providerStatus: 'escalated' });
   });
 
   it('rejects malformed policies', () => {

@@ -47,7 +47,7 @@ function depsFor(provider: ProviderName, policy: PollingPolicy = DEFAULT_POLLING
     client: createProviderClient(provider, { baseUrl: fake.baseUrl, credentials: credentialsEnv(credentialOverrides) }),
     policy,
     now,
-    logger: { info: (message, fields) => logged.push({ message, ...fields }) },
+    logger: { info: (message, fields) => logged.push({ message, ...fields }), warn: (message, fields) => logged.push({ level: 'warn', message, ...fields }) },
     onTransientError: (error) => transientErrors.push(error),
   };
   return { deps, logged, transientErrors };
@@ -154,7 +154,7 @@ describe('pollCheck: input the provider would refuse', () => {
   it.each([
     ['a random string', 'not-a-session-id'],
     ['a UUID v4', '3b241101-e2bb-4255-8caf-4136c566a962'],
-  ])('a KYC sessionId that is %s ends as no-result without any request', async (_name, sessionId) => {
+  ])('a KYC sessionId that is %s is sent as given; the provider\'s 400 ends it as no-result', async (_name, sessionId) => {
     const { deps, logged } = depsFor('kyc');
     const before = fake.stats().requests.kyc;
     const output = await pollCheck(deps, stateOf('kyc', sessionId));
@@ -163,11 +163,18 @@ describe('pollCheck: input the provider would refuse', () => {
       attempt: 1,
       firstPolledAt: now().toISOString(),
       waitSeconds: 0,
-      providerStatus: REJECTED_INPUT_STATUS,
+      providerStatus: '400',
       transientErrors: 0,
     });
-    expect(fake.stats().requests.kyc).toBe(before);
+    expect(fake.stats().requests.kyc).toBe(before + 1);
     expect(JSON.stringify(logged)).not.toContain(sessionId);
+  });
+
+  it('an id that cannot be sent at all ends as no-result without any request', async () => {
+    const { deps } = depsFor('liveness');
+    const before = fake.stats().requests.liveness;
+    expect(await pollCheck(deps, stateOf('liveness', 'x'.repeat(5000)))).toMatchObject({ state: 'no-result', providerStatus: REJECTED_INPUT_STATUS });
+    expect(fake.stats().requests.liveness).toBe(before);
   });
 
   it('a KYC check with a clientKey is looked up by it, whatever the sessionId', async () => {
@@ -276,13 +283,13 @@ describe('pollCheck: escalated verification', () => {
     expect(output).toMatchObject({ state: 'escalated', waitSeconds: 121 });
   });
 
-  it('long past its deadline: timed-out, marked escalated (the archive refreshes it)', async () => {
+  it('past its deadline: still followed, at the review pace (reviews overrun)', async () => {
     const { deps } = depsFor('verification');
     const output = await pollCheck(
       deps,
       added({ provider: 'verification', outcome: 'escalated', completedAgoMs: 2 * 3_600_000, escalation: { deadlineMs: 60_000 } }),
     );
-    expect(output).toMatchObject({ state: 'timed-out', providerStatus: 'escalated', waitSeconds: 0 });
+    expect(output).toMatchObject({ state: 'escalated', providerStatus: 'escalated', waitSeconds: DEFAULT_POLLING_POLICY.escalationSeconds });
   });
 
   it('resolved after review: complete', async () => {

@@ -126,12 +126,21 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     );
   });
 
-  it('lets the record function write records only', () => {
+  it('lets the record function write records, read the evidence, and write nothing in S3 but manifests', () => {
     const actions = actionsOf(synth.stack.functions.record);
-    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:'))).toEqual([
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:')).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      's3:PutObjectLegalHold',
+      's3:PutObjectRetention',
+      's3:PutObjectTagging',
     ]);
+    const writes = statementsOf(synth.stack.functions.record).filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(writes).toHaveLength(1);
+    expect(JSON.stringify(writes[0]!.Resource)).toMatch(/\/\*\/manifest\.json"/);
   });
 
   it('grants no function a delete, a scan, a lock bypass or a wildcard beyond the acknowledged key actions', () => {

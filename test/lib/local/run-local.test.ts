@@ -91,13 +91,14 @@ describe('npm start (local mode)', () => {
 
   it('archives a 5 MiB liveness answer frame by frame, never through the workflow state', () => {
     const large = summary.checks.find((c) => c.label.startsWith('liveness 5 MiB'));
-    expect(large?.record).toMatchObject({ status: 'archived', objects: 43 });
+    expect(large?.record).toMatchObject({ status: 'archived', objects: 44 });
     expect(large!.record!.bytes).toBeGreaterThan(5 * 1024 * 1024);
   });
 
-  it('records why images are missing', () => {
+  it('records why images are missing, and keeps a malformed frame in quarantine', () => {
     const missing = (label: string) => summary.checks.find((c) => c.label === label)?.record?.imagesMissing?.reasons;
-    expect(missing('liveness with a malformed frame')).toEqual(['rejected']);
+    const malformed = records.find((r) => r.checkRef === summary.checks.find((c) => c.label === 'liveness with a malformed frame')?.checkRef);
+    expect(malformed).toMatchObject({ status: 'archived-partial', quarantined: { count: 1, reasons: ['invalid-base64'] } });
     expect(missing('liveness past its image window')).toEqual(['window-passed']);
     expect(missing('kyc image redirected to the metadata service')).toEqual(['refused']);
     expect(missing('kyc image already gone (404)')).toEqual(['window-passed']);

@@ -11,7 +11,7 @@ import type { CliIo } from '../../../../bin/cli/command';
 import { startEmulators, type Emulators } from '../../../../lib/local/emulators';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../lib/local/step-functions-service';
 import { harness, stubClient, type Harness } from '../../../support/archive-harness';
-import { verificationComplete } from '../../../support/statuses';
+import { verificationComplete } from '../../../support/answers';
 
 function memoryIo(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

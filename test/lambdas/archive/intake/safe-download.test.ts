@@ -55,7 +55,7 @@ async function streamError(body: Readable): Promise<unknown> {
 
 async function openError(url: string, policy: DownloadPolicy, signal?: AbortSignal): Promise<unknown> {
   try {
-    const download = await openImageDownload(url, policy, signal);
+    const download = await openImageDownload(url, policy, { signal });
     download.body.destroy();
   } catch (error) {
     return error;
@@ -287,27 +287,39 @@ describe('openImageDownload: statuses', () => {
   });
 });
 
-describe('openImageDownload: content checks', () => {
-  it('rejects a Content-Type that is not an allowed image', async () => {
-    const srv = await server({
-      '/html': serve(tinyPng(), { 'content-type': 'text/html' }),
-      '/gif': serve(Buffer.from('GIF89a..........'), { 'content-type': 'image/gif' }),
-    });
-    expect(await openError(srv.url('/html'), localPolicy())).toMatchObject({ reason: 'content-type-not-allowed' });
-    expect(await openError(srv.url('/gif'), localPolicy())).toMatchObject({ reason: 'content-type-not-allowed' });
+describe('openImageDownload: content checks (nothing is refused for what it is: it is marked for quarantine)', () => {
+  async function opened(url: string, policy: DownloadPolicy) {
+    const download = await openImageDownload(url, policy);
+    return { ...download, bytes: await readAll(download.body) };
+  }
+
+  it('a Content-Type that is not an image: delivered whole, marked content-type-not-allowed', async () => {
+    const png = tinyPng();
+    const srv = await server({ '/html': serve(png, { 'content-type': 'text/html' }) });
+    const download = await opened(srv.url('/html'), localPolicy());
+    expect(download).toMatchObject({ quarantine: 'content-type-not-allowed' });
+    expect(download.mediaType).toBeUndefined();
+    expect(download.bytes.equals(png)).toBe(true);
   });
 
-  it('rejects bytes whose magic does not match the declared or any allowed type', async () => {
+  it('an image type beyond jpeg/png/webp whose magic bytes confirm it is an image', async () => {
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    const srv = await server({ '/gif': serve(gif, { 'content-type': 'image/gif' }) });
+    const download = await opened(srv.url('/gif'), localPolicy());
+    expect(download).toMatchObject({ mediaType: 'image/gif' });
+    expect(download.quarantine).toBeUndefined();
+    expect(download.bytes.equals(gif)).toBe(true);
+  });
+
+  it('bytes whose magic does not match the declared type, or any image type, are marked', async () => {
     const srv = await server({
       '/liar': serve(jpegBytes(), { 'content-type': 'image/png' }),
       '/html': serve(Buffer.from('<html><body>login</body></html>'), { 'content-type': 'application/octet-stream' }),
       '/tiny': serve(Buffer.from([0x89, 0x50]), { 'content-type': 'image/png' }),
     });
-    for (const path of ['/liar', '/html', '/tiny']) {
-      const error = await openError(srv.url(path), localPolicy());
-      expect(error).toBeInstanceOf(ImageRejectedError);
-      expect(error).toMatchObject({ reason: 'magic-mismatch' });
-    }
+    expect(await opened(srv.url('/liar'), localPolicy())).toMatchObject({ quarantine: 'magic-mismatch' });
+    expect(await opened(srv.url('/html'), localPolicy())).toMatchObject({ quarantine: 'unknown-format' });
+    expect(await opened(srv.url('/tiny'), localPolicy())).toMatchObject({ quarantine: 'magic-mismatch', bytes: Buffer.from([0x89, 0x50]) });
   });
 
   it('rejects an empty body', async () => {
@@ -315,7 +327,15 @@ describe('openImageDownload: content checks', () => {
     expect(await openError(srv.url('/empty'), localPolicy())).toMatchObject({ reason: 'empty' });
   });
 
-  it('refuses a Content-Length over the cap before reading the body', async () => {
+  it('a Content-Length over maxBytes but within the quarantine ceiling: delivered, marked too-large', async () => {
+    const image = pngBody(300 * 1024);
+    const srv = await server({ '/big': serve(image, { 'content-type': 'image/png', 'content-length': image.length }) });
+    const download = await opened(srv.url('/big'), localPolicy({ maxBytes: 100 * 1024, quarantineMaxBytes: 1024 * 1024 }));
+    expect(download).toMatchObject({ quarantine: 'too-large' });
+    expect(download.bytes.equals(image)).toBe(true);
+  });
+
+  it('refuses a Content-Length over the ceiling before reading the body', async () => {
     // Announces 100 MB but sends 16 bytes and stalls: reading would end in a timeout, not a size rejection.
     const srv = await server({
       '/big': (_req, res) => {
@@ -323,10 +343,18 @@ describe('openImageDownload: content checks', () => {
         res.write(pngBody(16));
       },
     });
-    const error = await openError(srv.url('/big'), localPolicy({ maxBytes: 1024 * 1024, timeoutMs: 10_000 }));
+    const error = await openError(srv.url('/big'), localPolicy({ maxBytes: 1024 * 1024, quarantineMaxBytes: 2 * 1024 * 1024, timeoutMs: 10_000 }));
     expect(error).toBeInstanceOf(ImageRejectedError);
     expect(error).toMatchObject({ reason: 'too-large' });
     await srv.allConnectionsClosed();
+  });
+
+  it('asked for quarantine up front (an image that overran its cap before), it streams up to the ceiling', async () => {
+    const image = pngBody(300 * 1024);
+    const srv = await server({ '/img': serve(image, { 'content-type': 'image/png' }) });
+    const download = await openImageDownload(srv.url('/img'), localPolicy({ maxBytes: 100 * 1024, quarantineMaxBytes: 1024 * 1024 }), { quarantine: 'too-large' });
+    expect(download.quarantine).toBe('too-large');
+    expect((await readAll(download.body)).equals(image)).toBe(true);
   });
 });
 
@@ -422,7 +450,7 @@ describe('openImageDownload: failures while streaming', () => {
       },
     });
     const controller = new AbortController();
-    const download = await openImageDownload(srv.url('/slow'), localPolicy(), controller.signal);
+    const download = await openImageDownload(srv.url('/slow'), localPolicy(), { signal: controller.signal });
     const failed = streamError(download.body);
     controller.abort();
     expect(await failed).toMatchObject({ name: 'DownloadFailedError', message: 'download from 127.0.0.1 failed: aborted by the caller' });

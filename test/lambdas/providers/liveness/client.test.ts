@@ -45,7 +45,7 @@ describe('liveness client: answers', () => {
     expect(await client().getStatus(ref)).toEqual({ provider: 'liveness', kind: 'pending', providerStatus: 'pending', times: {} });
   });
 
-  it.each(['pending', 'in_progress'])('202 {"status":"%s"} is pending with that status', async (status) => {
+  it.each(['pending', 'in_progress', 'complete', 'something_new'])('any 202 is pending, whatever its body says ("%s")', async (status) => {
     server.script({ status: 202, body: { status } });
     expect(await client().getStatus(ref)).toMatchObject({ kind: 'pending', providerStatus: status });
   });
@@ -81,7 +81,8 @@ describe('liveness client: answers', () => {
   it.each([
     [1773916290, '2026-03-19T10:31:30.000Z'],
     [1773916290123, '2026-03-19T10:31:30.123Z'],
-  ])('normalizes numeric checked_at %d (seconds or milliseconds)', async (checkedAt, iso) => {
+    ['1773916290', '2026-03-19T10:31:30.000Z'],
+  ])('normalizes numeric checked_at %s (seconds or milliseconds, number or text)', async (checkedAt, iso) => {
     server.script({ status: 200, body: { result: { passed: false, confidence: 0.2, threshold: 0.8, checked_at: checkedAt } } });
     expect(await client().getStatus(ref)).toMatchObject({
       kind: 'complete',
@@ -93,15 +94,16 @@ describe('liveness client: answers', () => {
 
   it('200 {"status":"failed"} without a result is a no-result "failed"', async () => {
     server.script({ status: 200, body: { status: 'failed', reason: 'camera_denied' } });
-    expect(await client().getStatus(ref)).toMatchObject({
-      kind: 'no-result',
-      reason: 'failed',
-      providerStatus: 'failed',
-      body: { status: 'failed', reason: 'camera_denied' },
-    });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'no-result', reason: 'failed', providerStatus: 'failed' });
   });
 
-  it('410 is a no-result "expired", 400 a no-result "invalid"; neither keeps the body', async () => {
+  it('a failed check that still carries a result is archived with outcome failed, frames and all', async () => {
+    const body = { status: 'failed', result: { passed: true, confidence: 0.9, threshold: 0.8, checked_at: '2026-03-19T10:31:30Z', image: IMAGE } };
+    server.script({ status: 200, body });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'complete', providerStatus: 'failed', outcome: 'failed', result: body });
+  });
+
+  it('410 is a no-result "expired", 400 a no-result "invalid"', async () => {
     server.script({ status: 410, body: { token: TOKEN } }, { status: 400, body: { error: `unknown token ${TOKEN}` } });
     const expired = await client().getStatus(ref);
     const invalid = await client().getStatus(ref);
@@ -116,19 +118,68 @@ describe('liveness client: answers', () => {
   });
 });
 
-describe('liveness client: contract violations', () => {
-  it.each([
-    ['a result missing passed', { result: { confidence: 1, threshold: 0.5, checked_at: '2026-03-19T10:31:30Z' } }, 'result.passed'],
-    ['a non-ISO checked_at', { result: { passed: true, confidence: 1, threshold: 0.5, checked_at: 'yesterday' } }, 'result.checked_at'],
-    ['a non-terminal status with 200', { status: 'in_progress' }, 'status'],
-    ['failed with a result', { status: 'failed', result: { passed: true } }, 'result'],
-  ])('200 with %s is a ProviderContractError naming the path', async (_name, body, path) => {
-    server.script({ status: 200, body });
-    const err = expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false, [...SECRETS, 'yesterday', 'https://x']);
-    expect(err.message).toContain(path);
+describe('liveness client: the answer as received', () => {
+  it('is the body byte for byte, with its status, content type and arrival time', async () => {
+    const text = '{"status":"complete",  "result":{"passed":true,"confidence":"0.97","checked_at":"2026-03-19T10:31:30"}}';
+    server.script({ status: 200, body: text });
+    const answer = await client().fetchAnswer(ref);
+    expect(answer.body.toString('utf8')).toBe(text);
+    expect(answer).toMatchObject({ httpStatus: 200, scrubbed: 0, receivedAt: expect.any(String) });
   });
 
-  it('passes frames that are not data URIs through untouched: the archive rejects them one by one', async () => {
+  it('scrubs the token where the provider echoes it, and only there (never inside a frame)', async () => {
+    const frame = `data:image/jpeg;base64,/9j/${'A'.repeat(8)}`;
+    const text = JSON.stringify({ status: 'complete', id: TOKEN, link: `https://p/x?token=${encodeURIComponent(TOKEN)}`, result: { passed: true, image: frame } });
+    server.script({ status: 200, body: text });
+    const answer = await client().fetchAnswer(ref);
+    const kept = answer.body.toString('utf8');
+    expect(answer.scrubbed).toBe(2);
+    for (const secret of SECRETS) expect(kept).not.toContain(secret);
+    expect(kept).toContain(frame);
+    expect(kept.replaceAll('[redacted: check token]', '')).toBe(text.replace(TOKEN, '').replace(encodeURIComponent(TOKEN), ''));
+  });
+});
+
+describe('liveness client: answers the document does not foresee are read, never refused', () => {
+  it.each([
+    ['confidence null', { confidence: null }, { outcome: 'passed' }, []],
+    ['confidence as text', { confidence: '0.97' }, { outcome: 'passed', confidence: 0.97 }, []],
+    ['passed as text', { passed: 'false' }, { outcome: 'failed' }, []],
+    ['passed missing', { passed: undefined }, { outcome: 'unknown' }, []],
+    ['confidence unreadable', { confidence: 'high' }, { outcome: 'passed' }, ['result.confidence']],
+    ['checked_at unreadable', { checked_at: 'yesterday' }, { times: {} }, ['result.checked_at']],
+    ['bounding_box as an array', { bounding_box: [1, 2, 3, 4] }, { outcome: 'passed' }, []],
+  ])('%s', async (_name, change, expected, uninterpreted) => {
+    const result = { passed: true, confidence: 0.9, threshold: 0.8, checked_at: '2026-03-19T10:31:30Z', ...change };
+    server.script({ status: 200, body: { status: 'complete', result } });
+    const status = await client().getStatus(ref);
+    expect(status).toMatchObject({ kind: 'complete', ...expected });
+    expect(status.drift?.uninterpreted ?? []).toEqual(uninterpreted);
+  });
+
+  it('a checked_at without an offset is read as UTC, and that is noted', async () => {
+    server.script({ status: 200, body: { result: { passed: true, checked_at: '2026-03-19T10:31:30' } } });
+    const status = await client().getStatus(ref);
+    expect(status).toMatchObject({ kind: 'complete', times: { completedAt: '2026-03-19T10:31:30.000Z' } });
+    expect(status.drift).toEqual({ uninterpreted: [], readAsUtc: ['result.checked_at'] });
+  });
+
+  it('a 200 whose status the document does not list, without a result, keeps the check polling and says so', async () => {
+    server.script({ status: 200, body: { status: 'under_review' } });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'pending', providerStatus: 'under_review', unknownStatus: true, drift: { uninterpreted: ['status'] } });
+  });
+
+  it('a 200 with a non-terminal status and no result keeps polling', async () => {
+    server.script({ status: 200, body: { status: 'in_progress' } });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'pending', providerStatus: 'in_progress' });
+  });
+
+  it('a 200 that is complete without a result is complete with nothing but the answer, noted', async () => {
+    server.script({ status: 200, body: { status: 'complete', note: 'images purged' } });
+    expect(await client().getStatus(ref)).toMatchObject({ kind: 'complete', outcome: 'unknown', drift: { uninterpreted: ['result'] } });
+  });
+
+  it('passes frames in any form through untouched: the archive takes each in on its own', async () => {
     const result = { passed: true, confidence: 1, threshold: 0.5, checked_at: 0, image: 'https://x/y.jpg', audit_images: [42, { image: null }] };
     server.script({ status: 200, body: { result } });
     const status = await client().getStatus(ref);
@@ -136,14 +187,14 @@ describe('liveness client: contract violations', () => {
     expect((status as { result: { result: unknown } }).result.result).toMatchObject({ image: 'https://x/y.jpg', audit_images: [42, { image: null }] });
   });
 
-  it('202 with an undocumented status is a ProviderContractError', async () => {
-    server.script({ status: 202, body: { status: 'complete' } });
-    expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false);
-  });
-
-  it('200 with truncated JSON is retryable', async () => {
+  it('200 with truncated JSON is retryable (cut off on the way, not an answer)', async () => {
     server.script({ status: 200, body: '{"status":"complete","result":{"passed":tr' });
     expectTypedError(await caught(client().getStatus(ref)), 'ProviderUnavailableError', true, SECRETS);
+  });
+
+  it('an undocumented HTTP status is a ProviderContractError', async () => {
+    server.script({ status: 404, body: 'Not Found' });
+    expectTypedError(await caught(client().getStatus(ref)), 'ProviderContractError', false, SECRETS);
   });
 
   it('a server error never leaks the token or key', async () => {
