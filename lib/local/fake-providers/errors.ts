@@ -12,3 +12,8 @@ export class DuplicateCheckError extends Error {
 export class AnswerPlaceholderError extends Error {
   override readonly name = 'AnswerPlaceholderError';
 }
+
+/** `anyImage` was asked for a path whose extension /images/any/ does not serve. */
+export class UnknownImageExtensionError extends Error {
+  override readonly name = 'UnknownImageExtensionError';
+}

@@ -11,7 +11,9 @@ export type { CheckScript, ParsedCheckScript, AnyCheckScript, ParsedAnyCheckScri
 export { answerSchema, answersScriptSchema } from './answers-script';
 export type { Answer, ParsedAnswer, AnswersScript, ParsedAnswersScript } from './answers-script';
 export { servedAnswer, answerBytes, type ServedAnswer, type AnswerIds } from './answers';
-export { InvalidScriptError, DuplicateCheckError, AnswerPlaceholderError } from './errors';
+export { InvalidScriptError, DuplicateCheckError, AnswerPlaceholderError, UnknownImageExtensionError } from './errors';
 export { createUuidV1Generator, isUuidV1, uuidV1EpochMs } from './ids';
 export { IMAGE_CONTENT_TYPES, IMAGE_FORMATS, IMAGE_SIZES, imageSource, renderImage, type ImageFormat, type ImageSpec } from './images';
 export { livenessFrameSpec } from './liveness';
+export { anyImage, ANY_IMAGE_CONTENT_TYPES, type AnyImage, type AnyImageExtension } from './images/any';
+export { ANY_IMAGES_PREFIX } from './any-images-route';

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { answerCheckFor } from './answer';
 import type { AnswersScript } from './answers-script';
+import { ANY_IMAGES_PREFIX, handleAnyImage } from './any-images-route';
 import { createCheck, type CreatedCheck } from './checks';
 import { createSimClock } from './clock';
 import { CONTROL_PREFIX, addChecks, handleControl } from './control';
@@ -150,6 +151,9 @@ async function handleRequest(
     } else if (verificationId !== undefined) {
       area = 'verification';
       reply = await handleVerification(state, req, verificationId, answer);
+    } else if (path.startsWith(ANY_IMAGES_PREFIX)) {
+      area = 'images';
+      reply = handleAnyImage(req, url);
     } else if (path.startsWith(IMAGES_PREFIX)) {
       area = 'images';
       reply = await handleImage(state, req, res, path);
