@@ -5,10 +5,10 @@
  *   GET  /_control/stats   → stats
  */
 import type { IncomingMessage } from 'node:http';
-import { createCheck, type CreatedCheck } from './checks';
+import { createCheck, describeCheck, type CreatedCheck } from './checks';
 import { DuplicateCheckError, InvalidScriptError } from './errors';
 import { jsonReply, parseJson, readBody, type Reply } from './http';
-import { parseCheckScript, parseScenario, type ParsedCheckScript } from './script';
+import { parseCheckScript, parseScenario, type ParsedAnyCheckScript } from './script';
 import type { FakeState } from './state';
 
 export const CONTROL_PREFIX = '/_control/';
@@ -31,13 +31,13 @@ export async function handleControl(state: FakeState, req: IncomingMessage, path
   return jsonReply(404, { error: 'not found' });
 }
 
-function toScripts(body: unknown): ParsedCheckScript[] {
+function toScripts(body: unknown): ParsedAnyCheckScript[] {
   const single = typeof body === 'object' && body !== null && !Array.isArray(body) && 'provider' in body;
   return single ? [parseCheckScript(body)] : parseScenario(body);
 }
 
 /** Creates validated scripts, refusing the whole batch if any id is taken or repeated. */
-export function addChecks(state: FakeState, scripts: readonly ParsedCheckScript[]): CreatedCheck[] {
+export function addChecks(state: FakeState, scripts: readonly ParsedAnyCheckScript[]): CreatedCheck[] {
   const wanted = new Set<string>();
   for (const script of scripts) {
     if (script.checkId === undefined) continue;
@@ -49,10 +49,5 @@ export function addChecks(state: FakeState, scripts: readonly ParsedCheckScript[
 }
 
 export function listChecks(state: FakeState): CreatedCheck[] {
-  return [...state.checks.values()].map((check) => ({
-    provider: check.provider,
-    checkId: check.checkId,
-    ...(check.provider === 'kyc' ? { clientKey: check.clientKey } : {}),
-    ...(check.label !== undefined ? { label: check.label } : {}),
-  }));
+  return [...state.checks.values()].map(describeCheck);
 }

@@ -28,7 +28,8 @@ export function jsonTextReply(status: number, text: string, headers: Record<stri
 /** Writes a reply with backpressure; returns the body bytes written. Never throws for a vanished client. */
 export async function send(res: ServerResponse, reply: Reply): Promise<number> {
   const headers: Record<string, string> = { ...reply.headers };
-  if (!reply.chunked) headers['content-length'] = String(reply.body?.length ?? 0);
+  // RFC 9110: no Content-Length on a 204, and a 304's would describe a representation not sent.
+  if (!reply.chunked && reply.status !== 204 && reply.status !== 304) headers['content-length'] = String(reply.body?.length ?? 0);
   res.writeHead(reply.status, headers);
   if (!reply.body) {
     res.end();

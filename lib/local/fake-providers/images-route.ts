@@ -48,6 +48,6 @@ export async function handleImage(state: FakeState, req: IncomingMessage, res: S
   }
 }
 
-function imageNotFound(): Reply {
+export function imageNotFound(): Reply {
   return jsonReply(404, { status: 'error', message: 'image not found' });
 }

@@ -1,14 +1,15 @@
 /**
  * POST /kyc/session/status (also under /v1, the documented base URL's prefix).
- * Order: auth (header `token` = JWT, or body `token` = API token) → schema → lookup (clientKey wins) → script.
+ * Order: auth (header `token` = JWT, or body `token` = API token) → schema → lookup (clientKey wins) → script
+ * (or, for an answers-script check, its next literal answer).
  */
 import type { IncomingMessage } from 'node:http';
 import { isUuidV1 } from './ids';
 import { credentialMatches, jsonReply, parseJson, readBody, type Reply } from './http';
 import { kycSessionBody } from './kyc-body';
 import type { AnswerCheck } from './answer';
-import type { FakeState, KycCheck } from './state';
-import { checkKey } from './state';
+import { serveAnswer } from './answers';
+import { findCheck, type FakeState } from './state';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -40,11 +41,9 @@ export async function handleKycStatus(state: FakeState, req: IncomingMessage, an
     return jsonReply(400, { status: 'error', message: 'sessionId or clientKey is required' });
   }
 
-  const check =
-    typeof clientKey === 'string'
-      ? state.sessionsByClientKey.get(clientKey)
-      : (state.checks.get(checkKey('kyc', sessionId as string)) as KycCheck | undefined);
+  const check = typeof clientKey === 'string' ? state.sessionsByClientKey.get(clientKey) : findCheck(state, 'kyc', sessionId as string);
   if (!check) return sessionNotFound();
+  if (check.kind === 'answers') return serveAnswer(check);
 
   return answer(check, (snapshot, now) => {
     if (snapshot.terminal && check.script.outcome === 'not-found') return sessionNotFound();

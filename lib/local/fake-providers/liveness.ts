@@ -1,9 +1,11 @@
 /**
  * GET /liveness_check?token=… with `x-api-key`. 202 pending/in_progress, 200 complete (result) or failed
  * (no result), 410 expired, 400 unknown token. Frames are data URIs; they vanish after the image window.
+ * Answers-script checks get their literal answers once auth and lookup have passed.
  */
 import type { IncomingMessage } from 'node:http';
 import type { AnswerCheck } from './answer';
+import { serveAnswer } from './answers';
 import { credentialMatches, jsonReply, jsonTextReply, type Reply } from './http';
 import {
   base64Source,
@@ -20,7 +22,7 @@ import {
 import { seededRandom } from './images/prng';
 import { imagesAvailable } from './lifecycle';
 import type { LivenessFrameFault } from './script';
-import { checkKey, type FakeState, type LivenessCheck } from './state';
+import { findCheck, type FakeState, type LivenessCheck } from './state';
 
 export const LIVENESS_PATH = '/liveness_check';
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48" fill="#c33"/></svg>';
@@ -29,8 +31,9 @@ export async function handleLiveness(state: FakeState, req: IncomingMessage, url
   if (req.method !== 'GET') return jsonReply(405, { error: 'method not allowed' }, { allow: 'GET' });
   if (!credentialMatches(req.headers['x-api-key'], state.credentials.livenessApiKey)) return jsonReply(401, { error: 'unauthorized' });
   const token = url.searchParams.get('token');
-  const check = token ? (state.checks.get(checkKey('liveness', token)) as LivenessCheck | undefined) : undefined;
+  const check = token ? findCheck(state, 'liveness', token) : undefined;
   if (!check) return unknownToken();
+  if (check.kind === 'answers') return serveAnswer(check);
 
   return answer(check, (snapshot, now) => {
     if (!snapshot.terminal) return jsonReply(202, { status: snapshot.answersBefore === 0 ? 'pending' : 'in_progress' });

@@ -1,12 +1,14 @@
 /**
- * Check scripts: how one fake check behaves over its life (how long it stays pending, how it ends, what goes wrong
- * on the way). Validated with zod; `CheckScript` is the input type (defaults optional), `ParsedCheckScript` the
- * output with defaults filled in. Times are simulated milliseconds (scaled by the server's time factor).
+ * Check scripts. A lifecycle script says how one fake check behaves over its life (how long it stays pending, how it
+ * ends, what goes wrong on the way); an answers script (answers-script.ts) lists literal answers instead. Validated
+ * with zod; `CheckScript` is the lifecycle input type (defaults optional), `ParsedCheckScript` the output with
+ * defaults filled in, `AnyCheckScript` either kind. Times are simulated milliseconds (scaled by the time factor).
  */
 import { z } from 'zod';
+import { answersScriptSchema, isAnswersInput, type AnswersScript, type ParsedAnswersScript } from './answers-script';
 import { InvalidScriptError } from './errors';
 import { IMAGE_FORMATS } from './images';
-import { isUuidV1 } from './ids';
+import { clientKeyField, kycSessionIdField, labelField, livenessIdField, verificationIdField } from './script-fields';
 
 const count = z.number().int().min(0);
 const positiveCount = z.number().int().min(1);
@@ -46,7 +48,7 @@ const frameFaultSchema = z.discriminatedUnion('kind', [
 ]);
 
 const outcomeWindow = {
-  label: z.string().min(1).max(200).optional(),
+  label: labelField.optional(),
   pending: waitSchema.optional(),
   /** Already terminal at creation, reached this long ago (e.g. past the image window). Excludes `pending`. */
   completedAgoMs: simulatedMs.optional(),
@@ -56,7 +58,7 @@ const livenessScriptSchema = z.strictObject({
   provider: z.literal('liveness'),
   ...outcomeWindow,
   /** Fixed token; random (crypto) by default. */
-  checkId: z.string().regex(/^[\w.~-]{1,200}$/).optional(),
+  checkId: livenessIdField.optional(),
   outcome: z.enum(['complete', 'failed', 'expired', 'not-found']).default('complete'),
   passed: z.boolean().default(true),
   confidence: fraction.optional(),
@@ -103,8 +105,8 @@ const kycScriptSchema = z
     provider: z.literal('kyc'),
     ...outcomeWindow,
     /** Fixed sessionId (must be a UUID v1); generated from the creation time by default. */
-    checkId: z.string().refine(isUuidV1, 'must be a UUID v1').optional(),
-    clientKey: z.string().min(1).max(36).optional(),
+    checkId: kycSessionIdField.optional(),
+    clientKey: clientKeyField.optional(),
     outcome: z.enum(['success', 'failed', 'exception', 'expired', 'not-found']).default('success'),
     /** Task list; a `faces` task is added when there is at least one document and one selfie. */
     tasks: z.array(kycTaskSchema).max(20).prefault([{ type: 'document' }, { type: 'selfie' }]),
@@ -134,7 +136,7 @@ const verificationScriptSchema = z.strictObject({
   provider: z.literal('verification'),
   ...outcomeWindow,
   /** Fixed id; `ver_<16 hex>` by default. */
-  checkId: z.string().regex(/^[\w-]{1,128}$/).optional(),
+  checkId: verificationIdField.optional(),
   outcome: z.enum(['completed', 'escalated', 'forbidden', 'not-found']).default('completed'),
   content: z.string().default('The original content that was verified...'),
   /** The final verdict (after an escalation resolves, too). */
@@ -171,26 +173,40 @@ export const checkScriptSchema = z
     }
   });
 
+/**
+ * Either kind of script. An answers script is recognised by its `answers` field, then each kind is validated by its
+ * own discriminated union on `provider`, so the errors name the fields of the kind the author meant (a plain union
+ * would report every mismatch of both).
+ */
+export const anyCheckScriptSchema = z.unknown().transform((input, ctx): ParsedAnyCheckScript => {
+  const parsed = isAnswersInput(input) ? answersScriptSchema.safeParse(input) : checkScriptSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
 /** A scenario file: checks created when the server starts. `parseScenario` also accepts a bare array of scripts. */
-export const scenarioSchema = z.strictObject({ checks: z.array(checkScriptSchema) });
+export const scenarioSchema = z.strictObject({ checks: z.array(anyCheckScriptSchema) });
 
 export type CheckScript = z.input<typeof checkScriptSchema>;
 export type ParsedCheckScript = z.output<typeof checkScriptSchema>;
+export type AnyCheckScript = CheckScript | AnswersScript;
+export type ParsedAnyCheckScript = ParsedCheckScript | ParsedAnswersScript;
 export type LivenessScript = Extract<ParsedCheckScript, { provider: 'liveness' }>;
 export type KycScript = Extract<ParsedCheckScript, { provider: 'kyc' }>;
 export type VerificationScript = Extract<ParsedCheckScript, { provider: 'verification' }>;
 export type KycImageFault = NonNullable<KycScript['faults']['images']>[number];
 export type LivenessFrameFault = NonNullable<LivenessScript['faults']['frames']>[number];
-export type Scenario = z.input<typeof scenarioSchema> | CheckScript[];
+export type Scenario = { checks: AnyCheckScript[] } | AnyCheckScript[];
 
-/** Validates a script; throws InvalidScriptError listing the problems (paths and rules, never values). */
-export function parseCheckScript(input: unknown): ParsedCheckScript {
-  const parsed = checkScriptSchema.safeParse(input);
+/** Validates a script of either kind; throws InvalidScriptError listing the problems (paths and rules, never values). */
+export function parseCheckScript(input: unknown): ParsedAnyCheckScript {
+  const parsed = anyCheckScriptSchema.safeParse(input);
   if (!parsed.success) throw new InvalidScriptError(`invalid check script: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
-export function parseScenario(input: unknown): ParsedCheckScript[] {
+export function parseScenario(input: unknown): ParsedAnyCheckScript[] {
   const parsed = scenarioSchema.safeParse(Array.isArray(input) ? { checks: input } : input);
   if (!parsed.success) throw new InvalidScriptError(`invalid scenario: ${z.prettifyError(parsed.error)}`);
   return parsed.data.checks;

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerCheckFor } from './answer';
+import type { AnswersScript } from './answers-script';
+import { ANY_IMAGES_PREFIX, handleAnyImage } from './any-images-route';
 import { createCheck, type CreatedCheck } from './checks';
 import { createSimClock } from './clock';
 import { CONTROL_PREFIX, addChecks, handleControl } from './control';
@@ -12,8 +14,8 @@ import { createUuidV1Generator } from './ids';
 import { IMAGES_PREFIX, handleImage } from './images-route';
 import { KYC_STATUS_PATH, handleKycStatus } from './kyc';
 import { LIVENESS_PATH, handleLiveness } from './liveness';
-import { parseCheckScript, parseScenario, type CheckScript, type ParsedCheckScript } from './script';
-import type { FakeState, RequestArea, ServerStats } from './state';
+import { parseCheckScript, parseScenario, type AnyCheckScript, type CheckScript, type ParsedAnyCheckScript } from './script';
+import type { FakeState, RequestArea, ServerStats, StoredCheck } from './state';
 import { VERIFICATION_PATH, handleVerification } from './verification';
 
 /** The documented "around 30 minutes" during which liveness frames and KYC images stay available. */
@@ -31,8 +33,8 @@ export interface FakeProvidersOptions {
   credentials?: Partial<ProviderCredentials>;
   /** Simulated ms; default 30 minutes. */
   imageWindowMs?: number;
-  /** Checks to create at start (e.g. from a scenario file). */
-  checks?: readonly CheckScript[];
+  /** Checks to create at start (e.g. from a scenario file): lifecycle or answers scripts. */
+  checks?: readonly AnyCheckScript[];
   /** Where unexpected handler errors are reported (name and message only). Default: nowhere. */
   log?: (line: string) => void;
 }
@@ -41,10 +43,13 @@ export interface CheckStats {
   provider: CreatedCheck['provider'];
   checkId: string;
   label?: string;
+  /** Created from a lifecycle script or an answers script. */
+  kind: 'lifecycle' | 'answers';
   /** Status requests that reached the check, fault answers included. */
   requests: number;
-  /** Real answers (the polls of the lifecycle). */
+  /** Real answers (the polls of the lifecycle); for an answers script, the same as `requests`. */
   answers: number;
+  /** An answers script is terminal once its last answer has been served. */
   phase: 'pending' | 'terminal';
   /** Simulated ISO time of the outcome. */
   terminalAt?: string;
@@ -60,8 +65,12 @@ export interface FakeProviders {
   /** e.g. http://127.0.0.1:4010 — all three providers and the image URLs live under it. */
   readonly baseUrl: string;
   readonly credentials: Readonly<ProviderCredentials>;
-  /** Validates a script (InvalidScriptError) and creates the check (DuplicateCheckError for a taken id). */
+  /**
+   * Validates a script (InvalidScriptError) and creates the check (DuplicateCheckError for a taken id). One overload
+   * per kind, so a lifecycle script with a union-typed `provider` still type-checks.
+   */
   addCheck(script: CheckScript): CreatedCheck;
+  addCheck(script: AnswersScript): CreatedCheck;
   stats(): FakeProviderStats;
   close(): Promise<void>;
 }
@@ -109,7 +118,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   return {
     baseUrl: state.baseUrl,
     credentials,
-    addCheck: (script) => createCheck(state, parseCheckScript(script)),
+    addCheck: (script: AnyCheckScript) => createCheck(state, parseCheckScript(script)),
     stats,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -142,6 +151,9 @@ async function handleRequest(
     } else if (verificationId !== undefined) {
       area = 'verification';
       reply = await handleVerification(state, req, verificationId, answer);
+    } else if (path.startsWith(ANY_IMAGES_PREFIX)) {
+      area = 'images';
+      reply = handleAnyImage(req, url);
     } else if (path.startsWith(IMAGES_PREFIX)) {
       area = 'images';
       reply = await handleImage(state, req, res, path);
@@ -177,21 +189,29 @@ function snapshotStats(state: FakeState): FakeProviderStats {
     requests: { ...state.stats.requests },
     statusCodes: { ...state.stats.statusCodes },
     imageBytesSent: state.stats.imageBytesSent,
-    checks: [...state.checks.values()].map((check) => ({
-      provider: check.provider,
-      checkId: check.checkId,
-      ...(check.label !== undefined ? { label: check.label } : {}),
-      requests: check.requests,
-      answers: check.answers,
-      phase: check.terminalAt === undefined ? 'pending' : 'terminal',
-      ...(check.terminalAt !== undefined ? { terminalAt: iso(check.terminalAt) } : {}),
-      ...(check.provider === 'verification' && check.resolvedAt !== undefined ? { resolvedAt: iso(check.resolvedAt) } : {}),
-    })),
+    checks: [...state.checks.values()].map((check) => checkStats(check, iso)),
   };
 }
 
-/** Reads and validates a scenario file: {"checks": [script, …]} or a bare array of scripts. */
-export async function loadScenarioFile(path: string): Promise<ParsedCheckScript[]> {
+function checkStats(check: StoredCheck, iso: (ms: number | undefined) => string | undefined): CheckStats {
+  const common = { provider: check.provider, checkId: check.checkId, ...(check.label !== undefined ? { label: check.label } : {}) };
+  if (check.kind === 'answers') {
+    const phase = check.requests >= check.served.length ? 'terminal' : 'pending';
+    return { ...common, kind: 'answers', requests: check.requests, answers: check.requests, phase };
+  }
+  return {
+    ...common,
+    kind: 'lifecycle',
+    requests: check.requests,
+    answers: check.answers,
+    phase: check.terminalAt === undefined ? 'pending' : 'terminal',
+    ...(check.terminalAt !== undefined ? { terminalAt: iso(check.terminalAt) } : {}),
+    ...(check.provider === 'verification' && check.resolvedAt !== undefined ? { resolvedAt: iso(check.resolvedAt) } : {}),
+  };
+}
+
+/** Reads and validates a scenario file: {"checks": [script, …]} or a bare array of scripts (either kind). */
+export async function loadScenarioFile(path: string): Promise<ParsedAnyCheckScript[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,10 +1,14 @@
 import type { ProviderName } from '../../../lambdas/providers/check-status';
+import type { ServedAnswer } from './answers';
+import type { ParsedAnswersScript } from './answers-script';
 import type { SimClock } from './clock';
 import type { ProviderCredentials } from './credentials';
 import type { ImageSpec } from './images';
 import type { KycImageFault, KycScript, LivenessScript, VerificationScript } from './script';
 
 interface CheckBase {
+  /** Follows a lifecycle script (as opposed to an answers script). */
+  readonly kind: 'lifecycle';
   readonly checkId: string;
   readonly label?: string;
   /** Simulated epoch ms. */
@@ -58,7 +62,22 @@ export interface VerificationCheck extends CheckBase {
   resolvedAt?: number;
 }
 
+/** A check created from a lifecycle script. */
 export type CheckRecord = LivenessCheck | KycCheck | VerificationCheck;
+
+/** A check created from an answers script: no lifecycle, its literal answers in order. */
+export type AnswersCheck = {
+  readonly kind: 'answers';
+  readonly checkId: string;
+  readonly label?: string;
+  readonly script: ParsedAnswersScript;
+  /** The answers as sent, placeholders filled in once at creation. */
+  readonly served: readonly ServedAnswer[];
+  /** Status requests that reached this check (after auth and lookup), i.e. answers given. */
+  requests: number;
+} & ({ readonly provider: 'kyc'; readonly clientKey: string } | { readonly provider: 'liveness' | 'verification' });
+
+export type StoredCheck = CheckRecord | AnswersCheck;
 
 /** One path under /images/ on this server. */
 export type ImageEntry =
@@ -81,9 +100,9 @@ export interface FakeState {
   readonly credentials: ProviderCredentials;
   readonly baseUrl: string;
   readonly imageWindowMs: number;
-  readonly checks: Map<string, CheckRecord>;
+  readonly checks: Map<string, StoredCheck>;
   /** Latest KYC session per clientKey. */
-  readonly sessionsByClientKey: Map<string, KycCheck>;
+  readonly sessionsByClientKey: Map<string, KycCheck | AnswersCheck>;
   /** Image paths (pathname) → what they serve. */
   readonly images: Map<string, ImageEntry>;
   readonly stats: ServerStats;
@@ -92,4 +111,14 @@ export interface FakeState {
 
 export function checkKey(provider: ProviderName, checkId: string): string {
   return `${provider}:${checkId}`;
+}
+
+/** The check a status request names, of either kind. */
+export function findCheck<P extends ProviderName>(
+  state: FakeState,
+  provider: P,
+  checkId: string,
+): Extract<CheckRecord, { provider: P }> | AnswersCheck | undefined {
+  // Keys carry the provider, so the record's provider is P.
+  return state.checks.get(checkKey(provider, checkId)) as Extract<CheckRecord, { provider: P }> | AnswersCheck | undefined;
 }

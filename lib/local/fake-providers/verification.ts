@@ -2,11 +2,13 @@
  * GET /v1/verify/:id with `Authorization: Bearer <key>`. processing → pending body; completed → full body;
  * escalated → escalation pending, later resolved (completed body keeping `escalation`, status "resolved") or left
  * pending past its deadline; 403 for another organization's check; 404 unknown.
+ * Answers-script checks get their literal answers once auth and lookup have passed.
  */
 import type { IncomingMessage } from 'node:http';
 import type { AnswerCheck } from './answer';
+import { serveAnswer } from './answers';
 import { credentialMatches, jsonReply, type Reply } from './http';
-import { checkKey, type FakeState, type VerificationCheck } from './state';
+import { findCheck, type FakeState, type VerificationCheck } from './state';
 
 export const VERIFICATION_PATH = /^\/v1\/verify\/([^/]+)$/;
 
@@ -29,8 +31,9 @@ export async function handleVerification(state: FakeState, req: IncomingMessage,
   } catch {
     return notFound();
   }
-  const check = state.checks.get(checkKey('verification', id)) as VerificationCheck | undefined;
+  const check = findCheck(state, 'verification', id);
   if (!check) return notFound();
+  if (check.kind === 'answers') return serveAnswer(check);
 
   return answer(check, (snapshot, now) => {
     const { script } = check;

@@ -98,9 +98,15 @@ describe('scenario files', () => {
 });
 
 describe('bin/providers.ts', () => {
-  it('prints its base URL, answers the documented errors with no checks, loads --scenario, stops on SIGTERM', async () => {
+  it('prints its base URL, answers the documented errors with no checks, loads --scenario (both kinds), stops on SIGTERM', async () => {
     const file = join(dir, 'bin-scenario.json');
-    await writeFile(file, JSON.stringify([{ provider: 'verification', checkId: 'ver_from_file' }]));
+    await writeFile(
+      file,
+      JSON.stringify([
+        { provider: 'verification', checkId: 'ver_from_file' },
+        { provider: 'verification', checkId: 'ver_answers_from_file', answers: [{ status: 200, body: { status: 'drifted' } }] },
+      ]),
+    );
     const child = spawn('npx', ['tsx', 'bin/providers.ts', '--port', '0', '--time-factor', '60', '--scenario', file], {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,6 +121,7 @@ describe('bin/providers.ts', () => {
       expect(await kyc(fake, { sessionId: '6f1c2e3a-0b4d-11ef-9a61-0242ac120002' }, { jwt: null })).toMatchObject({ status: 401 });
       expect((await verification(fake, 'ver_nope')).status).toBe(404);
       expect((await verification(fake, 'ver_from_file')).body.status).toBe('completed');
+      expect(await verification(fake, 'ver_answers_from_file')).toMatchObject({ status: 200, body: { status: 'drifted' } });
     } finally {
       child.kill('SIGTERM');
     }

@@ -142,3 +142,100 @@ export function expectValidWebp(bytes: Buffer): void {
   const vp8l = bytes.indexOf('VP8L', 12, 'latin1') + 8;
   expect(bytes[vp8l]).toBe(0x2f);
 }
+
+export interface DecodedGif {
+  width: number;
+  height: number;
+  paletteSize: number;
+  comments: string[];
+  /** Palette indexes of the (single) image, from a real LZW decode. */
+  indexes: number[];
+}
+
+/** Walks a GIF block by block (header, screen, palette, extensions, one image, trailer) and LZW-decodes the image. */
+export function decodeGif(bytes: Buffer): DecodedGif {
+  expect(bytes.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+  const width = bytes.readUInt16LE(6);
+  const height = bytes.readUInt16LE(8);
+  const paletteSize = bytes[10]! & 0x80 ? 1 << ((bytes[10]! & 7) + 1) : 0;
+  let at = 13 + 3 * paletteSize;
+  const subBlocks = (): Buffer => {
+    const parts: Buffer[] = [];
+    for (let size = bytes[at++]!; size > 0; size = bytes[at++]!) {
+      parts.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+    return Buffer.concat(parts);
+  };
+  const comments: string[] = [];
+  let indexes: number[] | undefined;
+  for (;;) {
+    const block = bytes[at++];
+    if (block === 0x3b) break;
+    if (block === 0x21) {
+      const label = bytes[at++];
+      const data = subBlocks();
+      if (label === 0xfe) comments.push(data.toString('utf8'));
+    } else if (block === 0x2c) {
+      const [w, h, packed] = [bytes.readUInt16LE(at + 4), bytes.readUInt16LE(at + 6), bytes[at + 8]!];
+      expect({ w, h }).toEqual({ w: width, h: height });
+      at += 9 + (packed & 0x80 ? 3 << ((packed & 7) + 1) : 0);
+      const minCodeSize = bytes[at++]!;
+      indexes = lzwDecode(subBlocks(), minCodeSize);
+    } else {
+      throw new Error(`unexpected GIF block 0x${block?.toString(16)}`);
+    }
+  }
+  expect(at).toBe(bytes.length);
+  if (!indexes) throw new Error('GIF without an image');
+  expect(indexes).toHaveLength(width * height);
+  return { width, height, paletteSize, comments, indexes };
+}
+
+/** A general GIF LZW decoder (variable code width up to 12 bits); fails on a bad code or a missing end code. */
+function lzwDecode(data: Buffer, minCodeSize: number): number[] {
+  const clear = 1 << minCodeSize;
+  const end = clear + 1;
+  let codeSize = minCodeSize + 1;
+  let table: number[][] = [];
+  let previous: number[] | undefined;
+  const reset = () => {
+    table = [...Array.from({ length: clear }, (_, i) => [i]), [], []];
+    codeSize = minCodeSize + 1;
+    previous = undefined;
+  };
+  reset();
+  const out: number[] = [];
+  for (let bit = 0; bit + codeSize <= data.length * 8; ) {
+    let code = 0;
+    for (let i = 0; i < codeSize; i++, bit++) code |= ((data[bit >> 3]! >> (bit & 7)) & 1) << i;
+    if (code === clear) {
+      reset();
+      continue;
+    }
+    if (code === end) return out;
+    const entry = code < table.length ? table[code]! : code === table.length && previous ? [...previous, previous[0]!] : undefined;
+    if (!entry) throw new Error(`bad LZW code ${code}`);
+    out.push(...entry);
+    if (previous) {
+      table.push([...previous, entry[0]!]);
+      if (table.length === 1 << codeSize && codeSize < 12) codeSize += 1;
+    }
+    previous = entry;
+  }
+  throw new Error('LZW data without an end code');
+}
+
+/** BITMAPFILEHEADER + BITMAPINFOHEADER of an uncompressed 24-bit BMP, and a length that matches its rows. */
+export function expectValidBmp(bytes: Buffer, size: { width: number; height: number }): void {
+  expect(bytes.subarray(0, 2).toString('latin1')).toBe('BM');
+  expect(bytes.readUInt32LE(2)).toBe(bytes.length);
+  const offset = bytes.readUInt32LE(10);
+  expect(bytes.readUInt32LE(14)).toBe(40);
+  expect({ width: bytes.readInt32LE(18), height: Math.abs(bytes.readInt32LE(22)) }).toEqual(size);
+  expect(bytes.readUInt16LE(26)).toBe(1);
+  expect(bytes.readUInt16LE(28)).toBe(24);
+  expect(bytes.readUInt32LE(30)).toBe(0);
+  const rowSize = Math.ceil((size.width * 3) / 4) * 4;
+  expect(bytes.length).toBe(offset + rowSize * size.height);
+}
