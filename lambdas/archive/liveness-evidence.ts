@@ -42,30 +42,22 @@ export async function collectLivenessEvidence(
 ): Promise<Evidence> {
   const result = isRecord(answer) && isRecord(answer.result) ? answer.result : undefined;
   const frames: FrameToRead[] = [];
-  if (result && result.image !== undefined && result.image !== null) {
+  const add = (entry: unknown, base: Pick<FrameToRead, 'stem' | 'source' | 'path'>, boundingBox: unknown) => {
+    if (entry === null || entry === undefined) return;
+    // An object around the frame: its data under one of the usual names, its own bounding box if it has one.
+    const field = isRecord(entry) ? (FRAME_FIELDS.find((name) => entry[name] !== undefined && entry[name] !== null) ?? 'image') : undefined;
+    const box = isRecord(entry) && entry.bounding_box !== undefined ? entry.bounding_box : boundingBox;
     frames.push({
-      stem: frameStem('probe'),
-      source: { kind: 'liveness-probe' },
-      path: ['result', 'image'],
-      data: result.image,
-      ...(result.bounding_box !== undefined ? { boundingBox: result.bounding_box } : {}),
+      ...base,
+      path: field === undefined ? base.path : [...base.path, field],
+      data: field === undefined ? entry : (entry as Record<string, unknown>)[field],
+      ...(box !== undefined ? { boundingBox: box } : {}),
     });
-  }
+  };
+  if (result) add(result.image, { stem: frameStem('probe'), source: { kind: 'liveness-probe' }, path: ['result', 'image'] }, result.bounding_box);
   const audit = result && Array.isArray(result.audit_images) ? result.audit_images : [];
   audit.forEach((entry: unknown, index) => {
-    if (entry === null || entry === undefined) return;
-    const base = { stem: frameStem(index), source: { kind: 'liveness-frame' as const, index } };
-    if (isRecord(entry)) {
-      const field = FRAME_FIELDS.find((name) => entry[name] !== undefined && entry[name] !== null) ?? 'image';
-      frames.push({
-        ...base,
-        path: ['result', 'audit_images', index, field],
-        data: entry[field],
-        ...(entry.bounding_box !== undefined ? { boundingBox: entry.bounding_box } : {}),
-      });
-    } else {
-      frames.push({ ...base, path: ['result', 'audit_images', index], data: entry });
-    }
+    add(entry, { stem: frameStem(index), source: { kind: 'liveness-frame', index }, path: ['result', 'audit_images', index] }, undefined);
   });
 
   if (frames.length === 0) return framesPastWindow(ctx, completedAt);

@@ -5,7 +5,7 @@
  */
 import type { RecordStatus } from '../../../lambdas/records/record';
 import type { ProviderName } from '../../../lambdas/providers/check-status';
-import type { CheckScript } from '../fake-providers';
+import type { AnyCheckScript } from '../fake-providers';
 
 /**
  * Faults of S3 and DynamoDB, which the emulators cannot produce: injected into the SDK clients the handlers use
@@ -29,9 +29,9 @@ export interface PlannedCheck {
   label: string;
   /** Fault kinds this check carries (catalogue names), for the figures. */
   kinds: string[];
-  script: CheckScript;
-  /** The one record status the check must end in. */
-  expect: RecordStatus;
+  script: AnyCheckScript;
+  /** The one record status the check must end in (or the statuses it may end in, when its path allows several). */
+  expect: RecordStatus | readonly RecordStatus[];
   /** Faults injected into this check's life: fault answers, bad frames or links, extra deliveries, storage faults. */
   faults: number;
   /** Deliveries of its event, 1 by default; extra ones are duplicates (one during the workflow, the rest after). */

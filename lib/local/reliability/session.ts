@@ -194,7 +194,8 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     const stats = new Map(fake!.stats().checks.map((check) => [`${check.provider}/${check.checkId}`, check]));
     const problems: string[] = [];
     for (const entry of entries) {
-      const faults = entry.check.script.faults as { serverErrors?: { count: number }; rateLimited?: { count: number } } | undefined;
+      const script = entry.check.script;
+      const faults = ('faults' in script ? script.faults : undefined) as { serverErrors?: { count: number }; rateLimited?: { count: number } } | undefined;
       const planned = (faults?.serverErrors?.count ?? 0) + (faults?.rateLimited?.count ?? 0);
       const seen = stats.get(`${entry.provider}/${entry.created.checkId}`);
       if (planned > 0 && entry.check.eventCheckId === undefined && seen && seen.requests - seen.answers < Math.min(planned, 8)) {
@@ -205,14 +206,19 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     return problems;
   }
 
+  /** Either kind of script (lifecycle or literal answers): addCheck's overloads take one kind at a time. */
+  function addCheck(script: PlannedCheck['script']): CreatedCheck {
+    return 'answers' in script ? fake!.addCheck(script) : fake!.addCheck(script);
+  }
+
   function enter(check: PlannedCheck): Entry {
-    const created = fake!.addCheck({ ...check.script, label: check.label.slice(0, 200) });
+    const created = addCheck({ ...check.script, label: check.label.slice(0, 200) });
     const checkId = check.eventCheckId ?? created.checkId;
     const entry = { check, created, provider: created.provider, checkId, checkRef: checkRefOf(created.provider, checkId) };
     secrets.add(created.provider === 'liveness' ? 'liveness token' : 'check id', created.checkId);
     secrets.add('check id', check.eventCheckId);
     secrets.add('client key', created.clientKey);
-    if (check.script.provider === 'verification') secrets.addText(check.script.content);
+    if (check.script.provider === 'verification' && 'content' in check.script) secrets.addText(check.script.content);
     if (check.storage) {
       if (!storage) throw new Error(`${check.label}: a storage fault needs a session started with storageFaults`);
       storage.plan(entry.checkRef, check.storage);
