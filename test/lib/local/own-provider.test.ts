@@ -20,6 +20,7 @@ import { startFakeProviders, type FakeProviderStats, type FakeProviders } from '
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../../lib/local/local-names';
 import { runLocal, type RunSummary } from '../../../lib/local/run-local';
 import { readObject } from '../../support/archive-harness';
+import { runAudit, type CliRun } from '../../bin/cli-io';
 
 const OWN_CREDENTIALS = { livenessApiKey: 'own-liveness-key', kycApiToken: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', verificationApiKey: 'own-verification-key' };
 const VARIABLES = ['LIVENESS_API_URL', 'LIVENESS_API_KEY', 'KYC_API_URL', 'KYC_API_TOKEN', 'VERIFICATION_API_URL', 'VERIFICATION_API_KEY'];
@@ -33,6 +34,7 @@ let emulators: Emulators;
 let records: CheckRecord[];
 let kycCheckId: string;
 let livenessCheckId: string;
+let cliShow: CliRun;
 const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
 
 beforeAll(async () => {
@@ -68,6 +70,9 @@ beforeAll(async () => {
   notices = [];
   summary = await runLocal({ dataDir, eventsFile, timeFactor: 100, notice: (line) => notices.push(line) });
   ownStats = own.stats();
+  // The auditor CLI opens the archive itself (one process at a time): before the test reopens it.
+  const kycRef = summary.checks.find((c) => c.provider === 'kyc')!.checkRef;
+  cliShow = await runAudit(['show', 'kyc', kycRef.slice(0, 12), '--data-dir', dataDir]);
   emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
   records = ((await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName }))).Items ?? []) as CheckRecord[];
 }, 120_000);
@@ -147,5 +152,10 @@ describe('local mode with providers of your own', () => {
       expect(sha256(served)).toBe(hash);
       expect(sha256(stored)).toBe(hash);
     }
+  });
+
+  it('is read by the auditor CLI with the 12-character checkRef prefix npm start prints', () => {
+    expect(cliShow.code, cliShow.err).toBe(0);
+    expect(cliShow.out).toContain(`kyc check ${recordOf('kyc')!.checkRef}\n`);
   });
 });
