@@ -53,11 +53,18 @@ interface Planned {
 
 export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
   const planned: Planned[] = [];
-  const useDemo = options.eventsFile === undefined;
+  // Read before anything starts: a wrong path fails at once.
+  const fromFile = options.eventsFile === undefined ? undefined : eventsFromText(await readFile(options.eventsFile, 'utf8'), EVENT_DEFAULTS);
   const stack = await startLocalStack({ ...options, checks: [] });
   try {
-    if (useDemo) planned.push(...demoEvents(stack));
-    else planned.push(...eventsFromText(await readFile(options.eventsFile!, 'utf8'), EVENT_DEFAULTS));
+    if (fromFile) planned.push(...fromFile);
+    else {
+      planned.push(...demoEvents(stack));
+      if (stack.realProviders.length > 0) {
+        const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
+        notice(`demo: the ${stack.realProviders.join(' and ')} checks are left out (a real provider cannot be scripted); give yours with --events FILE`);
+      }
+    }
     return await deliverAndFollow(stack, planned, options);
   } finally {
     await stack.close();
