@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CREDENTIAL_ENV_VARS } from '../../lambdas/common/credentials';
 import { PROVIDER_URL_VARS } from '../../lambdas/common/environment';
-import type { ProviderName } from '../../lambdas/providers/check-status';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
-import { PROVIDERS } from '../../lambdas/providers/check-status';
+import { PROVIDERS, type ProviderName } from '../../lambdas/providers/check-status';
 import type { CheckRecord } from '../../lambdas/records/record';
 import { STATE } from '../../lambdas/workflow/contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
@@ -68,6 +67,9 @@ export interface LocalStack {
 
 type Handler = (event: unknown) => Promise<unknown>;
 
+/** Where notices go by default. */
+export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
+
 let started = false;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -76,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const real = await realProvidersFrom(process.env);
   started = true;
   const realProviders = real.map((p) => p.provider);
-  const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const notice = options.notice ?? stderrLine;
   const timeFactor = options.timeFactor ?? 30;
   const workflow = synthesizeWorkflow();
 

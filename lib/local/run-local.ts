@@ -8,7 +8,7 @@ import type { CheckRecord, RecordStatus } from '../../lambdas/records/record';
 import { DEMO_CHECKS, DEMO_INVALID_EVENTS } from './demo-checks';
 import { LOCAL_REGION } from './emulators';
 import { LOCAL_ACCOUNT, eventsFromText, toEventBridgeEvent } from './event-input';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
+import { startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
 
 export interface RunOptions extends Omit<LocalStackOptions, 'checks'> {
   /**
@@ -55,13 +55,13 @@ export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
   const planned: Planned[] = [];
   // Read before anything starts: a wrong path fails at once.
   const fromFile = options.eventsFile === undefined ? undefined : eventsFromText(await readFile(options.eventsFile, 'utf8'), EVENT_DEFAULTS);
-  const stack = await startLocalStack({ ...options, checks: [] });
+  const notice = options.notice ?? stderrLine;
+  const stack = await startLocalStack({ ...options, notice, checks: [] });
   try {
     if (fromFile) planned.push(...fromFile);
     else {
       planned.push(...demoEvents(stack));
       if (stack.realProviders.length > 0) {
-        const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
         notice(`demo: the ${stack.realProviders.join(' and ')} checks are left out (a real provider cannot be scripted); give yours with --events FILE`);
       }
     }
