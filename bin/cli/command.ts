@@ -22,6 +22,11 @@ export const EXIT = {
   error: 4,
 } as const;
 
+/** For the commands that accept a checkRef prefix (findRecord's `prefix` option). */
+export const CHECK_REF_PREFIX_HELP = `A unique prefix of the checkRef also works, as in git: at least 8 characters, such as the 12 that
+\`npm start\` prints. An ambiguous prefix lists the checkRefs it matches (exit 2). A prefix is resolved by scanning
+the records table: on a deployed stack a full checkRef is faster, and needs no dynamodb:Scan permission.`;
+
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;

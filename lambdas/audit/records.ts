@@ -7,6 +7,7 @@ import { PROVIDERS, type ProviderName } from '../providers/check-status';
 import type { CheckRecord } from '../records/record';
 import type { AuditDeps } from './deps';
 import { InvalidQueryError, RecordNotFoundError } from './errors';
+import { CHECK_REF_PREFIX, MIN_CHECK_REF_PREFIX, recordsWithRefPrefix } from './ref-prefix';
 
 /** The record as auditors get it: index keys and bookkeeping dropped. */
 export type PublicRecord = Omit<CheckRecord, 'pk' | 'schemaVersion' | 'statusRank' | 'providerDay' | 'providerOutcome' | 'ttl'>;
@@ -27,20 +28,55 @@ export function parseProvider(value: unknown, parameter = 'provider'): ProviderN
 
 const CHECK_REF = /^[0-9a-f]{32}$/;
 
+/** Ambiguous prefixes list at most this many of their matches. */
+const LISTED_MATCHES = 10;
+
+export interface FindRecordOptions {
+  /**
+   * Also accept a unique checkRef prefix (8 to 31 hex characters) when nothing has that id or checkRef. Scans the
+   * table (see ref-prefix.ts): the CLI opts in, the HTTP API does not.
+   */
+  prefix?: boolean;
+}
+
 /**
- * The visible record of a check named by the provider's id (hashed here, as the archive does) or by its checkRef (what
- * query results show). Throws InvalidQueryError for an unusable name and RecordNotFoundError when there is none, or
- * only one past its retention. Messages never contain the name: a liveness id is a bearer token.
+ * The visible record of a check named by the provider's id (hashed here, as the archive does), by its checkRef (what
+ * query results show) or, with `prefix`, by a unique checkRef prefix. Throws InvalidQueryError for an unusable name or
+ * an ambiguous prefix, and RecordNotFoundError when there is none, or only one past its retention. Messages never
+ * contain the name (a liveness id is a bearer token); an ambiguous prefix lists the checkRefs it matches (hashes).
  */
-export async function findRecord(deps: AuditDeps, providerName: unknown, idOrRef: unknown): Promise<CheckRecord> {
+export async function findRecord(deps: AuditDeps, providerName: unknown, idOrRef: unknown, options: FindRecordOptions = {}): Promise<CheckRecord> {
   const provider = parseProvider(providerName);
   if (typeof idOrRef !== 'string' || idOrRef.length === 0 || idOrRef.length > 512 || /[\u0000-\u001f\u007f]/.test(idOrRef)) {
     throw new InvalidQueryError('checkId must be the provider check id or the checkRef (1-512 printable characters)');
   }
+  const notFound = (hint = '') => new RecordNotFoundError(`no ${provider} check with that id or checkRef (or it is past its retention)${hint}`);
   let record = await deps.records.get(provider, checkRefOf(provider, idOrRef));
   if (!record && CHECK_REF.test(idOrRef)) record = await deps.records.get(provider, idOrRef);
-  if (!record || !isVisible(record, deps.now())) {
-    throw new RecordNotFoundError(`no ${provider} check with that id or checkRef (or it is past its retention)`);
+  if (record) {
+    if (!isVisible(record, deps.now())) throw notFound();
+    return record;
   }
+  if (!options.prefix) throw notFound();
+  if (!CHECK_REF_PREFIX.test(idOrRef)) {
+    throw notFound(/^[0-9a-f]+$/i.test(idOrRef) && idOrRef.length < MIN_CHECK_REF_PREFIX ? `; a checkRef prefix needs at least ${MIN_CHECK_REF_PREFIX} characters` : '');
+  }
+  return recordByPrefix(deps, provider, idOrRef.toLowerCase(), notFound);
+}
+
+async function recordByPrefix(deps: AuditDeps, provider: ProviderName, prefix: string, notFound: () => Error): Promise<CheckRecord> {
+  const now = deps.now();
+  // Records past retention are hidden here as everywhere: they neither match nor make a prefix ambiguous.
+  const refs = (await recordsWithRefPrefix(deps, provider, prefix))
+    .filter((match) => isVisible(match, now))
+    .map((match) => match.checkRef)
+    .sort();
+  if (refs.length > 1) {
+    const listed = refs.slice(0, LISTED_MATCHES).join(', ');
+    const more = refs.length > LISTED_MATCHES ? ` and ${refs.length - LISTED_MATCHES} more` : '';
+    throw new InvalidQueryError(`that checkRef prefix matches ${refs.length} ${provider} checks (${listed}${more}): give more characters, or the full checkRef`);
+  }
+  const record = refs.length === 1 ? await deps.records.get(provider, refs[0]!) : undefined;
+  if (!record || !isVisible(record, deps.now())) throw notFound();
   return record;
 }

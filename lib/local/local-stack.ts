@@ -6,19 +6,22 @@
  *
  * The handler modules read their environment once, at import, as in Lambda: one local stack per process.
  * A provider whose URL is already in the environment (LIVENESS_API_URL, KYC_API_URL, VERIFICATION_API_URL, with its
- * credential variable) is used instead of the fake one.
+ * credential variable) is used instead of the fake one: those variables win over the synthesized placeholders
+ * (real-providers.ts checks them and says what the download policy allows for them).
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { CREDENTIAL_ENV_VARS } from '../../lambdas/common/credentials';
 import { PROVIDER_URL_VARS } from '../../lambdas/common/environment';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
-import { PROVIDERS } from '../../lambdas/providers/check-status';
+import { PROVIDERS, type ProviderName } from '../../lambdas/providers/check-status';
 import type { CheckRecord } from '../../lambdas/records/record';
 import { STATE } from '../../lambdas/workflow/contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
+import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
 import { synthesizeWorkflow } from './synthesize';
 
@@ -36,6 +39,8 @@ export interface LocalStackOptions {
   polling?: Partial<PollingPolicy>;
   /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
   logLevel?: string;
+  /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
+  notice?: (line: string) => void;
 }
 
 export interface SubmitResult {
@@ -51,6 +56,8 @@ export interface LocalStack {
   stepFunctions: LocalStepFunctions;
   /** Absent when all three providers are real. */
   fakeProviders?: FakeProviders;
+  /** The providers the environment pointed elsewhere than the fake ones. */
+  realProviders: ProviderName[];
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table. */
@@ -60,15 +67,21 @@ export interface LocalStack {
 
 type Handler = (event: unknown) => Promise<unknown>;
 
+/** Where notices go by default. */
+export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
+
 let started = false;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   if (started) throw new Error('one local stack per process: the handlers read their environment once, at import');
+  // Before anything starts: a bad URL or a missing credential is the user's to fix, not a check's to fail on.
+  const real = await realProvidersFrom(process.env);
   started = true;
+  const realProviders = real.map((p) => p.provider);
+  const notice = options.notice ?? stderrLine;
   const timeFactor = options.timeFactor ?? 30;
   const workflow = synthesizeWorkflow();
 
-  const realProviders = PROVIDERS.filter((provider) => process.env[PROVIDER_URL_VARS[provider]]);
   const emulators = await startEmulators({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     bucketName: LOCAL_BUCKET_NAME,
@@ -119,23 +132,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     POLLING_POLICY: JSON.stringify(polling),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
+  for (const p of real) {
+    process.env[p.urlVariable] = p.baseUrl;
+    process.env[p.credentialVariable] = p.credential;
+  }
   if (fakeProviders) {
     const { credentials, baseUrl } = fakeProviders;
-    const fake: Record<string, string> = {
-      LIVENESS_API_KEY: credentials.livenessApiKey,
-      KYC_API_TOKEN: credentials.kycJwt,
-      VERIFICATION_API_KEY: credentials.verificationApiKey,
+    const fake: Record<ProviderName, string> = {
+      liveness: credentials.livenessApiKey,
+      kyc: credentials.kycJwt,
+      verification: credentials.verificationApiKey,
     };
     for (const provider of PROVIDERS) {
       if (realProviders.includes(provider)) continue;
       process.env[PROVIDER_URL_VARS[provider]] = baseUrl;
+      // The fake provider accepts only its own credential, whatever a stray variable says.
+      process.env[CREDENTIAL_ENV_VARS[provider]] = fake[provider];
     }
-    for (const [name, value] of Object.entries(fake)) process.env[name] ??= value;
-    // The fake providers serve images over http on loopback: allowed for their host only, and only here.
-    const host = new URL(baseUrl).hostname;
-    process.env.DOWNLOAD_HTTP_HOSTS = host;
-    process.env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES = 'true';
   }
+  // The fake providers serve images over http on loopback, and so may the user's: allowed for their hosts, only here.
+  const downloads = localDownloadAllowance(real, fakeProviders ? new URL(fakeProviders.baseUrl).hostname : undefined);
+  process.env.DOWNLOAD_HTTP_HOSTS = downloads.httpHosts.join(',');
+  process.env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES = String(downloads.allowPrivateAddresses);
+  for (const line of downloads.notices) notice(line);
 
   const [start, poll, archive, record] = await Promise.all([
     import('../../lambdas/handlers/start'),
@@ -152,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     emulators,
     stepFunctions,
     ...(fakeProviders ? { fakeProviders } : {}),
+    realProviders,
     async submit(event) {
       try {
         const result = await start.handler(event);

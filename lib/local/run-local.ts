@@ -4,13 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
 import type { CheckRecord, RecordStatus } from '../../lambdas/records/record';
 import { DEMO_CHECKS, DEMO_INVALID_EVENTS } from './demo-checks';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
+import { LOCAL_REGION } from './emulators';
+import { LOCAL_ACCOUNT, eventsFromText, toEventBridgeEvent } from './event-input';
+import { startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
 
 export interface RunOptions extends Omit<LocalStackOptions, 'checks'> {
-  /** JSONL: one EventBridge event, or just its `detail`, per line. Without it, the demo checks. */
+  /**
+   * JSONL: per line an EventBridge event (id and time optional), a put-events entry, or just the `detail`; or a whole
+   * put-events request `{"Entries": [...]}` (see event-input.ts). Without it, the demo checks.
+   */
   eventsFile?: string;
   /** Progress lines (one per finished check); default nowhere. */
   progress?: (line: string) => void;
@@ -49,11 +53,18 @@ interface Planned {
 
 export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
   const planned: Planned[] = [];
-  const useDemo = options.eventsFile === undefined;
-  const stack = await startLocalStack({ ...options, checks: [] });
+  // Read before anything starts: a wrong path fails at once.
+  const fromFile = options.eventsFile === undefined ? undefined : eventsFromText(await readFile(options.eventsFile, 'utf8'), EVENT_DEFAULTS);
+  const notice = options.notice ?? stderrLine;
+  const stack = await startLocalStack({ ...options, notice, checks: [] });
   try {
-    if (useDemo) planned.push(...demoEvents(stack));
-    else planned.push(...(await eventsFromFile(options.eventsFile!)));
+    if (fromFile) planned.push(...fromFile);
+    else {
+      planned.push(...demoEvents(stack));
+      if (stack.realProviders.length > 0) {
+        notice(`demo: the ${stack.realProviders.join(' and ')} checks are left out (a real provider cannot be scripted); give yours with --events FILE`);
+      }
+    }
     return await deliverAndFollow(stack, planned, options);
   } finally {
     await stack.close();
@@ -63,8 +74,10 @@ export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
 function demoEvents(stack: LocalStack): Planned[] {
   const planned: Planned[] = [];
   for (const demo of DEMO_CHECKS) {
+    // A real provider cannot be scripted: its demo checks are left out.
+    if (stack.realProviders.includes(demo.script.provider)) continue;
     const created = stack.fakeProviders?.addCheck({ ...demo.script, label: demo.label });
-    if (!created) continue; // all providers are real: the demo scripts have nowhere to run
+    if (!created) continue;
     const detail = {
       provider: created.provider,
       checkId: demo.eventCheckId ?? created.checkId,
@@ -78,22 +91,10 @@ function demoEvents(stack: LocalStack): Planned[] {
   return planned;
 }
 
-async function eventsFromFile(path: string): Promise<Planned[]> {
-  const lines = (await readFile(path, 'utf8')).split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.map((line, i) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      parsed = undefined; // the start handler rejects it like any malformed event
-    }
-    const isEnvelope = typeof parsed === 'object' && parsed !== null && 'detail' in parsed;
-    return { label: `line ${i + 1}`, event: isEnvelope ? parsed : envelope(parsed) };
-  });
-}
+const EVENT_DEFAULTS = { region: LOCAL_REGION, account: LOCAL_ACCOUNT };
 
 function envelope(detail: unknown): unknown {
-  return { id: randomUUID(), source: DEFAULT_EVENT_SOURCE, 'detail-type': CHECK_CREATED_DETAIL_TYPE, time: new Date().toISOString(), detail };
+  return toEventBridgeEvent(detail, EVENT_DEFAULTS);
 }
 
 async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: RunOptions): Promise<RunSummary> {

@@ -1,6 +1,6 @@
 /** `export <provider> <checkId|checkRef> --out PATH`: a case bundle that verified while it was written. */
 import { InvalidQueryError, VerificationFailedError, exportBundle, findRecord } from '../../../lambdas/audit';
-import { EXIT, stringValue, type CliCommand } from '../command';
+import { CHECK_REF_PREFIX_HELP, EXIT, stringValue, type CliCommand } from '../command';
 import { bytesText, printJson, println, warn } from '../output';
 import { problemLines } from './verify';
 
@@ -8,6 +8,9 @@ export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write a case bundle (directory or .zip), verified while written',
   help: `Usage: audit-archiver export <provider> <checkId|checkRef> --out PATH
+
+<checkId> is the provider's id of the check or its checkRef, as for show.
+${CHECK_REF_PREFIX_HELP}
 
 Writes record.json, evidence/ (manifest.json, result.json and every image, byte for byte), SHA256SUMS and
 VERIFICATION.json to PATH, a new directory, or a zip file when PATH ends in .zip. Every object is checked against
@@ -19,7 +22,7 @@ Check a bundle later, anywhere: cd PATH && sha256sum -c SHA256SUMS`,
     const out = stringValue(ctx.values, 'out');
     if (!out) throw new InvalidQueryError('--out PATH is required (a new directory, or a file ending in .zip)');
     const { deps } = await ctx.target();
-    const record = await findRecord(deps, ctx.positionals[0], ctx.positionals[1]);
+    const record = await findRecord(deps, ctx.positionals[0], ctx.positionals[1], { prefix: true });
     try {
       const result = await exportBundle(deps, record, out);
       if (ctx.format === 'json') printJson(ctx.io, result);

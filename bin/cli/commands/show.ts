@@ -1,6 +1,6 @@
 /** `show <provider> <checkId|checkRef>`: the record, the provider's answer and presigned image URLs. */
 import { InvalidQueryError, findRecord, showCheck, type ShownCheck } from '../../../lambdas/audit';
-import { EXIT, stringValue, type CliCommand } from '../command';
+import { CHECK_REF_PREFIX_HELP, EXIT, stringValue, type CliCommand } from '../command';
 import { bytesText, csv, printJson, println, table, timeText, warn } from '../output';
 
 export const showCommand: CliCommand = {
@@ -9,6 +9,7 @@ export const showCommand: CliCommand = {
   help: `Usage: audit-archiver show <provider> <checkId|checkRef> [--expires SECONDS]
 
 <checkId> is the provider's id of the check (hashed here to find it) or the checkRef that query prints.
+${CHECK_REF_PREFIX_HELP}
 Image URLs are presigned GETs, valid for --expires seconds (default 300, at most 3600).`,
   options: { expires: { type: 'string' } },
   positionals: [2, 2],
@@ -19,7 +20,7 @@ Image URLs are presigned GETs, valid for --expires seconds (default 300, at most
       throw new InvalidQueryError('--expires must be a whole number of seconds from 1 to 3600');
     }
     const { deps, kind } = await ctx.target();
-    const record = await findRecord(deps, ctx.positionals[0], ctx.positionals[1]);
+    const record = await findRecord(deps, ctx.positionals[0], ctx.positionals[1], { prefix: true });
     const shown = await showCheck(deps, record, expiresIn === undefined ? {} : { expiresIn });
     if (ctx.format === 'json') printJson(ctx.io, shown);
     else if (ctx.format === 'csv') println(ctx.io, csv(['key', 'contentType', 'bytes', 'sha256', 'url'], shown.images.map((i) => [i.key, i.contentType, String(i.bytes), i.sha256, i.url])));
