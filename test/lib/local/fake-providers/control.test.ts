@@ -107,7 +107,8 @@ describe('bin/providers.ts', () => {
         { provider: 'verification', checkId: 'ver_answers_from_file', answers: [{ status: 200, body: { status: 'drifted' } }] },
       ]),
     );
-    const child = spawn('npx', ['tsx', 'bin/providers.ts', '--port', '0', '--time-factor', '60', '--scenario', file], {
+    // Node itself with tsx's loader (not npx, which does not pass SIGTERM on and would leave the server running).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/providers.ts', '--port', '0', '--time-factor', '60', '--scenario', file], {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -125,12 +126,12 @@ describe('bin/providers.ts', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    // npx forwards the signal; the server closes and the process exits.
+    // The server closes and the process exits.
     await once(child, 'exit');
   });
 
   it('exits non-zero with a clear message on a bad option', async () => {
-    const child = spawn('npx', ['tsx', 'bin/providers.ts', '--port', 'eighty'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/providers.ts', '--port', 'eighty'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (part: Buffer) => (stderr += part.toString()));
     const [code] = (await once(child, 'exit')) as [number];
