@@ -133,6 +133,11 @@ export class Operations extends Construct {
     );
     this.alarmAtLeastOne('WindowMisses', this.flowMetric(METRIC.windowMisses), 'An image was gone before it could be archived.');
     this.alarmAtLeastOne(
+      'ProviderDrift',
+      this.flowMetric(METRIC.providerDrift),
+      'A provider answered outside its document (a field that could not be read, a status word it does not list): archived anyway; look before it costs evidence.',
+    );
+    this.alarmAtLeastOne(
       'UnrecoverableChecks',
       this.flowMetric(METRIC.checksUnrecoverable),
       'Scheduled reconcile found a check without a record that it could not redrive or restart.',
@@ -193,7 +198,13 @@ export class Operations extends Construct {
       ]),
       this.graph(
         'Evidence archived',
-        [this.flowMetric(METRIC.imagesArchived, 'images'), this.flowMetric(METRIC.imagesMissing, 'images missing'), this.flowMetric(METRIC.windowMisses, 'window misses')],
+        [
+          this.flowMetric(METRIC.imagesArchived, 'images'),
+          this.flowMetric(METRIC.imagesMissing, 'images missing'),
+          this.flowMetric(METRIC.imagesQuarantined, 'kept in quarantine'),
+          this.flowMetric(METRIC.windowMisses, 'window misses'),
+          this.flowMetric(METRIC.providerDrift, 'provider drift'),
+        ],
         [this.flowMetric(METRIC.bytesArchived, 'bytes')],
       ),
       this.graph('Provider errors', [

@@ -300,3 +300,24 @@ describe('pollCheck: escalated verification', () => {
     expect(await pollCheck(deps, { ...state, poll: first })).toMatchObject({ state: 'complete', attempt: 2, providerStatus: 'completed' });
   });
 });
+
+describe('pollCheck: a status the document does not list', () => {
+  it('keeps polling within the budget, logs the word it saw (never the id) and counts it as provider drift', async () => {
+    const { deps, logged } = depsFor('verification');
+    const unknown: ProviderName[] = [];
+    const { checkId } = fake.addCheck({
+      provider: 'verification',
+      answers: [
+        { status: 200, body: { id: '{{checkId}}', status: 'queued_for_model_v2', createdAt: '2026-11-01T10:00:00Z' } },
+        { status: 200, body: { id: '{{checkId}}', status: 'completed', verdict: true, createdAt: '2026-11-01T10:00:00Z' } },
+      ],
+    });
+    const state = stateOf('verification', checkId);
+    const first = await pollCheck({ ...deps, onUnknownStatus: (provider) => unknown.push(provider) }, state);
+    expect(first).toMatchObject({ state: 'pending', providerStatus: 'queued_for_model_v2', waitSeconds: DEFAULT_POLLING_POLICY.initialSeconds });
+    expect(unknown).toEqual(['verification']);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', providerStatus: 'queued_for_model_v2', checkRef: state.check.checkRef }));
+    expect(JSON.stringify(logged)).not.toContain(checkId);
+    expect(await pollCheck(deps, { ...state, poll: first })).toMatchObject({ state: 'complete', attempt: 2 });
+  });
+});

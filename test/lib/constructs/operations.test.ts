@@ -102,7 +102,7 @@ describe('Operations (in the stack)', () => {
     }
   });
 
-  it('alarms when the dead-letter queue holds any message, and on any window miss', () => {
+  it('alarms when the dead-letter queue holds any message, on any window miss and on any provider drift', () => {
     expect(alarms.DeadLetters).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -111,14 +111,16 @@ describe('Operations (in the stack)', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    expect(alarms.WindowMisses).toMatchObject({
-      Namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
-      MetricName: METRIC.windowMisses,
-      Dimensions: FLOW_DIMENSIONS,
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
+    for (const [alarm, metric] of [['WindowMisses', METRIC.windowMisses], ['ProviderDrift', METRIC.providerDrift]] as const) {
+      expect(alarms[alarm], alarm).toMatchObject({
+        Namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+        MetricName: metric,
+        Dimensions: FLOW_DIMENSIONS,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
   });
 
   it('alarms on the provider error rate: ProviderErrors per poll invocation, over a minimum of polls', () => {
@@ -159,9 +161,9 @@ describe('Operations (in the stack)', () => {
   });
 
   it('notifies the topic when any alarm fires and when it clears; no data never alarms', () => {
-    // Executions failed/timed out/aborted, dead letters, window misses, unrecoverable checks; provider error rate;
+    // Executions failed/timed out/aborted, dead letters, window misses, provider drift, unrecoverable checks; provider error rate;
     // errors and throttles of five functions.
-    expect(Object.keys(alarms)).toHaveLength(6 + 1 + 10);
+    expect(Object.keys(alarms)).toHaveLength(7 + 1 + 10);
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
@@ -199,6 +201,8 @@ describe('Operations (in the stack)', () => {
       METRIC.checksWithoutResult,
       METRIC.windowMisses,
       METRIC.imagesArchived,
+      METRIC.imagesQuarantined,
+      METRIC.providerDrift,
       METRIC.bytesArchived,
       METRIC.providerErrors,
       METRIC.archiveDurationMs,
@@ -214,7 +218,7 @@ describe('Operations (in the stack)', () => {
     expect(running, 'executions running').toBeDefined();
     const byProvider = metricRows.find((row) => JSON.stringify(row).includes('{AuditArchiver,provider,service,statusCode} MetricName=\\"ProviderErrors\\"'));
     expect(byProvider, 'provider errors by provider and status code').toBeDefined();
-    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 17)).toBe(true);
+    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 18)).toBe(true);
   });
 });
 
