@@ -52,6 +52,9 @@ function describe(shown: ShownCheck): string {
         ['completed', timeText(r.completedAt)],
         ['archived', timeText(r.archivedAt)],
         ['objects', `${r.objects} (${bytesText(r.bytes)})${r.imagesMissing ? `, ${r.imagesMissing.count} image(s) missing: ${r.imagesMissing.reasons.join(', ')}` : ''}`],
+        ...(r.quarantined ? [['quarantine', `${r.quarantined.count} item(s) kept as received, not valid images: ${r.quarantined.reasons.join(', ')}`]] : []),
+        ...(r.uninterpreted ? [['uninterpreted', `the provider sent fields that could not be read: ${r.uninterpreted.join(', ')}`]] : []),
+        ...(r.readAsUtc ? [['read as UTC', `timestamps without an offset: ${r.readAsUtc.join(', ')}`]] : []),
         ['retention', `${r.retentionClass} until ${timeText(r.retainUntil)}`],
         ['basis', r.retentionBasis],
         ['legal hold', r.legalHold ? `since ${timeText(r.legalHoldSince)}${r.legalHoldReason ? ` (${r.legalHoldReason})` : ''}` : 'no'],
@@ -64,11 +67,15 @@ function describe(shown: ShownCheck): string {
   ];
   if (shown.images.length > 0) {
     lines.push('', `Images (presigned URLs, valid until ${timeText(shown.urlsExpireAt)}):`);
-    const rows = table(['key', 'type', 'size', 'sha256'], shown.images.map((i) => [i.key, i.contentType, bytesText(i.bytes), i.sha256])).split('\n');
+    const rows = table(
+      ['key', 'type', 'size', 'sha256'],
+      shown.images.map((i) => [i.key, i.quarantined ? `quarantined: ${i.quarantined.reason} (download only)` : i.contentType, bytesText(i.bytes), i.sha256]),
+    ).split('\n');
     lines.push(...rows.slice(0, 2).map((row) => `  ${row}`));
     shown.images.forEach((image, i) => lines.push(`  ${rows[i + 2]}`, `    ${image.url}`));
   }
   for (const missing of shown.missingImages) lines.push(`missing at archive time: ${JSON.stringify(missing.source)} ${missing.reason} (${missing.detail})`);
+  if (shown.documents.answer) lines.push('', `The answer exactly as received: ${shown.documents.answer}`);
   if (shown.result !== undefined) lines.push('', 'Provider answer (result.json):', JSON.stringify(shown.result, null, 2));
   else if (shown.resultNote) lines.push('', shown.resultNote);
   return lines.join('\n');

@@ -20,8 +20,8 @@ function row(f: ScenarioFigures, bold = false): string {
   return `| ${[...cells, ...promises, counts(f.statuses)].join(' | ')} |`;
 }
 
-/** Table order: the provider, then the evidence, the events, storage, and the random mix last. */
-const FILE_ORDER = ['provider-faults', 'evidence-faults', 'events', 'storage-faults', 'soak-small'];
+/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, the random mix last. */
+const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'soak-small'];
 
 function rank(file: FiguresFile): number {
   const index = FILE_ORDER.findIndex((name) => file.source.includes(name.replace('-small', '')));
@@ -66,7 +66,9 @@ export function readmeSection(unordered: readonly FiguresFile[]): string {
     ...soak.map((f) => row({ ...f, scenario: `\`npm run soak\`: ${f.scenario}` }, true)),
     '',
     `Faults injected: ${n(all.faults)} — provider 5xx bursts and outages, 429 with Retry-After, slow answers,`,
-    'connections reset mid-answer, malformed base64 frames, wrong content types and magic bytes, oversized images,',
+    'connections reset mid-answer, provider drift (every documented example with nulls, numbers and booleans as',
+    'strings, fields nobody announced, timestamps without an offset, status and task words the documents do not list,',
+    'images in every form), malformed base64 frames, wrong content types and magic bytes, oversized images,',
     'redirects off the allowlist and into internal addresses, image URLs to the metadata service, the Lambda runtime',
     'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, a bucket refusing writes,',
     'crashes between the uploads and the record, duplicate deliveries, events that break the contract and',
@@ -75,17 +77,21 @@ export function readmeSection(unordered: readonly FiguresFile[]): string {
     'its first task and is recorded as an error under the check it names, when it names one.',
     '',
     ...(Object.keys(all.missing).length > 0 ? [`Checks archived without some images say why in their record: ${counts(all.missing)}.`, ''] : []),
+    ...(Object.keys(all.quarantined ?? {}).length > 0
+      ? [`Nothing a provider sent was thrown away: items that were not valid images were kept as received, in quarantine: ${counts(all.quarantined ?? {})}.`, '']
+      : []),
     ...(crashes.reruns
       ? [
-          `Crash recovery: ${n(crashes.reruns)} archive steps died after their uploads and before their record; they left`,
-          `${n(crashes.orphansBeforeRerun)} orphan objects, and re-running the workflows adopted every one (0 orphans after).`,
+          `Crash recovery: ${n(crashes.reruns)} archive steps died after their uploads and before their record; the error`,
+          `record of each accounted for what it had stored (${n(crashes.orphansBeforeRerun)} orphan objects), and re-running the workflows`,
+          'archived every check (0 orphans after).',
           '',
         ]
       : []),
     `Secrets: ${n(all.logLines)} log lines scanned for up to ${n(mostSecrets)} secrets per run — leaked ${n(all.leaked)}.`,
     '',
     'Bad input is fuzzed with fast-check (`test/fuzz/`): provider answers (near-misses of every documented example,',
-    'truncated and arbitrary bodies) through the clients\' mappers, liveness data URIs, image URLs and redirect targets,',
+    'truncated and arbitrary bodies) through the clients\' lenient readers, liveness frames, image URLs and redirect targets,',
     '`Check Created` events, workflow states, the retention policy, archive settings, JSON environment variables, the',
     'CDK context and the soak\'s command line — each yields a value or a typed error that quotes no input; the auditor',
     'CLI on arbitrary arguments ends with a documented exit code, never a stack trace; and near-miss answers with hostile',

@@ -136,15 +136,16 @@ describe('local mode with providers of your own', () => {
   it('downloaded the KYC images from that server over http on 127.0.0.1, byte for byte', async () => {
     const kyc = recordOf('kyc')!;
     const manifest = JSON.parse((await readObject(emulators.s3Client(), emulators.bucketName, kyc.manifestKey!)).toString()) as Manifest;
-    const images = manifest.objects.filter((o) => o.source.kind === 'kyc-image');
-    expect(images).toHaveLength(3);
-    expect(images.map((o) => (o.source as { host?: string }).host)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
-    expect(ownStats.requests.images).toBe(3);
+    // Three imagesFull, and the faces task's two compared pairs.
+    const images = manifest.objects.filter((o) => o.source.kind === 'kyc-image' || o.source.kind === 'kyc-check-image');
+    expect(images).toHaveLength(7);
+    expect(new Set(images.map((o) => (o.source as { host?: string }).host))).toEqual(new Set(['127.0.0.1']));
+    expect(ownStats.requests.images).toBe(7);
 
     // result.json keeps each link next to what was archived from it: the same bytes the server still serves.
     const document: unknown = JSON.parse((await readObject(emulators.s3Client(), emulators.bucketName, kyc.resultKey!)).toString());
     const references = referencesIn(document);
-    expect(references).toHaveLength(3);
+    expect(references).toHaveLength(7);
     for (const { archivedKey, sha256: hash, url } of references) {
       expect(url.startsWith(`${own.baseUrl}/`)).toBe(true);
       const served = Buffer.from(await (await fetch(url)).arrayBuffer());
