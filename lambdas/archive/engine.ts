@@ -156,8 +156,10 @@ export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outc
 
 /**
  * An attempt that failed may have stored the provider's answer and some images before it did: they are listed in a
- * manifest, so nothing in the check's folder is unaccounted for. When S3 itself is what fails, the record is written
- * without one — a record with a note beats no record at all.
+ * manifest, so nothing in the check's folder is unaccounted for. Only while no run has written the folder's manifest:
+ * one that has (a run still going, or one that crashed before its record) accounts for the folder itself, and its
+ * manifest must never be overwritten by this one. When S3 itself is what fails, the record is written without a
+ * manifest — a record with a note beats no record at all.
  */
 async function accountForEarlierObjects(
   deps: RecordDeps,
@@ -170,9 +172,10 @@ async function accountForEarlierObjects(
   if (!store) return undefined;
   const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
   try {
+    if ((await store.listKeys(prefix)).includes(prefix + MANIFEST_FILE)) return undefined;
     const objects = await (await loadEarlierRun(store, prefix)).adoptLeftovers(new Set());
     if (objects.length === 0) return undefined;
-    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now);
+    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now, { createOnly: true });
   } catch (error) {
     if (!(error instanceof StorageUnavailableError || error instanceof StorageRejectedError)) throw error;
     deps.logger?.warn('earlier objects not accounted for: S3 failed', { checkRef: check.checkRef, error: error.name });
@@ -233,7 +236,7 @@ async function archiveAnswer(
 
   const recordStatus: RecordStatus =
     kindStatus === 'archived' && (evidence.missing.length > 0 || quarantined.length > 0) ? 'archived-partial' : kindStatus;
-  const summary = await writeDocuments(deps, check, prefix, recordStatus, answer, status, evidence, ctx.retention, now);
+  const summary = (await writeDocuments(deps, check, prefix, recordStatus, answer, status, evidence, ctx.retention, now))!;
   const record = buildRecord({
     check,
     status: recordStatus,
@@ -303,7 +306,8 @@ async function writeDocuments(
   evidence: Evidence,
   retention: ObjectRetention,
   now: Date,
-): Promise<NonNullable<RecordInput['evidence']>> {
+  options: { /** Write the manifest only if no run wrote one (undefined when one did). */ createOnly?: boolean } = {},
+): Promise<NonNullable<RecordInput['evidence']> | undefined> {
   const archivedAt = now.toISOString();
   const resultKey = prefix + RESULT_FILE;
   const manifestKey = prefix + MANIFEST_FILE;
@@ -326,7 +330,11 @@ async function writeDocuments(
   });
   const manifestBody = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const json = { contentType: 'application/json', retention };
-  await deps.store.putBuffer(manifestKey, manifestBody, json);
+  if (options.createOnly) {
+    if (!(await deps.store.createBuffer(manifestKey, manifestBody, json))) return undefined;
+  } else {
+    await deps.store.putBuffer(manifestKey, manifestBody, json);
+  }
   if (resultBody) await deps.store.putBuffer(resultKey, resultBody, json);
   const quarantined = manifest.objects.filter((object) => object.quarantined);
   return {

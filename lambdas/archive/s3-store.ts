@@ -46,6 +46,11 @@ export interface StoredObject {
 export interface EvidenceStore {
   putBuffer(key: string, body: Buffer, options: PutOptions): Promise<StoredObject>;
   /**
+   * Creates the object only if the key is free (`If-None-Match: *`); undefined when another writer has it. Emulators
+   * ignore the condition (s3rver has no conditional writes): callers check the key first as well.
+   */
+  createBuffer(key: string, body: Buffer, options: PutOptions): Promise<StoredObject | undefined>;
+  /**
    * Streams `body` into S3. If `body` fails, its own error is rethrown unchanged (the caller decides whether the
    * source is worth another try) and no object is created; S3 failures become StorageUnavailable/RejectedError.
    */
@@ -118,11 +123,12 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     }
   }
 
-  async function putBuffer(key: string, body: Buffer, options: PutOptions): Promise<StoredObject> {
+  async function putObject(key: string, body: Buffer, options: PutOptions, createOnly: boolean): Promise<StoredObject | undefined> {
     const sha256 = createHash('sha256').update(body).digest('hex');
     try {
-      await client.send(new PutObjectCommand({ ...putParams(key, options, sha256), Body: body }));
+      await client.send(new PutObjectCommand({ ...putParams(key, options, sha256), ...(createOnly ? { IfNoneMatch: '*' } : {}), Body: body }));
     } catch (error) {
+      if (createOnly && (error as { name?: unknown })?.name === 'PreconditionFailed') return undefined;
       throw storageErrorFrom(error, 'S3 PutObject');
     }
     // Tagging on PutObject is enough on S3; emulators (a custom endpoint: s3rver ignores that header) get it again.
@@ -204,7 +210,13 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     }
   }
 
-  return { putBuffer, putStream, listKeys, readBack };
+  return {
+    putBuffer: async (key, body, options) => (await putObject(key, body, options, false))!,
+    createBuffer: (key, body, options) => putObject(key, body, options, true),
+    putStream,
+    listKeys,
+    readBack,
+  };
 }
 
 function tagQuery(retentionClass: string, sha256?: string): string {

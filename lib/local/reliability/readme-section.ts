@@ -82,9 +82,8 @@ export function readmeSection(unordered: readonly FiguresFile[]): string {
       : []),
     ...(crashes.reruns
       ? [
-          `Crash recovery: ${n(crashes.reruns)} archive steps died after their uploads and before their record; the error`,
-          `record of each accounted for what it had stored (${n(crashes.orphansBeforeRerun)} orphan objects), and re-running the workflows`,
-          'archived every check (0 orphans after).',
+          `Crash recovery: ${n(crashes.reruns)} archive steps died after their uploads and before their record; they left`,
+          `${n(crashes.orphansBeforeRerun)} orphan objects, and re-running the workflows adopted every one (0 orphans after).`,
           '',
         ]
       : []),

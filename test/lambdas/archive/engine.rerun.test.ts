@@ -1,6 +1,9 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
 import { StorageUnavailableError } from '../../../lambdas/archive/errors';
+import { createS3Store } from '../../../lambdas/archive/s3-store';
 import type { RecordStore } from '../../../lambdas/records/record-store';
 import { startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness } from '../../support/archive-harness';
@@ -109,16 +112,23 @@ describe('a failure after some evidence was stored', () => {
   it('is recorded as an error whose manifest accounts for every object the failed attempt left', async () => {
     const frame = makeJpeg(16, 16, 71);
     const check = makeCheck('liveness');
-    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', frame) })), { records: failingOnce(h.records) });
+    // S3 takes the answer and the probe, then fails the next frame: the attempt dies before its documents.
+    const store = { ...h.store, putBuffer: async (...args: Parameters<typeof h.store.putBuffer>) => {
+      if (args[0].endsWith('frames/000.jpg')) throw new StorageUnavailableError('S3 PutObject failed: SlowDown (HTTP 503)');
+      return h.store.putBuffer(...args);
+    } };
+    const answer = livenessComplete({ image: dataUri('image/jpeg', frame), audit_images: [dataUri('image/jpeg', makeJpeg(8, 8, 70))] });
+    const deps = h.deps(stubClient('liveness', answer), { store, limits: { maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 1 } });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
     const prefix = `liveness/2026/03/19/${check.checkRef}/`;
     const left = await listKeys(h.s3, emulators.bucketName, prefix);
 
     const output = await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'StorageUnavailableError', Cause: 'DynamoDB PutItem failed' } });
-    expect(output).toMatchObject({ status: 'error', objects: left.length });
+    expect(left.map((key) => key.slice(key.lastIndexOf(check.checkRef) + 33))).toEqual(['answer.json', 'frames/probe.jpg']);
+    expect(output).toMatchObject({ status: 'error', objects: left.length + 1 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
-    expect([...manifest.objects.map((object) => object.key), record!.manifestKey].sort()).toEqual(left);
+    expect(manifest.objects.map((object) => object.key).sort()).toEqual(left);
     expect(manifest.objects.find((object) => object.key.endsWith('frames/probe.jpg'))).toMatchObject({ sha256: sha256(frame), fromEarlierRun: true });
     expect(manifest.status).toBe('error');
   });
@@ -127,5 +137,34 @@ describe('a failure after some evidence was stored', () => {
     const check = makeCheck('liveness');
     const { store: _store, ...tableOnly } = h.deps(stubClient('liveness'));
     expect(await recordOutcome(tableOnly, check, { kind: 'failed', error: { Error: 'X' } })).toEqual({ status: 'error', objects: 0, bytes: 0 });
+  });
+});
+
+describe('a failure record next to a run that got further', () => {
+  it('never overwrites the manifest another run wrote (a run still going, or one that crashed before its record)', async () => {
+    const frame = makeJpeg(12, 12, 72);
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', frame) })), { records: failingOnce(h.records) });
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const manifestBefore = await readObject(h.s3, emulators.bucketName, `${prefix}manifest.json`);
+
+    expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toEqual({ status: 'error', objects: 0, bytes: 0 });
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}manifest.json`)).equals(manifestBefore)).toBe(true);
+    // The run that wrote it then records the check, and the record agrees with its manifest.
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(sha256(await readObject(h.s3, emulators.bucketName, record!.manifestKey!))).toBe(record!.manifestSha256);
+  });
+
+  it('in AWS the manifest is created only if the key is free (If-None-Match): a taken key is left alone', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const mock = mockClient(client);
+    mock.on(PutObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
+    const store = createS3Store({ client, bucket: 'archive' });
+    const retention = { retentionClass: 'no-result', retainUntil: '2030-01-01T00:00:00.000Z', legalHold: false };
+    expect(await store.createBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).toBeUndefined();
+    expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input.IfNoneMatch).toBe('*');
+    await expect(store.putBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).rejects.toMatchObject({ name: 'StorageRejectedError' });
   });
 });
