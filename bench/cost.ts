@@ -4,7 +4,7 @@
  * and poll against the emulators and fake providers; the start function's duration and the size of a logged
  * history event come from benchmark 3. Usage × AWS list prices (bench/cost/prices.ts).
  */
-import type { ProviderName } from '../lambdas/providers/check-status';
+import type { ProviderName } from '../lambdas/checks/check-status';
 import { runInChild } from './lib/child';
 import { startServers } from './lib/servers';
 import type { MeasureInput, MeasureResult } from './cost/measure';

@@ -3,7 +3,7 @@
  * other (each in child processes), then the tables, the target verdicts, bench/results.json and bench/chart.svg.
  * A full run takes several minutes; --quick is a smoke run with small samples (figures not meaningful).
  */
-import '../lib/local/promise-shim';
+import '../local/promise-shim';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { benchmarkArchive, type ArchiveOptions, type ArchiveResult } from './archive';

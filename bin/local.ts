@@ -1,14 +1,14 @@
 /**
  * `npm start [-- --events FILE.jsonl] [--data-dir DIR] [--time-factor N] [--log-level LEVEL]`: the product end to end
- * on this machine (see lib/local/local-stack.ts). Exit code 1 when a check lacks its record or ends otherwise than
+ * on this machine (see local/local-stack.ts). Exit code 1 when a check lacks its record or ends otherwise than
  * expected.
  */
-import '../lib/local/quiet-sdk';
-import '../lib/local/promise-shim';
+import '../local/quiet-sdk';
+import '../local/promise-shim';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_DATA_DIR } from '../lib/local/local-names';
-import { runLocal, type RunSummary } from '../lib/local/run-local';
+import { LOCAL_DATA_DIR } from '../local/local-names';
+import { runLocal, type RunSummary } from '../local/run-local';
 
 function table(summary: RunSummary): string {
   const rows = summary.checks.map((check) => [

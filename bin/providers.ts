@@ -3,7 +3,7 @@
  * Prints one line with the base URL, serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { loadScenarioFile, startFakeProviders } from '../lib/local/fake-providers';
+import { loadScenarioFile, startFakeProviders } from '../local/fake-providers';
 
 function numberOption(name: string, raw: string | undefined, fallback: number, valid: (n: number) => boolean): number {
   if (raw === undefined) return fallback;

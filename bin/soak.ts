@@ -4,12 +4,12 @@
  * archive's invariants and a scan of every log line for secrets. Prints the figures and writes them to
  * reliability/results/soak.json (the README's Reliability section is generated from there). Exit 1 on any violation.
  */
-import '../lib/local/promise-shim';
+import '../local/promise-shim';
 import { spawnSync } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
-import { summaryLine, writeFigures, mib } from '../lib/local/reliability/figures';
-import { parseSoakArgs, SoakUsageError } from '../lib/local/reliability/soak-args';
-import { runSoak } from '../lib/local/reliability/soak';
+import { summaryLine, writeFigures, mib } from '../local/reliability/figures';
+import { parseSoakArgs, SoakUsageError } from '../local/reliability/soak-args';
+import { runSoak } from '../local/reliability/soak';
 
 /**
  * s3rver pages ListObjectsV2 with a DES-encrypted continuation token, which OpenSSL 3 only has in its legacy provider:

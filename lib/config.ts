@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
-import { PROVIDERS, type ProviderName } from '../lambdas/providers/check-status';
+import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */

@@ -1,7 +1,7 @@
 // Shared by every test file: keep SDK output quiet and deterministic.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_DEV ??= 'false';
-import '../lib/local/promise-shim';
+import '../local/promise-shim';
 import fc from 'fast-check';
 
 // Property tests run the same cases on every CI run, so a red build always reproduces; explore new cases locally

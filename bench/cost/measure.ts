@@ -6,12 +6,12 @@
  *   real poll (provider client over HTTP) on a pending check — local durations, medians of `repetitions`.
  */
 import { archiveCheck } from '../../lambdas/archive/engine';
-import { checkRefOf } from '../../lambdas/common/check-ref';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { pollCheck } from '../../lambdas/polling/poll-check';
-import type { ProviderName } from '../../lambdas/providers/check-status';
-import type { WorkflowCheck } from '../../lambdas/workflow/contract';
+import type { ProviderName } from '../../lambdas/checks/check-status';
+import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
 import { SIZING } from '../../lib/defaults';
-import { synthesizeWorkflow } from '../../lib/local/synthesize';
+import { synthesizeWorkflow } from '../../local/synthesize';
 import { archiveDepsFor, createRequestCounter } from '../lib/archive-deps';
 import type { Endpoints } from '../lib/servers';
 import { median } from '../lib/stats';

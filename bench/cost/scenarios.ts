@@ -2,7 +2,7 @@
  * The three checks priced by benchmark 4, each as a virtual-time plan (for the state machine runs) and as a fake
  * provider script (for the archive runs). Evidence sizes are assumptions, stated here.
  */
-import type { CheckScript } from '../../lib/local/fake-providers';
+import type { CheckScript } from '../../local/fake-providers';
 import type { CheckPlan } from '../polling/workload';
 
 export interface CostScenario {

@@ -1,13 +1,13 @@
 /**
- * Child side of benchmark 3: the whole local stack (lib/local/local-stack.ts — synthesized state machine on the
+ * Child side of benchmark 3: the whole local stack (local/local-stack.ts — synthesized state machine on the
  * local Step Functions service, the real handlers, s3rver, dynalite, fake providers) fed checks that are already
  * terminal at the provider, so no Wait ever runs: what is measured is the pipeline (start → poll → archive → record).
  */
 import { randomUUID } from 'node:crypto';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
-import type { CheckScript } from '../../lib/local/fake-providers';
-import { startLocalStack, type LocalStack } from '../../lib/local/local-stack';
+import type { CheckScript } from '../../local/fake-providers';
+import { startLocalStack, type LocalStack } from '../../local/local-stack';
 
 export interface E2eInput {
   /** Checks per batch, cycled over the three providers. */

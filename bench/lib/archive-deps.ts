@@ -8,10 +8,10 @@ import { createS3Client, createS3Store, type S3StoreConfig } from '../../lambdas
 import { parseArchiveSettings } from '../../lambdas/archive/settings';
 import type { CredentialSource } from '../../lambdas/common/credentials';
 import { createProviderClient } from '../../lambdas/providers';
-import type { ProviderName } from '../../lambdas/providers/check-status';
+import type { ProviderName } from '../../lambdas/checks/check-status';
 import { createDynamoDocumentClient, createRecordStore } from '../../lambdas/records/record-store';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/emulators';
-import { LOCAL_PROVIDER_CREDENTIALS } from '../../lib/local/fake-providers';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
+import { LOCAL_PROVIDER_CREDENTIALS } from '../../local/fake-providers';
 import type { Endpoints } from './servers';
 
 /** AWS requests made, by command name, with the bytes of their serialized request bodies (when known). */

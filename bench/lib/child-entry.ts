@@ -1,5 +1,5 @@
 /** The child side of runInChild: imports the module, runs it once, sends the result back, exits. */
-import '../../lib/local/promise-shim';
+import '../../local/promise-shim';
 
 process.once('message', async (message: { modulePath: string; input: unknown }) => {
   let exitCode = 0;

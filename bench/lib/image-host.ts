@@ -49,7 +49,7 @@ export async function startImageHost(): Promise<ImageHost> {
 }
 
 async function serveFromThisProcess(): Promise<void> {
-  const { renderImage } = await import('../../lib/local/fake-providers');
+  const { renderImage } = await import('../../local/fake-providers');
   const images = new Map<string, Buffer>();
   const server = createServer((req, res) => {
     const body = images.get(new URL(req.url ?? '/', 'http://x').pathname);

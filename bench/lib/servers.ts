@@ -1,14 +1,14 @@
 /**
  * The protocol peers the archive benchmarks talk to, started in the parent process so the measured child holds
- * only the archiving code: s3rver + dynalite (lib/local/emulators.ts), the fake providers and a static image host
+ * only the archiving code: s3rver + dynalite (local/emulators.ts), the fake providers and a static image host
  * in a process of its own, serving generated JPEGs from memory (the cheapest possible source, so a download→S3 figure
  * measures our side).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulators, type Emulators } from '../../lib/local/emulators';
-import { startFakeProviders, type FakeProviders } from '../../lib/local/fake-providers';
+import { startEmulators, type Emulators } from '../../local/emulators';
+import { startFakeProviders, type FakeProviders } from '../../local/fake-providers';
 import { startImageHost } from './image-host';
 
 export interface Endpoints {

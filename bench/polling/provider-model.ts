@@ -1,9 +1,9 @@
 /**
  * The providers as a function of virtual time: what a status request answers at second `t` of a planned check, in
- * the normalized shape the real clients produce (lambdas/providers/check-status.ts), so the real poll decision runs
+ * the normalized shape the real clients produce (lambdas/checks/check-status.ts), so the real poll decision runs
  * on it. Pure.
  */
-import type { CheckStatus, StatusSource } from '../../lambdas/providers/check-status';
+import type { CheckStatus, StatusSource } from '../../lambdas/checks/check-status';
 import type { CheckPlan } from './workload';
 
 /** Virtual epoch of every check's timeline (t = 0 is its creation). */

@@ -3,8 +3,8 @@
  * policies side by side (each on its own local Step Functions service), then the figures per provider and overall.
  */
 import { pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
-import { PROVIDERS } from '../../lambdas/providers/check-status';
-import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../lib/local/synthesize';
+import { PROVIDERS } from '../../lambdas/checks/check-status';
+import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../local/synthesize';
 import { figuresOf, groupFigures, type CheckFigures, type GroupFigures } from './metrics';
 import { simulate } from './simulate';
 import { deployedStrategy, fixedStrategy, oracleStrategy, type PollingStrategy } from './strategies';

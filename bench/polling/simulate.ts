@@ -5,9 +5,9 @@
  * transitions and history events are those of real executions of the deployed definition.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { STATE, type ArchiveOutput, type WorkflowState } from '../../lambdas/workflow/contract';
+import { STATE, type ArchiveOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { parseWorkflowState } from '../../lambdas/workflow/parse-state';
-import { startLocalStepFunctions } from '../../lib/local/step-functions-service';
+import { startLocalStepFunctions } from '../../local/step-functions-service';
 import type { PollingStrategy } from './strategies';
 import { VIRTUAL_EPOCH_MS } from './provider-model';
 import type { PlannedCheck } from './workload';

@@ -5,7 +5,7 @@
  */
 import { pollCheck } from '../../lambdas/polling/poll-check';
 import type { PollingPolicy } from '../../lambdas/polling/polling-policy';
-import type { PollOutput, WorkflowState } from '../../lambdas/workflow/contract';
+import type { PollOutput, WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { firstChangeAt, type CheckPlan } from './workload';
 import { modelClient, nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
 

@@ -9,9 +9,9 @@
  * - verification: automated verdict in seconds (median 6 s); 25 % escalate to human review lasting hours (median
  *   2 h, p95 ≈ 6 h, capped at 12 h), resolved before the 24 h deadline.
  */
-import { checkRefOf } from '../../lambdas/common/check-ref';
-import type { ProviderName } from '../../lambdas/providers/check-status';
-import { createRng, type Rng } from '../../lib/local/reliability/rng';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
+import type { ProviderName } from '../../lambdas/checks/check-status';
+import { createRng, type Rng } from '../../local/reliability/rng';
 
 export type CheckPlan =
   | { provider: 'liveness'; outcome: 'complete' | 'expired'; endsAt: number }

@@ -3,11 +3,11 @@
  * runner (main.ts) parses the global and command options together, opens the target lazily and maps errors to exit
  * codes; commands only read arguments, call the auditor core and print.
  */
-import type { ParseArgsConfig } from 'node:util';
+import type { CliIo, OptionSpecs, OptionValues } from './io';
 import type { AuditTarget } from './target';
 
-export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
-export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+export type { CliIo, OptionSpecs, OptionValues, OutputStream } from './io';
+export { stringValue } from './io';
 
 /** Exit codes, documented in the help text. */
 export const EXIT = {
@@ -26,17 +26,6 @@ export const EXIT = {
 export const CHECK_REF_PREFIX_HELP = `A unique prefix of the checkRef also works, as in git: at least 8 characters, such as the 12 that
 \`npm start\` prints. An ambiguous prefix lists the checkRefs it matches (exit 2). A prefix is resolved by scanning
 the records table: on a deployed stack a full checkRef is faster, and needs no dynamodb:Scan permission.`;
-
-export interface OutputStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
-
-export interface CliIo {
-  stdout: OutputStream;
-  stderr: OutputStream;
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
@@ -59,9 +48,4 @@ export interface CliCommand {
   /** Positional arguments accepted: [min, max]. */
   positionals: [number, number];
   run(ctx: CommandContext): Promise<number>;
-}
-
-export function stringValue(values: OptionValues, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
 }

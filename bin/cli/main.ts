@@ -3,7 +3,7 @@
  * (target, output format) with the command's own, runs it, closes the target, and maps errors to exit codes (EXIT).
  */
 import { parseArgs } from 'node:util';
-import { StorageRejectedError, StorageUnavailableError } from '../../lambdas/archive/errors';
+import { StorageRejectedError, StorageUnavailableError } from '../../lambdas/common/storage-errors';
 import {
   ExportTargetExistsError,
   InvalidQueryError,

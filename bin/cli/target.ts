@@ -12,11 +12,10 @@ import { auditDeps, type AuditDeps } from '../../lambdas/audit';
 import { createS3Client } from '../../lambdas/archive/s3-store';
 import { ConfigurationError } from '../../lambdas/common/errors';
 import { createDynamoDocumentClient } from '../../lambdas/records/record-store';
-import { startEmulators } from '../../lib/local/emulators';
-import { LOCAL_BUCKET_NAME, LOCAL_DATA_DIR, LOCAL_TABLE_NAME } from '../../lib/local/local-names';
-import { PROJECT_ROOT } from '../../lib/paths';
-import type { CliIo, OptionSpecs, OptionValues } from './command';
-import { stringValue } from './command';
+import { startEmulators } from '../../local/emulators';
+import { LOCAL_BUCKET_NAME, LOCAL_DATA_DIR, LOCAL_TABLE_NAME } from '../../local/local-names';
+import { PROJECT_ROOT } from '../../local/paths';
+import { stringValue, type CliIo, type OptionSpecs, type OptionValues } from './io';
 
 export const TABLE_ENV = 'AUDIT_ARCHIVER_TABLE';
 export const BUCKET_ENV = 'AUDIT_ARCHIVER_BUCKET';

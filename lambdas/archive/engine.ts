@@ -11,20 +11,22 @@
  * re-run computes the same keys, finds what an earlier attempt stored, and converges on the same objects and one item.
  */
 import { createHash } from 'node:crypto';
-import { checkRefOf } from '../common/check-ref';
+import { checkRefOf } from '../checks/check-ref';
 import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
-import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../providers/check-status';
-import { PROVIDERS, rejectedInputStatus } from '../providers/check-status';
+import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../checks/check-status';
+import { PROVIDERS, rejectedInputStatus } from '../checks/check-status';
 import { STATUS_RANK, buildRecord, cleanText, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
 import { withHoldOf, type RecordStore } from '../records/record-store';
+import type { RecordsDeps } from '../records/runtime';
+import type { StructuredLogger } from '../common/logger';
 import { computeRetention, type RetentionPolicy } from '../records/retention';
-import type { ArchiveOutput, WorkflowCheck } from '../workflow/contract';
-import { CheckNotTerminalError, StorageRejectedError, StorageUnavailableError } from './errors';
+import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
+import { CheckNotTerminalError } from './errors';
+import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
 import {
   NO_EVIDENCE,
   loadEarlierRun,
   type ArchiveLimits,
-  type ArchiveLogger,
   type Evidence,
   type EvidenceContext,
 } from './evidence';
@@ -37,7 +39,7 @@ import { buildManifest, type ManifestObject } from './manifest';
 import { documentWithReferences } from './result-document';
 import type { EvidenceStore, ObjectRetention } from './s3-store';
 
-export type { ArchiveLimits, ArchiveLogger } from './evidence';
+export type { ArchiveLimits } from './evidence';
 
 export interface ArchiveDeps {
   /** The client of the check's provider (`client.provider` must equal `check.provider`). */
@@ -51,14 +53,14 @@ export interface ArchiveDeps {
   kycImageLinks: readonly KycLinkKind[];
   retention: RetentionPolicy;
   now: () => Date;
-  logger?: ArchiveLogger;
+  logger?: StructuredLogger;
 }
 
 /**
  * What recording an outcome without an answer needs: the table and the policy; with the evidence store, whatever an
  * earlier attempt stored under the check's folder is accounted for in a manifest the record names.
  */
-export type RecordDeps = Pick<ArchiveDeps, 'records' | 'retention' | 'now' | 'logger'> & { store?: EvidenceStore };
+export type RecordDeps = RecordsDeps & { store?: EvidenceStore };
 
 /** What the workflow's Record states report when there is no answer to keep: polling given up, or a caught error. */
 export type OutcomeToRecord =

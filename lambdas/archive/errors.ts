@@ -1,7 +1,4 @@
-/**
- * Errors of the archive engine and its storage adapters. Names are literals: Step Functions retries by name.
- * Messages carry the operation and the AWS error name, never keys' contents, bodies or identifiers of a person.
- */
+/** Errors of the archive engine. Names are literals: Step Functions retries by name. */
 import { ArchiverError } from '../common/errors';
 
 /** The provider said "still pending" although the poller saw it terminal (a race): archive again shortly. */
@@ -10,52 +7,5 @@ export class CheckNotTerminalError extends ArchiverError {
   readonly retryable = true;
 }
 
-/** S3 or DynamoDB failed in a way another try may fix (5xx, throttling, network, timeout). Nothing was recorded. */
-export class StorageUnavailableError extends ArchiverError {
-  override readonly name = 'StorageUnavailableError';
-  readonly retryable = true;
-}
-
-/** S3 or DynamoDB refused the request for good (access denied, missing bucket or table, invalid KMS key). */
-export class StorageRejectedError extends ArchiverError {
-  override readonly name = 'StorageRejectedError';
-  readonly retryable = false;
-}
-
 /** Names the workflow should retry with backoff, to add to the Retry of the Archive and Record states. */
 export const ARCHIVE_RETRYABLE_ERROR_NAMES = ['CheckNotTerminalError', 'StorageUnavailableError'] as const;
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'SlowDown',
-  'TooManyRequestsException',
-  'TransactionConflictException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-
-/**
- * Maps an AWS SDK (or network) failure to a typed storage error. Server faults, throttling and failures without an
- * HTTP answer are retryable; other client faults are not.
- */
-export function storageErrorFrom(error: unknown, operation: string): StorageUnavailableError | StorageRejectedError {
-  if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) return error;
-  const e = error as { name?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  const name = typeof e?.name === 'string' ? e.name : 'UnknownError';
-  const status = e?.$metadata?.httpStatusCode;
-  const message = `${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}`;
-  const retryable =
-    THROTTLING.has(name) || e?.$retryable !== undefined || e?.$fault === 'server' || status === undefined || status >= 500;
-  return retryable
-    ? new StorageUnavailableError(message, { cause: error })
-    : new StorageRejectedError(message, { cause: error });
-}
-
-/** A legal-hold operation named a check that has no record. */
-export class RecordNotFoundError extends ArchiverError {
-  override readonly name = 'RecordNotFoundError';
-  readonly retryable = false;
-}

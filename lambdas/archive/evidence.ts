@@ -2,11 +2,12 @@
  * What the provider-specific collectors share: their context, their result, and the two ways an image enters the
  * archive (a decoded buffer, a download stream) with the rules for what happens when it cannot.
  */
+import type { StructuredLogger } from '../common/logger';
 import type { MissingReason } from '../records/record';
 import type { DownloadPolicy, ImageMediaType, ImageRejectedReason } from './intake';
 import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejectedError } from './intake/errors';
 import { openImageDownload, extensionOf } from './intake';
-import { StorageRejectedError, StorageUnavailableError } from './errors';
+import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
 import { ANSWER_STEM, MANIFEST_FILE, QUARANTINE_FOLDER, RESULT_FILE, stemOf, withExtension, type KycLinkKind } from './keys';
 import type { Limiter } from './limiter';
 import type { ImageSource, ManifestObject, MissingImage, ObjectSource } from './manifest';
@@ -27,12 +28,6 @@ export interface ArchiveLimits {
   concurrency: number;
 }
 
-/** Structured logger (Powertools Logger fits). Attributes are ids, counts and reason codes only. */
-export interface ArchiveLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
-
 export interface EvidenceContext {
   store: EvidenceStore;
   /** The check's folder (see keys.ts), ending in `/`. */
@@ -44,7 +39,7 @@ export interface EvidenceContext {
   kycImageLinks: readonly KycLinkKind[];
   earlier: EarlierRun;
   now: () => Date;
-  logger?: ArchiveLogger;
+  logger?: StructuredLogger;
 }
 
 /** What a collector archived, what it could not, and how to rewrite the provider's answer to point at the archive. */

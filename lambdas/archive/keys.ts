@@ -15,7 +15,7 @@
  *     quarantine/{any of the image stems above}.bin      what was not a valid image, kept as received
  */
 import { InvalidCheckInputError } from '../common/errors';
-import type { ProviderName } from '../providers/check-status';
+import type { ProviderName } from '../checks/check-status';
 
 export const RESULT_FILE = 'result.json';
 export const MANIFEST_FILE = 'manifest.json';

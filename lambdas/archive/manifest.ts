@@ -4,7 +4,7 @@
  * itself.
  */
 import type { MissingReason, RecordStatus } from '../records/record';
-import type { ProviderName } from '../providers/check-status';
+import type { ProviderName } from '../checks/check-status';
 import type { ImageRejectedReason } from './intake/errors';
 import type { KycLinkKind } from './keys';
 

@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { credentialSourceOf, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
-import { PROVIDERS, type ProviderClient, type ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderClient, type ProviderName } from '../checks/check-status';
 import { recordDepsFromEnv } from '../records/runtime';
-import type { ArchiveDeps, ArchiveLogger, RecordDeps } from './engine';
+import type { StructuredLogger } from '../common/logger';
+import type { ArchiveDeps, RecordDeps } from './engine';
 import type { DownloadPolicy } from './intake';
 import { createS3Client, createS3Store, type EvidenceStore } from './s3-store';
 import { parseArchiveSettings, type ArchiveSettings } from './settings';
@@ -19,7 +20,7 @@ const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 3;
 
 /** The archive function's needs, per provider (each has its own client and image-host allowlist). */
-export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider: ProviderName) => ArchiveDeps {
+export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger): (provider: ProviderName) => ArchiveDeps {
   const recordDeps = recordDepsFromEnv(env, logger);
   const settings = archiveSettingsFromEnv(env);
   const store = evidenceStoreFromEnv(env);
@@ -61,7 +62,7 @@ export function archiveDepsFromEnv(env: Env, logger?: ArchiveLogger): (provider:
  * The record function's needs: the table and the retention policy, and the evidence bucket to account for what a
  * failed attempt stored (no provider, no secrets).
  */
-export function recordFunctionDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
+export function recordFunctionDepsFromEnv(env: Env, logger?: StructuredLogger): RecordDeps {
   return { ...recordDepsFromEnv(env, logger), store: evidenceStoreFromEnv(env) };
 }
 

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { RETENTION_CLASS_TAG, lifecycleTagOf } from '../records/retention';
-import { storageErrorFrom } from './errors';
+import { storageErrorFrom } from '../common/storage-errors';
 
 export interface ObjectRetention {
   retentionClass: string;

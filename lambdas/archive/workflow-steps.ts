@@ -6,8 +6,8 @@
  * - Record failure → recordFailureStep: the one record of a check whose workflow failed, with a sanitized reason.
  */
 import { InvalidCheckInputError } from '../common/errors';
-import type { ProviderName } from '../providers/check-status';
-import type { ArchiveOutput, WorkflowState } from '../workflow/contract';
+import type { ProviderName } from '../checks/check-status';
+import type { ArchiveOutput, WorkflowState } from '../checks/workflow-contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
 import { archiveCheck, recordOutcome, type ArchiveDeps, type RecordDeps } from './engine';
 

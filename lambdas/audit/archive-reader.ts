@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { storageErrorFrom } from '../archive/errors';
+import { storageErrorFrom } from '../common/storage-errors';
 import { MANIFEST_FILE } from '../archive/keys';
 import type { Manifest } from '../archive/manifest';
 import { createS3Store } from '../archive/s3-store';

@@ -5,7 +5,7 @@
 import { ArchiverError } from '../common/errors';
 import type { CheckVerification } from './verify';
 
-export { RecordNotFoundError } from '../archive/errors';
+export { RecordNotFoundError } from '../records/record-store';
 
 /** A filter, paging token or argument the caller can fix: HTTP 400, CLI exit 2. */
 export class InvalidQueryError extends ArchiverError {

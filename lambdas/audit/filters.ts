@@ -2,8 +2,8 @@
  * Query filters as the CLI and the HTTP API receive them (strings), validated into one shape. Every message names
  * the parameter and what it accepts, never a value that could be a clientKey.
  */
-import { clientKeyHashOf } from '../common/check-ref';
-import { PROVIDERS, type ProviderName } from '../providers/check-status';
+import { clientKeyHashOf } from '../checks/check-ref';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import { STATUS_RANK, type RecordStatus } from '../records/record';
 import { InvalidQueryError } from './errors';
 import { parseProvider } from './records';

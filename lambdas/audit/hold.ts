@@ -12,7 +12,7 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
-import { storageErrorFrom } from '../archive/errors';
+import { storageErrorFrom } from '../common/storage-errors';
 import { createLimiter } from '../archive/limiter';
 import type { CheckRecord } from '../records/record';
 import { LEGAL_HOLD_TAG_VALUE, RETENTION_CLASS_TAG } from '../records/retention';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { storageErrorFrom } from '../archive/errors';
+import { storageErrorFrom } from '../common/storage-errors';
 import type { CheckRecord } from '../records/record';
 import { INDEXES, type IndexSchema } from '../records/table-schema';
 import type { AuditDeps } from './deps';

@@ -2,8 +2,8 @@
  * Which records an auditor may see, and how they look. A record past its retainUntil is gone for every reader, even
  * while DynamoDB's TTL sweep (days late) has not deleted it yet; a legal hold suspends that, as it suspends the TTL.
  */
-import { checkRefOf } from '../common/check-ref';
-import { PROVIDERS, type ProviderName } from '../providers/check-status';
+import { checkRefOf } from '../checks/check-ref';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import type { CheckRecord } from '../records/record';
 import type { AuditDeps } from './deps';
 import { InvalidQueryError, RecordNotFoundError } from './errors';

@@ -4,8 +4,8 @@
  * key): fine for the local archive and the CLI, never done by the HTTP API. A full checkRef is one GetItem.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { storageErrorFrom } from '../archive/errors';
-import type { ProviderName } from '../providers/check-status';
+import { storageErrorFrom } from '../common/storage-errors';
+import type { ProviderName } from '../checks/check-status';
 import type { CheckRecord } from '../records/record';
 import { recordKeyOf } from '../records/table-schema';
 import type { AuditDeps } from './deps';

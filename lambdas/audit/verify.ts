@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { storageErrorFrom } from '../archive/errors';
+import { storageErrorFrom } from '../common/storage-errors';
 import { MANIFEST_FILE } from '../archive/keys';
 import type { Manifest } from '../archive/manifest';
 import { createLimiter } from '../archive/limiter';

@@ -3,7 +3,7 @@
  * checkRef (the hash, never the check id), so one check can be followed across functions and retries.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { PROVIDERS } from '../providers/check-status';
+import { PROVIDERS } from '../checks/check-status';
 
 const KEYS = ['provider', 'checkRef'];
 

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProviderName } from '../providers/check-status';
+import type { ProviderName } from '../checks/check-status';
 import { ConfigurationError, ProviderUnavailableError } from './errors';
 
 /**

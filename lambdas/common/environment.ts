@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { PROVIDERS, type ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import { envCredentials, secretsManagerCredentials, type CredentialSource } from './credentials';
 import { ConfigurationError } from './errors';
 

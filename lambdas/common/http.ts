@@ -3,7 +3,7 @@
  * failure mapped to a typed error. Messages name the provider and the HTTP status only: never the URL (a liveness
  * token travels in the query string), headers, credentials or body content.
  */
-import type { ProviderName } from '../providers/check-status';
+import type { ProviderName } from '../checks/check-status';
 import {
   ArchiverError,
   ConfigurationError,

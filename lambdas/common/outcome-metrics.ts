@@ -1,6 +1,6 @@
 /** The flow's outcome metrics (EMF), from the small summary the archive and record steps return. */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { ArchiveOutput } from '../workflow/contract';
+import type { ArchiveOutput } from '../checks/workflow-contract';
 import { METRIC, type MetricName } from './metric-names';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];

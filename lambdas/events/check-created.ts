@@ -7,10 +7,10 @@
  *             "createdAt"?: "<ISO-8601 with offset>", "retentionClass"?: "<name>"}}
  */
 import { z } from 'zod';
-import { checkRefOf } from '../common/check-ref';
+import { checkRefOf } from '../checks/check-ref';
 import { ArchiverError } from '../common/errors';
-import { PROVIDERS } from '../providers/check-status';
-import type { WorkflowCheck, WorkflowState } from '../workflow/contract';
+import { PROVIDERS } from '../checks/check-status';
+import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
 
 export const CHECK_CREATED_DETAIL_TYPE = 'Check Created';
 export const DEFAULT_EVENT_SOURCE = 'audit-archiver.checks';

@@ -4,7 +4,7 @@ import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
 import { archiveStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
-import type { ArchiveOutput } from '../workflow/contract';
+import type { ArchiveOutput } from '../checks/workflow-contract';
 
 const depsFor = archiveDepsFromEnv(process.env, logger);
 

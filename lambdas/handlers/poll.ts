@@ -6,7 +6,7 @@ import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
 import { pollCheck } from '../polling/poll-check';
 import { pollDepsFromEnv } from '../polling/runtime';
-import type { PollOutput } from '../workflow/contract';
+import type { PollOutput } from '../checks/workflow-contract';
 import { parseWorkflowState } from '../workflow/parse-state';
 
 const depsFor = pollDepsFromEnv(process.env, {

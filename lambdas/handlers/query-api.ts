@@ -9,7 +9,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { StorageRejectedError, StorageUnavailableError } from '../archive/errors';
+import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
 import { createS3Client } from '../archive/s3-store';
 import {
   DEFAULT_URL_EXPIRY_SECONDS,

@@ -4,7 +4,7 @@ import { recordFailureStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
-import type { ArchiveOutput } from '../workflow/contract';
+import type { ArchiveOutput } from '../checks/workflow-contract';
 
 const deps = recordFunctionDepsFromEnv(process.env, logger);
 

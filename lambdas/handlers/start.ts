@@ -16,7 +16,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ArchiverError, ConfigurationError } from '../common/errors';
 import { logger, metrics } from '../common/powertools';
 import { executionNameOf, InvalidEventError, parseCheckCreated, workflowInputOf } from '../events/check-created';
-import type { WorkflowState } from '../workflow/contract';
+import type { WorkflowState } from '../checks/workflow-contract';
 
 /** StartExecution failed for a reason other than a duplicate: worth the asynchronous invocation's retries. */
 export class StartExecutionFailedError extends ArchiverError {

@@ -3,7 +3,7 @@
  * and `{provider}-{checkRef}-r{n}` for the n-th restart by reconcile. Names carry no secret: the checkRef is a hash.
  */
 import { executionNameOf } from '../events/check-created';
-import { PROVIDERS, type ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 
 export interface CheckExecutionName {
   provider: ProviderName;

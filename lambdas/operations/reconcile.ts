@@ -19,9 +19,9 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { createLimiter } from '../archive/limiter';
-import type { ProviderName } from '../providers/check-status';
+import type { ProviderName } from '../checks/check-status';
 import type { RecordStore } from '../records/record-store';
-import type { WorkflowCheck, WorkflowState } from '../workflow/contract';
+import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
 import { parseExecutionName, restartNameOf } from './execution-names';
 
 export interface ReconcileOptions {

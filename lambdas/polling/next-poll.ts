@@ -1,5 +1,5 @@
-import type { CheckStatus, ProviderName } from '../providers/check-status';
-import type { PollOutput } from '../workflow/contract';
+import type { CheckStatus, ProviderName } from '../checks/check-status';
+import type { PollOutput } from '../checks/workflow-contract';
 import { backoffSeconds, type PollingPolicy } from './polling-policy';
 
 /** What one poll observed: the provider's normalized answer, or a transient failure to get one. */

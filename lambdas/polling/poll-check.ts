@@ -4,8 +4,8 @@
  * Retry-After) until maxTransientErrors, then the error is rethrown for the state machine's Retry and Catch.
  */
 import { InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
-import { rejectedInputStatus, type ProviderName, type StatusSource } from '../providers/check-status';
-import type { PollOutput, WorkflowState } from '../workflow/contract';
+import { rejectedInputStatus, type ProviderName, type StatusSource } from '../checks/check-status';
+import type { PollOutput, WorkflowState } from '../checks/workflow-contract';
 import { decideNextPoll, type PollObservation } from './next-poll';
 import type { PollingPolicy } from './polling-policy';
 

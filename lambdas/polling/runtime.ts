@@ -2,7 +2,7 @@
 import { credentialSourceOf, jsonEnv, providerBaseUrl, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
-import { PROVIDERS, type ProviderName, type StatusSource } from '../providers/check-status';
+import { PROVIDERS, type ProviderName, type StatusSource } from '../checks/check-status';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from './polling-policy';
 import type { PollDeps } from './poll-check';
 

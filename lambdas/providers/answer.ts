@@ -4,7 +4,7 @@
  * token found inside base64 would be a coincidence, and rewriting it would corrupt the image.
  */
 import type { HttpResponse } from '../common/http';
-import type { ProviderAnswer } from './check-status';
+import type { ProviderAnswer } from '../checks/check-status';
 
 export const SCRUBBED = '[redacted: check token]';
 

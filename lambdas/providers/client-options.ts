@@ -1,7 +1,7 @@
 import type { CredentialSource } from '../common/credentials';
 import { ArchiverError, ConfigurationError, InvalidCheckInputError } from '../common/errors';
 import { DEFAULT_TIMEOUT_MS, parseBaseUrl } from '../common/http';
-import type { CheckRef, ProviderName } from './check-status';
+import type { CheckRef, ProviderName } from '../checks/check-status';
 
 /** What every provider client is built from. */
 export interface ProviderClientOptions {

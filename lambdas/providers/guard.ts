@@ -1,6 +1,6 @@
 import type { CredentialSource } from '../common/credentials';
 import { ArchiverError, ProviderAuthError, ProviderContractError } from '../common/errors';
-import type { ProviderName } from './check-status';
+import type { ProviderName } from '../checks/check-status';
 
 /**
  * Runs a client call so that only ArchiverErrors escape. Anything else is a bug in the mapping, reported by its

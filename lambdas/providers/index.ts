@@ -1,6 +1,6 @@
 /** Provider clients: one status request each, answers normalized to CheckStatus. */
 import { ConfigurationError } from '../common/errors';
-import type { ProviderName } from './check-status';
+import type { ProviderName } from '../checks/check-status';
 import type { ProviderClientOptions } from './client-options';
 import { createKycClient, type KycClient } from './kyc/client';
 import { createLivenessClient, type LivenessClient } from './liveness/client';

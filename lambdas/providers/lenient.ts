@@ -3,7 +3,7 @@
  * strings, timestamps without an offset and fields nobody announced. A value is read if it can be read at all; null
  * means "not given"; what cannot be read is noted by its path (never its value) and the answer is still used.
  */
-import type { Drift } from './check-status';
+import type { Drift } from '../checks/check-status';
 
 /** At most this many paths are noted: an answer drifted that far is noted as such, not listed whole. */
 const MAX_PATHS = 40;

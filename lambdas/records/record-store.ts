@@ -4,11 +4,18 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RecordNotFoundError, StorageUnavailableError, storageErrorFrom } from '../archive/errors';
-import type { ProviderName } from '../providers/check-status';
+import { ArchiverError } from '../common/errors';
+import { StorageUnavailableError, storageErrorFrom } from '../common/storage-errors';
+import type { ProviderName } from '../checks/check-status';
 import type { CheckRecord } from './record';
 import { ttlOf } from './retention';
 import { TTL_ATTRIBUTE, recordKeyOf } from './table-schema';
+
+/** A legal-hold operation named a check that has no record. */
+export class RecordNotFoundError extends ArchiverError {
+  override readonly name = 'RecordNotFoundError';
+  readonly retryable = false;
+}
 
 export interface WriteResult {
   /** False when a record of higher rank was already there: `record` is that one, unchanged. */

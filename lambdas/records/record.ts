@@ -2,9 +2,9 @@
  * The one DynamoDB item per check: a summary an auditor can query and trust. The provider's full answer and the
  * images live in S3 (result.json, manifest.json); the item stays far below DynamoDB's 400 KB limit.
  */
-import { clientKeyHashOf } from '../common/check-ref';
-import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../providers/check-status';
-import type { ArchiveOutput, WorkflowCheck } from '../workflow/contract';
+import { clientKeyHashOf } from '../checks/check-ref';
+import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
+import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import type { Retention } from './retention';
 import { recordKeyOf } from './table-schema';
 

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { ConfigurationError } from '../common/errors';
-import { PROVIDERS, type ProviderName } from '../providers/check-status';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 
 const DAY_SECONDS = 86_400;
 

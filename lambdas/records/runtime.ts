@@ -1,11 +1,19 @@
 /** The records' wiring, checked once at init: the table and the retention policy — nothing else. */
-import type { ArchiveLogger, RecordDeps } from '../archive/engine';
 import { jsonEnv, requiredEnv, type Env } from '../common/environment';
-import { createDynamoDocumentClient, createRecordStore } from './record-store';
+import type { StructuredLogger } from '../common/logger';
+import { createDynamoDocumentClient, createRecordStore, type RecordStore } from './record-store';
 import { parseRetentionPolicy, type RetentionPolicy } from './retention';
 
+/** What writing records needs: the table, the retention policy and a clock. */
+export interface RecordsDeps {
+  records: RecordStore;
+  retention: RetentionPolicy;
+  now: () => Date;
+  logger?: StructuredLogger;
+}
+
 /** Records: the table and the retention policy. */
-export function recordDepsFromEnv(env: Env, logger?: ArchiveLogger): RecordDeps {
+export function recordDepsFromEnv(env: Env, logger?: StructuredLogger): RecordsDeps {
   return {
     records: createRecordStore({
       client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),

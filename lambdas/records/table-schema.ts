@@ -19,7 +19,7 @@ export const INDEXES = {
   byProviderDay: { indexName: 'byProviderDay', partitionKey: 'providerDay', sortKey: 'createdAt' },
   /** `{provider}#{outcome}`: "all failed liveness checks", "all KYC sessions that expired". */
   byOutcome: { indexName: 'byOutcome', partitionKey: 'providerOutcome', sortKey: 'createdAt' },
-  /** sha256-derived hash of the KYC clientKey (see common/check-ref): "every session of this client". */
+  /** sha256-derived hash of the KYC clientKey (see checks/check-ref): "every session of this client". */
   byClientKey: { indexName: 'byClientKey', partitionKey: 'clientKeyHash', sortKey: 'createdAt' },
 } as const satisfies Record<string, IndexSchema>;
 

@@ -4,10 +4,10 @@
  * the values (the check id may be a bearer token).
  */
 import { z } from 'zod';
-import { checkRefOf } from '../common/check-ref';
+import { checkRefOf } from '../checks/check-ref';
 import { InvalidCheckInputError } from '../common/errors';
-import { PROVIDERS } from '../providers/check-status';
-import type { WorkflowCheck, WorkflowState } from './contract';
+import { PROVIDERS } from '../checks/check-status';
+import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
 
 const checkSchema = z.object({
   provider: z.enum(PROVIDERS),

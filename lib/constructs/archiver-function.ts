@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -5,7 +6,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ARCHITECTURE, BUNDLING, COMMON_ENVIRONMENT, LOG_RETENTION, NODE_RUNTIME, type FunctionSizing } from '../defaults';
-import { PROJECT_ROOT } from '../paths';
+
+/** The repository root: function entries and the lock file are resolved from here. */
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 export interface ArchiverFunctionProps {
   /** Handler file, relative to the project root (e.g. `lambdas/handlers/poll.ts`); it exports `handler`. */

@@ -24,7 +24,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
-import { STATE, type PollState } from '../../lambdas/workflow/contract';
+import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
 import { LOG_RETENTION } from '../defaults';
 
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
@@ -84,7 +84,7 @@ export interface PollingWorkflowProps {
 
 /**
  * The Standard workflow, in JSONPath (the local executor ignores JSONata), with the state names of
- * lambdas/workflow/contract.ts:
+ * lambdas/checks/workflow-contract.ts:
  *
  *   Poll provider → Route by status
  *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider

@@ -3,7 +3,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PROVIDERS, type ProviderName } from '../../lambdas/providers/check-status';
+import { PROVIDERS, type ProviderName } from '../../lambdas/checks/check-status';
 import type { ProviderConfig } from '../config';
 
 export interface ProviderSecretsProps {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
-import { checkRefOf } from '../../lambdas/common/check-ref';
-import type { WorkflowState } from '../../lambdas/workflow/contract';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
+import type { WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { figuresOf, groupFigures, IMAGE_WINDOW_SECONDS } from '../../bench/polling/metrics';
 import { nextChangeAfter, statusAt } from '../../bench/polling/provider-model';
 import type { SimulatedCheck } from '../../bench/polling/simulate';

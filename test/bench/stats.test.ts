@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, mean, median, medianOfRuns, percentile } from '../../bench/lib/stats';
 import { logNormal } from '../../bench/polling/workload';
-import { createRng } from '../../lib/local/reliability/rng';
+import { createRng } from '../../local/reliability/rng';
 
 describe('percentile', () => {
   it('interpolates between closest ranks', () => {

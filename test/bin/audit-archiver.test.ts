@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditTarget } from '../../bin/cli/target';
-import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../local/emulators';
 import { getRecord, readObject } from '../support/archive-harness';
 import { buildArchive, daysAgo, type Fixture } from '../lambdas/audit/archive-fixture';
 import { runAudit } from './cli-io';

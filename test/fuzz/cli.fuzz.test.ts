@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditTarget } from '../../bin/cli/target';
 import { auditDeps } from '../../lambdas/audit/deps';
-import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../local/emulators';
 import { runAudit } from '../bin/cli-io';
 
 let emulators: Emulators;

@@ -11,7 +11,7 @@ import { ConfigurationError } from '../../lambdas/common/errors';
 import { pollingPolicySchema } from '../../lambdas/polling/polling-policy';
 import { DEFAULT_RETENTION_POLICY, computeRetention, parseRetentionPolicy } from '../../lambdas/records/retention';
 import { InvalidConfigError, loadConfig } from '../../lib/config';
-import { SoakUsageError, parseSoakArgs } from '../../lib/local/reliability/soak-args';
+import { SoakUsageError, parseSoakArgs } from '../../local/reliability/soak-args';
 import { CANARY, nearMiss, truncatedJson, typedOrValue } from './support';
 
 const RETENTION = {

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkRefOf } from '../../lambdas/common/check-ref';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { InvalidCheckInputError } from '../../lambdas/common/errors';
 import { CHECK_CREATED_DETAIL_TYPE, InvalidEventError, executionNameOf, parseCheckCreated, workflowInputOf } from '../../lambdas/events/check-created';
 import { parseWorkflowState, salvageCheck } from '../../lambdas/workflow/parse-state';

@@ -18,7 +18,7 @@ import {
   type DownloadPolicy,
 } from '../../lambdas/archive/intake';
 import { isForbiddenAddress } from '../../lambdas/archive/intake/addresses';
-import { FORBIDDEN_IMAGE_URLS, OFF_ALLOWLIST_LOCATIONS } from '../../lib/local/reliability/fault-kinds';
+import { FORBIDDEN_IMAGE_URLS, OFF_ALLOWLIST_LOCATIONS } from '../../local/reliability/fault-kinds';
 import { loopbackPolicy } from '../support/archive-harness';
 import { startImageServer, type ImageServer } from '../support/image-server';
 import { makeJpeg, makePng, makeWebp } from '../support/images';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CheckStatus, ProviderAnswer } from '../../lambdas/providers/check-status';
+import type { CheckStatus, ProviderAnswer } from '../../lambdas/checks/check-status';
 import { interpretKycAnswer } from '../../lambdas/providers/kyc/client';
 import { interpretLivenessAnswer } from '../../lambdas/providers/liveness/client';
 import { interpretVerificationAnswer } from '../../lambdas/providers/verification/client';

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import type { AuditArchiverStack } from '../../lib/audit-archiver-stack';
-import { PROJECT_ROOT } from '../../lib/paths';
+import { PROJECT_ROOT } from '../../local/paths';
 
 /** cdk.json's context: tests synthesize what `cdk synth` synthesizes (feature flags included). */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(

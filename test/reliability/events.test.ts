@@ -4,8 +4,8 @@
  * states — one workflow per check, one record per check, a dead letter (reason only) per broken event.
  */
 import { expect } from 'vitest';
-import { checkRefOf } from '../../lambdas/common/check-ref';
-import { buildScenario } from '../../lib/local/reliability/scenarios';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { buildScenario } from '../../local/reliability/scenarios';
 import { describeReliability } from './support';
 
 describeReliability({

@@ -9,8 +9,8 @@
  * refusal under the deployed policy is shown in guards.test.ts.
  */
 import { expect } from 'vitest';
-import type { ScenarioFigures } from '../../lib/local/reliability/figures';
-import { buildScenario } from '../../lib/local/reliability/scenarios';
+import type { ScenarioFigures } from '../../local/reliability/figures';
+import { buildScenario } from '../../local/reliability/scenarios';
 import { describeReliability } from './support';
 
 /**

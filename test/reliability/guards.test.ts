@@ -12,9 +12,9 @@ import { ProviderUnavailableError } from '../../lambdas/common/errors';
 import { pollCheck } from '../../lambdas/polling/poll-check';
 import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
 import { createProviderClient } from '../../lambdas/providers';
-import { startEmulators, type Emulators } from '../../lib/local/emulators';
-import { startFakeProviders, type FakeProviders } from '../../lib/local/fake-providers';
-import { checkInvariants } from '../../lib/local/invariants';
+import { startEmulators, type Emulators } from '../../local/emulators';
+import { startFakeProviders, type FakeProviders } from '../../local/fake-providers';
+import { checkInvariants } from '../../local/invariants';
 import { harness, loopbackPolicy, makeCheck } from '../support/archive-harness';
 import { staticCredentials } from '../lambdas/providers/support/helpers';
 

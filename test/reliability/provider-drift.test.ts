@@ -2,17 +2,17 @@
  * Provider drift (issue 12): answers the documents allow but do not spell out — nulls, numbers and booleans as
  * strings, fields nobody announced, timestamps without an offset, undocumented status and task-type words, images in
  * every accepted form and in forms that must be kept in quarantine — derived from every example body of the three
- * documents (lib/local/reliability/drift.ts), served by the fake providers, and run through the local stack. Each
+ * documents (local/reliability/drift.ts), served by the fake providers, and run through the local stack. Each
  * check ends in exactly one record, never `error` for a terminal answer; the answer is stored byte for byte; every
  * image it references is archived with its sha256.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import { checkRefOf } from '../../lambdas/common/check-ref';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
 import type { Manifest } from '../../lambdas/archive/manifest';
-import { answerBytes } from '../../lib/local/fake-providers';
-import { driftChecks } from '../../lib/local/reliability/drift';
-import type { Session } from '../../lib/local/reliability/session';
+import { answerBytes } from '../../local/fake-providers';
+import { driftChecks } from '../../local/reliability/drift';
+import type { Session } from '../../local/reliability/session';
 import { describeReliability } from './support';
 
 /** Variants of each documented example (twelve examples, plus one each with every image form). */

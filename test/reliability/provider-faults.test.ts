@@ -4,7 +4,7 @@
  * recovers, and what does not ends in a truthful error record.
  */
 import { expect } from 'vitest';
-import { buildScenario } from '../../lib/local/reliability/scenarios';
+import { buildScenario } from '../../local/reliability/scenarios';
 import { describeReliability } from './support';
 
 describeReliability({

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lambdas/common/powertools';
-import { LOCAL_PROVIDER_CREDENTIALS } from '../../lib/local/fake-providers';
-import { captureOutput } from '../../lib/local/reliability/log-capture';
-import { SecretRegistry } from '../../lib/local/reliability/secrets';
+import { LOCAL_PROVIDER_CREDENTIALS } from '../../local/fake-providers';
+import { captureOutput } from '../../local/reliability/log-capture';
+import { SecretRegistry } from '../../local/reliability/secrets';
 import { makeJpeg } from '../support/images';
 
 const TOKEN = 'Zx9_liveness-token-4f1d2e3c5b6a7980';

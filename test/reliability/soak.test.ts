@@ -4,9 +4,9 @@
  * then the invariants and the log scan. `npm run soak` runs the same with 1,000 checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summaryLine, writeFigures } from '../../lib/local/reliability/figures';
-import { randomMix } from '../../lib/local/reliability/fault-mix';
-import { runSoak, type SoakResult } from '../../lib/local/reliability/soak';
+import { summaryLine, writeFigures } from '../../local/reliability/figures';
+import { randomMix } from '../../local/reliability/fault-mix';
+import { runSoak, type SoakResult } from '../../local/reliability/soak';
 
 const CHECKS = 60;
 const SEED = 606;

@@ -6,7 +6,7 @@
  * adopts — one record, no orphan, every sha256 matching.
  */
 import { expect } from 'vitest';
-import { buildScenario } from '../../lib/local/reliability/scenarios';
+import { buildScenario } from '../../local/reliability/scenarios';
 import { describeReliability } from './support';
 
 const THROTTLING = 10;

@@ -5,9 +5,9 @@
  * reliability/results/<file>.json, from which the README's Reliability section is generated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summaryLine, writeFigures, type ScenarioFigures } from '../../lib/local/reliability/figures';
-import type { Scenario } from '../../lib/local/reliability/plan';
-import { startSession, type Session, type SessionOptions } from '../../lib/local/reliability/session';
+import { summaryLine, writeFigures, type ScenarioFigures } from '../../local/reliability/figures';
+import type { Scenario } from '../../local/reliability/plan';
+import { startSession, type Session, type SessionOptions } from '../../local/reliability/session';
 
 export interface ReliabilityFile {
   /** Results file name (without .json). */

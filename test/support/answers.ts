@@ -3,7 +3,7 @@
  * engine's input in tests. A stub client (archive-harness.ts) serves them and the real interpreters read them, so the
  * engine is tested on what a provider sends, not on what our own clients make of it.
  */
-import type { NoResultReason, ProviderName } from '../../lambdas/providers/check-status';
+import type { NoResultReason, ProviderName } from '../../lambdas/checks/check-status';
 
 export interface ScriptedAnswer {
   httpStatus: number;

@@ -4,7 +4,7 @@
  */
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { checkRefOf } from '../../lambdas/common/check-ref';
+import { checkRefOf } from '../../lambdas/checks/check-ref';
 import type { ArchiveDeps } from '../../lambdas/archive/engine';
 import type { DownloadPolicy } from '../../lambdas/archive/intake';
 import type { Manifest } from '../../lambdas/archive/manifest';
@@ -15,13 +15,13 @@ import { DEFAULT_RETENTION_POLICY } from '../../lambdas/records/retention';
 import { recordKeyOf } from '../../lambdas/records/table-schema';
 import type { HttpResponse } from '../../lambdas/common/http';
 import { answerOf } from '../../lambdas/providers/answer';
-import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient, ProviderName } from '../../lambdas/providers/check-status';
+import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient, ProviderName } from '../../lambdas/checks/check-status';
 import { interpretKycAnswer } from '../../lambdas/providers/kyc/client';
 import { interpretLivenessAnswer } from '../../lambdas/providers/liveness/client';
 import { interpretVerificationAnswer } from '../../lambdas/providers/verification/client';
 import type { ScriptedAnswer } from './answers';
-import type { WorkflowCheck } from '../../lambdas/workflow/contract';
-import type { Emulators } from '../../lib/local/emulators';
+import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
+import type { Emulators } from '../../local/emulators';
 
 export const FIXED_NOW = new Date('2026-03-19T10:40:00.000Z');
 

@@ -1,6 +1,6 @@
 /** `hold` and `release <provider> <checkId|checkRef>`: legal hold of one check's record and objects. */
 import { InvalidQueryError, applyHold, detectObjectLock, findRecord, publicRecordOf, releaseHold, type HoldResult } from '../../../lambdas/audit';
-import { StorageRejectedError } from '../../../lambdas/archive/errors';
+import { StorageRejectedError } from '../../../lambdas/common/storage-errors';
 import { ConfigurationError } from '../../../lambdas/common/errors';
 import { EXIT, stringValue, type CliCommand, type CommandContext } from '../command';
 import { printJson, println, timeText, warn } from '../output';

@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient, createRecordStore } from '../../../lambdas/records/record-store';
 import { formatReport, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
 import type { RecordStore } from '../../../lambdas/records/record-store';
-import { LOCAL_CREDENTIALS } from '../../../lib/local/emulators';
+import { LOCAL_CREDENTIALS } from '../../../local/emulators';
 import { EXIT, type CliCommand, type CliIo, type OptionSpecs, type OptionValues } from '../command';
 
 export const RECONCILE_OPTIONS = {

@@ -7,7 +7,7 @@
 import { InvalidCheckInputError, ProviderAuthError, ProviderContractError } from '../../common/errors';
 import { joinUrl, requestJson } from '../../common/http';
 import { answerOf } from '../answer';
-import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient } from '../check-status';
+import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient } from '../../checks/check-status';
 import { assertRefFor, loadCredential, resolveClientOptions, type ProviderClientOptions } from '../client-options';
 import { guardUntyped } from '../guard';
 import { Reading, isRecord, statusWord } from '../lenient';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditTarget } from '../../../bin/cli/target';
 import { RecordNotFoundError, findRecord, type AuditDeps } from '../../../lambdas/audit';
 import { recordKeyOf } from '../../../lambdas/records/table-schema';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { buildArchive, daysAgo, type Fixture } from '../../lambdas/audit/archive-fixture';
 import { runAudit } from '../cli-io';
 

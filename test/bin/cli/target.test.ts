@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOCAL_CREDENTIALS, startEmulators } from '../../../lib/local/emulators';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../../lib/local/local-names';
+import { LOCAL_CREDENTIALS, startEmulators } from '../../../local/emulators';
+import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../../local/local-names';
 import { buildArchive, daysAgo } from '../../lambdas/audit/archive-fixture';
 import { runAudit } from '../cli-io';
 

@@ -4,10 +4,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
-import { StorageUnavailableError } from '../../../lambdas/archive/errors';
+import { StorageUnavailableError } from '../../../lambdas/common/storage-errors';
 import { createS3Store } from '../../../lambdas/archive/s3-store';
 import { createRecordStore } from '../../../lambdas/records/record-store';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { getRecord, harness, listKeys, makeCheck, stubClient, type Harness } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { dataUri, makeJpeg } from '../../support/images';

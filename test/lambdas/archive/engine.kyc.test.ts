@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
-import { clientKeyHashOf } from '../../../lambdas/common/check-ref';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import {
   getRecord,
   harness,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { FIXED_NOW, getRecord, harness, listKeys, makeCheck, manifestOf, readJson, readObject, stubClient, type Harness } from '../../support/archive-harness';
 import { sha256 } from '../../support/images';
 import { VERIFICATION_COMPLETED, VERIFICATION_ESCALATED, verificationComplete, verificationEscalated } from '../../support/answers';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { InvalidCheckInputError } from '../../../lambdas/common/errors';
 import { archivePrefix, frameStem, kycStem, stemOf, withExtension } from '../../../lambdas/archive/keys';
 

@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StorageRejectedError, StorageUnavailableError } from '../../../lambdas/archive/errors';
+import { StorageRejectedError, StorageUnavailableError } from '../../../lambdas/common/storage-errors';
 import { createS3Store, type EvidenceStore } from '../../../lambdas/archive/s3-store';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { listKeys, metadataOf, readObject, tagsOf } from '../../support/archive-harness';
 import { jpegShapedBytes, makePng, sha256 } from '../../support/images';
 

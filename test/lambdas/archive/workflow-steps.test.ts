@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveDepsFromEnv } from '../../../lambdas/archive/runtime';
 import { ESCALATION_POLLING_ENDED } from '../../../lambdas/archive/engine';
 import { archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
 import { ConfigurationError, InvalidCheckInputError } from '../../../lambdas/common/errors';
-import type { ProviderName } from '../../../lambdas/providers/check-status';
+import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { recordDepsFromEnv } from '../../../lambdas/records/runtime';
-import type { PollOutput, WorkflowCheck } from '../../../lambdas/workflow/contract';
-import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../../lib/local/emulators';
-import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../lib/local/fake-providers';
+import type { PollOutput, WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
+import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../../local/emulators';
+import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import { getRecord, harness, listKeys, readJson, readObject, type Harness } from '../../support/archive-harness';
 
 let emulators: Emulators;

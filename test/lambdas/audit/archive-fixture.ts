@@ -6,13 +6,13 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { archiveCheck } from '../../../lambdas/archive/engine';
 import { auditDeps, type AuditDeps } from '../../../lambdas/audit';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { createProviderClient } from '../../../lambdas/providers';
-import type { ProviderName } from '../../../lambdas/providers/check-status';
+import type { ProviderName } from '../../../lambdas/checks/check-status';
 import type { CheckRecord } from '../../../lambdas/records/record';
-import type { WorkflowCheck } from '../../../lambdas/workflow/contract';
-import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../lib/local/fake-providers';
-import type { Emulators } from '../../../lib/local/emulators';
+import type { WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
+import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
+import type { Emulators } from '../../../local/emulators';
 import { getRecord, harness, type Harness } from '../../support/archive-harness';
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidQueryError } from '../../../lambdas/audit';
 import { parseQuery } from '../../../lambdas/audit/filters';
-import { clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
 
 const NOW = new Date('2026-03-19T10:40:00.000Z');
 

@@ -1,10 +1,10 @@
 import { GetObjectCommand, GetObjectLockConfigurationCommand, GetObjectTaggingCommand, PutObjectLegalHoldCommand, PutObjectTaggingCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StorageRejectedError } from '../../../lambdas/archive/errors';
+import { StorageRejectedError } from '../../../lambdas/common/storage-errors';
 import { LegalHoldIncompleteError, applyHold, detectObjectLock, findRecord, queryRecords, releaseHold, type AuditDeps } from '../../../lambdas/audit';
 import type { Manifest } from '../../../lambdas/archive/manifest';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { getRecord, readJson } from '../../support/archive-harness';
 import { buildArchive, daysAgo, type Fixture } from './archive-fixture';
 

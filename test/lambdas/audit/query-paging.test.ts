@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDeps, queryRecords, type AuditDeps } from '../../../lambdas/audit';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { buildRecord } from '../../../lambdas/records/record';
 import { createRecordStore } from '../../../lambdas/records/record-store';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 
 const DAY = '2026-03-19';
 const NOW = new Date('2026-09-01T00:00:00.000Z');

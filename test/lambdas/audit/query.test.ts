@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidQueryError, RecordNotFoundError, allRecords, findRecord, queryRecords, type RawQuery } from '../../../lambdas/audit';
-import { clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
 import type { CheckRecord } from '../../../lambdas/records/record';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { buildArchive, daysAgo, type Fixture } from './archive-fixture';
 
 let emulators: Emulators;

@@ -15,7 +15,7 @@ import {
   type CheckVerification,
 } from '../../../lambdas/audit';
 import type { Manifest } from '../../../lambdas/archive/manifest';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { readJson, readObject } from '../../support/archive-harness';
 import { buildArchive, type Fixture } from './archive-fixture';
 import { readStoredZip } from './zip-reader';

@@ -6,7 +6,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { METRIC } from '../../../lambdas/common/metric-names';
 import { countOutcome, publishMetrics } from '../../../lambdas/common/outcome-metrics';
-import type { ArchiveOutput } from '../../../lambdas/workflow/contract';
+import type { ArchiveOutput } from '../../../lambdas/checks/workflow-contract';
 
 interface Emitted {
   /** EMF lines written to stdout, parsed. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import {
   CHECK_CREATED_DETAIL_TYPE,
   InvalidEventError,

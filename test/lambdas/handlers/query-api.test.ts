@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../../lambdas/common/errors';
 import { QUERY_ROUTE, SHOW_ROUTE, handleRequest, queryApiDepsFromEnv, type QueryApiDeps } from '../../../lambdas/handlers/query-api';
 import { createDynamoDocumentClient } from '../../../lambdas/records/record-store';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 import { buildArchive, daysAgo, type Fixture } from '../audit/archive-fixture';
 
 const CALLER = 'arn:aws:sts::111122223333:assumed-role/Auditor/auditor-session';

@@ -6,7 +6,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, RedriveExecutionComman
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
 const checkRef = checkRefOf('kyc', 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002');

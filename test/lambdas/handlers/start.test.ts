@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import fc from 'fast-check';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, SFNServiceException } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { ArchiverError } from '../../../lambdas/common/errors';
 import { InvalidEventError } from '../../../lambdas/events/check-created';
 import { handler, StartExecutionFailedError } from '../../../lambdas/handlers/start';

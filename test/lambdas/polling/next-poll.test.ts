@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CheckStatus } from '../../../lambdas/providers/check-status';
+import type { CheckStatus } from '../../../lambdas/checks/check-status';
 import { decideNextPoll, type PollObservation } from '../../../lambdas/polling/next-poll';
 import { backoffSeconds, DEFAULT_POLLING_POLICY, pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
-import type { PollOutput } from '../../../lambdas/workflow/contract';
+import type { PollOutput } from '../../../lambdas/checks/workflow-contract';
 
 const policy = DEFAULT_POLLING_POLICY;
 const t0 = new Date('2026-11-01T10:00:00Z');

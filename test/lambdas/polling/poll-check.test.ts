@@ -3,15 +3,15 @@
  * terminal, timed-out), how transient provider faults are absorbed into the backoff, and what is rethrown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { envCredentials } from '../../../lambdas/common/credentials';
 import { ProviderUnavailableError } from '../../../lambdas/common/errors';
 import { pollCheck, type PollDeps } from '../../../lambdas/polling/poll-check';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../../../lambdas/polling/polling-policy';
 import { createProviderClient } from '../../../lambdas/providers';
-import { REJECTED_INPUT_STATUS, type ProviderName } from '../../../lambdas/providers/check-status';
-import type { PollOutput, WorkflowState } from '../../../lambdas/workflow/contract';
-import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../lib/local/fake-providers';
+import { REJECTED_INPUT_STATUS, type ProviderName } from '../../../lambdas/checks/check-status';
+import type { PollOutput, WorkflowState } from '../../../lambdas/checks/workflow-contract';
+import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import { caught, expectTypedError } from '../providers/support/helpers';
 
 /** The fake providers run on this virtual clock, and so does the poller: simulated time = poller time. */

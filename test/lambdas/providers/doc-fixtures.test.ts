@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckRef, CheckStatus, ProviderName } from '../../../lambdas/providers/check-status';
+import type { CheckRef, CheckStatus, ProviderName } from '../../../lambdas/checks/check-status';
 import { createProviderClient } from '../../../lambdas/providers';
 import { KYC_SESSION, KYC_TASK } from '../../../lambdas/providers/kyc/shape';
 import { Reading, type Shape } from '../../../lambdas/providers/lenient';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderClient } from '../../../lambdas/providers';
-import type { ProviderName } from '../../../lambdas/providers/check-status';
+import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { caught, expectTypedError, staticCredentials } from './support/helpers';
 import { startTestServer, type TestServer } from './support/test-server';
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiverError } from '../../../lambdas/common/errors';
 import { createProviderClient } from '../../../lambdas/providers';
-import type { CheckRef, ProviderName } from '../../../lambdas/providers/check-status';
+import type { CheckRef, ProviderName } from '../../../lambdas/checks/check-status';
 import { staticCredentials } from './support/helpers';
 import { startTestServer, type TestServer } from './support/test-server';
 

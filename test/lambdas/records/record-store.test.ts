@@ -2,13 +2,14 @@ import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputE
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
-import { RecordNotFoundError, StorageRejectedError, StorageUnavailableError } from '../../../lambdas/archive/errors';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
+import { StorageRejectedError, StorageUnavailableError } from '../../../lambdas/common/storage-errors';
+import { RecordNotFoundError } from '../../../lambdas/records/record-store';
 import { buildRecord, type CheckRecord, type RecordStatus } from '../../../lambdas/records/record';
 import { createRecordStore, type RecordStore } from '../../../lambdas/records/record-store';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
 import { INDEXES } from '../../../lambdas/records/table-schema';
-import { startEmulators, type Emulators } from '../../../lib/local/emulators';
+import { startEmulators, type Emulators } from '../../../local/emulators';
 
 let emulators: Emulators;
 let records: RecordStore;

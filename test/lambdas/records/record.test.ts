@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
 import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../lambdas/common/errors';
-import { PROVIDERS } from '../../../lambdas/providers/check-status';
+import { PROVIDERS } from '../../../lambdas/checks/check-status';
 import {
   DEFAULT_RETENTION_POLICY,
   computeRetention,

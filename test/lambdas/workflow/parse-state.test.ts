@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf } from '../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { InvalidCheckInputError } from '../../../lambdas/common/errors';
 import { parseWorkflowState, salvageCheck } from '../../../lambdas/workflow/parse-state';
-import type { WorkflowCheck } from '../../../lambdas/workflow/contract';
+import type { WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
 
 /** A liveness token: a bearer secret that must never reach an error message. */
 const TOKEN = 'tok_SECRET_0123456789';

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
-import { placeholderFunctionArn, definitionFromTemplate } from '../../../lib/workflow-definition';
+import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
-import { STATE } from '../../../lambdas/workflow/contract';
+import { STATE } from '../../../lambdas/checks/workflow-contract';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
 type AnyState = Record<string, any>;

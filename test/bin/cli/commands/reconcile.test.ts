@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../../lambdas/archive/engine';
-import { checkRefOf } from '../../../../lambdas/common/check-ref';
+import { checkRefOf } from '../../../../lambdas/checks/check-ref';
 import { executionNameOf } from '../../../../lambdas/events/check-created';
 import type { ReconcileReport } from '../../../../lambdas/operations/reconcile';
-import type { WorkflowCheck, WorkflowState } from '../../../../lambdas/workflow/contract';
+import type { WorkflowCheck, WorkflowState } from '../../../../lambdas/checks/workflow-contract';
 import { reconcileCommand, runReconcile, sinceOf } from '../../../../bin/cli/commands/reconcile';
 import type { CliIo } from '../../../../bin/cli/command';
-import { startEmulators, type Emulators } from '../../../../lib/local/emulators';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../lib/local/step-functions-service';
+import { startEmulators, type Emulators } from '../../../../local/emulators';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../local/step-functions-service';
 import { harness, stubClient, type Harness } from '../../../support/archive-harness';
 import { verificationComplete } from '../../../support/answers';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKycClient } from '../../../../lambdas/providers/kyc/client';
-import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import type { CheckRef } from '../../../../lambdas/checks/check-status';
 import { caught, expectTypedError, staticCredentials } from '../support/helpers';
 import { startTestServer, type TestServer } from '../support/test-server';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLivenessClient } from '../../../../lambdas/providers/liveness/client';
-import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import type { CheckRef } from '../../../../lambdas/checks/check-status';
 import { caught, expectTypedError, staticCredentials } from '../support/helpers';
 import { startTestServer, type TestServer } from '../support/test-server';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { CredentialSource } from '../../../../lambdas/common/credentials';
 import { ArchiverError } from '../../../../lambdas/common/errors';
-import type { ProviderName } from '../../../../lambdas/providers/check-status';
+import type { ProviderName } from '../../../../lambdas/checks/check-status';
 
 /** Fixed credentials for tests (an in-memory source; production uses env or Secrets Manager). */
 export function staticCredentials(values: Partial<Record<ProviderName, string>>): CredentialSource & { calls: number } {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVerificationClient } from '../../../../lambdas/providers/verification/client';
-import type { CheckRef } from '../../../../lambdas/providers/check-status';
+import type { CheckRef } from '../../../../lambdas/checks/check-status';
 import { caught, expectTypedError, staticCredentials } from '../support/helpers';
 import { startTestServer, type TestServer } from '../support/test-server';
 

@@ -1,0 +1,81 @@
+/**
+ * The shape of the Step Functions state as it travels event → start → poll ⟲ wait → archive/record.
+ * Only identifiers and small summaries live here: results and images never enter the state (256 KiB limit).
+ */
+import type { ProviderName } from './check-status';
+
+/** The check as the start function hands it to the workflow (the validated event detail plus derived fields). */
+export interface WorkflowCheck {
+  provider: ProviderName;
+  /** Liveness token / KYC sessionId / verification id. Kept only in the (KMS-encrypted) execution input. */
+  checkId: string;
+  clientKey?: string;
+  /** sha256-derived, safe to log and to use in keys and execution names. */
+  checkRef: string;
+  /** When the check was created at the provider (event's createdAt), else when the event arrived. */
+  createdAt: string;
+  retentionClass?: string;
+}
+
+export type PollState =
+  | 'pending' // not terminal: Wait $.poll.waitSeconds, then Poll again
+  | 'complete' // terminal with result: Archive
+  | 'escalated' // verification under human review: Archive once, then poll slowly
+  | 'no-result' // terminal without result (expired, invalid, not found, forbidden, failed, exception): Record
+  | 'timed-out'; // polled longer than the provider's maximum polling time: Record
+
+export interface PollOutput {
+  state: PollState;
+  /** Polls made so far, including this one. */
+  attempt: number;
+  /** When the first poll ran (ISO-8601): the start of the polling-time budget. */
+  firstPolledAt: string;
+  /** Seconds the Wait state pauses before the next poll (integer ≥ 1). Meaningful for pending/escalated. */
+  waitSeconds: number;
+  providerStatus: string;
+  /** Transient provider errors absorbed into the wait loop so far (429 Retry-After, 5xx). */
+  transientErrors: number;
+}
+
+/** Input of the workflow; `poll`, `archive` and `error` are added by the states as it runs. */
+export interface WorkflowState {
+  check: WorkflowCheck;
+  poll?: PollOutput;
+  archive?: ArchiveOutput;
+  error?: { Error: string; Cause?: string };
+}
+
+/** Small summary returned by the archive and record functions (the record itself is in DynamoDB). */
+export interface ArchiveOutput {
+  status: string;
+  objects: number;
+  bytes: number;
+  /** Images among the objects (quarantined items included). */
+  images?: number;
+  /** Comma-separated reasons (window-passed, rejected, refused, download-failed). */
+  imagesMissing?: string;
+  imagesMissingCount?: number;
+  /** Items kept in quarantine (not valid images). */
+  quarantined?: number;
+  /** Documented fields of the answer that could not be interpreted: the provider drifted. */
+  uninterpreted?: number;
+  /** Present (false) when this step left an existing record as it was (a re-run, a duplicate): nothing new to count. */
+  recorded?: false;
+}
+
+/** State names are part of the contract: local mode binds handlers to them, tests and benchmarks read them. */
+export const STATE = {
+  poll: 'Poll provider',
+  route: 'Route by status',
+  wait: 'Wait before next poll',
+  archive: 'Archive evidence',
+  recordEscalation: 'Archive escalation',
+  waitReview: 'Wait for review',
+  record: 'Record outcome',
+  /** Choice default: turns a poll state nobody routes into an error for Record failure. */
+  unexpected: 'Unexpected poll state',
+  recordFailure: 'Record failure',
+  archived: 'Archived',
+  recorded: 'Recorded',
+  failed: 'Failed',
+} as const;

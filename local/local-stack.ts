@@ -1,0 +1,204 @@
+/**
+ * The product on one machine: the synthesized state machine on the local Step Functions service, the real handler
+ * modules as its tasks, s3rver and dynalite as S3 and DynamoDB, fake providers (or real ones, see below) — wired
+ * through the same environment variables the stack gives the functions in AWS. Events go in through the real start
+ * handler, whose StartExecution reaches the local service through AWS_ENDPOINT_URL_SFN.
+ *
+ * The handler modules read their environment once, at import, as in Lambda: one local stack per process.
+ * A provider whose URL is already in the environment (LIVENESS_API_URL, KYC_API_URL, VERIFICATION_API_URL, with its
+ * credential variable) is used instead of the fake one: those variables win over the synthesized placeholders
+ * (real-providers.ts checks them and says what the download policy allows for them).
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { CREDENTIAL_ENV_VARS } from '../lambdas/common/credentials';
+import { PROVIDER_URL_VARS } from '../lambdas/common/environment';
+import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
+import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
+import type { CheckRecord } from '../lambdas/records/record';
+import { STATE } from '../lambdas/checks/workflow-contract';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
+import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
+import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
+import { localDownloadAllowance, realProvidersFrom } from './real-providers';
+import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
+import { synthesizeWorkflow } from './synthesize';
+
+export interface LocalStackOptions {
+  /** Keeps the archive (S3 objects, records, dead letters) here across runs; a temporary one when absent. */
+  dataDir?: string;
+  /**
+   * Wait states and retry pauses run this many times faster than real time. @default 30
+   * The fake providers keep real time, so the handlers' clock and theirs agree (image windows, deadlines).
+   */
+  timeFactor?: number;
+  /** Checks the fake providers know from the start. */
+  checks?: readonly CheckScript[];
+  /** Over the deployed policy (cdk.json). @default escalationSeconds 60, so a local escalation resolves in seconds */
+  polling?: Partial<PollingPolicy>;
+  /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
+  logLevel?: string;
+  /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
+  notice?: (line: string) => void;
+}
+
+export interface SubmitResult {
+  status: 'started' | 'duplicate' | 'invalid' | 'failed';
+  provider?: string;
+  checkRef?: string;
+  /** Invalid or failed: the error's name and message (paths and codes, no values). */
+  reason?: string;
+}
+
+export interface LocalStack {
+  emulators: Emulators;
+  stepFunctions: LocalStepFunctions;
+  /** Absent when all three providers are real. */
+  fakeProviders?: FakeProviders;
+  /** The providers the environment pointed elsewhere than the fake ones. */
+  realProviders: ProviderName[];
+  /** Delivers one EventBridge event to the start handler, as the rule would. */
+  submit(event: unknown): Promise<SubmitResult>;
+  /** Every record in the table. */
+  records(): Promise<CheckRecord[]>;
+  close(): Promise<void>;
+}
+
+type Handler = (event: unknown) => Promise<unknown>;
+
+/** Where notices go by default. */
+export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
+
+let started = false;
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (started) throw new Error('one local stack per process: the handlers read their environment once, at import');
+  // Before anything starts: a bad URL or a missing credential is the user's to fix, not a check's to fail on.
+  const real = await realProvidersFrom(process.env);
+  started = true;
+  const realProviders = real.map((p) => p.provider);
+  const notice = options.notice ?? stderrLine;
+  const timeFactor = options.timeFactor ?? 30;
+  const workflow = synthesizeWorkflow();
+
+  const emulators = await startEmulators({
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    bucketName: LOCAL_BUCKET_NAME,
+    tableName: LOCAL_TABLE_NAME,
+  });
+  const fakeProviders =
+    realProviders.length < PROVIDERS.length
+      ? await startFakeProviders({ checks: options.checks ?? [], log: (line) => process.stderr.write(`${line}\n`) })
+      : undefined;
+
+  const pollEnv = workflow.functionEnvironment('poll');
+  const archiveEnv = workflow.functionEnvironment('archive');
+  const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
+  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
+
+  // The service first: the handlers must know its endpoint before they are imported; tasks reach them through `call`.
+  const handlers: Partial<Record<'poll' | 'archive' | 'record', Handler>> = {};
+  const call = (name: keyof typeof handlers) => (input: unknown) => handlers[name]!(input);
+  const stepFunctions = await startLocalStepFunctions({
+    definition: workflow.definition,
+    timeFactor,
+    taskHandlers: {
+      [STATE.poll]: call('poll'),
+      [STATE.archive]: call('archive'),
+      [STATE.recordEscalation]: call('archive'),
+      [STATE.record]: call('archive'),
+      [STATE.recordFailure]: call('record'),
+    },
+  });
+
+  Object.assign(process.env, {
+    ...workflow.functionEnvironment('start'),
+    ...archiveEnv,
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
+    BUCKET_NAME: emulators.bucketName,
+    TABLE_NAME: emulators.tableName,
+    KMS_KEY_ARN: '', // s3rver has no KMS
+    OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
+    POLLING_POLICY: JSON.stringify(polling),
+  });
+  delete process.env.PROVIDER_SECRET_ARNS;
+  // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
+  for (const p of real) {
+    process.env[p.urlVariable] = p.baseUrl;
+    process.env[p.credentialVariable] = p.credential;
+  }
+  if (fakeProviders) {
+    const { credentials, baseUrl } = fakeProviders;
+    const fake: Record<ProviderName, string> = {
+      liveness: credentials.livenessApiKey,
+      kyc: credentials.kycJwt,
+      verification: credentials.verificationApiKey,
+    };
+    for (const provider of PROVIDERS) {
+      if (realProviders.includes(provider)) continue;
+      process.env[PROVIDER_URL_VARS[provider]] = baseUrl;
+      // The fake provider accepts only its own credential, whatever a stray variable says.
+      process.env[CREDENTIAL_ENV_VARS[provider]] = fake[provider];
+    }
+  }
+  // The fake providers serve images over http on loopback, and so may the user's: allowed for their hosts, only here.
+  const downloads = localDownloadAllowance(real, fakeProviders ? new URL(fakeProviders.baseUrl).hostname : undefined);
+  process.env.DOWNLOAD_HTTP_HOSTS = downloads.httpHosts.join(',');
+  process.env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES = String(downloads.allowPrivateAddresses);
+  for (const line of downloads.notices) notice(line);
+
+  const [start, poll, archive, record] = await Promise.all([
+    import('../lambdas/handlers/start'),
+    import('../lambdas/handlers/poll'),
+    import('../lambdas/handlers/archive'),
+    import('../lambdas/handlers/record'),
+  ]);
+  Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
+
+  const deadLetters = options.dataDir ? join(options.dataDir, 'dead-letters.jsonl') : undefined;
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+
+  return {
+    emulators,
+    stepFunctions,
+    ...(fakeProviders ? { fakeProviders } : {}),
+    realProviders,
+    async submit(event) {
+      try {
+        const result = await start.handler(event);
+        return { status: result.status, provider: result.provider, checkRef: result.checkRef };
+      } catch (error) {
+        const { name, message } = error as Error;
+        const status = name === 'InvalidEventError' ? 'invalid' : 'failed';
+        // What the DLQ would hold in AWS: the reason, not the event (it may carry a liveness token).
+        if (deadLetters) await appendFile(deadLetters, `${JSON.stringify({ at: new Date().toISOString(), status, reason: `${name}: ${message}` })}\n`);
+        return { status, reason: `${name}: ${message}` };
+      }
+    },
+    async records() {
+      const items: CheckRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName, ExclusiveStartKey }));
+        items.push(...((page.Items ?? []) as CheckRecord[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
+    },
+    async close() {
+      await stepFunctions.close();
+      await fakeProviders?.close();
+      await emulators.close();
+    },
+  };
+}

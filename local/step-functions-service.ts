@@ -1,0 +1,91 @@
+/**
+ * A local stand-in for the AWS Step Functions service: an HTTP endpoint speaking the Step Functions API (AWS JSON
+ * 1.0) for one state machine, whose executions run the deployed ASL definition with aws-local-stepfunctions and
+ * call local Task handlers. Local mode points the start Lambda's real `@aws-sdk/client-sfn` StartExecution at it
+ * (`AWS_ENDPOINT_URL_SFN`), so idempotent starts and `ExecutionAlreadyExists` behave as in AWS.
+ *
+ * Operations: StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
+ * RedriveExecution. Known differences from AWS: see local/step-functions/executions.ts (names, redrive from the
+ * start), engine.ts (how Wait inputs are observed), history.ts (history mapping). aws-local-stepfunctions itself
+ * gives Task states without TimeoutSeconds a 60 s (real-time) timeout, and supports JSONPath definitions only.
+ */
+import { createEngine, type TaskHandler } from './step-functions/engine';
+import { LocalStepFunctionsError } from './step-functions/errors';
+import { ExecutionStore, type ExecutionRecord } from './step-functions/executions';
+import { serveJsonProtocol } from './step-functions/protocol';
+import { modelOf } from './step-functions/definition';
+
+export { LocalStepFunctionsError } from './step-functions/errors';
+export type { ExecutionRecord, ExecutionStatus } from './step-functions/executions';
+
+export interface LocalStepFunctionsOptions {
+  /** ASL definition object (JSONPath). Built once into an aws-local-stepfunctions StateMachine. */
+  definition: object;
+  /** Default arn:aws:states:us-east-1:000000000000:stateMachine:audit-archiver-local */
+  stateMachineArn?: string;
+  /**
+   * Task state name → the Lambda handler itself, receiving and returning the raw payload (for
+   * `arn:aws:states:::lambda:invoke` states the `{Payload}` envelope is added and removed here). Every Task state
+   * needs one: none ever reaches AWS. A thrown error's `name` is what Retry/Catch match, as with a Lambda errorType.
+   */
+  taskHandlers: Record<string, TaskHandler>;
+  /** Wait states, Retry pauses and the execution's TimeoutSeconds run at real duration ÷ timeFactor. Default 1. */
+  timeFactor?: number;
+  /** Each aws-local-stepfunctions event-log event, synchronously. Events carry state inputs: do not log them. */
+  onEvent?: (executionArn: string, event: unknown) => void;
+  /** Executions beyond this many wait (shown as RUNNING) until one ends. Default 50. */
+  maxConcurrentExecutions?: number;
+}
+
+export interface LocalStepFunctions {
+  /** http://127.0.0.1:<port>, for AWS_ENDPOINT_URL_SFN or `new SFNClient({ endpoint })`. */
+  endpoint: string;
+  stateMachineArn: string;
+  /** Resolves when no execution is running or queued and no task handler is still working. */
+  idle(): Promise<void>;
+  /** Snapshots of all executions, in start order. */
+  executions(): ExecutionRecord[];
+  /** Aborts running and queued executions, waits for their task handlers to return, closes the server. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:audit-archiver-local';
+
+/** Builds the state machine and starts the endpoint. Throws LocalStepFunctionsError on bad options. */
+export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
+  const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
+  const timeFactor = options.timeFactor ?? 1;
+  const maxConcurrentExecutions = options.maxConcurrentExecutions ?? 50;
+  if (!/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/.test(stateMachineArn)) {
+    throw new LocalStepFunctionsError(`Invalid stateMachineArn: ${stateMachineArn}`);
+  }
+  if (!(Number.isFinite(timeFactor) && timeFactor > 0)) throw new LocalStepFunctionsError('timeFactor must be a positive number');
+  if (!(Number.isInteger(maxConcurrentExecutions) && maxConcurrentExecutions >= 1)) {
+    throw new LocalStepFunctionsError('maxConcurrentExecutions must be a positive integer');
+  }
+  const engine = createEngine({ definition: options.definition, taskHandlers: options.taskHandlers, timeFactor });
+  const { states } = modelOf(options.definition);
+  const store = new ExecutionStore({
+    engine,
+    stateMachineArn,
+    maxConcurrentExecutions,
+    resourceOf: (state) => states.get(state)?.Resource,
+    ...(options.onEvent && { onEvent: options.onEvent }),
+  });
+  const server = await serveJsonProtocol({
+    StartExecution: (request) => store.start(request),
+    DescribeExecution: (request) => store.describe(request.executionArn),
+    ListExecutions: (request) => store.list(request),
+    StopExecution: (request) => store.stop(request),
+    GetExecutionHistory: (request) => store.history(request),
+    RedriveExecution: (request) => store.redrive(request),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: server.endpoint,
+    stateMachineArn,
+    idle: () => store.idle(),
+    executions: () => store.records(),
+    close: () => (closing ??= Promise.all([server.close(), store.close()]).then(() => undefined)),
+  };
+}

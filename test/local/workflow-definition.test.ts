@@ -1,0 +1,198 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  DefinitionResolutionError,
+  definitionFromTemplate,
+  placeholderFunctionArn,
+} from '../../local/workflow-definition';
+import { STATE, type PollOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
+import { synthesize } from '../lib/synth';
+
+const check = {
+  provider: 'verification',
+  checkId: 'ver-1',
+  checkRef: '0123456789abcdef0123456789abcdef',
+  createdAt: '2026-01-02T03:04:05Z',
+} as const;
+
+function poll(state: PollOutput['state'], attempt: number, waitSeconds = 2): PollOutput {
+  return { state, attempt, firstPolledAt: '2026-01-02T03:04:06Z', waitSeconds, providerStatus: state, transientErrors: 0 };
+}
+
+/** A typed error the way a Lambda reports it: Step Functions matches Retry/Catch on `name`. */
+function fail(name: string): never {
+  const error = new Error(`${name} in a test`);
+  error.name = name;
+  throw error;
+}
+
+describe('definitionFromTemplate', () => {
+  let machine: StateMachine;
+  let definition: ReturnType<typeof definitionFromTemplate>;
+  let pollArn: string;
+
+  beforeAll(() => {
+    const { stack, template } = synthesize();
+    definition = definitionFromTemplate(JSON.stringify(template.toJSON()));
+    pollArn = placeholderFunctionArn(stack.getLogicalId(stack.functions.poll.function.node.defaultChild as never));
+    // Validates the definition (ARNs, paths, state graph) the way local mode will.
+    machine = new StateMachine(definition);
+  });
+
+  it('resolves the CloudFormation tokens into plain ARNs', () => {
+    expect(JSON.stringify(definition)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
+    expect((definition.States[STATE.poll] as { Resource: string }).Resource).toBe(pollArn);
+  });
+
+  it('refuses templates without exactly one state machine, and tokens it cannot read', () => {
+    expect(() => definitionFromTemplate({ Resources: {} })).toThrow(DefinitionResolutionError);
+    expect(() =>
+      definitionFromTemplate({
+        Resources: { M: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: { 'Fn::Sub': 'x' } } } },
+      }),
+    ).toThrow(/unsupported intrinsic Fn::Sub/);
+  });
+
+  /** Runs the deployed definition with local handlers; waits and retry intervals shortened to 0. */
+  async function run(handlers: Partial<Record<string, (input: any) => unknown>>) {
+    const visited: string[] = [];
+    const zero = (names: string[]) => Object.fromEntries(names.map((n) => [n, 0]));
+    const execution = machine.run({ check } satisfies WorkflowState, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: zero([STATE.wait, STATE.waitReview]),
+        retryIntervalOverrides: zero([STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]),
+      },
+    });
+    const events = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') visited.push((event as unknown as { state: { name: string } }).state.name);
+      }
+    })();
+    const result = await execution.result.then(
+      (output) => ({ output: output as any, error: undefined }),
+      (error: unknown) => ({ output: undefined, error }),
+    );
+    await events;
+    return { ...result, visited };
+  }
+
+  it('pending → wait → complete → Archive evidence → Archived', async () => {
+    let polls = 0;
+    const { output, visited } = await run({
+      [STATE.poll]: (s: WorkflowState) => (++polls < 3 ? poll('pending', polls) : poll('complete', polls, 0)),
+      [STATE.archive]: (s: WorkflowState) => ({ status: 'archived', objects: s.poll!.attempt, bytes: 10 }),
+    });
+    expect(visited).toEqual([
+      STATE.poll, STATE.route, STATE.wait,
+      STATE.poll, STATE.route, STATE.wait,
+      STATE.poll, STATE.route, STATE.archive, STATE.archived,
+    ]);
+    expect(output.archive).toEqual({ status: 'archived', objects: 3, bytes: 10 });
+    expect(output.check).toEqual(check);
+  });
+
+  it('escalated: archives once, waits for review, archives again when complete', async () => {
+    const answers = [poll('escalated', 1, 900), poll('escalated', 2, 900), poll('complete', 3, 0)];
+    const archived: string[] = [];
+    // Both archive states run the archive function (local handlers are bound by state name).
+    const archive = (s: WorkflowState) => {
+      archived.push(s.poll!.state);
+      return { status: s.poll!.state === 'complete' ? 'archived' : 'escalated', objects: 1, bytes: 1 };
+    };
+    const { output, visited } = await run({
+      [STATE.poll]: () => answers.shift()!,
+      [STATE.recordEscalation]: archive,
+      [STATE.archive]: archive,
+    });
+    expect(visited).toEqual([
+      STATE.poll, STATE.route, STATE.recordEscalation, STATE.waitReview,
+      STATE.poll, STATE.route, STATE.waitReview,
+      STATE.poll, STATE.route, STATE.archive, STATE.archived,
+    ]);
+    expect(archived).toEqual(['escalated', 'complete']);
+    expect(output.archive.status).toBe('archived');
+  });
+
+  it.each(['no-result', 'timed-out'] as const)('%s → Record outcome → Recorded', async (state) => {
+    const { output, visited } = await run({
+      [STATE.poll]: () => poll(state, 1, 0),
+      [STATE.record]: (s: WorkflowState) => ({ status: s.poll!.state, objects: 0, bytes: 0 }),
+    });
+    expect(visited).toEqual([STATE.poll, STATE.route, STATE.record, STATE.recorded]);
+    expect(output.archive.status).toBe(state);
+  });
+
+  it('retries a transient error by name, then succeeds', async () => {
+    let calls = 0;
+    const { output, visited } = await run({
+      [STATE.poll]: () => (++calls < 3 ? fail('ProviderUnavailableError') : poll('no-result', 1, 0)),
+      [STATE.record]: () => ({ status: 'expired', objects: 0, bytes: 0 }),
+    });
+    expect(calls).toBe(3);
+    expect(visited.at(-1)).toBe(STATE.recorded);
+    expect(output.archive.status).toBe('expired');
+  });
+
+  it('a permanent error is not retried: Record failure gets $.error, then the execution fails with it', async () => {
+    let polls = 0;
+    const seen: WorkflowState[] = [];
+    const { error, visited } = await run({
+      [STATE.poll]: () => {
+        polls++;
+        return fail('ProviderContractError');
+      },
+      [STATE.recordFailure]: (s: WorkflowState) => {
+        seen.push(s);
+        return { status: 'error', objects: 0, bytes: 0 };
+      },
+    });
+    expect(polls).toBe(1);
+    expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
+    expect(seen[0]!.error).toMatchObject({ Error: 'ProviderContractError' });
+    expect(error).toBeInstanceOf(ExecutionError);
+    expect(String((error as Error).message)).toContain('ProviderContractError');
+  });
+
+  it('a refused credential is tried twice more (the secret is fetched again), then recorded as a failure', async () => {
+    let polls = 0;
+    const { visited } = await run({
+      [STATE.poll]: () => {
+        polls++;
+        return fail('ProviderAuthError');
+      },
+      [STATE.recordFailure]: () => ({ status: 'error', objects: 0, bytes: 0 }),
+    });
+    expect(polls).toBe(3);
+    expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
+  });
+
+  it('a transient error that outlasts its retries ends in Record failure too', async () => {
+    let archives = 0;
+    const { error, visited } = await run({
+      [STATE.poll]: () => poll('complete', 1, 0),
+      [STATE.archive]: () => {
+        archives++;
+        return fail('StorageUnavailableError');
+      },
+      [STATE.recordFailure]: () => ({ status: 'error', objects: 0, bytes: 0 }),
+    });
+    expect(archives).toBe(5 + 1);
+    expect(visited.slice(-2)).toEqual([STATE.recordFailure, STATE.failed]);
+    expect(error).toBeInstanceOf(ExecutionError);
+  });
+
+  it('an unknown poll state becomes an UnexpectedPollState error for Record failure', async () => {
+    const seen: WorkflowState[] = [];
+    const { error, visited } = await run({
+      [STATE.poll]: () => ({ ...poll('pending', 1), state: 'sideways' }),
+      [STATE.recordFailure]: (s: WorkflowState) => {
+        seen.push(s);
+        return { status: 'error', objects: 0, bytes: 0 };
+      },
+    });
+    expect(visited).toEqual([STATE.poll, STATE.route, STATE.unexpected, STATE.recordFailure, STATE.failed]);
+    expect(seen[0]!.error?.Error).toBe('UnexpectedPollState');
+    expect(error).toBeInstanceOf(ExecutionError);
+  });
+});
