@@ -4,7 +4,7 @@ import type { CostResult } from './cost';
 import type { E2eFigures } from './e2e';
 import { markdownTable, num, usd } from './lib/table';
 import type { Machine } from './lib/machine';
-import type { PollingResult } from './polling';
+import type { PollingOptions, PollingResult } from './polling';
 import type { GroupFigures } from './polling/metrics';
 
 export interface Verdict {
@@ -189,4 +189,33 @@ export function costTable(cost: CostResult): string {
 
 export function machineLine(machine: Machine): string {
   return `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average at start ${machine.loadAverageAtStart.join(' / ')}`;
+}
+
+/** What bench/results.json holds: every figure of a run, the machine and the verdicts. */
+export interface BenchResults {
+  startedAt: string;
+  mode: 'quick' | 'full';
+  machine: Machine;
+  seconds: Record<string, number>;
+  targets: typeof TARGETS;
+  verdicts: Verdict[];
+  polling?: PollingResult;
+  archive?: ArchiveResult;
+  e2e?: E2eFigures;
+  cost?: CostResult & { startFromE2e: boolean };
+}
+
+/** The figures of a run as Markdown: printed by the bench, and the generated part of docs/benchmarks.md. */
+export function figuresMarkdown(results: BenchResults, polling: Pick<PollingOptions, 'sizes'>): string {
+  const out: string[] = [`Run of ${results.startedAt.slice(0, 10)} on ${machineLine(results.machine)}.`, ''];
+  if (results.polling) {
+    const checks = Object.values(polling.sizes).reduce((a, b) => a + b, 0);
+    out.push(`### 1. Polling economy — median of ${results.polling.seeds.length} seeds × ${checks} checks`, '', pollingTables(results.polling), '');
+    out.push('Policies:', ...results.polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
+  }
+  if (results.archive) out.push('### 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(results.archive), '', archiveNotes(results.archive), '');
+  if (results.e2e) out.push('### 3. End-to-end local throughput (zero-wait providers)', '', e2eTable(results.e2e), '');
+  if (results.cost) out.push(`### 4. Cost per 1,000 checks (us-east-1 list prices, checked ${results.cost.pricesCheckedOn})`, '', costTable(results.cost), '');
+  if (results.verdicts.length > 0) out.push('### Targets', '', verdictTable(results.verdicts), '');
+  return out.join('\n');
 }

@@ -13,7 +13,12 @@ import type { E2eInput } from './e2e/run-stack';
 import { renderChart } from './lib/chart';
 import { describeMachine } from './lib/machine';
 import { benchmarkPolling, type PollingOptions, type PollingResult } from './polling';
-import { archiveNotes, archiveTables, archiveVerdicts, costTable, e2eTable, machineLine, pollingTables, pollingVerdicts, TARGETS, verdictTable, type Verdict } from './report';
+import { join } from 'node:path';
+import { writeGeneratedSection } from '../local/generated-section';
+import { PROJECT_ROOT } from '../local/paths';
+import { archiveVerdicts, figuresMarkdown, pollingVerdicts, TARGETS, type BenchResults, type Verdict } from './report';
+
+const BENCHMARKS_DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 
 // The servers of benchmarks 2 and 4 run in this process; the SDK's Node 20 notice is not a benchmark finding.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -86,18 +91,7 @@ async function main(): Promise<void> {
   }
 
   const verdicts: Verdict[] = [...(polling ? pollingVerdicts(polling) : []), ...(archive ? archiveVerdicts(archive) : [])];
-  const out: string[] = [`# audit-archiver benchmarks${quick ? ' (quick: small samples, figures not meaningful)' : ''}`, '', `Machine: ${machineLine(machine)}`, ''];
-  if (polling) {
-    out.push(`## 1. Polling economy — median of ${polling.seeds.length} seeds × ${Object.values(config.polling.sizes).reduce((a, b) => a + b, 0)} checks`, '', pollingTables(polling), '');
-    out.push('Policies:', ...polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
-  }
-  if (archive) out.push('## 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(archive), '', archiveNotes(archive), '');
-  if (e2e) out.push('## 3. End-to-end local throughput (zero-wait providers)', '', e2eTable(e2e), '');
-  if (cost) out.push(`## 4. Cost per 1,000 checks (us-east-1 list prices, checked ${cost.pricesCheckedOn})`, '', costTable(cost), '');
-  if (verdicts.length > 0) out.push('## Targets', '', verdictTable(verdicts), '');
-  console.log(out.join('\n'));
-
-  const results = {
+  const results: BenchResults = {
     startedAt,
     mode: quick ? 'quick' : 'full',
     machine,
@@ -109,6 +103,12 @@ async function main(): Promise<void> {
     ...(e2e ? { e2e } : {}),
     ...(cost ? { cost: { ...cost, startFromE2e: e2e !== undefined } } : {}),
   };
+  console.log(`# audit-archiver benchmarks${quick ? ' (quick: small samples, figures not meaningful)' : ''}\n\n${figuresMarkdown(results, config.polling)}`);
+  // Only a full run of all four says something worth keeping in the documentation.
+  if (!quick && only.size === BENCHMARKS.length) {
+    await writeGeneratedSection(BENCHMARKS_DOC, 'bench-figures', figuresMarkdown(results, config.polling));
+    process.stderr.write('wrote the figures of docs/benchmarks.md\n');
+  }
   await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   if (polling) {
     const fixed = polling.median['fixed-1s']!.all.transitionsPerCheck;

@@ -2,12 +2,14 @@
  * `npm run soak [-- --checks 1000 --seed 6]`: 1,000 checks with random faults through local mode (the synthesized
  * state machine, the real handlers, s3rver, dynalite, the fake providers, injected S3/DynamoDB faults), then the
  * archive's invariants and a scan of every log line for secrets. Prints the figures and writes them to
- * reliability/results/soak.json (the README's Reliability section is generated from there). Exit 1 on any violation.
+ * reliability/results/soak.json, and the figures of docs/reliability.md with the small suite's. Exit 1 on any violation.
  */
 import '../local/promise-shim';
 import { spawnSync } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
-import { summaryLine, writeFigures, mib } from '../local/reliability/figures';
+import { writeGeneratedSection } from '../local/generated-section';
+import { RELIABILITY_DOC, reliabilityFigures } from '../local/reliability/docs-section';
+import { mib, readFigures, summaryLine, writeFigures } from '../local/reliability/figures';
 import { parseSoakArgs, SoakUsageError } from '../local/reliability/soak-args';
 import { runSoak } from '../local/reliability/soak';
 
@@ -35,6 +37,8 @@ async function main(): Promise<number> {
   process.stdout.write(`soak: ${args.checks} checks, seed ${args.seed}, waits ${args.timeFactor}× faster than real time${storage}…\n`);
   const { figures, leaks, storageFaultsInjected } = await runSoak(args);
   const path = await writeFigures(args.results, { suite: 'npm run soak', source: 'bin/soak.ts', scenarios: [figures] });
+  // The documentation's figures: the soak's own results file with the small suite's (only the default name).
+  if (args.results === 'soak') await writeGeneratedSection(RELIABILITY_DOC, 'reliability-figures', reliabilityFigures(await readFigures()));
 
   const rows = (counts: Record<string, number>) =>
     Object.entries(counts)

@@ -92,7 +92,7 @@ export class AuditArchiverStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.operations.topic.topicArn,
-      description: 'Alarm notifications (subscribe on-call here); README Runbook says what each alarm means',
+      description: 'Alarm notifications (subscribe on-call here); docs/operations.md (Runbook) says what each alarm means',
     });
     new CfnOutput(this, 'AuditorApiUrl', { value: this.auditorApi.url, description: 'Auditor query API (IAM/SigV4): GET /checks, GET /checks/{provider}/{checkId}' });
     new CfnOutput(this, 'AuditorPolicyArn', {

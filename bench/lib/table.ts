@@ -1,4 +1,4 @@
-/** Markdown tables for the console and the README draft. Pure. */
+/** Markdown tables for the console and docs/benchmarks.md. Pure. */
 
 export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, align: ReadonlyArray<'l' | 'r'> = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));

@@ -65,7 +65,7 @@ const PERIOD = Duration.minutes(5);
 
 /**
  * Alarms, their SNS topic and the dashboard. Every alarm notifies the topic when it fires and when it clears; the
- * README's Runbook section says what each one means and what to do (alarm descriptions point there).
+ * Runbook in docs/operations.md says what each one means and what to do (alarm descriptions point there).
  *
  * The flow's own metrics (metric-names.ts) are read in the namespace and with the `service` dimension the functions
  * publish under (COMMON_ENVIRONMENT), so the two cannot drift apart.
@@ -173,7 +173,7 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new TextWidget({
         markdown:
-          '## audit-archiver\nChecks started → archived / without result / failed, evidence archived, and what stops it. Alarms and what to do: README → Runbook.',
+          '## audit-archiver\nChecks started → archived / without result / failed, evidence archived, and what stops it. Alarms and what to do: docs/operations.md → Runbook.',
         width: 24,
         height: 2,
       }),
@@ -303,7 +303,7 @@ export class Operations extends Construct {
   ): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${this.stackName}-${id}`,
-      alarmDescription: `${options.description} Runbook: README.md#runbook (${id}).`,
+      alarmDescription: `${options.description} Runbook: docs/operations.md#runbook (${id}).`,
       metric,
       threshold: options.threshold,
       comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,7 +1,7 @@
 /**
  * The suite's figures: per scenario, what went in (checks, events, faults) and what the invariant checker and the log
  * scan found (records and objects verified; lost, duplicated, untruthful, leaked). Each run writes its scenarios to
- * one JSON file in the results directory; readme-section.ts turns all of them into the README's table.
+ * one JSON file in the results directory; docs-section.ts turns all of them into the figures of docs/reliability.md.
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

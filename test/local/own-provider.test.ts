@@ -1,5 +1,5 @@
 /**
- * Local mode pointed at providers of the user's own (README, "Try it"): a provider server on loopback that local mode
+ * Local mode pointed at providers of the user's own (docs/local-mode.md): a provider server on loopback that local mode
  * did not start — here the fake providers run standalone, on their own port and with their own credentials — named by
  * KYC_API_URL / LIVENESS_API_URL and their key variables, while verification stays on local mode's fake provider.
  * Events come as a put-events entry and as an envelope without id and time. The archive must hold what that server

@@ -2,7 +2,7 @@
  * One test file = one local stack (the handlers read their environment at import: one stack per process) running
  * several scenarios in turn. After each, the whole archive is checked (lost = 0, duplicated = 0, untruthful = 0) and
  * every log line written meanwhile is searched for the run's secrets (leaked = 0). The figures go to
- * reliability/results/<file>.json, from which the README's Reliability section is generated.
+ * reliability/results/<file>.json, from which the figures of docs/reliability.md are generated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryLine, writeFigures, type ScenarioFigures } from '../../local/reliability/figures';

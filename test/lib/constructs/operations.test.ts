@@ -168,7 +168,7 @@ describe('Operations (in the stack)', () => {
       expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.TreatMissingData, name).toBe('notBreaching');
-      expect(alarm.AlarmDescription, name).toContain(`Runbook: README.md#runbook (${name})`);
+      expect(alarm.AlarmDescription, name).toContain(`Runbook: docs/operations.md#runbook (${name})`);
     }
   });
 

@@ -1,8 +1,13 @@
 /**
- * Prints the README's "Reliability" section from the figures the suite wrote (reliability/results/*.json):
- * `npx tsx local/reliability/readme-section.ts > section.md` after `npm test` and `npm run soak`.
+ * Writes the figures of docs/reliability.md from what the suite measured (reliability/results/*.json):
+ * `npm run reliability:docs` after `npm test` and `npm run soak`.
  */
+import { join } from 'node:path';
+import { writeGeneratedSection } from '../generated-section';
+import { PROJECT_ROOT } from '../paths';
 import { readFigures, total, type FiguresFile, type ScenarioFigures } from './figures';
+
+export const RELIABILITY_DOC = join(PROJECT_ROOT, 'docs', 'reliability.md');
 
 const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
 
@@ -34,7 +39,7 @@ function dateRange(dates: readonly string[]): string {
   return last && last !== first ? `${first} to ${last}` : first;
 }
 
-export function readmeSection(unordered: readonly FiguresFile[]): string {
+export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
   const files = [...unordered].sort((a, b) => rank(a) - rank(b));
   const small = files.filter((file) => file.suite === 'npm test').flatMap((file) => file.scenarios);
   const soak = files.filter((file) => file.suite === 'npm run soak').flatMap((file) => file.scenarios);
@@ -45,20 +50,8 @@ export function readmeSection(unordered: readonly FiguresFile[]): string {
   const dates = files.map((file) => file.generatedAt.slice(0, 10)).sort();
   const mostSecrets = Math.max(0, ...[...small, ...soak].map((f) => f.secrets));
   const lines = [
-    '## Reliability',
-    '',
-    'Nothing lost, nothing duplicated, nothing leaked — measured, not claimed. The fault suite (`test/reliability/`) runs',
-    'the product in local mode: the synthesized state machine on the local Step Functions service, the real handlers,',
-    's3rver, dynalite and the fake providers scripted to misbehave; S3 and DynamoDB faults, which the emulators cannot',
-    'produce, are injected into the handlers\' own SDK clients with aws-sdk-client-mock. After every scenario an invariant',
-    'checker reads the whole archive back: every check that entered has exactly one record whose status is the one its',
-    'path must give, no object is orphaned or listed twice, and every archived object\'s sha256 and size match its',
-    'manifest. Every log line the run wrote (handlers at DEBUG) is searched for the run\'s secrets: liveness tokens and',
-    'other check ids, client keys, the provider API keys and JWT, and the personal data and image bytes read back from',
-    'the providers\' own answers (OCR values, emails, wallets, base64 of frames and images).',
-    '',
-    `Figures of the last run (${dateRange(dates)}), written by the suite to \`reliability/results/\` and printed`,
-    'by `npx tsx local/reliability/readme-section.ts`:',
+    `Figures of the last run (${dateRange(dates)}), written by the suite to \`reliability/results/\` and put here`,
+    'by `npm run reliability:docs`:',
     '',
     header,
     ...small.map((f) => row(f)),
@@ -88,33 +81,20 @@ export function readmeSection(unordered: readonly FiguresFile[]): string {
         ]
       : []),
     `Secrets: ${n(all.logLines)} log lines scanned for up to ${n(mostSecrets)} secrets per run — leaked ${n(all.leaked)}.`,
-    '',
-    'Bad input is fuzzed with fast-check (`test/fuzz/`): provider answers (near-misses of every documented example,',
-    'truncated and arbitrary bodies) through the clients\' lenient readers, liveness frames, image URLs and redirect targets,',
-    '`Check Created` events, workflow states, the retention policy, archive settings, JSON environment variables, the',
-    'CDK context and the soak\'s command line — each yields a value or a typed error that quotes no input; the auditor',
-    'CLI on arbitrary arguments ends with a documented exit code, never a stack trace; and near-miss answers with hostile',
-    'frames and links go all the way through the archive engine, each ending in exactly one record.',
-    '',
-    'Reproduce: `npm test` (every scenario, small), `npm run soak` (1,000 checks with random faults; `-- --checks N',
-    '--seed S` to change the mix), then `npx tsx local/reliability/readme-section.ts`.',
   ];
   return `${lines.join('\n')}\n`;
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
-  readFigures().then(
-    (files) => {
-      if (files.length === 0) {
-        process.stderr.write('no figures yet: run npm test and npm run soak first\n');
-        process.exit(1);
-      }
-      process.stdout.write(readmeSection(files));
-    },
-    (error: unknown) => {
+  readFigures()
+    .then(async (files) => {
+      if (files.length === 0) throw new Error('no figures yet: run npm test and npm run soak first');
+      await writeGeneratedSection(RELIABILITY_DOC, 'reliability-figures', reliabilityFigures(files));
+      process.stderr.write('wrote the figures of docs/reliability.md\n');
+    })
+    .catch((error: unknown) => {
       process.stderr.write(`${(error as Error).message}\n`);
       process.exit(1);
-    },
-  );
+    });
 }
