@@ -41,19 +41,16 @@ import type { EvidenceStore, ObjectRetention } from './s3-store';
 
 export type { ArchiveLimits } from './evidence';
 
-export interface ArchiveDeps {
+/** The records' wiring (table, retention policy, clock, logger) and what archiving adds to it. */
+export interface ArchiveDeps extends RecordsDeps {
   /** The client of the check's provider (`client.provider` must equal `check.provider`). */
   client: ProviderClient;
   store: EvidenceStore;
-  records: RecordStore;
   /** SSRF and size rules for image links; its maxBytes and limits.maxImageBytes both apply. */
   downloadPolicy: DownloadPolicy;
   limits: ArchiveLimits;
   /** KYC links kept besides imagesFull (none by default). */
   kycImageLinks: readonly KycLinkKind[];
-  retention: RetentionPolicy;
-  now: () => Date;
-  logger?: StructuredLogger;
 }
 
 /**
@@ -361,7 +358,7 @@ function sha256Of(body: Buffer): string {
 }
 
 function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, existing: CheckRecord | undefined, now: Date) {
-  const { retention, warning } = computeRetention(deps.retention, {
+  const { retention, warning, shorterRequestRefused } = computeRetention(deps.retention, {
     provider: check.provider,
     outcome,
     requestedClass: check.retentionClass,
@@ -369,6 +366,7 @@ function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, e
     now,
   });
   if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
+  if (shorterRequestRefused) deps.onShorterRetentionRefused?.();
   return retention;
 }
 

@@ -20,8 +20,8 @@ const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 3;
 
 /** The archive function's needs, per provider (each has its own client and image-host allowlist). */
-export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger): (provider: ProviderName) => ArchiveDeps {
-  const recordDeps = recordDepsFromEnv(env, logger);
+export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: RecordHooks = {}): (provider: ProviderName) => ArchiveDeps {
+  const recordDeps = { ...recordDepsFromEnv(env, logger), ...hooks };
   const settings = archiveSettingsFromEnv(env);
   const store = evidenceStoreFromEnv(env);
   const credentials = credentialSourceOf(env);
@@ -62,9 +62,12 @@ export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger): (provid
  * The record function's needs: the table and the retention policy, and the evidence bucket to account for what a
  * failed attempt stored (no provider, no secrets).
  */
-export function recordFunctionDepsFromEnv(env: Env, logger?: StructuredLogger): RecordDeps {
-  return { ...recordDepsFromEnv(env, logger), store: evidenceStoreFromEnv(env) };
+export function recordFunctionDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: RecordHooks = {}): RecordDeps {
+  return { ...recordDepsFromEnv(env, logger), ...hooks, store: evidenceStoreFromEnv(env) };
 }
+
+/** What the handlers are told about (metrics). */
+export type RecordHooks = Pick<RecordDeps, 'onShorterRetentionRefused'>;
 
 /** The evidence bucket: BUCKET_NAME, KMS_KEY_ARN (optional), OBJECT_LOCK_MODE, and the S3 endpoint in local mode. */
 function evidenceStoreFromEnv(env: Env): EvidenceStore {
