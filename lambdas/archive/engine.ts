@@ -16,10 +16,9 @@ import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } 
 import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../checks/check-status';
 import { PROVIDERS, rejectedInputStatus } from '../checks/check-status';
 import { STATUS_RANK, buildRecord, cleanText, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
-import { withHoldOf, type RecordStore } from '../records/record-store';
+import { withHoldOf } from '../records/record-store';
 import type { RecordsDeps } from '../records/runtime';
-import type { StructuredLogger } from '../common/logger';
-import { computeRetention, type RetentionPolicy } from '../records/retention';
+import { computeRetention } from '../records/retention';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import { CheckNotTerminalError } from './errors';
 import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
