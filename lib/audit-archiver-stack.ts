@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ArchiverConfig } from './config';
 import { AuditorApi } from './constructs/auditor-api';
 import { CheckTrigger } from './constructs/check-trigger';
+import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
@@ -21,6 +22,7 @@ export interface AuditArchiverStackProps extends StackProps {
  */
 export class AuditArchiverStack extends Stack {
   public readonly storage: EvidenceStorage;
+  public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
@@ -36,6 +38,10 @@ export class AuditArchiverStack extends Stack {
     this.storage = new EvidenceStorage(this, 'Storage', {
       retention: config.retention,
       objectLockMode: config.objectLockMode,
+    });
+    this.guard = new EvidenceGuard(this, 'Guard', {
+      storage: this.storage,
+      ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,

@@ -78,6 +78,11 @@ export const contextSchema = z
     downloadExtraHosts: z.array(hostname).default([]),
     /** KYC image links archived besides `imagesFull`. @default [] */
     kycImageLinks: z.array(z.enum(KYC_IMAGE_LINK_KINDS)).default([]),
+    /**
+     * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
+     * @default - nobody may
+     */
+    breakGlassRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN').optional(),
   });
 
 export interface ProviderConfig {
@@ -96,6 +101,7 @@ export interface ArchiverConfig {
   objectLockMode: ObjectLockMode;
   downloadExtraHosts: string[];
   kycImageLinks: (typeof KYC_IMAGE_LINK_KINDS)[number][];
+  breakGlassRoleArn?: string;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
 }
@@ -116,6 +122,7 @@ export const CONTEXT_KEYS = [
   'objectLockMode',
   'downloadExtraHosts',
   'kycImageLinks',
+  'breakGlassRoleArn',
 ] as const;
 
 /**

@@ -155,7 +155,8 @@ export function grantArchiveRead(target: StatementTarget, storage: EvidenceStora
   }
 }
 
-function acknowledgeObjectWildcard(scope: Construct, storage: EvidenceStorage, reason: string): void {
+/** Acknowledges cdk-nag's finding on `<bucket>/*`, with the reason this scope needs every check's objects. */
+export function acknowledgeObjectWildcard(scope: Construct, storage: EvidenceStorage, reason: string): void {
   const bucketId = Stack.of(storage).getLogicalId(storage.bucket.node.defaultChild as CfnBucket);
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason });
 }

@@ -43,6 +43,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Functions/Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*/manifest.json]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'Guard/RecordsOfficerPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
         'ProviderSecrets/kyc AwsSolutions-SMG4',
         'ProviderSecrets/liveness AwsSolutions-SMG4',
         'ProviderSecrets/verification AwsSolutions-SMG4',
