@@ -10,7 +10,7 @@ export { queryRecords, allRecords, type QueryPage, type QueryOptions } from './q
 export { findRecord, isVisible, parseProvider, publicRecordOf, type FindRecordOptions, type PublicRecord } from './records';
 export { MIN_CHECK_REF_PREFIX } from './ref-prefix';
 export { showCheck, type ShownCheck, type ShownImage } from './show';
-export { DEFAULT_URL_EXPIRY_SECONDS, MAX_URL_EXPIRY_SECONDS, presignGetObject } from './presign';
+export { DEFAULT_URL_EXPIRY_SECONDS, MAX_URL_EXPIRY_SECONDS, presignGetObject, type PresignOptions } from './presign';
 export { verifyCheck, verifyMany, type CheckVerification, type Problem, type ProblemKind, type VerifySummary } from './verify';
 export { exportBundle, type ExportResult } from './export';
 export { applyHold, releaseHold, detectObjectLock, type HoldResult } from './hold';
