@@ -11,4 +11,4 @@ import { reconcileCommand } from './reconcile';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, consoleCommand, holdCommand, releaseCommand, reconcileCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand];

@@ -51,6 +51,8 @@ export interface RouteDeps {
 export interface AuditNote {
   action: ConsoleAction;
   read?: Record<string, unknown>;
+  /** The error's name, when a handler answered an error itself (a 400 page that keeps the form). */
+  error?: string;
 }
 
 export interface RequestContext {
@@ -136,7 +138,7 @@ async function search(ctx: RequestContext, _match: string[], r: RouteDeps): Prom
     return htmlReply(200, r, 'Find checks', searchMain({ form, page: result, counts }), 'search');
   } catch (error) {
     if (!(error instanceof InvalidQueryError)) throw error;
-    ctx.audit.read = { invalid: true };
+    ctx.audit.error = error.name;
     return htmlReply(400, r, 'Find checks', searchMain({ form, error: error.message }), 'search');
   }
 }
@@ -292,6 +294,7 @@ async function bulkVerifyPage(ctx: RequestContext, _match: string[], r: RouteDep
     return htmlReply(200, r, 'Verify checks', bulkVerifyMain(form, summaryResult(summary)), 'verify');
   } catch (error) {
     if (!(error instanceof InvalidQueryError)) throw error;
+    ctx.audit.error = error.name;
     return htmlReply(400, r, 'Verify checks', searchMain({ form, error: error.message }), 'verify');
   }
 }

@@ -106,6 +106,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     }
     event.action = note.action;
     if (note.read) event.read = note.read;
+    if (note.error) event.error = note.error;
 
     const audited = found?.route.audited ?? true;
     const finish = (status: number) => {
