@@ -91,11 +91,12 @@ ${facts([
 
 function imagesSection(images: ShownImage[], urlsExpireAt: string | undefined): Html {
   if (images.length === 0) return html`<section aria-labelledby="images-title"><h2 id="images-title">Images</h2><p>No archived images.</p></section>`;
-  const groups = new Map<string, { label: string; order: number; figures: Array<{ order: number; html: Html }> }>();
+  const groups = new Map<string, { label: string; order: number; figures: Array<{ order: number; pair?: string; html: Html }> }>();
   images.forEach((image, i) => {
     const group = groupOf(image.source);
     const entry = groups.get(group.id) ?? { label: group.label, order: group.order, figures: [] };
-    entry.figures.push({ order: orderInGroup(image, i), html: figure(image, `img-${i}`) });
+    const pair = image.source.kind === 'kyc-check-image' ? `check ${image.source.group}.${image.source.item}` : undefined;
+    entry.figures.push({ order: orderInGroup(image, i), ...(pair ? { pair } : {}), html: figure(image, `img-${i}`) });
     groups.set(group.id, entry);
   });
   const sorted = [...groups.values()].sort((a, b) => a.order - b.order);
@@ -104,9 +105,25 @@ function imagesSection(images: ShownImage[], urlsExpireAt: string | undefined): 
 <h2 id="images-title">Images (${images.length})</h2>
 <p class="note no-print">Shown through presigned links valid until ${timeText(urlsExpireAt)}; reload the page for new ones.</p>
 <div class="groups">${sorted.map(
-    (group) => html`<section class="group"><h3>${group.label}</h3><div class="figures">${group.figures.map((f) => f.html)}</div></section>`,
+    (group) => html`<section class="group${group.figures.some((f) => f.pair) ? ' pairs' : ''}"><h3>${group.label}</h3><div class="figures">${pairedFigures(group.figures)}</div></section>`,
   )}</div>
 </section>`;
+}
+
+/** The images a KYC check item compared (the faces task's document and selfie) side by side, one pair a row. */
+function pairedFigures(figures: Array<{ pair?: string; html: Html }>): Html[] {
+  const out: Html[] = [];
+  for (let i = 0; i < figures.length; ) {
+    const pair = figures[i]!.pair;
+    if (pair === undefined) {
+      out.push(figures[i++]!.html);
+      continue;
+    }
+    const members: Html[] = [];
+    while (i < figures.length && figures[i]!.pair === pair) members.push(figures[i++]!.html);
+    out.push(html`<div class="pair" role="group" aria-label="Compared images, ${pair}">${members}</div>`);
+  }
+  return out;
 }
 
 /** The probe before the frames, frames by index; anything else in archive order. */
@@ -122,7 +139,7 @@ function figure(image: ShownImage, id: string): Html {
   if (image.quarantined) {
     return html`<figure class="image quarantined" id="${id}">
 <div class="quarantine-box"><strong>Quarantined: ${image.quarantined.reason}.</strong> Not a valid image: kept exactly as received and offered only as a download, never shown.</div>
-<figcaption><span class="what">${what}</span><br>${meta}<br><a href="${image.url}" download>Download the item as received (${bytesText(image.bytes)})</a></figcaption>
+<figcaption><span class="what">${what}</span><br>${meta}<br><a class="no-print" href="${image.url}" download>Download the item as received (${bytesText(image.bytes)})</a></figcaption>
 </figure>`;
   }
   const box = image.boundingBox === undefined ? undefined : readBoundingBox(image.boundingBox);

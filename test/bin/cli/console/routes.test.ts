@@ -173,6 +173,8 @@ describe('GET /check/{provider}/{checkRef}', () => {
     expect(page).toContain('<h3>Task 0: document</h3>');
     expect(page).toContain('<h3>Task 1: selfie</h3>');
     expect(page.indexOf('Task 0: document')).toBeLessThan(page.indexOf('Task 1: selfie'));
+    // The faces task's compared images come in pairs, side by side.
+    expect(page.match(/<div class="pair" role="group" aria-label="Compared images, check 0\.\d">/g)).toHaveLength(2);
     // Each image shown is the archived object, byte for byte, and says so in its alt text.
     const manifest = await manifestOf('kyc-success');
     const sources = imageSources(page);
@@ -224,7 +226,7 @@ describe('GET /check/{provider}/{checkRef}', () => {
     expect(page).toContain(`<strong>Quarantined: ${quarantined[0]!.quarantined!.reason}.</strong>`);
     expect(page).toContain('<dt>Quarantined</dt><dd>1 item kept as received');
     for (const src of imageSources(page)) expect(src).not.toContain('quarantine');
-    const link = /<a href="([^"]+)" download>Download the item as received/.exec(page)![1]!.replace(/&amp;/g, '&');
+    const link = /<a class="no-print" href="([^"]+)" download>Download the item as received/.exec(page)![1]!.replace(/&amp;/g, '&');
     const response = await fetch(link);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment/);
     expect(response.headers.get('content-type')).toBe('application/octet-stream');
