@@ -6,9 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { InvalidQueryError, MAX_URL_EXPIRY_SECONDS } from '../../../lambdas/audit';
-import { jsonLinesAuditLog } from '../console/audit-log';
-import { callerOf, type CallerOptions } from '../console/caller';
-import { startConsole } from '../console/server';
+import type { CallerOptions } from '../console/caller';
 import { EXIT, stringValue, type CliCommand } from '../command';
 import { println } from '../output';
 
@@ -56,6 +54,12 @@ until Ctrl-C.
       if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn >= 1 && expiresIn <= MAX_URL_EXPIRY_SECONDS)) {
         throw new InvalidQueryError(`--expires must be a whole number of seconds from 1 to ${MAX_URL_EXPIRY_SECONDS}`);
       }
+      // Loaded here, not with the CLI: the other commands need neither the server nor the STS client.
+      const [{ jsonLinesAuditLog }, { callerOf }, { startConsole }] = await Promise.all([
+        import('../console/audit-log'),
+        import('../console/caller'),
+        import('../console/server'),
+      ]);
       const target = await ctx.target();
       const region = stringValue(ctx.values, 'region');
       const profile = stringValue(ctx.values, 'profile');

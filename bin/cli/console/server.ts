@@ -104,43 +104,46 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       event.error = errorName(error);
       reply = replyForError(error, routeDeps, requestId);
     }
-    event.action = note.action;
-    if (note.read) event.read = note.read;
-    if (note.error) event.error = note.error;
 
+    // The event is written once the answer is complete: a stream fills in what it read as it ends.
     const audited = found?.route.audited ?? true;
     const finish = (status: number) => {
+      event.action = note.action;
+      if (note.read) event.read = note.read;
+      event.error ??= note.error;
+      if (event.error === undefined) delete event.error;
       event.status = status;
       if (audited) options.auditLog.write(event);
     };
     if ('body' in reply) {
       send(reply.status, { 'content-type': reply.type, ...reply.headers }, reply.body);
       finish(reply.status);
-    } else if ('file' in reply) {
-      response.writeHead(reply.status, { ...headers, 'x-request-id': requestId, 'content-type': reply.type, ...reply.headers });
+      return;
+    }
+    response.writeHead(reply.status, { ...headers, 'x-request-id': requestId, 'content-type': reply.type, ...('headers' in reply ? reply.headers : {}) });
+    if ('file' in reply) {
       try {
         await pipeline(reply.file, response);
-        finish(reply.status);
+      } catch {
+        // The bundle was made and read; the browser went away before it had all of it.
+        event.error = 'DownloadInterrupted';
       } finally {
+        finish(reply.status);
         await reply.finished();
       }
-    } else {
-      response.writeHead(reply.status, { ...headers, 'x-request-id': requestId, 'content-type': reply.type });
-      try {
-        await reply.stream((line) => response.write(`${JSON.stringify(line)}\n`));
-      } catch (error) {
-        event.error = errorName(error);
-        response.write(`${JSON.stringify({ type: 'error', message: 'verification could not finish: the archive could not be read', requestId })}\n`);
-        event.action = note.action;
-        if (note.read) event.read = note.read;
-        response.end();
-        finish(500);
-        return;
-      }
-      event.read = note.read ?? {};
-      response.end();
-      finish(reply.status);
+      return;
     }
+    let status = reply.status;
+    try {
+      await reply.stream((line) => response.write(`${JSON.stringify(line)}\n`));
+    } catch (error) {
+      // The status line has gone out: the failure is the stream's last line, and the event's status.
+      event.error = errorName(error);
+      status = 500;
+      response.write(`${JSON.stringify({ type: 'error', message: 'verification could not finish: the archive could not be read', requestId })}\n`);
+    }
+    response.end();
+    finish(status);
   }
 
   await new Promise<void>((resolve, reject) => {

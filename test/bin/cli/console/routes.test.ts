@@ -7,14 +7,16 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../../lambdas/archive/manifest';
 import { recordKeyOf } from '../../../../lambdas/records/table-schema';
 import { readJson, readObject } from '../../../support/archive-harness';
 import { readStoredZip } from '../../../lambdas/audit/zip-reader';
-import { get, imageSources, lastEvent, send, startConsoleFixture, type ConsoleFixture } from './console-fixture';
+import { startConsole } from '../../../../bin/cli/console/server';
+import type { AuditEvent } from '../../../../bin/cli/console/audit-log';
+import { TOKEN, get, imageSources, lastEvent, send, startConsoleFixture, type ConsoleFixture } from './console-fixture';
 
 let f: ConsoleFixture;
 let outDir: string;
@@ -385,6 +387,57 @@ describe('verify many checks', () => {
       expect(done.html).toContain(`<a href="${path('liveness-failed')}">`);
     });
     expect((await get(f, '/verify.ndjson?from=never')).status).toBe(400);
+  });
+});
+
+describe('when the archive cannot be read', () => {
+  /** A second console on the same archive whose S3 reads fail with `error` (listing and presigning still work). */
+  async function failingConsole(error: Error & { $metadata?: { httpStatusCode: number } }) {
+    const real = f.archive.audit.s3;
+    const s3 = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property === 'send') return (command: unknown) => (command instanceof GetObjectCommand ? Promise.reject(error) : target.send(command as never));
+        return Reflect.get(target, property, receiver);
+      },
+    }) as S3Client;
+    const events: AuditEvent[] = [];
+    const running = await startConsole({ deps: { ...f.archive.audit, s3 }, targetLabel: 'failing', caller: { userArn: 'local' }, auditLog: { write: (e) => events.push(structuredClone(e)) }, token: TOKEN });
+    const cookie = `audit_console_${running.port}=${TOKEN}`;
+    return { running, events, get: (p: string) => send(running.port, { path: p, headers: { cookie } }) };
+  }
+
+  it('a refusal by S3 is a 500 page naming only the request id; a throttled archive a 503', async () => {
+    const denied = await failingConsole(Object.assign(new Error('Access Denied for arn:aws:kms:secret'), { name: 'KMSAccessDenied', $metadata: { httpStatusCode: 403 } }));
+    try {
+      const answer = await denied.get(path('kyc-success'));
+      expect(answer.status).toBe(500);
+      expect(answer.text).toContain(`<code>${answer.headers['x-request-id']}</code>`);
+      expect(answer.text).not.toContain('arn:aws:kms');
+      expect(denied.events.at(-1)).toMatchObject({ action: 'show', status: 500, error: 'StorageRejectedError: S3 GetObject failed: KMSAccessDenied (HTTP 403)' });
+    } finally {
+      await denied.running.close();
+    }
+    const busy = await failingConsole(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+    try {
+      const answer = await busy.get(path('kyc-success'));
+      expect(answer.status).toBe(503);
+      expect(answer.text).toContain('The archive is busy');
+    } finally {
+      await busy.running.close();
+    }
+  });
+
+  it('a verification stream that fails ends with an error line, and its event with status 500', async () => {
+    const denied = await failingConsole(Object.assign(new Error('denied'), { name: 'AccessDeniedByPolicy', $metadata: { httpStatusCode: 403 } }));
+    try {
+      const answer = await denied.get(`${path('kyc-success')}/verify.ndjson`);
+      expect(answer.status).toBe(200); // the stream had started
+      const lines = ndjson(answer.text);
+      expect(lines.at(-1)).toMatchObject({ type: 'error', message: expect.stringContaining('could not finish'), requestId: answer.headers['x-request-id'] });
+      expect(denied.events.at(-1)).toMatchObject({ action: 'verify', status: 500, error: expect.stringContaining('StorageRejectedError') });
+    } finally {
+      await denied.running.close();
+    }
   });
 });
 
