@@ -55,8 +55,8 @@ function filterForm(form: SearchForm): Html {
 <div class="fields">
 <p><label for="f-provider">Provider</label>
 <select id="f-provider" name="provider">${option('', 'all providers', form.provider)}${PROVIDERS.map((p) => option(p, p, form.provider))}</select></p>
-<p><label for="f-from">Created from</label> <input id="f-from" name="from" type="date" value="${form.from ?? ''}" aria-describedby="dates-help"></p>
-<p><label for="f-to">Created to</label> <input id="f-to" name="to" type="date" value="${form.to ?? ''}" aria-describedby="dates-help"></p>
+<p><label for="f-from">Created from</label> <input id="f-from" name="from" type="${dateInputType(form.from)}" value="${form.from ?? ''}" aria-describedby="dates-help"></p>
+<p><label for="f-to">Created to</label> <input id="f-to" name="to" type="${dateInputType(form.to)}" value="${form.to ?? ''}" aria-describedby="dates-help"></p>
 <p><label for="f-outcome">Outcome</label> <input id="f-outcome" name="outcome" value="${form.outcome ?? ''}" placeholder="passed, failed, success…" aria-describedby="list-help"></p>
 <p><label for="f-status">Record status</label>
 <select id="f-status" name="status">${option('', 'any status', form.status)}${Object.keys(STATUS_RANK).map((s) => option(s, s, form.status))}</select></p>
@@ -66,11 +66,16 @@ function filterForm(form: SearchForm): Html {
 <p><label for="f-limit">Per page</label>
 <select id="f-limit" name="limit">${LIMITS.map((l) => option(l, l, form.limit ?? '50'))}</select></p>
 </div>
-<p id="dates-help" class="help">Dates are UTC days of the check's creation. Without dates: the last 30 days, or everything when you filter by outcome or client.</p>
+<p id="dates-help" class="help">Dates are UTC days of the check's creation (a date-time with zone, such as 2026-03-19T10:00:00Z, works in the URL too). Without dates: the last 30 days, or everything when you filter by outcome or client.</p>
 <p id="list-help" class="help">Several outcomes: separate them with commas.</p>
 <p id="client-help" class="help">The 32-character clientKeyHash a KYC check shows (the key itself is never typed here, so it stays out of URLs and history).</p>
 <p><button type="submit">Search</button> <a href="/">Clear filters</a></p>
 </form>`;
+}
+
+/** A date picker for a day; a plain field for a date-time given in the URL, which a picker could not show. */
+function dateInputType(value: string | undefined): 'date' | 'text' {
+  return value === undefined || /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'date' : 'text';
 }
 
 function findForm(): Html {

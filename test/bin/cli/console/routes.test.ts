@@ -98,6 +98,11 @@ describe('GET / (search)', () => {
     expect(dated.text).toContain(ref('kyc-other'));
     expect(dated.text).not.toContain(ref('kyc-success'));
 
+    expect(dated.text).toContain(`<input id="f-from" name="from" type="date" value="${day}"`);
+    const exact = await get(f, `/?from=${day}T00:00:00Z`);
+    expect(exact.text).toContain(`<input id="f-from" name="from" type="text" value="${day}T00:00:00Z"`);
+    expect(exact.text).toContain(ref('kyc-other'));
+
     const desc = await get(f, '/?order=desc');
     expect(desc.text.indexOf(ref('verification'))).toBeLessThan(desc.text.indexOf(ref('liveness-passed')));
   });
