@@ -29,11 +29,30 @@ export function urlExpiryOf(expiresIn: number): number {
   return Math.min(MAX_URL_EXPIRY_SECONDS, Math.max(1, Math.floor(expiresIn)));
 }
 
-export async function presignGetObject(client: S3Client, bucket: string, key: string, expiresIn = DEFAULT_URL_EXPIRY_SECONDS): Promise<string> {
+export interface PresignOptions {
+  /**
+   * Serve the object only as a download, whatever type it was stored with: S3 answers with Content-Disposition
+   * attachment and application/octet-stream (signed into the URL), so a browser never renders it. For items kept in
+   * quarantine, which are not valid images and may be anything, HTML included.
+   */
+  download?: { fileName?: string };
+}
+
+export async function presignGetObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  expiresIn = DEFAULT_URL_EXPIRY_SECONDS,
+  options: PresignOptions = {},
+): Promise<string> {
   const seconds = urlExpiryOf(expiresIn);
   const signer = (await (client.config as unknown as { signer: () => Promise<Presigner> }).signer()) as Presigner;
   const region = await client.config.region();
-  const command = new GetObjectCommand({ Bucket: bucket, Key: key });
+  const command = new GetObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    ...(options.download ? { ResponseContentDisposition: attachment(options.download.fileName), ResponseContentType: 'application/octet-stream' } : {}),
+  });
   const stack = client.middlewareStack.clone();
   stack.addRelativeTo(
     ((_next: unknown) => async (args: { request: SignableRequest }) => {
@@ -49,6 +68,12 @@ export async function presignGetObject(client: S3Client, bucket: string, key: st
   const handler = command.resolveMiddleware(stack as never, client.config, {});
   const { output } = (await handler({ input: command.input } as never)) as unknown as { output: { url: string } };
   return output.url;
+}
+
+/** `attachment`, with a file name reduced to characters that need no quoting or encoding in the header. */
+function attachment(fileName: string | undefined): string {
+  const safe = fileName?.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+  return safe ? `attachment; filename="${safe}"` : 'attachment';
 }
 
 function formatUrl(request: SignableRequest): string {

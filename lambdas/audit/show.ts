@@ -24,8 +24,10 @@ export interface ShownImage {
   bytes: number;
   sha256: string;
   source: ObjectSource;
-  /** Not a valid image, kept as received: offered only as a download. */
+  /** Not a valid image, kept as received: offered only as a download (its URL says attachment, octet-stream). */
   quarantined?: { reason: string };
+  /** Liveness: the face's bounding box the provider reported for this frame, as the manifest keeps it (unread). */
+  boundingBox?: unknown;
   url: string;
 }
 
@@ -45,7 +47,8 @@ export interface ShownCheck {
 
 export async function showCheck(deps: AuditDeps, record: CheckRecord, options: { expiresIn?: number } = {}): Promise<ShownCheck> {
   const expiresIn = urlExpiryOf(options.expiresIn ?? DEFAULT_URL_EXPIRY_SECONDS);
-  const presign = (key: string) => presignGetObject(deps.s3, deps.bucket, key, expiresIn);
+  const presign = (key: string, download?: boolean) =>
+    presignGetObject(deps.s3, deps.bucket, key, expiresIn, download ? { download: { fileName: key.slice(key.lastIndexOf('/') + 1) } } : {});
   const shown: ShownCheck = { record: publicRecordOf(record), documents: {}, images: [], missingImages: [] };
   const prefix = prefixOf(record);
   if (!prefix || !record.manifestKey) return shown;
@@ -81,7 +84,8 @@ export async function showCheck(deps: AuditDeps, record: CheckRecord, options: {
       sha256: object.sha256,
       source: object.source,
       ...(object.quarantined ? { quarantined: object.quarantined } : {}),
-      url: await presign(object.key),
+      ...(object.boundingBox !== undefined ? { boundingBox: object.boundingBox } : {}),
+      url: await presign(object.key, object.quarantined !== undefined),
     });
   }
   shown.urlsExpireAt = new Date(signedAt + expiresIn * 1000).toISOString();
