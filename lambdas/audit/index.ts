@@ -12,7 +12,7 @@ export { MIN_CHECK_REF_PREFIX } from './ref-prefix';
 /** The providers an auditor can name (for pickers: the console's search form). */
 export { PROVIDERS, type ProviderName } from '../checks/check-status';
 export { showCheck, type ShownCheck, type ShownImage } from './show';
-export { DEFAULT_URL_EXPIRY_SECONDS, MAX_URL_EXPIRY_SECONDS, presignGetObject, type PresignOptions } from './presign';
+export { DEFAULT_URL_EXPIRY_SECONDS, MAX_URL_EXPIRY_SECONDS, presignGetObject, servedTypeOf, type ServeAs } from './presign';
 export { verifyCheck, verifyMany, type CheckVerification, type Problem, type ProblemKind, type VerifySummary } from './verify';
 export { exportBundle, type ExportResult } from './export';
 export { applyHold, releaseHold, detectObjectLock, type HoldResult } from './hold';

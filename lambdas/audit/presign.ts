@@ -4,6 +4,7 @@
  * request is presigned instead of sent. Only `host` is signed, so any HTTP client can fetch the URL.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { IMAGE_MEDIA_TYPES } from '../archive/intake/image-types';
 
 /** Short-lived by default: the URL is a bearer credential for the image. */
 export const DEFAULT_URL_EXPIRY_SECONDS = 300;
@@ -29,13 +30,25 @@ export function urlExpiryOf(expiresIn: number): number {
   return Math.min(MAX_URL_EXPIRY_SECONDS, Math.max(1, Math.floor(expiresIn)));
 }
 
-export interface PresignOptions {
-  /**
-   * Serve the object only as a download, whatever type it was stored with: S3 answers with Content-Disposition
-   * attachment and application/octet-stream (signed into the URL), so a browser never renders it. For items kept in
-   * quarantine, which are not valid images and may be anything, HTML included.
-   */
-  download?: { fileName?: string };
+/**
+ * How S3 serves the object, signed into the URL (response-content-type, response-content-disposition). Every URL is
+ * an attachment with a type the archive chose, never the one the object was stored with: a polyglot (an image with
+ * HTML after its magic bytes, a quarantined item that is HTML) is never rendered inline when the URL is opened. An
+ * <img> still shows an image; a browser ignores the disposition for embedded images.
+ */
+export interface ServeAs {
+  /** The type the archive recorded; anything but a recognized image or JSON is served as application/octet-stream. */
+  contentType?: string;
+  /** The download's file name, reduced to characters that need no quoting. @default - none */
+  fileName?: string;
+}
+
+const SERVED_TYPES = new Set<string>([...IMAGE_MEDIA_TYPES, 'application/json']);
+
+/** The type an URL serves: the recorded one if it is an image type or JSON, else octet-stream. */
+export function servedTypeOf(contentType: string | undefined): string {
+  const essence = contentType?.split(';')[0]?.trim().toLowerCase();
+  return essence && SERVED_TYPES.has(essence) ? essence : 'application/octet-stream';
 }
 
 export async function presignGetObject(
@@ -43,7 +56,7 @@ export async function presignGetObject(
   bucket: string,
   key: string,
   expiresIn = DEFAULT_URL_EXPIRY_SECONDS,
-  options: PresignOptions = {},
+  serveAs: ServeAs = {},
 ): Promise<string> {
   const seconds = urlExpiryOf(expiresIn);
   const signer = (await (client.config as unknown as { signer: () => Promise<Presigner> }).signer()) as Presigner;
@@ -51,7 +64,8 @@ export async function presignGetObject(
   const command = new GetObjectCommand({
     Bucket: bucket,
     Key: key,
-    ...(options.download ? { ResponseContentDisposition: attachment(options.download.fileName), ResponseContentType: 'application/octet-stream' } : {}),
+    ResponseContentDisposition: attachment(serveAs.fileName),
+    ResponseContentType: servedTypeOf(serveAs.contentType),
   });
   const stack = client.middlewareStack.clone();
   stack.addRelativeTo(

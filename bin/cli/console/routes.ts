@@ -167,7 +167,7 @@ async function show(ctx: RequestContext, [, provider, ref]: string[], r: RouteDe
   const shown = await showCheck(r.deps, record, { expiresIn: r.expiresIn });
   // The answer as received is a download: it is whatever the provider sent (answer.bin when it was not JSON).
   const answerDownload = record.answerKey
-    ? await presignGetObject(r.deps.s3, r.deps.bucket, record.answerKey, r.expiresIn, { download: { fileName: `${record.provider}-${record.checkRef.slice(0, 12)}-${record.answerKey.slice(record.answerKey.lastIndexOf('/') + 1)}` } })
+    ? await presignGetObject(r.deps.s3, r.deps.bucket, record.answerKey, r.expiresIn, { fileName: `${record.provider}-${record.checkRef.slice(0, 12)}-${record.answerKey.slice(record.answerKey.lastIndexOf('/') + 1)}` })
     : undefined;
   ctx.audit.read = {
     provider: record.provider,
