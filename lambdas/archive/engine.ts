@@ -345,6 +345,7 @@ async function writeDocuments(
     answerKey: evidence.objects.find((object) => object.source.kind === 'answer-as-received')?.key,
     missing: evidence.missing.map((entry) => entry.reason),
     quarantined: quarantined.map((object) => object.quarantined!.reason),
+    encodedByHost: manifest.objects.filter((object) => object.receivedEncoding).length,
   };
 }
 

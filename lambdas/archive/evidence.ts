@@ -117,7 +117,7 @@ export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage,
         download.body,
         reason ? putOptions(ctx, image, QUARANTINE_CONTENT, reason) : putOptions(ctx, image, { contentType: download.mediaType! }),
       );
-      return stored(ctx, image, object, reason ? { reason } : undefined, url);
+      return stored(ctx, image, object, reason ? { reason } : undefined, url, download.receivedEncoding);
     } catch (error) {
       if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) throw error;
       // An image without Content-Length that overran its cap: fetched again, to be kept in quarantine.
@@ -155,6 +155,7 @@ function stored(
   object: { key: string; sha256: string; bytes: number; contentType: string },
   quarantined?: { reason: ImageRejectedReason },
   url?: string,
+  receivedEncoding?: string,
 ): Outcome {
   const entry: ManifestObject = {
     ...object,
@@ -162,6 +163,7 @@ function stored(
     archivedAt: ctx.now().toISOString(),
     ...bbox(image),
     ...(quarantined ? { quarantined } : {}),
+    ...(receivedEncoding ? { receivedEncoding } : {}),
   };
   return { object: entry, replacement: { path: image.path, value: referenceTo(entry, url) } };
 }

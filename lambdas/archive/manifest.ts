@@ -41,6 +41,8 @@ export interface ManifestObject {
   fromEarlierRun?: true;
   /** Not a valid image: kept as received under quarantine/, served only as a download. */
   quarantined?: { reason: ImageRejectedReason };
+  /** The host sent the image with this Content-Encoding although identity was asked; the object is the decoded bytes. */
+  receivedEncoding?: string;
 }
 
 export interface MissingImage {

@@ -80,6 +80,8 @@ export interface CheckRecord {
   imagesMissing?: { count: number; reasons: MissingReason[] };
   /** Items that were not valid images, kept as received under quarantine/ (served only as downloads). */
   quarantined?: { count: number; reasons: string[] };
+  /** Images a host sent content-encoded (gzip…) although identity was asked; stored decoded. */
+  encodedByHost?: number;
   /** Documented fields of the answer whose value could not be interpreted (paths only): the provider drifted. */
   uninterpreted?: string[];
   /** Timestamps that came without an offset and were read as UTC (paths). */
@@ -120,6 +122,7 @@ export interface RecordInput {
     answerKey?: string;
     missing: MissingReason[];
     quarantined?: string[];
+    encodedByHost?: number;
   };
   drift?: Drift;
   retention: Retention;
@@ -185,6 +188,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
     answerKey: input.evidence?.answerKey,
     imagesMissing: missing.length > 0 ? { count: missing.length, reasons: [...new Set(missing)].sort() } : undefined,
     quarantined: quarantined.length > 0 ? { count: quarantined.length, reasons: [...new Set(quarantined)].sort() } : undefined,
+    encodedByHost: input.evidence?.encodedByHost || undefined,
     uninterpreted: drift?.uninterpreted.length ? drift.uninterpreted : undefined,
     readAsUtc: drift?.readAsUtc.length ? drift.readAsUtc : undefined,
     retentionClass: retention.retentionClass,

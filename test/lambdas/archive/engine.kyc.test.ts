@@ -33,9 +33,9 @@ afterAll(async () => {
 
 /** Serves `body` at a fresh path and returns its URL. */
 let n = 0;
-function serve(body: Buffer, contentType = 'image/jpeg'): string {
+function serve(body: Buffer, contentType = 'image/jpeg', encoding?: 'gzip'): string {
   const path = `/images/kycfull/${++n}/img.${contentType.split('/')[1]}`;
-  images.route(path, { kind: 'image', body, contentType });
+  images.route(path, { kind: 'image', body, contentType, ...(encoding ? { encoding } : {}) });
   return images.url(path);
 }
 
@@ -153,6 +153,25 @@ describe('archiveCheck: KYC', () => {
     expect(result.results[1].history[0].imagesFull[0]).toMatchObject({ archivedKey: `${prefix}kyc/1-selfie/history-0-0.jpg` });
     expect(result.results[1].images).toEqual([urls.thumb]);
     expect(result.results[0].ocr.fields[0].value).toBe('DOE'); // the full answer is kept, only links are rewritten
+  });
+
+  it('stores an image a host gzip-encoded anyway as its decoded bytes, and says so in the manifest and the record', async () => {
+    const plain = makeJpeg(32, 32, 31);
+    const encoded = makePng(32, 32, 32);
+    const session = { results: [{ status: 'success', type: 'document', imagesFull: [serve(plain), serve(encoded, 'image/png', 'gzip')] }] };
+    const check = makeCheck('kyc');
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete(session))), check);
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/1.png`)).equals(encoded)).toBe(true);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    const entries = manifest.objects.filter((object: { key: string }) => object.key.includes('/0-document/'));
+    expect(entries.map((object: { key: string; receivedEncoding?: string }) => [object.key.slice(prefix.length), object.receivedEncoding])).toEqual([
+      ['kyc/0-document/0.jpg', undefined],
+      ['kyc/0-document/1.png', 'gzip'],
+    ]);
+    expect(record.status).toBe('archived');
+    expect(record.encodedByHost).toBe(1);
   });
 
   it('keeps the extra link kinds the configuration names', async () => {
