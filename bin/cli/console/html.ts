@@ -4,6 +4,8 @@
  * `raw`, are inserted unescaped.
  */
 
+import { INVISIBLE_CONTROLS, pictureOf } from '../printable';
+
 const HTML = Symbol('html');
 
 /** A fragment that is already HTML (escaped where needed). */
@@ -43,6 +45,7 @@ function render(value: unknown): string {
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const MARKUP_OR_CONTROL = new RegExp(`[&<>"']|${INVISIBLE_CONTROLS.source}`, 'g');
 
 /**
  * Escapes markup characters and makes invisible controls visible: C0 controls (ESC of a terminal sequence among them)
@@ -50,14 +53,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
  * provider can neither inject markup nor reorder what an auditor reads. Tabs and newlines stay.
  */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const entity = ENTITIES[c];
-    if (entity) return entity;
-    const code = c.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code);
-    if (code === 0x7f) return '\u2421';
-    return `\u27e8U+${code.toString(16).toUpperCase().padStart(4, '0')}\u27e9`;
-  });
+  return text.replace(MARKUP_OR_CONTROL, (c) => ENTITIES[c] ?? pictureOf(c));
 }
 
 /** A query string from parameters, empty values left out. */
