@@ -14,7 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
-import { INDEXES, TABLE_KEY } from '../lambdas/records/table-schema';
+import { TABLE_INDEXES, TABLE_KEY } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
 
@@ -121,7 +121,7 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
-  const indexes = Object.values(INDEXES);
+  const indexes = TABLE_INDEXES;
   const attributes = new Set<string>([TABLE_KEY.partitionKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
   await client.send(
     new CreateTableCommand({

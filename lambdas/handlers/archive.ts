@@ -4,6 +4,7 @@ import { withCheckKeys } from '../common/correlation';
 import { METRIC } from '../common/metric-names';
 import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
+import { invocationOf } from '../archive/engine';
 import { archiveStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import type { ArchiveOutput } from '../checks/workflow-contract';
@@ -12,11 +13,12 @@ const depsFor = archiveDepsFromEnv(process.env, logger, {
   onShorterRetentionRefused: () => metrics.addMetric(METRIC.retentionRequestsRefused, MetricUnit.Count, 1),
 });
 
-export const handler = (event: unknown): Promise<ArchiveOutput> =>
+/** `context` gives the lease owner and the deadline the archive stops itself before (see engine.ts Invocation). */
+export const handler = (event: unknown, context?: Parameters<typeof invocationOf>[0]): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {
     const startedAt = Date.now();
     try {
-      const output = await archiveStep(depsFor, event);
+      const output = await archiveStep(depsFor, event, invocationOf(context, startedAt));
       countOutcome(metrics, output, Date.now() - startedAt);
       return output;
     } finally {
