@@ -10,6 +10,7 @@ import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
+import { DEAD_LETTER_MAX_AGE, START_QUEUE_MAX_AGE } from './defaults';
 
 export interface AuditArchiverStackProps extends StackProps {
   /** Validated configuration (lib/config.ts `loadConfig`). */
@@ -66,6 +67,7 @@ export class AuditArchiverStack extends Stack {
       eventBusName: config.eventBusName,
       eventSource: config.eventSource,
       encryptionKey: this.storage.key,
+      table: this.storage.table,
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
@@ -77,6 +79,8 @@ export class AuditArchiverStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
+      startQueue: this.trigger.startQueue,
+      queueAges: { startQueueSeconds: START_QUEUE_MAX_AGE.toSeconds(), deadLetterSeconds: DEAD_LETTER_MAX_AGE.toSeconds() },
       functions: {
         start: this.trigger.startFunction.function,
         poll: this.functions.poll.function,
@@ -92,6 +96,10 @@ export class AuditArchiverStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'StartQueueUrl', {
+      value: this.trigger.startQueue.queueUrl,
+      description: 'Check Created events waiting for the start function (dead letters are replayed here)',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',

@@ -9,9 +9,12 @@
  * credential variable) is used instead of the fake one: those variables win over the synthesized placeholders
  * (real-providers.ts checks them and says what the download policy allows for them).
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import { CREDENTIAL_ENV_VARS } from '../lambdas/common/credentials';
 import { PROVIDER_URL_VARS } from '../lambdas/common/environment';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
@@ -23,6 +26,9 @@ import { startFakeProviders, type CheckScript, type FakeProviders } from './fake
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
+import { startStartQueue, type StartQueue } from './start-queue';
+import { SIZING } from '../lib/defaults';
+import type { MessageOutcome, StartBatchDependencies } from '../lambdas/handlers/start';
 import { synthesizeWorkflow } from './synthesize';
 
 export interface LocalStackOptions {
@@ -41,6 +47,10 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
   notice?: (line: string) => void;
+  /** Local Step Functions: executions run at once (more wait, RUNNING) and StartExecution's token bucket. */
+  stepFunctions?: { maxConcurrentExecutions?: number; startExecutionRate?: { burst: number; perSecond: number } };
+  /** The start queue's event source mapping: batches at once, and the visibility timeout (seconds). */
+  startQueue?: { concurrency?: number; visibilityTimeoutSeconds?: number };
 }
 
 export interface SubmitResult {
@@ -54,18 +64,22 @@ export interface SubmitResult {
 export interface LocalStack {
   emulators: Emulators;
   stepFunctions: LocalStepFunctions;
+  /** The start queue and its dead-letter queue (local-aws-sqs) with the event source mapping stand-in. */
+  startQueue: StartQueue;
+  /** The message bodies waiting in the dead-letter queue (sealed dead letters; raw events if the redrive moved any). */
+  deadLetters(): Promise<string[]>;
   /** Absent when all three providers are real. */
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
   realProviders: ProviderName[];
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
-  /** Every record in the table. */
+  /** Every record in the table (not the open checks' `started` items, nor the "seen" markers: they are no records). */
   records(): Promise<CheckRecord[]>;
   close(): Promise<void>;
 }
 
-type Handler = (event: unknown) => Promise<unknown>;
+type Handler = (event: unknown, context?: { awsRequestId: string; getRemainingTimeInMillis: () => number }) => Promise<unknown>;
 
 /** Where notices go by default. */
 export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -99,10 +113,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   // The service first: the handlers must know its endpoint before they are imported; tasks reach them through `call`.
   const handlers: Partial<Record<'poll' | 'archive' | 'record', Handler>> = {};
-  const call = (name: keyof typeof handlers) => (input: unknown) => handlers[name]!(input);
+  // Each task invocation gets a Lambda context: its deadline is the function's timeout, in real time as in Lambda.
+  const timeouts = { poll: SIZING.poll.timeout.toMilliseconds(), archive: SIZING.archive.timeout.toMilliseconds(), record: SIZING.record.timeout.toMilliseconds() };
+  const call = (name: keyof typeof handlers) => (input: unknown) => {
+    const deadline = Date.now() + timeouts[name];
+    return handlers[name]!(input, { awsRequestId: `local-${name}`, getRemainingTimeInMillis: () => deadline - Date.now() });
+  };
   const stepFunctions = await startLocalStepFunctions({
     definition: workflow.definition,
     timeFactor,
+    ...(options.stepFunctions?.maxConcurrentExecutions ? { maxConcurrentExecutions: options.stepFunctions.maxConcurrentExecutions } : {}),
+    ...(options.stepFunctions?.startExecutionRate ? { startExecutionRate: options.stepFunctions.startExecutionRate } : {}),
     taskHandlers: {
       [STATE.poll]: call('poll'),
       [STATE.archive]: call('archive'),
@@ -111,6 +132,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [STATE.recordFailure]: call('record'),
     },
   });
+
+  let startBatch: ((event: SQSEvent) => ReturnType<(typeof import('../lambdas/handlers/start'))['handleBatch']>) | undefined;
+  const startQueue = await startStartQueue({
+    consumer: (event) => startBatch!(event),
+    ...(options.startQueue?.concurrency ? { concurrency: options.startQueue.concurrency } : {}),
+    ...(options.startQueue?.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.startQueue.visibilityTimeoutSeconds } : {}),
+  });
+  const deadLetterKey = await localDeadLetterKey(options.dataDir);
 
   Object.assign(process.env, {
     ...workflow.functionEnvironment('start'),
@@ -124,6 +153,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: startQueue.endpoint,
+    DEAD_LETTER_QUEUE_URL: startQueue.deadLetterQueueUrl,
+    START_QUEUE_URL: startQueue.queueUrl,
+    // No KMS here: dead letters are sealed with a local key (kept in the data directory with the archive).
+    DEAD_LETTER_KEY_ARN: '',
+    DEAD_LETTER_LOCAL_KEY: deadLetterKey.toString('base64'),
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
@@ -164,41 +199,77 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     import('../lambdas/handlers/record'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
+  const startDeps: StartBatchDependencies = start.startDepsFromEnv(process.env);
+  startBatch = (event) => start.startBatch(event, startDeps);
 
-  const deadLetters = options.dataDir ? join(options.dataDir, 'dead-letters.jsonl') : undefined;
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  async function deadLetters(): Promise<string[]> {
+    // Peeks: a zero visibility timeout leaves each message where it was; ids seen twice end the listing.
+    const bodies = new Map<string, string>();
+    for (let round = 0; round < 100; round++) {
+      const { Messages } = await startQueue.sqsClient().send(
+        new ReceiveMessageCommand({ QueueUrl: startQueue.deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+      );
+      const fresh = (Messages ?? []).filter((m) => !bodies.has(m.MessageId!));
+      if (fresh.length === 0) break;
+      for (const m of fresh) bodies.set(m.MessageId!, m.Body ?? '');
+    }
+    return [...bodies.values()];
+  }
 
   return {
     emulators,
     stepFunctions,
+    startQueue,
+    deadLetters,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
     async submit(event) {
-      try {
-        const result = await start.handler(event);
-        return { status: result.status, provider: result.provider, checkRef: result.checkRef };
-      } catch (error) {
-        const { name, message } = error as Error;
-        const status = name === 'InvalidEventError' ? 'invalid' : 'failed';
-        // What the DLQ would hold in AWS: the reason, not the event (it may carry a liveness token).
-        if (deadLetters) await appendFile(deadLetters, `${JSON.stringify({ at: new Date().toISOString(), status, reason: `${name}: ${message}` })}\n`);
-        return { status, reason: `${name}: ${message}` };
-      }
+      return submitResultOf(await startQueue.submit(event));
     },
     async records() {
       const items: CheckRecord[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName, ExclusiveStartKey }));
-        items.push(...((page.Items ?? []) as CheckRecord[]));
+        items.push(...((page.Items ?? []) as CheckRecord[]).filter((item) => item.pk.split('#').length === 2 && item.status !== ('started' as never)));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return items;
     },
     async close() {
+      // The queue is in memory: its dead letters (sealed, no secrets) are kept with the archive.
+      if (options.dataDir) {
+        const letters = await deadLetters().catch(() => []);
+        await writeFile(join(options.dataDir, 'dead-letters.jsonl'), letters.map((body) => `${body}\n`).join(''));
+      }
+      await startQueue.close();
       await stepFunctions.close();
       await fakeProviders?.close();
       await emulators.close();
     },
   };
+}
+
+function submitResultOf(outcome: MessageOutcome): SubmitResult {
+  switch (outcome.outcome) {
+    case 'started':
+    case 'duplicate':
+      return { status: outcome.outcome, provider: outcome.provider, checkRef: outcome.checkRef };
+    case 'dead-lettered':
+      return { status: outcome.reason.startsWith('InvalidEventError') ? 'invalid' : 'failed', reason: outcome.reason };
+    case 'retry':
+      return { status: 'failed', reason: outcome.reason };
+  }
+}
+
+/** The key local dead letters are sealed with: kept in the data directory, so a later run can replay them. */
+async function localDeadLetterKey(dataDir: string | undefined): Promise<Buffer> {
+  if (!dataDir) return randomBytes(32);
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, 'dead-letter.key');
+  const existing = await readFile(file).catch(() => undefined);
+  if (existing?.length === 32) return existing;
+  const key = randomBytes(32);
+  await writeFile(file, key, { mode: 0o600 });
+  return key;
 }

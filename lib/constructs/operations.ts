@@ -54,6 +54,10 @@ export interface OperationsProps {
   readonly stateMachine: IStateMachine;
   /** The trigger's dead-letter queue (events that did not start a workflow). */
   readonly deadLetterQueue: IQueue;
+  /** The start queue (events waiting for the start function): its oldest message's age is the start path's lag. */
+  readonly startQueue?: IQueue;
+  /** Thresholds of the queue-age alarms. */
+  readonly queueAges?: { startQueueSeconds: number; deadLetterSeconds: number };
   readonly functions: OperatedFunctions;
   /** Encrypts the alarm topic (the stack key); CloudWatch gets to use it for this topic only. */
   readonly encryptionKey: IKey;
@@ -131,6 +135,20 @@ export class Operations extends Construct {
       deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       'Check Created events are waiting in the dead-letter queue: their checks have no workflow.',
     );
+    // Nothing expires from the dead-letter queue unseen (SQS keeps messages 14 days at most), and a start queue that
+    // lags means checks wait: liveness frames are served about 30 minutes.
+    if (props.queueAges) {
+      this.alarm('DeadLettersAging', deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }), {
+        threshold: props.queueAges.deadLetterSeconds,
+        description: 'A dead letter has waited days without being replayed: look before the queue drops it at 14 days.',
+      });
+    }
+    if (props.startQueue && props.queueAges) {
+      this.alarm('StartQueueAge', props.startQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }), {
+        threshold: props.queueAges.startQueueSeconds,
+        description: 'Check Created events wait in the start queue: checks start late (StartExecution throttled or the start function failing).',
+      });
+    }
     this.alarmAtLeastOne('WindowMisses', this.flowMetric(METRIC.windowMisses), 'An image was gone before it could be archived.');
     this.alarmAtLeastOne(
       'ProviderDrift',
