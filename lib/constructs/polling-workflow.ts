@@ -16,16 +16,17 @@ import {
   StateMachine,
   StateMachineType,
   Succeed,
+  Timeout,
   Wait,
   WaitTime,
   type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../lambdas/archive/errors';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
 import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
-import { LOG_RETENTION } from '../defaults';
+import { LOG_RETENTION, SIZING } from '../defaults';
 
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
 export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES])];
@@ -65,6 +66,24 @@ const BACKOFF: Omit<RetryProps, 'errors'> = {
   jitterStrategy: JitterType.FULL,
 };
 
+/**
+ * Another run holds the check's lease (CheckBusyError): waited for with a slow backoff that outlasts a lease (the
+ * holder's Lambda timeout plus a minute): 30 s, then ×1.5 up to 2 minutes, 8 times (about 12 minutes in all).
+ */
+export const LEASE_BACKOFF: Omit<RetryProps, 'errors'> = {
+  interval: Duration.seconds(30),
+  backoffRate: 1.5,
+  maxAttempts: 8,
+  maxDelay: Duration.seconds(120),
+  jitterStrategy: JitterType.FULL,
+};
+
+/**
+ * A task never times out before its function does (the default here and aws-local-stepfunctions' 60 s would leave a
+ * run going on beside its own retry): the function's timeout plus a minute.
+ */
+const TASK_TIMEOUT_MARGIN = Duration.seconds(60);
+
 export interface WorkflowHandlers {
   /** Polls once; returns PollOutput (contract.ts). */
   readonly poll: IFunction;
@@ -88,7 +107,7 @@ export interface PollingWorkflowProps {
  *
  *   Poll provider → Route by status
  *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider
- *     complete                    → Archive evidence → Archived
+ *     complete                    → Archive evidence → Archived (or, when the re-fetch says escalated, Wait for review)
  *     escalated, archived         → Wait for review ($.poll.waitSeconds) → Poll provider
  *     escalated, not yet archived → Archive escalation → Wait for review
  *     no-result | timed-out       → Record outcome → Recorded
@@ -108,15 +127,16 @@ export class PollingWorkflow extends Construct {
     this.encryptionKey = props.encryptionKey;
     const { handlers } = props;
 
-    const poll = this.task(STATE.poll, handlers.poll, '$.poll');
-    const archive = this.task(STATE.archive, handlers.archive, '$.archive');
-    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive');
+    const poll = this.task(STATE.poll, handlers.poll, '$.poll', SIZING.poll.timeout);
+    const archive = this.task(STATE.archive, handlers.archive, '$.archive', SIZING.archive.timeout);
+    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive', SIZING.archive.timeout);
     // The archive function, not the record one: a no-result answer is fetched again and kept as result.json.
-    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive');
-    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', [
+    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive', SIZING.archive.timeout);
+    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', SIZING.record.timeout, [
       ...LAMBDA_SERVICE_ERRORS,
       ...RECORD_STORE_ERRORS,
     ]);
+    for (const task of [archive, archiveEscalation, recordOutcome]) task.addRetry({ errors: [...LEASE_ERROR_NAMES], ...LEASE_BACKOFF });
 
     const failed = Fail.jsonPath(this, STATE.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     recordFailure.next(failed);
@@ -135,9 +155,13 @@ export class PollingWorkflow extends Construct {
     });
 
     const is = (state: PollState) => Condition.stringEquals('$.poll.state', state);
+    // The archive step asks the provider again: a check that went (back) to review since the poll keeps being followed.
+    const archivedOrReview = Choice.jsonPath(this, STATE.archivedOrReview)
+      .when(Condition.stringEquals('$.archive.status', 'escalated'), waitForReview)
+      .otherwise(new Succeed(this, STATE.archived));
     const route = Choice.jsonPath(this, STATE.route)
       .when(is('pending'), waitBeforeNextPoll.next(poll))
-      .when(is('complete'), archive.next(new Succeed(this, STATE.archived)))
+      .when(is('complete'), archive.next(archivedOrReview))
       // Written as "archived already → wait; else archive" rather than with IsPresent: false, which
       // aws-local-stepfunctions 3.0.0 never matches (it returns `IsPresent && value !== undefined`).
       .when(Condition.and(is('escalated'), Condition.isPresent('$.archive')), waitForReview.next(poll))
@@ -180,12 +204,13 @@ export class PollingWorkflow extends Construct {
   }
 
   /** A Lambda task (Resource = the function ARN, payload = the whole state) with backoff retries. */
-  private task(name: string, fn: IFunction, resultPath: string, retryOn?: string[]): LambdaInvoke {
+  private task(name: string, fn: IFunction, resultPath: string, functionTimeout: Duration, retryOn?: string[]): LambdaInvoke {
     const task = LambdaInvoke.jsonPath(this, name, {
       lambdaFunction: fn,
       payloadResponseOnly: true,
       resultPath,
       retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(functionTimeout.plus(TASK_TIMEOUT_MARGIN)),
     });
     if (retryOn) {
       task.addRetry({ errors: retryOn, ...BACKOFF });

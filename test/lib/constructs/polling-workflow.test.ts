@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { SIZING } from '../../../lib/defaults';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
-import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../../lambdas/archive/errors';
 import { STATE } from '../../../lambdas/checks/workflow-contract';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -90,7 +91,13 @@ describe('PollingWorkflow', () => {
       Next: STATE.record,
     });
     expect(states[STATE.recordEscalation]!.Next).toBe(STATE.waitReview);
-    expect(states[STATE.archive]!.Next).toBe(STATE.archived);
+    // The archive step asks the provider again: an answer that went (back) to review returns to the review loop.
+    expect(states[STATE.archive]!.Next).toBe(STATE.archivedOrReview);
+    expect(states[STATE.archivedOrReview]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.archive.status', StringEquals: 'escalated', Next: STATE.waitReview }],
+      Default: STATE.archived,
+    });
     expect(states[STATE.record]!.Next).toBe(STATE.recorded);
     expect(states[STATE.unexpected]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: STATE.recordFailure });
     expect(states[STATE.archived]!.Type).toBe('Succeed');
@@ -107,7 +114,9 @@ describe('PollingWorkflow', () => {
     expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES]));
     for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record]) {
       const retry = states[name]!.Retry as AnyState[];
-      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS]);
+      // Archive tasks also wait out another run's lease on the check (CheckBusyError), slowly enough to outlast it.
+      const lease = name === STATE.poll ? [] : [[...LEASE_ERROR_NAMES]];
+      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS, ...lease]);
       for (const r of retry.slice(0, 2)) {
         expect(r).toEqual({
           ErrorEquals: r.ErrorEquals,
@@ -124,6 +133,28 @@ describe('PollingWorkflow', () => {
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
     }
+  });
+
+  it('waits for a lease longer than the lease lasts (the holder\'s Lambda timeout plus a minute)', () => {
+    const retry = (states[STATE.archive]!.Retry as AnyState[]).find((r) => r.ErrorEquals.includes('CheckBusyError'))!;
+    expect(retry).toMatchObject({ IntervalSeconds: 30, BackoffRate: 1.5, MaxDelaySeconds: 120, JitterStrategy: 'FULL' });
+    // Full jitter waits a random part of each delay (half on average): the full delays must add up to more than
+    // twice a lease, so that the retries outlast it on average and a lease rarely exhausts them.
+    let total = 0;
+    for (let i = 0, wait = retry.IntervalSeconds; i < retry.MaxAttempts; i++, wait *= retry.BackoffRate) total += Math.min(wait, retry.MaxDelaySeconds);
+    expect(total).toBeGreaterThan(2 * (SIZING.archive.timeout.toSeconds() + 60));
+    expect(LEASE_BACKOFF.maxAttempts).toBe(retry.MaxAttempts);
+  });
+
+  it('gives every Lambda task a timeout longer than its function\'s, so a run never goes on beside its own retry', () => {
+    const timeouts: Record<string, number> = {
+      [STATE.poll]: SIZING.poll.timeout.toSeconds(),
+      [STATE.archive]: SIZING.archive.timeout.toSeconds(),
+      [STATE.recordEscalation]: SIZING.archive.timeout.toSeconds(),
+      [STATE.record]: SIZING.archive.timeout.toSeconds(),
+      [STATE.recordFailure]: SIZING.record.timeout.toSeconds(),
+    };
+    for (const [name, fn] of Object.entries(timeouts)) expect(states[name]!.TimeoutSeconds, name).toBe(fn + 60);
   });
 
   it('catches everything else into Record failure, which ends in Failed with the error', () => {
