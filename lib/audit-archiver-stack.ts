@@ -9,6 +9,7 @@ import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
+import { DeadLetterRedrive } from './constructs/dead-letter-redrive';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 import { DEAD_LETTER_MAX_AGE, START_QUEUE_MAX_AGE } from './defaults';
 
@@ -31,6 +32,7 @@ export class AuditArchiverStack extends Stack {
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
   public readonly reconcile: ScheduledReconcile;
+  public readonly deadLetterRedrive: DeadLetterRedrive;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -75,6 +77,8 @@ export class AuditArchiverStack extends Stack {
       storage: this.storage,
       logKey: this.storage.key,
     });
+
+    this.deadLetterRedrive = new DeadLetterRedrive(this, 'DeadLetterRedrive', { trigger: this.trigger, logKey: this.storage.key });
 
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,

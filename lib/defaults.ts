@@ -60,6 +60,8 @@ export const SIZING = {
   record: { memorySize: 256, timeout: Duration.seconds(30) },
   /** Acts on the open checks that are due, and stops before its timeout (the rest wait for the next run). */
   reconcile: { memorySize: 256, timeout: Duration.minutes(5) },
+  /** Seals and replays dead letters, and stops before its timeout. */
+  deadLetters: { memorySize: 256, timeout: Duration.minutes(2) },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** Function and workflow logs: long enough for an incident review, short enough to not become an archive itself. */

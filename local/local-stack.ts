@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { CREDENTIAL_ENV_VARS } from '../lambdas/common/credentials';
@@ -203,15 +203,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   startBatch = (event) => start.startBatch(event, startDeps);
 
   async function deadLetters(): Promise<string[]> {
-    // Peeks: a zero visibility timeout leaves each message where it was; ids seen twice end the listing.
+    // Peeks: each receive hides what it returned for a moment, then all of it is made visible again.
+    const sqs = startQueue.sqsClient();
     const bodies = new Map<string, string>();
-    for (let round = 0; round < 100; round++) {
-      const { Messages } = await startQueue.sqsClient().send(
-        new ReceiveMessageCommand({ QueueUrl: startQueue.deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
-      );
+    const handles: string[] = [];
+    for (;;) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: startQueue.deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 5 }));
       const fresh = (Messages ?? []).filter((m) => !bodies.has(m.MessageId!));
       if (fresh.length === 0) break;
-      for (const m of fresh) bodies.set(m.MessageId!, m.Body ?? '');
+      for (const m of fresh) {
+        bodies.set(m.MessageId!, m.Body ?? '');
+        handles.push(m.ReceiptHandle!);
+      }
+    }
+    for (const ReceiptHandle of handles) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: startQueue.deadLetterQueueUrl, ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
     }
     return [...bodies.values()];
   }

@@ -43,6 +43,10 @@ export const METRIC = {
   checksRecovered: 'ChecksRecovered',
   /** reconcile (scheduled): checks without a record that could not be recovered. */
   checksUnrecoverable: 'ChecksUnrecoverable',
+  /** dead-letter redrive: events sent back to the start queue. */
+  deadLettersReplayed: 'DeadLettersReplayed',
+  /** dead-letter redrive: age of the oldest letter it left in the queue (0 when none). Unit Seconds. */
+  deadLetterOldestAgeSeconds: 'DeadLetterOldestAgeSeconds',
   /** archive: time spent in one archive step. Unit Milliseconds. */
   archiveDurationMs: 'ArchiveDurationMs',
 } as const;

@@ -138,7 +138,20 @@ export class Operations extends Construct {
     // Nothing expires from the dead-letter queue unseen (SQS keeps messages 14 days at most), and a start queue that
     // lags means checks wait: liveness frames are served about 30 minutes.
     if (props.queueAges) {
-      this.alarm('DeadLettersAging', deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }), {
+      // SQS stops counting a message in its age metric once it was received three times, which the redrive does to
+      // every letter it leaves; the redrive reports those letters' age itself. The larger of the two is watched, per
+      // hour (the redrive reports every 15 minutes; the threshold is days).
+      const hour = Duration.hours(1);
+      const age = new MathExpression({
+        expression: 'MAX([FILL(queue, 0), FILL(redrive, 0)])',
+        usingMetrics: {
+          queue: deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: hour, statistic: 'Maximum' }),
+          redrive: this.flowMetric(METRIC.deadLetterOldestAgeSeconds, undefined, 'Maximum').with({ period: hour }),
+        },
+        label: 'Oldest dead letter (s)',
+        period: hour,
+      });
+      this.alarm('DeadLettersAging', age, {
         threshold: props.queueAges.deadLetterSeconds,
         description: 'A dead letter has waited days without being replayed: look before the queue drops it at 14 days.',
       });

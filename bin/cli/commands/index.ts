@@ -4,6 +4,7 @@
  */
 import type { CliCommand } from '../command';
 import { consoleCommand } from './console';
+import { deadLettersCommand } from './dead-letters';
 import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
 import { queryCommand } from './query';
@@ -11,4 +12,4 @@ import { reconcileCommand } from './reconcile';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand, deadLettersCommand];

@@ -111,6 +111,16 @@ describe('Operations (in the stack)', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+    // Nothing expires unseen: the oldest letter (the queue's age, or the redrive's for letters it received and left)
+    // alarms days before SQS drops it at 14 days.
+    const aging = alarms.DeadLettersAging!;
+    expect(aging.Threshold).toBe(3 * 86_400);
+    expect(aging.Threshold).toBeLessThan(14 * 86_400 / 2);
+    const expression = aging.Metrics.find((m: Json) => m.Expression);
+    expect(expression.Expression).toBe('MAX([FILL(queue, 0), FILL(redrive, 0)])');
+    const byId = (id: string) => aging.Metrics.find((m: Json) => m.Id === id).MetricStat;
+    expect(byId('queue')).toMatchObject({ Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage' }, Stat: 'Maximum' });
+    expect(byId('redrive')).toMatchObject({ Metric: { MetricName: METRIC.deadLetterOldestAgeSeconds }, Stat: 'Maximum', Period: 3600 });
     for (const [alarm, metric] of [['WindowMisses', METRIC.windowMisses], ['ProviderDrift', METRIC.providerDrift]] as const) {
       expect(alarms[alarm], alarm).toMatchObject({
         Namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
