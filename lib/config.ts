@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
+import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -79,6 +80,15 @@ export const contextSchema = z
     /** KYC image links archived besides `imagesFull`. @default [] */
     kycImageLinks: z.array(z.enum(KYC_IMAGE_LINK_KINDS)).default([]),
     /**
+     * Archive limits over lambdas/archive/settings.ts's defaults: per image (maxFrameBytes, maxImageBytes,
+     * quarantineMaxBytes), per check (maxImagesPerCheck, maxBytesPerCheck) and concurrency.
+     * @default {}
+     */
+    archiveLimits: z
+      .object(Object.fromEntries(ARCHIVE_LIMIT_KEYS.map((key) => [key, z.number().optional()])) as Record<(typeof ARCHIVE_LIMIT_KEYS)[number], z.ZodOptional<z.ZodNumber>>)
+      .strict()
+      .default({}),
+    /**
      * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
      * @default - nobody may
      */
@@ -101,6 +111,8 @@ export interface ArchiverConfig {
   objectLockMode: ObjectLockMode;
   downloadExtraHosts: string[];
   kycImageLinks: (typeof KYC_IMAGE_LINK_KINDS)[number][];
+  /** Validated by parseArchiveSettings; handed to the archive function as ARCHIVE_LIMITS. */
+  archiveLimits: ArchiveLimitOverrides;
   breakGlassRoleArn?: string;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
@@ -122,6 +134,7 @@ export const CONTEXT_KEYS = [
   'objectLockMode',
   'downloadExtraHosts',
   'kycImageLinks',
+  'archiveLimits',
   'breakGlassRoleArn',
 ] as const;
 
@@ -147,6 +160,11 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
     retention = parseRetentionPolicy(context.retention ?? {});
   } catch (error) {
     throw new InvalidConfigError(`invalid context: ${(error as Error).message}`);
+  }
+  try {
+    parseArchiveSettings(context.archiveLimits);
+  } catch (error) {
+    throw new InvalidConfigError(`invalid context: archiveLimits: ${(error as Error).message}`);
   }
   const { retention: _ignored, ...rest } = context;
   return { ...rest, retention, stateMachineTimeoutSeconds: stateMachineTimeoutSeconds(context.polling) };

@@ -34,7 +34,7 @@ import { MANIFEST_FILE, RESULT_FILE, answerFileOf, archivePrefix, type KycLinkKi
 import { collectKycEvidence } from './kyc-evidence';
 import { createLimiter } from './limiter';
 import { collectLivenessEvidence } from './liveness-evidence';
-import { buildManifest, type ManifestObject } from './manifest';
+import { buildManifest, missingCountOf, type ManifestObject } from './manifest';
 import { documentWithReferences } from './result-document';
 import type { EvidenceStore, ObjectRetention } from './s3-store';
 
@@ -205,6 +205,7 @@ async function archiveAnswer(
     retention: objectRetention(retention),
     limit: createLimiter(deps.limits.concurrency),
     limits: deps.limits,
+    budget: { bytesLeft: deps.limits.maxBytesPerCheck },
     downloadPolicy: deps.downloadPolicy,
     kycImageLinks: deps.kycImageLinks,
     earlier: await loadEarlierRun(deps.store, prefix),
@@ -344,6 +345,7 @@ async function writeDocuments(
     ...(resultBody ? { resultKey } : {}),
     answerKey: evidence.objects.find((object) => object.source.kind === 'answer-as-received')?.key,
     missing: evidence.missing.map((entry) => entry.reason),
+    missingCount: missingCountOf(evidence.missing),
     quarantined: quarantined.map((object) => object.quarantined!.reason),
     encodedByHost: manifest.objects.filter((object) => object.receivedEncoding).length,
   };

@@ -61,6 +61,7 @@ export class WorkflowFunctions extends Construct {
         RETENTION_POLICY: retentionPolicy,
         DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
         KYC_IMAGE_LINKS: config.kycImageLinks.join(','),
+        ARCHIVE_LIMITS: JSON.stringify(config.archiveLimits),
       },
     });
     secrets.grantRead(this.archive.role);
