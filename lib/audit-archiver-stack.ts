@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ArchiverConfig } from './config';
 import { AuditorApi } from './constructs/auditor-api';
+import { CheckBus } from './constructs/check-bus';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
@@ -26,6 +27,7 @@ export class AuditArchiverStack extends Stack {
   public readonly secrets: ProviderSecrets;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
+  public readonly bus: CheckBus;
   public readonly trigger: CheckTrigger;
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
@@ -61,9 +63,14 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.storage.key,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
+    this.bus = new CheckBus(this, 'Checks', {
+      ...(config.eventBusName ? { existingBusName: config.eventBusName } : {}),
+      producers: config.eventProducers,
+    });
     this.trigger = new CheckTrigger(this, 'Trigger', {
       workflow: this.workflow,
-      eventBusName: config.eventBusName,
+      eventBus: this.bus.eventBus,
+      createdAtSkewSeconds: config.createdAtSkewSeconds,
       eventSource: config.eventSource,
       encryptionKey: this.storage.key,
     });
@@ -105,7 +112,7 @@ export class AuditArchiverStack extends Stack {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
       description: 'Attach to auditors: read-only access to the query API, the records table and the evidence objects',
     });
-    new CfnOutput(this, 'EventBusName', { value: config.eventBusName });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
   }
 }

@@ -12,7 +12,8 @@ describe('loadConfig', () => {
     const config = from(CDK_JSON_CONTEXT);
     expect(config).toMatchObject({
       region: 'us-east-1',
-      eventBusName: 'default',
+      eventProducers: [],
+      createdAtSkewSeconds: 86_400,
       eventSource: 'audit-archiver.checks',
       objectLockMode: 'GOVERNANCE',
       downloadExtraHosts: [],
