@@ -9,6 +9,7 @@ import { EvidenceStorage } from './constructs/evidence-storage';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
@@ -23,6 +24,7 @@ export interface AuditArchiverStackProps extends StackProps {
  */
 export class AuditArchiverStack extends Stack {
   public readonly storage: EvidenceStorage;
+  public readonly keys: ServiceKeys;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
   public readonly functions: WorkflowFunctions;
@@ -41,18 +43,20 @@ export class AuditArchiverStack extends Stack {
       retention: config.retention,
       objectLockMode: config.objectLockMode,
     });
+    this.keys = new ServiceKeys(this, 'Keys');
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
       secrets: this.secrets,
+      logKey: this.keys.logs,
     });
     this.workflow = new PollingWorkflow(this, 'Workflow', {
       handlers: {
@@ -60,7 +64,8 @@ export class AuditArchiverStack extends Stack {
         archive: this.functions.archive.function,
         record: this.functions.record.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
     this.bus = new CheckBus(this, 'Checks', {
@@ -72,13 +77,14 @@ export class AuditArchiverStack extends Stack {
       eventBus: this.bus.eventBus,
       createdAtSkewSeconds: config.createdAtSkewSeconds,
       eventSource: config.eventSource,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
       workflow: this.workflow,
       storage: this.storage,
-      logKey: this.storage.key,
+      logKey: this.keys.logs,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -91,10 +97,10 @@ export class AuditArchiverStack extends Stack {
         record: this.functions.record.function,
         reconcile: this.reconcile.function.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });

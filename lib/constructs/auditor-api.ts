@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_URL_EXPIRY_SECONDS } from '../../lambdas/audit/presign';
 import { INDEXES } from '../../lambdas/records/table-schema';
@@ -15,6 +16,8 @@ import type { EvidenceStorage } from './evidence-storage';
 
 export interface AuditorApiProps {
   readonly storage: EvidenceStorage;
+  /** Encrypts the query function's and the access log groups. */
+  readonly logKey: IKey;
   /** Lifetime of the presigned image URLs the API hands out. @default 300 */
   readonly urlExpirySeconds?: number;
   /** Requests per second (steady, burst) across all auditors. @default 10, 20 */
@@ -48,7 +51,7 @@ export class AuditorApi extends Construct {
       entry: 'lambdas/handlers/query-api.ts',
       description: 'audit-archiver: answers auditor queries (read-only) and logs every access',
       sizing: QUERY_SIZING,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: {
         TABLE_NAME: storage.table.tableName,
         BUCKET_NAME: storage.bucket.bucketName,
@@ -64,7 +67,7 @@ export class AuditorApi extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, encryptionKey: storage.key });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
@@ -139,13 +142,13 @@ export function grantArchiveRead(target: StatementTarget, storage: EvidenceStora
     new PolicyStatement({
       sid: 'DecryptViaS3',
       actions: ['kms:Decrypt'],
-      resources: [storage.key.keyArn],
+      resources: [storage.bucketKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
     }),
     new PolicyStatement({
       sid: 'DecryptViaDynamoDB',
       actions: ['kms:Decrypt', 'kms:DescribeKey'],
-      resources: [storage.key.keyArn],
+      resources: [storage.tableKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
     }),
   ];

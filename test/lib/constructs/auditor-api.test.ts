@@ -43,7 +43,7 @@ describe('AuditorApi in the stack', () => {
     const format = JSON.parse(stage.AccessLogSettings.Format);
     expect(format).toMatchObject({ caller: '$context.identity.userArn', routeKey: '$context.routeKey', status: '$context.status' });
     expect(stage.AccessLogSettings.Format).not.toMatch(/\$context\.path|rawPath|querystring/i);
-    expect(resources[id(api().accessLogs)]!.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.key), 'Arn'] });
+    expect(resources[id(api().accessLogs)]!.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(synth.stack.keys.logs), 'Arn'] });
   });
 
   it('runs the query function with the table, the bucket and the URL expiry, on the ArchiverFunction defaults', () => {

@@ -70,7 +70,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(env).toMatchObject({
       BUCKET_NAME: { Ref: id(stack.storage.bucket) },
       TABLE_NAME: { Ref: id(stack.storage.table) },
-      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.key), 'Arn'] },
+      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.bucketKey), 'Arn'] },
       OBJECT_LOCK_MODE: 'GOVERNANCE',
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
