@@ -114,9 +114,13 @@ export class AuditArchiverStack extends Stack {
       description: 'Alarm notifications (subscribe on-call here); docs/operations.md (Runbook) says what each alarm means',
     });
     new CfnOutput(this, 'AuditorApiUrl', { value: this.auditorApi.url, description: 'Auditor query API (IAM/SigV4): GET /checks, GET /checks/{provider}/{checkId}' });
+    new CfnOutput(this, 'ArchiveReaderPolicyArn', {
+      value: this.auditorApi.archiveReaderPolicy.managedPolicyArn,
+      description: 'Attach to those who verify or export directly (CLI, console): the records table and every evidence object, read-only',
+    });
     new CfnOutput(this, 'AuditorPolicyArn', {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
-      description: 'Attach to auditors: read-only access to the query API, the records table and the evidence objects',
+      description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });

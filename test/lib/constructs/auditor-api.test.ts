@@ -19,6 +19,7 @@ describe('AuditorApi in the stack', () => {
       (p) => p.Properties.PolicyDocument.Statement,
     );
   const auditorStatements = (): Json[] => resources[id(api().auditorPolicy)]!.Properties.PolicyDocument.Statement;
+  const readerStatements = (): Json[] => resources[id(api().archiveReaderPolicy)]!.Properties.PolicyDocument.Statement;
   const actions = (statements: Json[]) => [...new Set(statements.flatMap((s) => [s.Action].flat() as string[]))].sort();
   const tableArn = () => ({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
   const indexArns = () =>
@@ -69,17 +70,24 @@ describe('AuditorApi in the stack', () => {
     }
   });
 
-  it('outputs an auditor policy that reads and invokes, and nothing else', () => {
+  it('outputs an auditor policy that invokes the two routes and nothing else: no direct read around the retention filter', () => {
     const statements = auditorStatements();
-    expect(actions(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'execute-api:Invoke', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket']);
+    expect(actions(statements)).toEqual(['execute-api:Invoke']);
     const invoke = statements.find((s) => s.Action === 'execute-api:Invoke')!;
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks"/);
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks\/\*"/);
+    const outputs = synth.template.toJSON().Outputs;
+    expect(outputs.AuditorPolicyArn.Value).toEqual({ Ref: id(api().auditorPolicy) });
+  });
+
+  it('outputs an archive-reader policy that reads the table and the objects, and writes nothing', () => {
+    const statements = readerStatements();
+    expect(actions(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket']);
     expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [id(synth.stack.storage.bucket), 'Arn'] } }));
     expect(statements.every((s) => s.Effect === 'Allow' && s.Resource !== '*')).toBe(true);
     expect(actions(statements).filter((a) => /Put|Update|Delete|Write|Create|\*/.test(a))).toEqual([]);
     const outputs = synth.template.toJSON().Outputs;
-    expect(outputs.AuditorPolicyArn.Value).toEqual({ Ref: id(api().auditorPolicy) });
+    expect(outputs.ArchiveReaderPolicyArn.Value).toEqual({ Ref: id(api().archiveReaderPolicy) });
     expect(JSON.stringify(outputs.AuditorApiUrl.Value)).toContain(id(api().api));
   });
 });
