@@ -1,3 +1,4 @@
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -97,7 +98,7 @@ describe('AuditorApi alone', () => {
     const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Test', { env: { region: 'eu-west-1' } });
     const storage = new EvidenceStorage(stack, 'Storage', { retention: DEFAULT_RETENTION_POLICY });
-    new AuditorApi(stack, 'Auditors', { storage, urlExpirySeconds: 60, throttle: { rateLimit: 2, burstLimit: 4 } });
+    new AuditorApi(stack, 'Auditors', { storage, logKey: new Key(stack, 'Logs'), urlExpirySeconds: 60, throttle: { rateLimit: 2, burstLimit: 4 } });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { URL_EXPIRY_SECONDS: '60' } } });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 4 } });
