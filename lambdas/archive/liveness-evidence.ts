@@ -17,6 +17,7 @@ import {
   type Evidence,
   type EvidenceContext,
   type PlannedImage,
+  withinImageCap,
 } from './evidence';
 import { frameStem } from './keys';
 import type { ImageSource } from './manifest';
@@ -83,9 +84,10 @@ export async function collectLivenessEvidence(
   if (frames.length === 0) return framesPastWindow(ctx, completedAt);
 
   const limits = { maxBytes: ctx.limits.maxFrameBytes, ceilingBytes: Math.max(ctx.limits.maxFrameBytes, ctx.limits.quarantineMaxBytes) };
+  const { taken, over } = withinImageCap(ctx, frames);
   const outcomes = await settleAll(
     ctx,
-    frames.map((frame) => async () => {
+    taken.map((frame) => async () => {
       const intake = readFrame(frame.data, limits);
       switch (intake.kind) {
         case 'image':
@@ -99,7 +101,7 @@ export async function collectLivenessEvidence(
       }
     }),
   );
-  return evidenceOf(outcomes);
+  return evidenceOf(outcomes, over);
 }
 
 /**

@@ -81,12 +81,21 @@ function evidenceStoreFromEnv(env: Env): EvidenceStore {
   });
 }
 
-/** Limits and KYC links (the retention policy is the record deps'): KYC_IMAGE_LINKS is the one variable read here. */
+/**
+ * Limits and KYC links (the retention policy is the record deps'): ARCHIVE_LIMITS (JSON, the limits cdk.json
+ * overrides) and KYC_IMAGE_LINKS are the variables read here.
+ */
 function archiveSettingsFromEnv(env: Env): ArchiveSettings {
+  let limits: unknown = {};
   try {
-    return parseArchiveSettings({ kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS') });
+    limits = env.ARCHIVE_LIMITS ? JSON.parse(env.ARCHIVE_LIMITS) : {};
+  } catch {
+    throw new ConfigurationError('environment variable ARCHIVE_LIMITS is not JSON');
+  }
+  try {
+    return parseArchiveSettings({ ...(limits as object), kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS') });
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variable KYC_IMAGE_LINKS is invalid: ${error.message}`);
+    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variables ARCHIVE_LIMITS or KYC_IMAGE_LINKS invalid: ${error.message}`);
     throw error;
   }
 }

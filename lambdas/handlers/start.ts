@@ -50,6 +50,8 @@ export interface StartDependencies {
   stateMachineArn: string | undefined;
   records: Pick<RecordStore, 'begin' | 'markSeen' | 'abandonStarted'>;
   now: () => Date;
+  /** How far an event's createdAt may be from its time (CREATED_AT_SKEW_SECONDS). @default one day */
+  createdAtSkewSeconds?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
 }
@@ -68,7 +70,7 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
 
   let input: WorkflowState;
   try {
-    input = workflowInputOf(parseCheckCreated(event));
+    input = workflowInputOf(parseCheckCreated(event), { maxSkewSeconds: deps.createdAtSkewSeconds });
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     log.error('Invalid Check Created event', { eventId: safeEventId(event), issues: error.issues });
@@ -79,6 +81,7 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
   const { provider, checkRef } = input.check;
   const executionName = executionNameOf(input.check);
   const base = { provider, checkRef, executionName };
+  if (input.check.createdAtClaimed) log.info('createdAt too far from the event time: the event time is used', base);
   const now = deps.now();
   const startId = randomUUID();
   const begun = await records.begin(
@@ -202,9 +205,14 @@ export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBat
   const sfn = new SFNClient({ maxAttempts: 6 });
   const sqs = new SQSClient({});
   const queueUrl = requiredEnv(env, 'DEAD_LETTER_QUEUE_URL');
+  const createdAtSkewSeconds = env.CREATED_AT_SKEW_SECONDS ? Number(env.CREATED_AT_SKEW_SECONDS) : undefined;
+  if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
+    throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
+  }
   return {
     sfn,
     stateMachineArn: env.STATE_MACHINE_ARN,
+    ...(createdAtSkewSeconds !== undefined ? { createdAtSkewSeconds } : {}),
     records: createRecordStore({ client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), tableName: requiredEnv(env, 'TABLE_NAME') }),
     now: () => new Date(),
     logger,

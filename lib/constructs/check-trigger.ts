@@ -1,5 +1,5 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { EventBus, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
+import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_CREATED_AT_SKEW_SECONDS, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
 import { DATA_REMOVAL_POLICY, DLQ_RETENTION, SIZING, START_QUEUE, TARGET_DELIVERY } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 
@@ -21,12 +21,14 @@ export interface StartableWorkflow {
 export interface CheckTriggerProps {
   /** The workflow the start function starts (and may only start). */
   readonly workflow: StartableWorkflow;
+  /** The bus the checks are published on (CheckBus). */
+  readonly eventBus: IEventBus;
   /**
-   * Name of the bus the checks are published on.
+   * How far an event's `createdAt` may be from the event's `time` before the event's time is used instead.
    *
-   * @default 'default' - the account's default event bus
+   * @default DEFAULT_CREATED_AT_SKEW_SECONDS (one day)
    */
-  readonly eventBusName?: string;
+  readonly createdAtSkewSeconds?: number;
   /**
    * `source` of the `Check Created` events.
    *
@@ -37,6 +39,10 @@ export interface CheckTriggerProps {
   readonly encryptionKey: IKey;
   /** The records table: the start function writes each check's `started` item and "seen" marker there. */
   readonly table: ITableV2;
+  /** The records table's key (used through DynamoDB only). */
+  readonly tableKey: IKey;
+  /** Encrypts the start function's log group. */
+  readonly logKey: IKey;
 }
 
 /**
@@ -62,8 +68,7 @@ export class CheckTrigger extends Construct {
   constructor(scope: Construct, id: string, props: CheckTriggerProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const busName = props.eventBusName ?? 'default';
-    this.eventBus = EventBus.fromEventBusName(this, 'Bus', busName);
+    this.eventBus = props.eventBus;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.KMS,
@@ -105,9 +110,10 @@ export class CheckTrigger extends Construct {
       entry: 'lambdas/handlers/start.ts',
       description: 'audit-archiver: validates Check Created events from the start queue and starts each workflow once',
       sizing: SIZING.start,
-      logKey: props.encryptionKey,
+      logKey: props.logKey,
       environment: {
         STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn,
+        CREATED_AT_SKEW_SECONDS: String(props.createdAtSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),
         TABLE_NAME: props.table.tableName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
         DEAD_LETTER_KEY_ARN: this.deadLetterKey.keyArn,
@@ -122,7 +128,7 @@ export class CheckTrigger extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [props.encryptionKey.keyArn],
+        resources: [props.tableKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
       }),
     );
@@ -146,7 +152,7 @@ export class CheckTrigger extends Construct {
 
     this.rule = new Rule(this, 'CheckCreated', {
       description: 'audit-archiver: Check Created events start the archiving workflow (through the start queue)',
-      eventBus: busName === 'default' ? undefined : this.eventBus,
+      eventBus: this.eventBus,
       eventPattern: { source: [props.eventSource ?? DEFAULT_EVENT_SOURCE], detailType: [CHECK_CREATED_DETAIL_TYPE] },
       targets: [new SqsQueue(this.startQueue, { ...TARGET_DELIVERY, deadLetterQueue: this.deadLetterQueue })],
     });

@@ -59,8 +59,9 @@ export class ScheduledReconcile extends Construct {
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({
+        // Encrypt and GenerateDataKey too: reconcile writes (its claim, the next look), not only reads.
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [storage.key.keyArn],
+        resources: [storage.tableKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
       }),
     );

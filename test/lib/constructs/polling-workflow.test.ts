@@ -32,11 +32,11 @@ describe('PollingWorkflow', () => {
       },
       EncryptionConfiguration: {
         Type: 'CUSTOMER_MANAGED_KMS_KEY',
-        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.operations), 'Arn'] },
       },
     });
     synth.template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.logs), 'Arn'] },
       RetentionInDays: 365,
     });
   });
