@@ -78,11 +78,51 @@ export const LEASE_BACKOFF: Omit<RetryProps, 'errors'> = {
   jitterStrategy: JitterType.FULL,
 };
 
+/** A refused credential: two more tries, with the secret fetched again (after a rotation). */
+const CREDENTIAL_RETRY: Omit<RetryProps, 'errors'> = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 };
+
+/** The retriers of each kind of Lambda task, in order: what the construct adds, and what the worst chain counts. */
+const STEP_RETRIES: RetryProps[] = [
+  { errors: TRANSIENT_ERRORS, ...BACKOFF },
+  { errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF },
+  { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
+];
+const TASK_RETRIES = {
+  step: STEP_RETRIES,
+  archive: [...STEP_RETRIES, { errors: [...LEASE_ERROR_NAMES], ...LEASE_BACKOFF }],
+  recordFailure: [{ errors: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], ...BACKOFF }],
+} as const satisfies Record<string, RetryProps[]>;
+
 /**
  * A task never times out before its function does (the default here and aws-local-stepfunctions' 60 s would leave a
  * run going on beside its own retry): the function's timeout plus a minute.
  */
 const TASK_TIMEOUT_MARGIN = Duration.seconds(60);
+
+/**
+ * The longest a task can take with all its retries: every attempt running into its task timeout, every wait at its
+ * full (un-jittered) delay. An upper bound: a retrier's attempts are counted as if each error kind used them all.
+ */
+export function worstTaskSeconds(retries: readonly RetryProps[], functionTimeout: Duration): number {
+  const attempts = 1 + retries.reduce((n, r) => n + (r.maxAttempts ?? 3), 0);
+  let waits = 0;
+  for (const r of retries) {
+    const interval = (r.interval ?? Duration.seconds(1)).toSeconds();
+    const cap = r.maxDelay?.toSeconds() ?? Number.POSITIVE_INFINITY;
+    for (let i = 0; i < (r.maxAttempts ?? 3); i++) waits += Math.min(interval * (r.backoffRate ?? 2) ** i, cap);
+  }
+  return attempts * functionTimeout.plus(TASK_TIMEOUT_MARGIN).toSeconds() + Math.ceil(waits);
+}
+
+/**
+ * The worst retry chain an execution can run beyond its polling budget (lib/config.ts adds it to the state machine's
+ * timeout, so it fits for any accepted configuration): the last poll straddling the budget's end, the escalation's
+ * archive and the final archive (each with lease waits), then Record failure.
+ */
+export const WORST_RETRY_CHAIN_SECONDS =
+  worstTaskSeconds(TASK_RETRIES.step, SIZING.poll.timeout) +
+  2 * worstTaskSeconds(TASK_RETRIES.archive, SIZING.archive.timeout) +
+  worstTaskSeconds(TASK_RETRIES.recordFailure, SIZING.record.timeout);
 
 export interface WorkflowHandlers {
   /** Polls once; returns PollOutput (contract.ts). */
@@ -129,16 +169,13 @@ export class PollingWorkflow extends Construct {
     this.encryptionKey = props.encryptionKey;
     const { handlers } = props;
 
-    const poll = this.task(STATE.poll, handlers.poll, '$.poll', SIZING.poll.timeout);
-    const archive = this.task(STATE.archive, handlers.archive, '$.archive', SIZING.archive.timeout);
-    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive', SIZING.archive.timeout);
+    const poll = this.task(STATE.poll, handlers.poll, '$.poll', SIZING.poll.timeout, TASK_RETRIES.step);
+    // Archive tasks also wait out another run's lease on the check (CheckBusyError).
+    const archive = this.task(STATE.archive, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
+    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
     // The archive function, not the record one: a no-result answer is fetched again and kept as result.json.
-    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive', SIZING.archive.timeout);
-    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', SIZING.record.timeout, [
-      ...LAMBDA_SERVICE_ERRORS,
-      ...RECORD_STORE_ERRORS,
-    ]);
-    for (const task of [archive, archiveEscalation, recordOutcome]) task.addRetry({ errors: [...LEASE_ERROR_NAMES], ...LEASE_BACKOFF });
+    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
+    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', SIZING.record.timeout, TASK_RETRIES.recordFailure);
 
     const failed = Fail.jsonPath(this, STATE.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     recordFailure.next(failed);
@@ -206,7 +243,7 @@ export class PollingWorkflow extends Construct {
   }
 
   /** A Lambda task (Resource = the function ARN, payload = the whole state) with backoff retries. */
-  private task(name: string, fn: IFunction, resultPath: string, functionTimeout: Duration, retryOn?: string[]): LambdaInvoke {
+  private task(name: string, fn: IFunction, resultPath: string, functionTimeout: Duration, retries: readonly RetryProps[]): LambdaInvoke {
     const task = LambdaInvoke.jsonPath(this, name, {
       lambdaFunction: fn,
       payloadResponseOnly: true,
@@ -214,13 +251,7 @@ export class PollingWorkflow extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: Timeout.duration(functionTimeout.plus(TASK_TIMEOUT_MARGIN)),
     });
-    if (retryOn) {
-      task.addRetry({ errors: retryOn, ...BACKOFF });
-    } else {
-      task.addRetry({ errors: TRANSIENT_ERRORS, ...BACKOFF });
-      task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF });
-      task.addRetry({ errors: CREDENTIAL_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
-    }
+    for (const retry of retries) task.addRetry(retry);
     return task;
   }
 

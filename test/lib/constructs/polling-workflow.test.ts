@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, RECORD_STORE_ERRORS, TRANSIENT_ERRORS, WORST_RETRY_CHAIN_SECONDS } from '../../../lib/constructs/polling-workflow';
 import { SIZING } from '../../../lib/defaults';
+import { loadConfig } from '../../../lib/config';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../../lambdas/archive/errors';
@@ -168,6 +169,35 @@ describe('PollingWorkflow', () => {
       expect.objectContaining({ ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], JitterStrategy: 'FULL' }),
     ]);
     expect(states[STATE.failed]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  /** The worst a state can take, read from the synthesized definition: every attempt to its timeout, full waits. */
+  function worstOf(state: AnyState): number {
+    const retries = (state.Retry ?? []) as AnyState[];
+    const attempts = 1 + retries.reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
+    let waits = 0;
+    for (const r of retries) {
+      for (let i = 0; i < (r.MaxAttempts ?? 3); i++) waits += Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** i, r.MaxDelaySeconds ?? Infinity);
+    }
+    return attempts * state.TimeoutSeconds + Math.ceil(waits);
+  }
+
+  it('fits the worst retry chain inside the state machine timeout, for any polling policy config accepts', () => {
+    // The chain as the deployed definition has it: the last poll, two archives (escalation and final), Record failure.
+    const chain = worstOf(states[STATE.poll]!) + worstOf(states[STATE.recordEscalation]!) + worstOf(states[STATE.archive]!) + worstOf(states[STATE.recordFailure]!);
+    expect(WORST_RETRY_CHAIN_SECONDS).toBe(chain);
+    for (const polling of [
+      undefined,
+      { maxPollingSeconds: { liveness: 600, kyc: 600, verification: 600 }, maxEscalationSeconds: 3_600, escalationSeconds: 60 },
+      { maxPollingSeconds: { liveness: 7_200, kyc: 86_400, verification: 30 * 86_400 } },
+    ]) {
+      const synthesized = polling ? synthesize({ polling }) : synth;
+      const policy = loadConfig((key) => synthesized.stack.node.tryGetContext(key), { CDK_DEFAULT_REGION: 'us-east-1' }).polling;
+      const timeout = (definitionFromTemplate(synthesized.template.toJSON()) as AnyState).TimeoutSeconds as number;
+      const longestBudget = Math.max(...Object.values(policy.maxPollingSeconds), policy.maxEscalationSeconds);
+      const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
+      expect(timeout, JSON.stringify(polling)).toBeGreaterThanOrEqual(longestBudget + longestWait + chain);
+    }
   });
 
   it('times out only after the longest polling budget (unlike a timeout shorter than the wait)', () => {
