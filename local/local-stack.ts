@@ -19,6 +19,7 @@ import { CREDENTIAL_ENV_VARS } from '../lambdas/common/credentials';
 import { PROVIDER_URL_VARS } from '../lambdas/common/environment';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
+import { recordItemsOf } from '../lambdas/records/open-checks';
 import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
@@ -237,7 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName, ExclusiveStartKey }));
-        items.push(...((page.Items ?? []) as CheckRecord[]).filter((item) => item.pk.split('#').length === 2 && item.status !== ('started' as never)));
+        items.push(...recordItemsOf((page.Items ?? []) as CheckRecord[]));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return items;

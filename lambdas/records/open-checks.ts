@@ -110,6 +110,14 @@ export function parkedAt(now: Date): string {
   return `${PARKED_PREFIX}${now.toISOString()}`;
 }
 
+/**
+ * The check records among items read by a scan: neither a seen marker (`seen#…`) nor a `started` item (a check that
+ * has no record yet). For tools and tests that read the whole table.
+ */
+export function recordItemsOf<T extends { pk?: unknown; status?: unknown }>(items: readonly T[]): T[] {
+  return items.filter((item) => typeof item.pk === 'string' && item.pk.split('#').length === 2 && !isStartedItem(item));
+}
+
 /** True when an item is the start function's marker rather than a record. */
 export function isStartedItem(item: { status?: unknown } | undefined): boolean {
   return item?.status === 'started';
