@@ -17,6 +17,13 @@ export interface PollQueueProps {
 export const POLL_MAX_RECEIVES = 3;
 
 /**
+ * At most this many poll invocations at once: at 100 checks/s the loop needs about 950 one message at a time (docs/
+ * benchmarks.md), fewer with the batches Lambda forms at that rate. Beyond it messages wait in the queue (polls come
+ * late) instead of the loop taking the account's concurrency (1,000 by default) from the archive and the rest.
+ */
+export const POLL_MAX_CONCURRENCY = 500;
+
+/**
  * The poll loop's queue: a message is one check waiting for its next poll, its delay (≤ 900 s) the wait. A message
  * the poll function could not handle comes back after the visibility timeout, and after POLL_MAX_RECEIVES goes to the
  * dead-letter queue; the workflow notices the silence (HeartbeatSeconds) and starts the loop again, so a check is
@@ -45,7 +52,12 @@ export class PollQueue extends Construct {
 
     const fn = props.pollFunction;
     // Batches run side by side in the function; each message that failed alone comes back (partial batch response).
-    fn.addEventSourceMapping('PollQueue', { eventSourceArn: this.queue.queueArn, batchSize: 10, reportBatchItemFailures: true });
+    fn.addEventSourceMapping('PollQueue', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: POLL_MAX_CONCURRENCY,
+    });
     fn.addEnvironment('POLL_QUEUE_URL', this.queue.queueUrl);
     // Granted by hand rather than by grantConsumeMessages/grantSendMessages: the key also encrypts the evidence, so
     // its use is limited to SQS acting for the function (kms:ViaService), as the other functions' grants are.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
+import { POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
 import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
 import { LOOP } from '../../../lambdas/polling/poll-loop';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
@@ -174,6 +174,7 @@ describe('PollingWorkflow', () => {
       FunctionName: { Ref: pollFn },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: POLL_MAX_CONCURRENCY },
     });
     expect(json[pollFn]!.Properties.Environment.Variables.POLL_QUEUE_URL).toEqual({ Ref: queueId });
 
