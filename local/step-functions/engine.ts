@@ -123,7 +123,7 @@ export function createEngine({ definition, taskHandlers, timeFactor, tokens = ne
   return { run: (input, context, observer) => startRun({ model, taskHandlers, timeFactor, runObserved, tokens }, input, context, observer) };
 }
 
-/** The definition as the library runs it: callback tasks without its timeouts (the engine keeps them, scaled). */
+/** The definition as the library runs it: callback tasks without its timeouts (the engine keeps them, in real time). */
 function forLibrary(definition: object, model: DefinitionModel): object {
   const callbacks = model.taskStates.filter((name) => isCallbackIntegration(model.states.get(name)?.Resource));
   if (callbacks.length === 0) return definition;
@@ -295,14 +295,14 @@ function startRun({ model, taskHandlers, timeFactor, runObserved, tokens }: RunD
       void Promise.resolve()
         .then(() => handler(inputs.get(name), { taskToken: token, parameters }))
         .then(
-        (returned: unknown) => {
-          if (returned !== DEFERRED) tokens.complete(token, { ok: true, output: JSON.parse(JSON.stringify(returned ?? null)) });
-        },
-        (error: unknown) => {
-          const failure = taskFailureOf(error);
-          tokens.complete(token, { ok: false, error: failure.name, cause: failure.message });
-        },
-      );
+          (returned: unknown) => {
+            if (returned !== DEFERRED) tokens.complete(token, { ok: true, output: JSON.parse(JSON.stringify(returned ?? null)) });
+          },
+          (error: unknown) => {
+            const failure = taskFailureOf(error);
+            tokens.complete(token, { ok: false, error: failure.name, cause: failure.message });
+          },
+        );
       const outcome = await result;
       if (!outcome.ok) {
         report({ phase: 'failed', state: name, resource, error: outcome.error, cause: outcome.cause });
