@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
+import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -50,7 +51,21 @@ export const contextSchema = z
      */
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1'),
     /** Bus the `Check Created` rule listens on. @default 'default' (the account's default event bus) */
-    eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).default('default'),
+    /**
+     * An existing bus to listen on (e.g. `default`): then whoever may put events on it can start checks.
+     * @default - a dedicated bus the stack creates, `<stack name>-checks`
+     */
+    eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).optional(),
+    /**
+     * Principal ARNs (wildcards allowed) that may publish on the dedicated bus; everyone else is denied.
+     * @default [] - principals of this account whose IAM allows events:PutEvents on the bus
+     */
+    eventProducers: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*-]{1,512}$/, 'must be an IAM principal ARN')).default([]),
+    /**
+     * How far an event's createdAt may be from the event's time; further, the event's time is used and the record
+     * keeps the claimed value. @default 86400
+     */
+    createdAtSkewSeconds: z.number().int().min(60).max(31 * 86_400).default(86_400),
     /** `source` of the `Check Created` events. @default 'audit-archiver.checks' */
     eventSource: z.string().min(1).max(256).default('audit-archiver.checks'),
     /** Per provider: base URL and optional existing secret. */
@@ -78,6 +93,20 @@ export const contextSchema = z
     downloadExtraHosts: z.array(hostname).default([]),
     /** KYC image links archived besides `imagesFull`. @default [] */
     kycImageLinks: z.array(z.enum(KYC_IMAGE_LINK_KINDS)).default([]),
+    /**
+     * Archive limits over lambdas/archive/settings.ts's defaults: per image (maxFrameBytes, maxImageBytes,
+     * quarantineMaxBytes), per check (maxImagesPerCheck, maxBytesPerCheck) and concurrency.
+     * @default {}
+     */
+    archiveLimits: z
+      .object(Object.fromEntries(ARCHIVE_LIMIT_KEYS.map((key) => [key, z.number().optional()])) as Record<(typeof ARCHIVE_LIMIT_KEYS)[number], z.ZodOptional<z.ZodNumber>>)
+      .strict()
+      .default({}),
+    /**
+     * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
+     * @default - nobody may
+     */
+    breakGlassRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN').optional(),
   });
 
 export interface ProviderConfig {
@@ -88,7 +117,9 @@ export interface ProviderConfig {
 /** The validated configuration the stack is built from. */
 export interface ArchiverConfig {
   region: string;
-  eventBusName: string;
+  eventBusName?: string;
+  eventProducers: string[];
+  createdAtSkewSeconds: number;
   eventSource: string;
   providers: Record<ProviderName, ProviderConfig>;
   polling: PollingPolicy;
@@ -96,6 +127,9 @@ export interface ArchiverConfig {
   objectLockMode: ObjectLockMode;
   downloadExtraHosts: string[];
   kycImageLinks: (typeof KYC_IMAGE_LINK_KINDS)[number][];
+  /** Validated by parseArchiveSettings; handed to the archive function as ARCHIVE_LIMITS. */
+  archiveLimits: ArchiveLimitOverrides;
+  breakGlassRoleArn?: string;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
 }
@@ -109,6 +143,8 @@ export class InvalidConfigError extends Error {
 export const CONTEXT_KEYS = [
   'region',
   'eventBusName',
+  'eventProducers',
+  'createdAtSkewSeconds',
   'eventSource',
   'providers',
   'polling',
@@ -116,6 +152,8 @@ export const CONTEXT_KEYS = [
   'objectLockMode',
   'downloadExtraHosts',
   'kycImageLinks',
+  'archiveLimits',
+  'breakGlassRoleArn',
 ] as const;
 
 /**
@@ -140,6 +178,11 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
     retention = parseRetentionPolicy(context.retention ?? {});
   } catch (error) {
     throw new InvalidConfigError(`invalid context: ${(error as Error).message}`);
+  }
+  try {
+    parseArchiveSettings(context.archiveLimits);
+  } catch (error) {
+    throw new InvalidConfigError(`invalid context: archiveLimits: ${(error as Error).message}`);
   }
   const { retention: _ignored, ...rest } = context;
   return { ...rest, retention, stateMachineTimeoutSeconds: stateMachineTimeoutSeconds(context.polling) };

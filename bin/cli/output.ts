@@ -1,7 +1,9 @@
 /** Printing: aligned tables for people, JSON and CSV for tools. */
 import type { CliIo } from './command';
+import { cellText, printable, printableJson } from './printable';
 
-export function table(header: string[], rows: string[][]): string {
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((row) => row.map((cell) => cellText(cell ?? '')));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -9,23 +11,24 @@ export function table(header: string[], rows: string[][]): string {
 
 /** RFC 4180, with cells that a spreadsheet would run as a formula (=, +, -, @) prefixed by a quote. */
 export function csv(header: string[], rows: string[][]): string {
-  const cell = (value: string) => {
-    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const cell = (raw: string) => {
+    const value = cellText(raw);
+    const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   return [header, ...rows].map((row) => row.map((value) => cell(value ?? '')).join(',')).join('\r\n');
 }
 
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout.write(`${printableJson(value)}\n`);
 }
 
 export function println(io: CliIo, text = ''): void {
-  io.stdout.write(`${text}\n`);
+  io.stdout.write(`${printable(text)}\n`);
 }
 
 export function warn(io: CliIo, text: string): void {
-  io.stderr.write(`${text}\n`);
+  io.stderr.write(`${printable(text)}\n`);
 }
 
 export function bytesText(bytes: number): string {

@@ -16,10 +16,9 @@ import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } 
 import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../checks/check-status';
 import { PROVIDERS, rejectedInputStatus } from '../checks/check-status';
 import { STATUS_RANK, buildRecord, cleanText, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
-import { withHoldOf, type RecordStore } from '../records/record-store';
+import { withHoldOf } from '../records/record-store';
 import type { RecordsDeps } from '../records/runtime';
-import type { StructuredLogger } from '../common/logger';
-import { computeRetention, type RetentionPolicy } from '../records/retention';
+import { computeRetention } from '../records/retention';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import { CheckNotTerminalError } from './errors';
 import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
@@ -35,25 +34,23 @@ import { MANIFEST_FILE, RESULT_FILE, answerFileOf, archivePrefix, type KycLinkKi
 import { collectKycEvidence } from './kyc-evidence';
 import { createLimiter } from './limiter';
 import { collectLivenessEvidence } from './liveness-evidence';
-import { buildManifest, type ManifestObject } from './manifest';
+import { buildManifest, missingCountOf, type ManifestObject } from './manifest';
+import { stripSignedUrls, withoutSignedUrls } from './signed-urls';
 import { documentWithReferences } from './result-document';
 import type { EvidenceStore, ObjectRetention } from './s3-store';
 
 export type { ArchiveLimits } from './evidence';
 
-export interface ArchiveDeps {
+/** The records' wiring (table, retention policy, clock, logger) and what archiving adds to it. */
+export interface ArchiveDeps extends RecordsDeps {
   /** The client of the check's provider (`client.provider` must equal `check.provider`). */
   client: ProviderClient;
   store: EvidenceStore;
-  records: RecordStore;
   /** SSRF and size rules for image links; its maxBytes and limits.maxImageBytes both apply. */
   downloadPolicy: DownloadPolicy;
   limits: ArchiveLimits;
   /** KYC links kept besides imagesFull (none by default). */
   kycImageLinks: readonly KycLinkKind[];
-  retention: RetentionPolicy;
-  now: () => Date;
-  logger?: StructuredLogger;
 }
 
 /**
@@ -209,6 +206,7 @@ async function archiveAnswer(
     retention: objectRetention(retention),
     limit: createLimiter(deps.limits.concurrency),
     limits: deps.limits,
+    budget: { bytesLeft: deps.limits.maxBytesPerCheck },
     downloadPolicy: deps.downloadPolicy,
     kycImageLinks: deps.kycImageLinks,
     earlier: await loadEarlierRun(deps.store, prefix),
@@ -276,9 +274,13 @@ function detailOf(status: CheckStatus, options: ArchiveOptions): { detail?: stri
   return {};
 }
 
-/** answer.json (or answer.bin): the provider's answer as received, with when and how it came. */
+/**
+ * answer.json (or answer.bin): the provider's answer as received, with when and how it came; byte for byte but for
+ * an echoed check token and the query strings of signed URLs (credentials, not evidence).
+ */
 async function storeAnswer(ctx: EvidenceContext, answer: ProviderAnswer): Promise<ManifestObject> {
   const isJson = answer.json !== undefined;
+  const { body, count: signedUrlsStripped } = stripSignedUrls(answer.body);
   const key = ctx.prefix + answerFileOf(isJson);
   const archivedAt = ctx.now().toISOString();
   const source = {
@@ -287,8 +289,9 @@ async function storeAnswer(ctx: EvidenceContext, answer: ProviderAnswer): Promis
     receivedAt: answer.receivedAt,
     ...(answer.contentType ? { contentType: answer.contentType } : {}),
     ...(answer.scrubbed > 0 ? { scrubbed: answer.scrubbed } : {}),
+    ...(signedUrlsStripped > 0 ? { signedUrlsStripped } : {}),
   };
-  const stored = await ctx.store.putBuffer(key, answer.body, {
+  const stored = await ctx.store.putBuffer(key, body, {
     // Not JSON (an HTML error page, plain text): kept, but never rendered inline.
     ...(isJson ? { contentType: 'application/json' } : { contentType: 'application/octet-stream', contentDisposition: 'attachment' }),
     retention: ctx.retention,
@@ -315,7 +318,9 @@ async function writeDocuments(
   const manifestKey = prefix + MANIFEST_FILE;
   // result.json: the answer readable, images replaced by references; only for an answer that is JSON.
   const resultBody =
-    answer?.json === undefined ? undefined : Buffer.from(`${JSON.stringify(documentWithReferences(answer.json, evidence.replacements), null, 2)}\n`);
+    answer?.json === undefined
+      ? undefined
+      : Buffer.from(`${JSON.stringify(withoutSignedUrls(documentWithReferences(answer.json, evidence.replacements)), null, 2)}\n`);
   const resultEntry: ManifestObject[] = resultBody
     ? [{ key: resultKey, sha256: sha256Of(resultBody), bytes: resultBody.length, contentType: 'application/json', source: { kind: 'provider-answer' }, archivedAt }]
     : [];
@@ -348,7 +353,9 @@ async function writeDocuments(
     ...(resultBody ? { resultKey } : {}),
     answerKey: evidence.objects.find((object) => object.source.kind === 'answer-as-received')?.key,
     missing: evidence.missing.map((entry) => entry.reason),
+    missingCount: missingCountOf(evidence.missing),
     quarantined: quarantined.map((object) => object.quarantined!.reason),
+    encodedByHost: manifest.objects.filter((object) => object.receivedEncoding).length,
   };
 }
 
@@ -361,7 +368,7 @@ function sha256Of(body: Buffer): string {
 }
 
 function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, existing: CheckRecord | undefined, now: Date) {
-  const { retention, warning } = computeRetention(deps.retention, {
+  const { retention, warning, shorterRequestRefused } = computeRetention(deps.retention, {
     provider: check.provider,
     outcome,
     requestedClass: check.retentionClass,
@@ -369,6 +376,7 @@ function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, e
     now,
   });
   if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
+  if (shorterRequestRefused) deps.onShorterRetentionRefused?.();
   return retention;
 }
 

@@ -24,8 +24,20 @@ export interface ArchiveLimits {
    * provider's answer (and the record's note) remains.
    */
   quarantineMaxBytes: number;
+  /** Images kept per check; the rest are `over-limit` (one missing entry with their count). */
+  maxImagesPerCheck: number;
+  /**
+   * Image bytes kept per check; once spent, further images are `over-limit`. Checked before each image starts, so the
+   * overshoot is at most the images in flight (concurrency × their cap).
+   */
+  maxBytesPerCheck: number;
   /** Images decoded or downloaded at the same time. */
   concurrency: number;
+}
+
+/** What is left of one check's byte cap (shared by its collectors). */
+export interface CheckBudget {
+  bytesLeft: number;
 }
 
 export interface EvidenceContext {
@@ -35,6 +47,7 @@ export interface EvidenceContext {
   retention: ObjectRetention;
   limit: Limiter;
   limits: ArchiveLimits;
+  budget: CheckBudget;
   downloadPolicy: DownloadPolicy;
   kycImageLinks: readonly KycLinkKind[];
   earlier: EarlierRun;
@@ -71,12 +84,45 @@ type Outcome = { object: ManifestObject; replacement: Replacement } | { missing:
  */
 const QUARANTINE_CONTENT = { contentType: 'application/octet-stream', contentDisposition: 'attachment' } as const;
 
+/**
+ * The images a collector may take: the first maxImagesPerCheck. The others become one `over-limit` missing entry with
+ * their count, and each is replaced in result.json by a short marker (answer.json keeps them as received).
+ */
+export function withinImageCap<T extends PlannedImage>(ctx: EvidenceContext, planned: T[]): { taken: T[]; over: Evidence } {
+  const cap = ctx.limits.maxImagesPerCheck;
+  if (planned.length <= cap) return { taken: planned, over: NO_EVIDENCE };
+  const rest = planned.slice(cap);
+  const detail = `${rest.length} of ${planned.length} images over the per-check cap of ${cap}`;
+  ctx.logger?.warn('images over the per-check cap', { kept: cap, over: rest.length });
+  return {
+    taken: planned.slice(0, cap),
+    over: {
+      objects: [],
+      missing: [{ source: rest[0]!.source, reason: 'over-limit', detail, count: rest.length }],
+      replacements: rest.map((image) => ({ path: image.path, value: { missing: 'over-limit', detail: 'per-check cap' } })),
+    },
+  };
+}
+
+/** Whether the check's byte cap is spent: then the image is `over-limit`. */
+function overByteCap(ctx: EvidenceContext, image: PlannedImage): Outcome | undefined {
+  if (ctx.budget.bytesLeft > 0) return undefined;
+  return missing(image, 'over-limit', `per-check byte cap of ${ctx.limits.maxBytesPerCheck} reached`);
+}
+
+function spend(ctx: EvidenceContext, bytes: number): void {
+  ctx.budget.bytesLeft -= bytes;
+}
+
 /** Stores a decoded image (a liveness frame). S3 failures propagate as typed storage errors. */
 export async function storeDecoded(
   ctx: EvidenceContext,
   image: PlannedImage,
   decoded: { bytes: Buffer; mediaType: ImageMediaType },
 ): Promise<Outcome> {
+  const over = overByteCap(ctx, image);
+  if (over) return over;
+  spend(ctx, decoded.bytes.length);
   const key = ctx.prefix + withExtension(image.stem, extensionOf(decoded.mediaType));
   return stored(ctx, image, await ctx.store.putBuffer(key, decoded.bytes, putOptions(ctx, image, { contentType: decoded.mediaType })));
 }
@@ -88,6 +134,9 @@ export async function storeQuarantined(
   bytes: Buffer,
   reason: ImageRejectedReason,
 ): Promise<Outcome> {
+  const over = overByteCap(ctx, image);
+  if (over) return over;
+  spend(ctx, bytes.length);
   const key = quarantineKey(ctx, image);
   const object = await ctx.store.putBuffer(key, bytes, putOptions(ctx, image, QUARANTINE_CONTENT, reason));
   return stored(ctx, image, object, { reason });
@@ -105,6 +154,8 @@ export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage,
     maxBytes: Math.min(base.maxBytes, ctx.limits.maxImageBytes),
     quarantineMaxBytes: ctx.limits.quarantineMaxBytes,
   };
+  const over = overByteCap(ctx, image);
+  if (over) return over;
   let failure: { reason: MissingReason; detail: string } = { reason: 'download-failed', detail: 'not attempted' };
   let quarantine: ImageRejectedReason | undefined;
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
@@ -117,7 +168,8 @@ export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage,
         download.body,
         reason ? putOptions(ctx, image, QUARANTINE_CONTENT, reason) : putOptions(ctx, image, { contentType: download.mediaType! }),
       );
-      return stored(ctx, image, object, reason ? { reason } : undefined, url);
+      spend(ctx, object.bytes);
+      return stored(ctx, image, object, reason ? { reason } : undefined, url, download.receivedEncoding);
     } catch (error) {
       if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) throw error;
       // An image without Content-Length that overran its cap: fetched again, to be kept in quarantine.
@@ -155,6 +207,7 @@ function stored(
   object: { key: string; sha256: string; bytes: number; contentType: string },
   quarantined?: { reason: ImageRejectedReason },
   url?: string,
+  receivedEncoding?: string,
 ): Outcome {
   const entry: ManifestObject = {
     ...object,
@@ -162,6 +215,7 @@ function stored(
     archivedAt: ctx.now().toISOString(),
     ...bbox(image),
     ...(quarantined ? { quarantined } : {}),
+    ...(receivedEncoding ? { receivedEncoding } : {}),
   };
   return { object: entry, replacement: { path: image.path, value: referenceTo(entry, url) } };
 }
@@ -191,13 +245,16 @@ function putOptions(
 }
 
 /** Collects outcomes into Evidence. */
-export function evidenceOf(outcomes: Outcome[]): Evidence {
+export function evidenceOf(outcomes: Outcome[], over: Evidence = NO_EVIDENCE): Evidence {
   const evidence: Evidence = { objects: [], missing: [], replacements: [] };
   for (const outcome of outcomes) {
     if ('object' in outcome) evidence.objects.push(outcome.object);
     else evidence.missing.push(outcome.missing);
     evidence.replacements.push(outcome.replacement);
   }
+  // A loop, not a spread: thousands of images over the cap would overflow the call's argument list.
+  for (const entry of over.missing) evidence.missing.push(entry);
+  for (const replacement of over.replacements) evidence.replacements.push(replacement);
   return evidence;
 }
 

@@ -16,6 +16,7 @@ import {
   type Evidence,
   type EvidenceContext,
   type PlannedImage,
+  withinImageCap,
 } from './evidence';
 import { frameStem } from './keys';
 import { isRecord } from '../providers/lenient';
@@ -63,8 +64,9 @@ export async function collectLivenessEvidence(
   if (frames.length === 0) return framesPastWindow(ctx, completedAt);
 
   const limits = { maxBytes: ctx.limits.maxFrameBytes, ceilingBytes: Math.max(ctx.limits.maxFrameBytes, ctx.limits.quarantineMaxBytes) };
+  const { taken, over } = withinImageCap(ctx, frames);
   const outcomes = await Promise.all(
-    frames.map((frame) =>
+    taken.map((frame) =>
       ctx.limit(async () => {
         const intake = readFrame(frame.data, limits);
         switch (intake.kind) {
@@ -80,7 +82,7 @@ export async function collectLivenessEvidence(
       }),
     ),
   );
-  return evidenceOf(outcomes);
+  return evidenceOf(outcomes, over);
 }
 
 /**

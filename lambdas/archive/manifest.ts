@@ -23,7 +23,16 @@ export type ImageSource =
  */
 export type ObjectSource =
   | ImageSource
-  | { kind: 'answer-as-received'; httpStatus: number; receivedAt: string; contentType?: string; scrubbed?: number }
+  | {
+      kind: 'answer-as-received';
+      httpStatus: number;
+      receivedAt: string;
+      contentType?: string;
+      /** Occurrences of the check's secret (a liveness token) replaced. */
+      scrubbed?: number;
+      /** Signed URLs kept without their query string (signed-urls.ts). */
+      signedUrlsStripped?: number;
+    }
   | { kind: 'provider-answer' }
   | { kind: 'unknown' };
 
@@ -41,6 +50,8 @@ export interface ManifestObject {
   fromEarlierRun?: true;
   /** Not a valid image: kept as received under quarantine/, served only as a download. */
   quarantined?: { reason: ImageRejectedReason };
+  /** The host sent the image with this Content-Encoding although identity was asked; the object is the decoded bytes. */
+  receivedEncoding?: string;
 }
 
 export interface MissingImage {
@@ -48,6 +59,13 @@ export interface MissingImage {
   reason: MissingReason;
   /** Short and free of personal data: a rule name, a rejection reason, an HTTP status. */
   detail: string;
+  /** Images this entry stands for (the images over the per-check cap are one entry, from `source` on). @default 1 */
+  count?: number;
+}
+
+/** How many images the missing entries stand for. */
+export function missingCountOf(missing: readonly MissingImage[]): number {
+  return missing.reduce((sum, entry) => sum + (entry.count ?? 1), 0);
 }
 
 export interface Manifest {

@@ -20,8 +20,8 @@ const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 3;
 
 /** The archive function's needs, per provider (each has its own client and image-host allowlist). */
-export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger): (provider: ProviderName) => ArchiveDeps {
-  const recordDeps = recordDepsFromEnv(env, logger);
+export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: RecordHooks = {}): (provider: ProviderName) => ArchiveDeps {
+  const recordDeps = { ...recordDepsFromEnv(env, logger), ...hooks };
   const settings = archiveSettingsFromEnv(env);
   const store = evidenceStoreFromEnv(env);
   const credentials = credentialSourceOf(env);
@@ -62,9 +62,12 @@ export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger): (provid
  * The record function's needs: the table and the retention policy, and the evidence bucket to account for what a
  * failed attempt stored (no provider, no secrets).
  */
-export function recordFunctionDepsFromEnv(env: Env, logger?: StructuredLogger): RecordDeps {
-  return { ...recordDepsFromEnv(env, logger), store: evidenceStoreFromEnv(env) };
+export function recordFunctionDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: RecordHooks = {}): RecordDeps {
+  return { ...recordDepsFromEnv(env, logger), ...hooks, store: evidenceStoreFromEnv(env) };
 }
+
+/** What the handlers are told about (metrics). */
+export type RecordHooks = Pick<RecordDeps, 'onShorterRetentionRefused'>;
 
 /** The evidence bucket: BUCKET_NAME, KMS_KEY_ARN (optional), OBJECT_LOCK_MODE, and the S3 endpoint in local mode. */
 function evidenceStoreFromEnv(env: Env): EvidenceStore {
@@ -78,12 +81,21 @@ function evidenceStoreFromEnv(env: Env): EvidenceStore {
   });
 }
 
-/** Limits and KYC links (the retention policy is the record deps'): KYC_IMAGE_LINKS is the one variable read here. */
+/**
+ * Limits and KYC links (the retention policy is the record deps'): ARCHIVE_LIMITS (JSON, the limits cdk.json
+ * overrides) and KYC_IMAGE_LINKS are the variables read here.
+ */
 function archiveSettingsFromEnv(env: Env): ArchiveSettings {
+  let limits: unknown = {};
   try {
-    return parseArchiveSettings({ kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS') });
+    limits = env.ARCHIVE_LIMITS ? JSON.parse(env.ARCHIVE_LIMITS) : {};
+  } catch {
+    throw new ConfigurationError('environment variable ARCHIVE_LIMITS is not JSON');
+  }
+  try {
+    return parseArchiveSettings({ ...(limits as object), kycImageLinks: listEnv(env, 'KYC_IMAGE_LINKS') });
   } catch (error) {
-    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variable KYC_IMAGE_LINKS is invalid: ${error.message}`);
+    if (error instanceof ConfigurationError) throw new ConfigurationError(`environment variables ARCHIVE_LIMITS or KYC_IMAGE_LINKS invalid: ${error.message}`);
     throw error;
   }
 }

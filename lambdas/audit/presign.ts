@@ -4,6 +4,7 @@
  * request is presigned instead of sent. Only `host` is signed, so any HTTP client can fetch the URL.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { IMAGE_MEDIA_TYPES } from '../archive/intake/image-types';
 
 /** Short-lived by default: the URL is a bearer credential for the image. */
 export const DEFAULT_URL_EXPIRY_SECONDS = 300;
@@ -29,11 +30,43 @@ export function urlExpiryOf(expiresIn: number): number {
   return Math.min(MAX_URL_EXPIRY_SECONDS, Math.max(1, Math.floor(expiresIn)));
 }
 
-export async function presignGetObject(client: S3Client, bucket: string, key: string, expiresIn = DEFAULT_URL_EXPIRY_SECONDS): Promise<string> {
+/**
+ * How S3 serves the object, signed into the URL (response-content-type, response-content-disposition). Every URL is
+ * an attachment with a type the archive chose, never the one the object was stored with: a polyglot (an image with
+ * HTML after its magic bytes, a quarantined item that is HTML) is never rendered inline when the URL is opened. An
+ * <img> still shows an image; a browser ignores the disposition for embedded images.
+ */
+export interface ServeAs {
+  /** The type the archive recorded; anything but a recognized image or JSON is served as application/octet-stream. */
+  contentType?: string;
+  /** The download's file name, reduced to characters that need no quoting. @default - none */
+  fileName?: string;
+}
+
+const SERVED_TYPES = new Set<string>([...IMAGE_MEDIA_TYPES, 'application/json']);
+
+/** The type an URL serves: the recorded one if it is an image type or JSON, else octet-stream. */
+export function servedTypeOf(contentType: string | undefined): string {
+  const essence = contentType?.split(';')[0]?.trim().toLowerCase();
+  return essence && SERVED_TYPES.has(essence) ? essence : 'application/octet-stream';
+}
+
+export async function presignGetObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  expiresIn = DEFAULT_URL_EXPIRY_SECONDS,
+  serveAs: ServeAs = {},
+): Promise<string> {
   const seconds = urlExpiryOf(expiresIn);
   const signer = (await (client.config as unknown as { signer: () => Promise<Presigner> }).signer()) as Presigner;
   const region = await client.config.region();
-  const command = new GetObjectCommand({ Bucket: bucket, Key: key });
+  const command = new GetObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    ResponseContentDisposition: attachment(serveAs.fileName),
+    ResponseContentType: servedTypeOf(serveAs.contentType),
+  });
   const stack = client.middlewareStack.clone();
   stack.addRelativeTo(
     ((_next: unknown) => async (args: { request: SignableRequest }) => {
@@ -49,6 +82,12 @@ export async function presignGetObject(client: S3Client, bucket: string, key: st
   const handler = command.resolveMiddleware(stack as never, client.config, {});
   const { output } = (await handler({ input: command.input } as never)) as unknown as { output: { url: string } };
   return output.url;
+}
+
+/** `attachment`, with a file name reduced to characters that need no quoting or encoding in the header. */
+function attachment(fileName: string | undefined): string {
+  const safe = fileName?.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+  return safe ? `attachment; filename="${safe}"` : 'attachment';
 }
 
 function formatUrl(request: SignableRequest): string {

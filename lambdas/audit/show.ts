@@ -24,8 +24,10 @@ export interface ShownImage {
   bytes: number;
   sha256: string;
   source: ObjectSource;
-  /** Not a valid image, kept as received: offered only as a download. */
+  /** Not a valid image, kept as received: offered only as a download (its URL says attachment, octet-stream). */
   quarantined?: { reason: string };
+  /** Liveness: the face's bounding box the provider reported for this frame, as the manifest keeps it (unread). */
+  boundingBox?: unknown;
   url: string;
 }
 
@@ -45,7 +47,8 @@ export interface ShownCheck {
 
 export async function showCheck(deps: AuditDeps, record: CheckRecord, options: { expiresIn?: number } = {}): Promise<ShownCheck> {
   const expiresIn = urlExpiryOf(options.expiresIn ?? DEFAULT_URL_EXPIRY_SECONDS);
-  const presign = (key: string) => presignGetObject(deps.s3, deps.bucket, key, expiresIn);
+  const presign = (key: string, contentType?: string) =>
+    presignGetObject(deps.s3, deps.bucket, key, expiresIn, { fileName: key.slice(key.lastIndexOf('/') + 1), ...(contentType ? { contentType } : {}) });
   const shown: ShownCheck = { record: publicRecordOf(record), documents: {}, images: [], missingImages: [] };
   const prefix = prefixOf(record);
   if (!prefix || !record.manifestKey) return shown;
@@ -69,8 +72,9 @@ export async function showCheck(deps: AuditDeps, record: CheckRecord, options: {
   }
 
   const signedAt = Date.now(); // the signer's clock, not deps.now (which decides retention)
-  shown.documents.manifest = await presign(record.manifestKey);
-  if (record.resultKey) shown.documents.result = await presign(record.resultKey);
+  shown.documents.manifest = await presign(record.manifestKey, 'application/json');
+  if (record.resultKey) shown.documents.result = await presign(record.resultKey, 'application/json');
+  // The answer as received is whatever the provider sent (answer.bin when it was not JSON): a download.
   if (record.answerKey) shown.documents.answer = await presign(record.answerKey);
   for (const object of objects) {
     if (DOCUMENT_SOURCES.has(object.source.kind) || !object.key.startsWith(prefix) || object.key.endsWith(`/${MANIFEST_FILE}`)) continue;
@@ -81,7 +85,9 @@ export async function showCheck(deps: AuditDeps, record: CheckRecord, options: {
       sha256: object.sha256,
       source: object.source,
       ...(object.quarantined ? { quarantined: object.quarantined } : {}),
-      url: await presign(object.key),
+      ...(object.boundingBox !== undefined ? { boundingBox: object.boundingBox } : {}),
+      // A quarantined item may be anything, HTML included: octet-stream whatever it was stored as.
+      url: await presign(object.key, object.quarantined === undefined ? object.contentType : undefined),
     });
   }
   shown.urlsExpireAt = new Date(signedAt + expiresIn * 1000).toISOString();

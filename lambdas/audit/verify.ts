@@ -9,7 +9,7 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { storageErrorFrom } from '../common/storage-errors';
 import { MANIFEST_FILE } from '../archive/keys';
-import type { Manifest } from '../archive/manifest';
+import { missingCountOf, type Manifest } from '../archive/manifest';
 import { createLimiter } from '../archive/limiter';
 import type { CheckRecord } from '../records/record';
 import { listKeys, openObject, parseManifest, prefixOf, readDocument } from './archive-reader';
@@ -98,7 +98,7 @@ export async function verifyCheck(deps: AuditDeps, record: CheckRecord, options:
   }
   const { manifest } = parsed;
   if (options.sink) await writeAll(await options.sink.open(MANIFEST_FILE), manifestRead.body);
-  report.missingAtArchive = manifest.missing.length;
+  report.missingAtArchive = missingCountOf(manifest.missing);
   for (const mismatch of recordMismatches(record, manifest, manifestRead.body.length)) problem('record-mismatch', mismatch);
 
   const listed = new Set<string>();
@@ -200,7 +200,7 @@ function recordMismatches(record: CheckRecord, manifest: Manifest, manifestBytes
   differs('status', record.status, manifest.status);
   differs('objects (manifest.json included)', record.objects, manifest.objects.length + 1);
   differs('bytes (manifest.json included)', record.bytes, manifest.objects.reduce((sum, object) => sum + object.bytes, manifestBytes));
-  differs('images missing at archive time', record.imagesMissing?.count ?? 0, manifest.missing.length);
+  differs('images missing at archive time', record.imagesMissing?.count ?? 0, missingCountOf(manifest.missing));
   differs('items in quarantine', record.quarantined?.count ?? 0, manifest.objects.filter((object) => object.quarantined).length);
   for (const [what, key] of [['result.json', record.resultKey], ['the answer as received', record.answerKey]] as const) {
     if (key && !manifest.objects.some((object) => object.key === key)) mismatches.push(`${what}: named by the record, not listed in the manifest`);

@@ -14,6 +14,8 @@ export interface WorkflowCheck {
   checkRef: string;
   /** When the check was created at the provider (event's createdAt), else when the event arrived. */
   createdAt: string;
+  /** The event's createdAt when it was further from the event's time than allowed (createdAt is then the event's time). */
+  createdAtClaimed?: string;
   retentionClass?: string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Redaction of what the functions log: values under keys that carry secrets or personal data are masked at any
  * depth, and every string (messages, error messages and stacks included) loses data URIs, long base64 runs, JWTs,
- * bearer credentials and URL query strings. A liveness checkId is a bearer token: logs name a check by provider +
+ * bearer credentials, `token=…`/`Token: …` pairs and query strings (with or without a scheme). A liveness checkId is a bearer token: logs name a check by provider +
  * checkRef only, and this is the net under that rule, not a licence to log whole events.
  */
 import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
@@ -15,8 +15,9 @@ export const REDACTED = '[REDACTED]';
  */
 const SENSITIVE_KEYS = new Set(
   [
-    // Check identifiers and provider credentials.
-    'checkId', 'token', 'clientKey', 'apiKey', 'xApiKey', 'authorization', 'proxyAuthorization', 'jwt', 'cookie',
+    // Check identifiers (a liveness check id is a bearer token; a KYC session id dates and names its machine) and
+    // provider credentials.
+    'checkId', 'checkIds', 'id', 'ids', 'sessionId', 'token', 'clientKey', 'apiKey', 'xApiKey', 'authorization', 'proxyAuthorization', 'jwt', 'cookie',
     'setCookie', 'password', 'secret', 'credentials', 'privateKey',
     // Personal data in provider answers.
     'name', 'fullName', 'firstName', 'middleName', 'lastName', 'dateOfBirth', 'birthDate', 'dob', 'email', 'phone',
@@ -27,7 +28,7 @@ const SENSITIVE_KEYS = new Set(
 );
 
 /** Key endings that mark a credential whatever comes before (`accessToken`, `clientSecret`, `dbPassword`). */
-const SENSITIVE_SUFFIXES = ['token', 'secret', 'password', 'apikey'];
+const SENSITIVE_SUFFIXES = ['token', 'tokens', 'secret', 'secrets', 'password', 'apikey'];
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_.\s]/g, '');
@@ -47,6 +48,14 @@ const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 /** URLs: userinfo and everything from `?` or `#` on (tokens travel in query strings, e.g. liveness `?token=`). */
 const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
 const URL_QUERY = /\b([a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi;
+/**
+ * `token=XYZ`, `Token: XYZ`, `"sessionId": "XYZ"` in free text: the value goes, whatever the key is followed by. Keys
+ * are the credential and identifier names above, with the same separator-insensitive spelling.
+ */
+const KEY_VALUE =
+  /\b((?:access[_-]?|refresh[_-]?|id[_-]?)?token|api[_-]?key|x[_-]api[_-]key|secret|password|signature|sig|session[_-]?id|check[_-]?id|client[_-]?key)(["']?\s*[:=]\s*["']?)([^\s"'&,;)}\]]+)/gi;
+/** A query string after a path without a scheme (`/v1/check?token=…`, `host.example/a?sig=…`). */
+const BARE_QUERY = /([^\s?#"'<>=]*)\?([A-Za-z0-9_.~-]+=[^\s"'<>]*)/g;
 /** Image or document bytes pasted without a data: prefix: long runs of base64 alphabet. */
 const LONG_BASE64 = /[A-Za-z0-9+/_-]{256,}={0,2}/g;
 
@@ -58,6 +67,8 @@ export function redactString(value: string): string {
     .replace(AUTH_SCHEME, (_match, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(URL_WITH_USERINFO, (_match, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(URL_QUERY, (_match, base: string) => `${base}?${REDACTED}`)
+    .replace(BARE_QUERY, (_match, base: string) => `${base}?${REDACTED}`)
+    .replace(KEY_VALUE, (match, key: string, separator: string, value: string) => (value === REDACTED ? match : `${key}${separator}${REDACTED}`))
     .replace(LONG_BASE64, REDACTED);
 }
 

@@ -29,6 +29,8 @@ export const METRIC = {
   /** Unit Bytes. */
   bytesArchived: 'BytesArchived',
   imagesMissing: 'ImagesMissing',
+  /** archive/record: an event asked for a shorter retention class than the policy's rule gives; refused. */
+  retentionRequestsRefused: 'RetentionRequestsRefused',
   /** archive: items kept in quarantine because they were not valid images. */
   imagesQuarantined: 'ImagesQuarantined',
   /** archive (a check whose answer had fields that could not be interpreted) and poll (a status word the document does not list). */

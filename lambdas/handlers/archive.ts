@@ -1,12 +1,16 @@
 /** Archive evidence / Archive escalation / Record outcome. See lambdas/archive/workflow-steps.ts. */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { withCheckKeys } from '../common/correlation';
+import { METRIC } from '../common/metric-names';
 import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
 import { archiveStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import type { ArchiveOutput } from '../checks/workflow-contract';
 
-const depsFor = archiveDepsFromEnv(process.env, logger);
+const depsFor = archiveDepsFromEnv(process.env, logger, {
+  onShorterRetentionRefused: () => metrics.addMetric(METRIC.retentionRequestsRefused, MetricUnit.Count, 1),
+});
 
 export const handler = (event: unknown): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {

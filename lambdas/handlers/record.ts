@@ -2,11 +2,15 @@
 import { recordFunctionDepsFromEnv } from '../archive/runtime';
 import { recordFailureStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { withCheckKeys } from '../common/correlation';
+import { METRIC } from '../common/metric-names';
 import { logger, metrics } from '../common/powertools';
 import type { ArchiveOutput } from '../checks/workflow-contract';
 
-const deps = recordFunctionDepsFromEnv(process.env, logger);
+const deps = recordFunctionDepsFromEnv(process.env, logger, {
+  onShorterRetentionRefused: () => metrics.addMetric(METRIC.retentionRequestsRefused, MetricUnit.Count, 1),
+});
 
 export const handler = (event: unknown): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {

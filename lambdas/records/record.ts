@@ -21,7 +21,8 @@ export type MissingReason =
   | 'window-passed' // the provider no longer serves it (404/410, or liveness frames past their ~30-minute window)
   | 'rejected' // the data failed validation (type, base64, magic bytes, size)
   | 'refused' // the URL broke a download rule (host allowlist, private address, scheme, redirect)
-  | 'download-failed'; // transient failures outlasted the retries
+  | 'download-failed' // transient failures outlasted the retries
+  | 'over-limit'; // past the per-check cap on images or bytes: kept only in the answer as received
 
 /**
  * Records only move forward: a higher rank replaces a lower one, an equal rank rewrites (idempotent re-runs), a lower
@@ -62,6 +63,8 @@ export interface CheckRecord {
   escalation?: { reason?: string; priority?: string; deadline?: string; status: string };
   /** When the check was created (event time): the sort key of every auditor index, and the S3 key's date. */
   createdAt: string;
+  /** The event's createdAt when it was too far from the event's time to be believed (createdAt is the event's time). */
+  createdAtClaimed?: string;
   providerCreatedAt?: string;
   completedAt?: string;
   providerRespondedAt?: string;
@@ -80,6 +83,8 @@ export interface CheckRecord {
   imagesMissing?: { count: number; reasons: MissingReason[] };
   /** Items that were not valid images, kept as received under quarantine/ (served only as downloads). */
   quarantined?: { count: number; reasons: string[] };
+  /** Images a host sent content-encoded (gzip…) although identity was asked; stored decoded. */
+  encodedByHost?: number;
   /** Documented fields of the answer whose value could not be interpreted (paths only): the provider drifted. */
   uninterpreted?: string[];
   /** Timestamps that came without an offset and were read as UTC (paths). */
@@ -119,7 +124,10 @@ export interface RecordInput {
     resultKey?: string;
     answerKey?: string;
     missing: MissingReason[];
+    /** Images missing, when an entry of `missing` stands for several (over-limit). @default missing.length */
+    missingCount?: number;
     quarantined?: string[];
+    encodedByHost?: number;
   };
   drift?: Drift;
   retention: Retention;
@@ -172,6 +180,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
         })
       : undefined,
     createdAt,
+    createdAtClaimed: check.createdAtClaimed,
     providerCreatedAt: input.times?.createdAt,
     completedAt: input.times?.completedAt,
     providerRespondedAt: input.times?.respondedAt,
@@ -183,8 +192,9 @@ export function buildRecord(input: RecordInput): CheckRecord {
     manifestSha256: input.evidence?.manifestSha256,
     resultKey: input.evidence?.resultKey,
     answerKey: input.evidence?.answerKey,
-    imagesMissing: missing.length > 0 ? { count: missing.length, reasons: [...new Set(missing)].sort() } : undefined,
+    imagesMissing: missing.length > 0 ? { count: input.evidence?.missingCount ?? missing.length, reasons: [...new Set(missing)].sort() } : undefined,
     quarantined: quarantined.length > 0 ? { count: quarantined.length, reasons: [...new Set(quarantined)].sort() } : undefined,
+    encodedByHost: input.evidence?.encodedByHost || undefined,
     uninterpreted: drift?.uninterpreted.length ? drift.uninterpreted : undefined,
     readAsUtc: drift?.readAsUtc.length ? drift.readAsUtc : undefined,
     retentionClass: retention.retentionClass,

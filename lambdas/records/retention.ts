@@ -155,31 +155,42 @@ export interface Retention {
 
 export interface RetentionDecision {
   retention: Retention;
-  /** Set when the requested class is not configured and the rule's class was applied instead. */
+  /** Set when the requested class was not applied (not configured, or shorter than the rule's): the rule's applies. */
   warning?: string;
+  /**
+   * The event asked for a class shorter than the one the policy's rule gives: refused. Events come from whoever may
+   * put them on the bus; they may lengthen retention, never shorten it (that takes a change of the policy itself).
+   */
+  shorterRequestRefused?: true;
 }
 
 /**
- * Picks the class for a check and computes its dates. An unknown requested class does not fail the archive (the
+ * Picks the class for a check and computes its dates. The event's requested class applies only when it keeps the
+ * evidence at least as long as the rule's class. An unknown or shorter requested class does not fail the archive (the
  * evidence window would close while someone fixes the event): the rule's class applies, the basis says so, and the
- * caller logs the warning.
+ * caller logs the warning (and counts a refused shorter request).
  */
 export function computeRetention(policy: RetentionPolicy, input: RetentionInput): RetentionDecision {
   const ruleClass =
     policy.rules.find((rule) => rule.provider === input.provider && (!rule.outcomes || rule.outcomes.includes(input.outcome)))
       ?.class ?? policy.defaultClass;
   const requested = input.requestedClass;
-  const useRequested = requested !== undefined && Object.hasOwn(policy.classes, requested);
-  const retentionClass = useRequested ? requested : ruleClass;
+  const known = requested !== undefined && Object.hasOwn(policy.classes, requested);
+  const shorter = known && policy.classes[requested!]!.days < (policy.classes[ruleClass]?.days ?? 0);
+  const useRequested = known && !shorter;
+  const retentionClass = useRequested ? requested! : ruleClass;
   const cls = policy.classes[retentionClass];
   if (!cls) throw new ConfigurationError(`retention policy: class ${retentionClass} is not configured`);
 
-  let basis = useRequested ? `${cls.basis} (class requested by the event)` : cls.basis;
+  let basis = useRequested && requested !== ruleClass ? `${cls.basis} (longer class requested by the event)` : cls.basis;
   let warning: string | undefined;
-  if (requested !== undefined && !useRequested) {
-    const shown = requested.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 64);
+  const shown = (requested ?? '').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 64);
+  if (requested !== undefined && !known) {
     warning = `requested retention class "${shown}" is not configured; ${retentionClass} applied`;
     basis = `${basis} (requested class "${shown}" not configured)`;
+  } else if (shorter) {
+    warning = `requested retention class "${shown}" is shorter than ${retentionClass}: refused, ${retentionClass} applied`;
+    basis = `${basis} (requested class "${shown}" refused: shorter than the policy's)`;
   }
 
   const retainUntilMs = input.now.getTime() + cls.days * DAY_SECONDS * 1000;
@@ -193,7 +204,8 @@ export function computeRetention(policy: RetentionPolicy, input: RetentionInput)
       ttl: legalHold ? undefined : ttlOf(new Date(retainUntilMs).toISOString()),
       legalHold,
     },
-    warning,
+    ...(warning ? { warning } : {}),
+    ...(shorter ? { shorterRequestRefused: true as const } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ export interface RecordsDeps {
   retention: RetentionPolicy;
   now: () => Date;
   logger?: StructuredLogger;
+  /** Told when an event asked for a shorter retention class than the policy gives (refused; counted). */
+  onShorterRetentionRefused?: () => void;
 }
 
 /** Records: the table and the retention policy. */

@@ -88,8 +88,10 @@ export interface WorkflowHandlers {
 
 export interface PollingWorkflowProps {
   readonly handlers: WorkflowHandlers;
-  /** Encrypts the execution history and the workflow's log group. */
+  /** Encrypts the execution history. */
   readonly encryptionKey: IKey;
+  /** Encrypts the workflow's log group. */
+  readonly logKey: IKey;
   /** Hard stop of every execution: must exceed the longest polling budget (see config.stateMachineTimeoutSeconds). */
   readonly timeout: Duration;
 }
@@ -174,7 +176,7 @@ export class PollingWorkflow extends Construct {
       .when(Condition.or(is('no-result'), is('timed-out')), recordOutcome.next(new Succeed(this, STATE.recorded)))
       .otherwise(unexpected.next(recordFailure));
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.encryptionKey });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;
       // without one CDK renders an ARN with an empty name and Step Functions cannot use the key.

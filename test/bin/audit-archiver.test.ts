@@ -9,7 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordKeyOf } from '../../lambdas/records/table-schema';
 import type { AuditTarget } from '../../bin/cli/target';
 import { startEmulators, type Emulators } from '../../local/emulators';
 import { getRecord, readObject } from '../support/archive-harness';
@@ -208,5 +210,40 @@ describe('audit-archiver help', () => {
     expect(out).toContain('Exit codes: 0 ok, 1 verification failed');
     expect((await runAudit(['export', '--help'])).out).toMatch(/^Usage: audit-archiver export <provider> <checkId\|checkRef> --out PATH/);
     expect((await runAudit(['help', 'verify'])).out).toMatch(/^Usage: audit-archiver verify/);
+  });
+});
+
+describe('audit-archiver prints provider text as text', () => {
+  it('terminal escapes, lone carriage returns and bidi overrides in a record reach the screen and CSV visible, never raw', async () => {
+    // A record as an older writer, or someone with table access, could have left it: not cleaned when written.
+    const { record } = fixture.checks['kyc-other']!;
+    const hostileRef = 'e'.repeat(32);
+    const hostile = {
+      ...record,
+      pk: recordKeyOf('kyc', hostileRef),
+      checkRef: hostileRef,
+      outcome: 'ok\u001b[2J\u001b[31mFAKE',
+      detail: 'line\rOVERWRITTEN \u202egnp.exe',
+      escalation: { status: 'pending', reason: 'fraud\u001b]8;;http://x\u0007link\u001b]8;;\u0007', priority: 'high\u009b31m' },
+    };
+    await fixture.harness.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: hostile }));
+    try {
+      const raw = /[\u001b\u0007\u009b\u202e]|\r(?!\n)/;
+      const shown = await audit('show', 'kyc', hostileRef);
+      expect(shown.code).toBe(0);
+      expect(shown.out).not.toMatch(raw);
+      expect(shown.out).toContain('ok␛[2J␛[31mFAKE');
+      const listed = await audit('query', 'kyc', '--from', daysAgo(500));
+      expect(listed.out).toContain(hostileRef);
+      expect(listed.out).not.toMatch(raw);
+      const csv = await audit('query', 'kyc', '--from', daysAgo(500), '--csv');
+      expect(csv.out).not.toMatch(raw);
+      expect(csv.out).toContain('ok␛[2J␛[31mFAKE');
+      const json = await audit('show', 'kyc', hostileRef, '--json');
+      expect(json.out).not.toMatch(/[\u009b\u202e]/);
+      expect(JSON.parse(json.out).record.detail).toBe(hostile.detail); // JSON escapes, its value unchanged
+    } finally {
+      await fixture.harness.dynamo.send(new DeleteCommand({ TableName: emulators.tableName, Key: { pk: hostile.pk } }));
+    }
   });
 });

@@ -37,12 +37,13 @@ describe('cdk-nag AwsSolutions', () => {
     const byRule = acks.map((a) => `${a.path.replace(/^AuditArchiver\//, '')} ${a.id.replace(/<[A-Za-z0-9]+\.Arn>/, '<Arn>')}`);
     expect(byRule.sort()).toEqual(
       [
-        'AuditorApi/AuditorPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'AuditorApi/ArchiveReaderPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
         'AuditorApi/AuditorPolicy AwsSolutions-IAM5[Resource::arn:aws:execute-api:us-east-1:<AWS::AccountId>:<AuditorApi56B801F6>/$default/GET/checks/*]',
         'AuditorApi/Query/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Functions/Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*/manifest.json]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'Guard/RecordsOfficerPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
         'ProviderSecrets/kyc AwsSolutions-SMG4',
         'ProviderSecrets/liveness AwsSolutions-SMG4',
         'ProviderSecrets/verification AwsSolutions-SMG4',

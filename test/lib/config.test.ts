@@ -12,11 +12,13 @@ describe('loadConfig', () => {
     const config = from(CDK_JSON_CONTEXT);
     expect(config).toMatchObject({
       region: 'us-east-1',
-      eventBusName: 'default',
+      eventProducers: [],
+      createdAtSkewSeconds: 86_400,
       eventSource: 'audit-archiver.checks',
       objectLockMode: 'GOVERNANCE',
       downloadExtraHosts: [],
       kycImageLinks: [],
+      archiveLimits: {},
       providers: {
         liveness: { baseUrl: 'https://liveness.example.com' },
         kyc: { baseUrl: 'https://kyc.example.com' },
@@ -58,6 +60,12 @@ describe('loadConfig', () => {
     expect(() => from({ region: 'eu-west-1', objectLockMode: 'LEGAL' })).toThrow(/objectLockMode/);
     expect(() => from({ region: 'eu-west-1', kycImageLinks: ['imagesFull'] })).toThrow(/kycImageLinks/);
     expect(() => from({ region: 'eu-west-1', downloadExtraHosts: ['10.0.0.1'] })).toThrow(/downloadExtraHosts/);
+    expect(() => from({ region: 'eu-west-1', archiveLimits: { maxImagesPerCheck: 0 } })).toThrow(/archiveLimits: .*maxImagesPerCheck/);
+    expect(() => from({ region: 'eu-west-1', archiveLimits: { maxImagesPerChek: 10 } })).toThrow(/archiveLimits/);
+    expect(from({ region: 'eu-west-1', archiveLimits: { maxImagesPerCheck: 50, maxBytesPerCheck: 64 * 1024 * 1024 } }).archiveLimits).toEqual({
+      maxImagesPerCheck: 50,
+      maxBytesPerCheck: 64 * 1024 * 1024,
+    });
     expect(() => from({ region: 'eu-west-1', polling: { factor: 10 } })).toThrow(/polling\.factor/);
     expect(() => from({ region: 'eu-west-1', retention: { classes: { 'aml-cdd': { days: 0, basis: 'x' } } } })).toThrow(
       /retention policy invalid at: classes\.aml-cdd\.days/,

@@ -81,6 +81,9 @@ export function httpResponseOf(scripted: ScriptedAnswer): HttpResponse {
 
 let counter = 0;
 /** A fresh check with a unique id; createdAt fixes the S3 key's date. */
+/** The per-check caps at their defaults: tests set the per-image limits they exercise. */
+export const PER_CHECK_CAPS = { maxImagesPerCheck: 500, maxBytesPerCheck: 2 * 1024 * 1024 * 1024 };
+
 export function makeCheck(provider: ProviderName, overrides: Partial<WorkflowCheck> = {}): WorkflowCheck {
   const checkId = overrides.checkId ?? `${provider}-check-${process.pid}-${Date.now()}-${++counter}`;
   return {
@@ -115,7 +118,7 @@ export function harness(emulators: Emulators): Harness {
       store,
       records,
       downloadPolicy: loopbackPolicy(),
-      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, quarantineMaxBytes: 32 * 1024 * 1024, concurrency: 3 },
+      limits: { ...PER_CHECK_CAPS, maxFrameBytes: 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, quarantineMaxBytes: 32 * 1024 * 1024, concurrency: 3 },
       kycImageLinks: [],
       retention: DEFAULT_RETENTION_POLICY,
       now: () => FIXED_NOW,

@@ -4,9 +4,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 export type Route =
-  | { kind: 'image'; body: Buffer; contentType: string; chunkBytes?: number }
+  /** `gzip`: sent gzip-encoded (Content-Encoding: gzip) although the client asked for identity, as some hosts do. */
+  | { kind: 'image'; body: Buffer; contentType: string; chunkBytes?: number; encoding?: 'gzip' }
   | { kind: 'status'; status: number }
   | { kind: 'redirect'; location: string }
   /** Sends the headers and `sendBytes` of the body, then destroys the socket; after `failures` requests, serves it. */
@@ -40,10 +42,16 @@ export async function startImageServer(routes: Record<string, Route> = {}): Prom
       case 'redirect':
         res.writeHead(302, { location: route.location }).end();
         return;
-      case 'image':
-        res.writeHead(200, { 'content-type': route.contentType, 'content-length': route.body.length });
-        writeChunked(res, route.body, route.chunkBytes ?? 64 * 1024);
+      case 'image': {
+        const body = route.encoding === 'gzip' ? gzipSync(route.body) : route.body;
+        res.writeHead(200, {
+          'content-type': route.contentType,
+          'content-length': body.length,
+          ...(route.encoding ? { 'content-encoding': route.encoding } : {}),
+        });
+        writeChunked(res, body, route.chunkBytes ?? 64 * 1024);
         return;
+      }
       case 'cut':
         if (hit > (route.failures ?? Number.POSITIVE_INFINITY)) {
           res.writeHead(200, { 'content-type': route.contentType, 'content-length': route.body.length }).end(route.body);

@@ -3,6 +3,7 @@
  * CliCommand (see ../command.ts) and one entry here.
  */
 import type { CliCommand } from '../command';
+import { consoleCommand } from './console';
 import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
 import { queryCommand } from './query';
@@ -10,4 +11,4 @@ import { reconcileCommand } from './reconcile';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand];

@@ -31,6 +31,11 @@ export interface ImageDownload {
   /** Why these bytes are not stored as an image: keep them as received, in quarantine. */
   quarantine?: ImageRejectedReason;
   contentLength?: number;
+  /**
+   * The Content-Encoding the host sent although identity was asked (e.g. `gzip`): fetch decodes it, so `body` holds
+   * the decoded bytes (the image itself) and the caps count those; the caller records that the host encoded it.
+   */
+  receivedEncoding?: string;
   /** Host the bytes finally came from (after redirects) — safe to record; never the full URL (may carry tokens). */
   host: string;
 }
@@ -92,7 +97,8 @@ export async function openImageDownload(
       response = await fetch(current, {
         method: 'GET',
         redirect: 'manual',
-        // identity: maxBytes then counts what the host sends, and no decompression runs on untrusted input.
+        // identity asked; a host may encode anyway, and fetch then decodes (gzip, deflate, br): maxBytes and the
+        // quarantine ceiling count decoded bytes, so a small encoded bomb still stops at the cap. See receivedEncoding.
         headers: { accept: ACCEPT, 'accept-encoding': 'identity' },
         signal: controller.signal,
         dispatcher: agent,
@@ -111,7 +117,9 @@ export async function openImageDownload(
     const ceiling = Math.max(policy.maxBytes, policy.quarantineMaxBytes ?? 0);
     const declared = declaredType(response.headers.get('content-type'));
     let quarantine = options.quarantine ?? (declared === 'not-an-image' ? 'content-type-not-allowed' : undefined);
-    const contentLength = parseContentLength(response.headers.get('content-length'));
+    const receivedEncoding = encodingOf(response.headers.get('content-encoding'));
+    // An encoded Content-Length counts encoded bytes: it says nothing about the decoded size the caps apply to.
+    const contentLength = receivedEncoding ? undefined : parseContentLength(response.headers.get('content-length'));
     if (contentLength !== undefined && contentLength > ceiling) throw new ImageRejectedError('too-large', host);
     if (contentLength !== undefined && contentLength > policy.maxBytes) quarantine ??= 'too-large';
     if (!response.body) throw new ImageRejectedError('empty', host);
@@ -130,6 +138,7 @@ export async function openImageDownload(
       host,
       ...(quarantine ? { quarantine } : { mediaType: sniffed! }),
       ...(contentLength !== undefined ? { contentLength } : {}),
+      ...(receivedEncoding ? { receivedEncoding } : {}),
     };
   } catch (error) {
     reader?.cancel().catch(() => {});
@@ -188,6 +197,15 @@ function assertPolicyValid(policy: DownloadPolicy): void {
     Number.isSafeInteger(policy.maxRedirects) &&
     policy.maxRedirects >= 0;
   if (!valid) throw new ConfigurationError('download policy: invalid hosts, maxBytes, timeoutMs or maxRedirects');
+}
+
+/** The Content-Encoding header's codings other than identity, lower case (`gzip`, `br, gzip`), or undefined. */
+function encodingOf(header: string | null): string | undefined {
+  const codings = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  return codings.length > 0 ? codings.join(', ').slice(0, 64) : undefined;
 }
 
 function resolveLocation(location: string, base: URL, host: string): string {

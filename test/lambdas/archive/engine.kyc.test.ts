@@ -14,6 +14,7 @@ import {
   stubClient,
   tagsOf,
   type Harness,
+  PER_CHECK_CAPS,
 } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { jpegShapedBytes, makeJpeg, makePng, sha256 } from '../../support/images';
@@ -33,9 +34,9 @@ afterAll(async () => {
 
 /** Serves `body` at a fresh path and returns its URL. */
 let n = 0;
-function serve(body: Buffer, contentType = 'image/jpeg'): string {
+function serve(body: Buffer, contentType = 'image/jpeg', encoding?: 'gzip'): string {
   const path = `/images/kycfull/${++n}/img.${contentType.split('/')[1]}`;
-  images.route(path, { kind: 'image', body, contentType });
+  images.route(path, { kind: 'image', body, contentType, ...(encoding ? { encoding } : {}) });
   return images.url(path);
 }
 
@@ -155,6 +156,57 @@ describe('archiveCheck: KYC', () => {
     expect(result.results[0].ocr.fields[0].value).toBe('DOE'); // the full answer is kept, only links are rewritten
   });
 
+  it('stores an image a host gzip-encoded anyway as its decoded bytes, and says so in the manifest and the record', async () => {
+    const plain = makeJpeg(32, 32, 31);
+    const encoded = makePng(32, 32, 32);
+    const session = { results: [{ status: 'success', type: 'document', imagesFull: [serve(plain), serve(encoded, 'image/png', 'gzip')] }] };
+    const check = makeCheck('kyc');
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete(session))), check);
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/1.png`)).equals(encoded)).toBe(true);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    const entries = manifest.objects.filter((object: { key: string }) => object.key.includes('/0-document/'));
+    expect(entries.map((object: { key: string; receivedEncoding?: string }) => [object.key.slice(prefix.length), object.receivedEncoding])).toEqual([
+      ['kyc/0-document/0.jpg', undefined],
+      ['kyc/0-document/1.png', 'gzip'],
+    ]);
+    expect(record.status).toBe('archived');
+    expect(record.encodedByHost).toBe(1);
+  });
+
+  it('downloads at most maxImagesPerCheck links: the others are never requested, one over-limit entry counts them', async () => {
+    const urls = Array.from({ length: 5 }, (_, i) => serve(makeJpeg(8, 8, 40 + i)));
+    const check = makeCheck('kyc');
+    const limits = { ...PER_CHECK_CAPS, maxImagesPerCheck: 3, maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 2 };
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), { limits }), check);
+    expect(urls.map((url) => images.hits(new URL(url).pathname))).toEqual([1, 1, 1, 0, 0]);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    expect(record).toMatchObject({ status: 'archived-partial', imagesMissing: { count: 2, reasons: ['over-limit'] } });
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    expect(manifest.missing).toEqual([
+      { source: { kind: 'kyc-image', task: 0, taskType: 'document', link: 'imagesFull', index: 3, host: '127.0.0.1' }, reason: 'over-limit', detail: '2 of 5 images over the per-check cap of 3', count: 2 },
+    ]);
+  });
+
+  it('downloads a signed link as given, and keeps it without its signature in answer.json and result.json', async () => {
+    const image = makeJpeg(16, 16, 51);
+    const signed = `${serve(image)}?X-Amz-Expires=900&X-Amz-Signature=0123abcd&X-Amz-Credential=AKIA%2Fx`;
+    const check = makeCheck('kyc');
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: [signed] }] }))), check);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/0.jpg`)).equals(image)).toBe(true);
+    const answer = (await readObject(h.s3, emulators.bucketName, record.answerKey!)).toString('utf8');
+    const result = (await readObject(h.s3, emulators.bucketName, record.resultKey!)).toString('utf8');
+    for (const kept of [answer, result]) {
+      expect(kept).not.toContain('X-Amz-Signature');
+      expect(kept).toContain(signed.slice(0, signed.indexOf('?')));
+    }
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    expect(manifest.objects.find((object) => object.key === record.answerKey)!.source).toMatchObject({ kind: 'answer-as-received', signedUrlsStripped: 1 });
+  });
+
   it('keeps the extra link kinds the configuration names', async () => {
     const thumb = makeJpeg(8, 8, 21);
     const cutout = makePng(4, 4, 22);
@@ -207,7 +259,7 @@ describe('archiveCheck: KYC', () => {
     ];
     const check = makeCheck('kyc');
     const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] }, 'failed')), {
-      limits: { maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 4 * 1024 * 1024, concurrency: 4 },
+      limits: { ...PER_CHECK_CAPS, maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 4 * 1024 * 1024, concurrency: 4 },
     });
     const output = await archiveCheck(deps, check);
     expect(output.status).toBe('archived-partial');

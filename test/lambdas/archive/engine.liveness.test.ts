@@ -1,6 +1,8 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
+import { auditDeps } from '../../../lambdas/audit/deps';
+import { verifyCheck } from '../../../lambdas/audit/verify';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import {
   FIXED_NOW,
@@ -15,6 +17,7 @@ import {
   stubClient,
   tagsOf,
   type Harness,
+  PER_CHECK_CAPS,
 } from '../../support/archive-harness';
 import { dataUri, makeJpeg, makePng, makeWebp, sha256 } from '../../support/images';
 import { livenessComplete } from '../../support/answers';
@@ -52,7 +55,7 @@ describe('archiveCheck: liveness', () => {
     });
     const check = makeCheck('liveness');
     const client = stubClient('liveness', answer);
-    const deps = h.deps(client, { limits: { maxFrameBytes: 64 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 4 * 1024 * 1024, concurrency: 2 } });
+    const deps = h.deps(client, { limits: { ...PER_CHECK_CAPS, maxFrameBytes: 64 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 4 * 1024 * 1024, concurrency: 2 } });
 
     const output = await archiveCheck(deps, check);
     expect(client.calls).toBe(1);
@@ -222,6 +225,52 @@ describe('archiveCheck: liveness', () => {
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual(keys);
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toEqual(item);
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}frames/000.jpg`)).equals(frame)).toBe(true);
+  });
+
+  it('keeps at most maxImagesPerCheck frames: the rest is one over-limit entry with its count, and stays in the answer', async () => {
+    // 2,000 tiny frames (the issue's probe): without a cap they became 2,003 objects, under Object Lock undeletable.
+    const tiny = dataUri('image/jpeg', makeJpeg(4, 4, 1));
+    const frames = Array.from({ length: 2_000 }, () => tiny);
+    const check = makeCheck('liveness');
+    const answer = livenessComplete({ audit_images: frames });
+    const output = await archiveCheck(h.deps(stubClient('liveness', answer)), check);
+    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const keys = await listKeys(h.s3, emulators.bucketName, `${prefix}frames/`);
+    expect(keys).toHaveLength(PER_CHECK_CAPS.maxImagesPerCheck);
+    expect(keys.at(-1)).toBe(`${prefix}frames/499.jpg`);
+    expect(output).toMatchObject({ status: 'archived-partial', objects: 500 + 3 });
+
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    expect(record.imagesMissing).toEqual({ count: 1_500, reasons: ['over-limit'] });
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    expect(manifest.missing).toEqual([
+      { source: { kind: 'liveness-frame', index: 500 }, reason: 'over-limit', detail: '1500 of 2000 images over the per-check cap of 500', count: 1_500 },
+    ]);
+    // The answer as received keeps every frame; result.json marks the ones over the cap.
+    const received = await readJson<{ result: { audit_images: string[] } }>(h.s3, emulators.bucketName, record.answerKey!);
+    expect(received.result.audit_images).toHaveLength(2_000);
+    expect(received.result.audit_images[1_999]).toBe(frames[1_999]);
+    const result = await readJson<{ result: { audit_images: unknown[] } }>(h.s3, emulators.bucketName, record.resultKey!);
+    expect(result.result.audit_images[1_999]).toEqual({ missing: 'over-limit', detail: 'per-check cap' });
+    expect(result.result.audit_images[0]).toMatchObject({ archivedKey: `${prefix}frames/000.jpg` });
+    // And it verifies: the record's count of missing images is the manifest's.
+    const audit = auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, now: () => FIXED_NOW });
+    expect((await verifyCheck(audit, record)).problems).toEqual([]);
+  });
+
+  it('stops storing once the per-check byte cap is spent: further frames are over-limit', async () => {
+    const big = makeJpeg(300, 300, 7); // noise: a few hundred KiB
+    const check = makeCheck('liveness');
+    const answer = livenessComplete({ audit_images: Array.from({ length: 12 }, () => dataUri('image/jpeg', big)) });
+    const deps = h.deps(stubClient('liveness', answer), {
+      limits: { ...PER_CHECK_CAPS, maxBytesPerCheck: 1024 * 1024, maxFrameBytes: 1024 * 1024, maxImageBytes: 1024 * 1024, quarantineMaxBytes: 1024 * 1024, concurrency: 1 },
+    });
+    await archiveCheck(deps, check);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    const kept = Math.ceil((1024 * 1024) / big.length); // the frame that crosses the cap is still kept
+    expect(kept).toBeLessThan(12);
+    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/frames/`)).toHaveLength(kept);
+    expect(record.imagesMissing).toEqual({ count: 12 - kept, reasons: ['over-limit'] });
   });
 
   it('a result without frames long after completion records that the image window passed', async () => {

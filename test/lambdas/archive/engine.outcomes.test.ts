@@ -173,6 +173,16 @@ describe('checks that end without a result', () => {
     await expect(recordOutcome(h.deps(stubClient('liveness')), { ...check, createdAt: 'soon' }, { kind: 'timed-out' })).rejects.toBeInstanceOf(InvalidCheckInputError);
   });
 
+  it('an event asking for a shorter class is refused: the rule\'s class applies, the basis says why, and it is counted', async () => {
+    const check = makeCheck('kyc', { retentionClass: 'biometric-short' });
+    let refused = 0;
+    const deps = h.deps(stubClient('kyc', noResult('kyc', 'expired')), { onShorterRetentionRefused: () => void (refused += 1) });
+    await archiveCheck(deps, check);
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(record).toMatchObject({ retentionClass: 'aml-cdd', retentionBasis: expect.stringContaining('"biometric-short" refused') });
+    expect(refused).toBe(1);
+  });
+
   it('an unknown requested retention class falls back to the rule and says so in the basis', async () => {
     const check = makeCheck('liveness', { retentionClass: 'forever' });
     await archiveCheck(h.deps(stubClient('liveness', noResult('liveness', 'expired'))), check);

@@ -6,7 +6,9 @@ import { StorageUnavailableError } from '../../../lambdas/common/storage-errors'
 import { createS3Store } from '../../../lambdas/archive/s3-store';
 import type { RecordStore } from '../../../lambdas/records/record-store';
 import { startEmulators, type Emulators } from '../../../local/emulators';
-import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness } from '../../support/archive-harness';
+import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness,
+  PER_CHECK_CAPS,
+} from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { dataUri, makeJpeg, makePng, sha256 } from '../../support/images';
 import { kycComplete, livenessComplete } from '../../support/answers';
@@ -118,7 +120,7 @@ describe('a failure after some evidence was stored', () => {
       return h.store.putBuffer(...args);
     } };
     const answer = livenessComplete({ image: dataUri('image/jpeg', frame), audit_images: [dataUri('image/jpeg', makeJpeg(8, 8, 70))] });
-    const deps = h.deps(stubClient('liveness', answer), { store, limits: { maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 1 } });
+    const deps = h.deps(stubClient('liveness', answer), { store, limits: { ...PER_CHECK_CAPS, maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 1 } });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
     const prefix = `liveness/2026/03/19/${check.checkRef}/`;
     const left = await listKeys(h.s3, emulators.bucketName, prefix);

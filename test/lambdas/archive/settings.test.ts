@@ -6,7 +6,14 @@ import { DEFAULT_RETENTION_POLICY } from '../../../lambdas/records/retention';
 describe('parseArchiveSettings', () => {
   it('has defaults for every knob', () => {
     expect(parseArchiveSettings()).toEqual({
-      limits: { maxFrameBytes: 5 * 1024 * 1024, maxImageBytes: 25 * 1024 * 1024, quarantineMaxBytes: 100 * 1024 * 1024, concurrency: 4 },
+      limits: {
+        maxFrameBytes: 5 * 1024 * 1024,
+        maxImageBytes: 25 * 1024 * 1024,
+        quarantineMaxBytes: 100 * 1024 * 1024,
+        maxImagesPerCheck: 500,
+        maxBytesPerCheck: 2 * 1024 * 1024 * 1024,
+        concurrency: 4,
+      },
       kycImageLinks: [],
       retention: DEFAULT_RETENTION_POLICY,
     });

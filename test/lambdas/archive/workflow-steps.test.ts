@@ -291,8 +291,15 @@ describe('runtime configuration', () => {
 
   it('a KYC_IMAGE_LINKS entry that is no link kind is named', () => {
     const error = configError(() => archiveDepsFromEnv({ ...env, KYC_IMAGE_LINKS: 'images,passwords' }));
-    expect(error.message).toBe('environment variable KYC_IMAGE_LINKS is invalid: archive settings invalid at: kycImageLinks.1');
+    expect(error.message).toBe('environment variables ARCHIVE_LIMITS or KYC_IMAGE_LINKS invalid: archive settings invalid at: kycImageLinks.1');
     expect(archiveDepsFromEnv({ ...env, KYC_IMAGE_LINKS: 'images, faceSelfie,images' })('kyc').kycImageLinks).toEqual(['images', 'faceSelfie']);
+  });
+
+  it('ARCHIVE_LIMITS overrides the archive limits; a bad one is named', () => {
+    expect(archiveDepsFromEnv({ ...env, ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}' })('liveness').limits.maxImagesPerCheck).toBe(50);
+    expect(archiveDepsFromEnv(env)('liveness').limits.maxImagesPerCheck).toBe(500);
+    expect(configError(() => archiveDepsFromEnv({ ...env, ARCHIVE_LIMITS: '{"maxImagesPerCheck":0}' })).message).toMatch(/maxImagesPerCheck/);
+    expect(configError(() => archiveDepsFromEnv({ ...env, ARCHIVE_LIMITS: 'fifty' })).message).toBe('environment variable ARCHIVE_LIMITS is not JSON');
   });
 
   it('a bad provider base URL fails at init, without echoing it', () => {

@@ -95,12 +95,25 @@ describe('redactString', () => {
     expect(redactString(`frame ${RAW_FRAME}`)).toBe(`frame ${REDACTED}`);
   });
 
+  it('masks key=value and key: value pairs of credentials and identifiers in free text, and queries without a scheme', () => {
+    expect(redactString('retry with token=abc123XYZ failed')).toBe(`retry with token=${REDACTED} failed`);
+    expect(redactString('Token: abc123XYZ')).toBe(`Token: ${REDACTED}`);
+    expect(redactString('{"sessionId": "0f9e8d7c-1111-11ef-8000-0242ac120002", "status": "ok"}')).toBe(
+      `{"sessionId": "${REDACTED}", "status": "ok"}`,
+    );
+    expect(redactString("apiKey='k-1'; access_token=t-2, x-api-key: k-3")).toBe(`apiKey='${REDACTED}'; access_token=${REDACTED}, x-api-key: ${REDACTED}`);
+    expect(redactString('GET /v1/check/result?token=abc&x=1 answered 404')).toBe(`GET /v1/check/result?${REDACTED} answered 404`);
+    expect(redactString('fetch files.example/a.png?sig=s3cr3t')).toBe(`fetch files.example/a.png?${REDACTED}`);
+  });
+
   it('leaves ordinary text, paths, hashes and URLs without a query alone', () => {
     const plain = [
       'liveness check 0123456789abcdef0123456789abcdef archived (3 objects, 18 KiB)',
       'GET https://api.kyc.example/kyc/session/status answered 503',
       'at archiveCheck (/var/task/index.mjs:1:2345)',
       'sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      'is the provider up? retrying in 3 s',
+      'tokens rotated: 2 of 3 accepted',
     ];
     for (const text of plain) expect(redactString(text)).toBe(text);
   });
@@ -110,7 +123,8 @@ describe('isSensitiveKey', () => {
   it('matches the listed keys in any case and separator style, and credential suffixes', () => {
     for (const key of ['checkId', 'CHECK_ID', 'token', 'clientKey', 'client-key', 'apiKey', 'x-api-key', 'Authorization',
       'jwt', 'name', 'firstName', 'first_name', 'lastName', 'dateOfBirth', 'date-of-birth', 'dob', 'email', 'wallet',
-      'image', 'imagesFull', 'ocr', 'accessToken', 'clientSecret', 'dbPassword']) {
+      'image', 'imagesFull', 'ocr', 'accessToken', 'clientSecret', 'dbPassword', 'id', 'ID', 'sessionId', 'session_id',
+      'tokens', 'refreshTokens', 'checkIds']) {
       expect(isSensitiveKey(key), key).toBe(true);
     }
   });
@@ -124,6 +138,14 @@ describe('isSensitiveKey', () => {
 });
 
 describe('redact', () => {
+  it('masks arrays under a sensitive key whole (tokens, ids)', () => {
+    expect(redact({ tokens: ['t1', 't2'], ids: ['a'], nested: { id: 7, sessionId: 'uuid' } })).toEqual({
+      tokens: REDACTED,
+      ids: REDACTED,
+      nested: { id: REDACTED, sessionId: REDACTED },
+    });
+  });
+
   it('masks at any depth, keeps the shape, cuts cycles', () => {
     const cyclic: Record<string, unknown> = { provider: 'liveness', token: TOKEN };
     cyclic.self = cyclic;

@@ -37,11 +37,32 @@ describe('default retention policy', () => {
     expect(warning).toBeUndefined();
   });
 
-  it('uses a configured class the event asks for', () => {
-    const { retention: r } = retention('liveness', 'passed', { requestedClass: 'aml-cdd' });
-    expect(r.retentionClass).toBe('aml-cdd');
-    expect(r.days).toBe(1825);
-    expect(r.basis).toMatch(/requested by the event/);
+  it('uses a configured class the event asks for when it keeps the evidence longer', () => {
+    const decision = retention('liveness', 'passed', { requestedClass: 'aml-cdd' });
+    expect(decision.retention.retentionClass).toBe('aml-cdd');
+    expect(decision.retention.days).toBe(1825);
+    expect(decision.retention.basis).toMatch(/longer class requested by the event/);
+    expect(decision.shorterRequestRefused).toBeUndefined();
+  });
+
+  it('refuses a class that would shorten retention (an event must never destroy evidence early), and says so', () => {
+    const decision = retention('kyc', 'success', { requestedClass: 'biometric-short' });
+    expect(decision.retention).toMatchObject({ retentionClass: 'aml-cdd', days: 1825 });
+    expect(decision.shorterRequestRefused).toBe(true);
+    expect(decision.warning).toMatch(/"biometric-short" is shorter than aml-cdd: refused/);
+    expect(decision.retention.basis).toMatch(/requested class "biometric-short" refused: shorter than the policy's/);
+  });
+
+  it('for every rule and every configured class, the class applied is never shorter than the rule\'s', () => {
+    for (const rule of DEFAULT_RETENTION_POLICY.rules) {
+      for (const outcome of rule.outcomes ?? ['anything']) {
+        const ruleDays = DEFAULT_RETENTION_POLICY.classes[rule.class]!.days;
+        for (const requestedClass of Object.keys(DEFAULT_RETENTION_POLICY.classes)) {
+          const { retention: r } = retention(rule.provider, outcome, { requestedClass });
+          expect(r.days, `${rule.provider} ${outcome} asking ${requestedClass}`).toBeGreaterThanOrEqual(ruleDays);
+        }
+      }
+    }
   });
 
   it('falls back to the rule and warns when the requested class is not configured, without echoing odd characters', () => {

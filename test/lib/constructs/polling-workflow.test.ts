@@ -33,11 +33,11 @@ describe('PollingWorkflow', () => {
       },
       EncryptionConfiguration: {
         Type: 'CUSTOMER_MANAGED_KMS_KEY',
-        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.operations), 'Arn'] },
       },
     });
     synth.template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.logs), 'Arn'] },
       RetentionInDays: 365,
     });
   });
@@ -160,7 +160,7 @@ describe('PollingWorkflow', () => {
     const json = template.toJSON().Resources as Record<string, AnyState>;
     const queueId = logicalIdOf(stack, stack.workflow.pollQueue.queue);
     const dlqId = logicalIdOf(stack, stack.workflow.pollQueue.deadLetterQueue);
-    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.key), 'Arn'] };
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
     expect(json[queueId]!.Properties).toEqual({
       KmsMasterKeyId: keyArn,
       MessageRetentionPeriod: 86_400,

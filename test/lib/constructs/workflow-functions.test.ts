@@ -70,17 +70,20 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(env).toMatchObject({
       BUCKET_NAME: { Ref: id(stack.storage.bucket) },
       TABLE_NAME: { Ref: id(stack.storage.table) },
-      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.key), 'Arn'] },
+      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.bucketKey), 'Arn'] },
       OBJECT_LOCK_MODE: 'GOVERNANCE',
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
+      ARCHIVE_LIMITS: '{}',
       KYC_API_URL: 'https://kyc.example.com',
     });
     expect(parseRetentionPolicy(env.RETENTION_POLICY)).toEqual(DEFAULT_RETENTION_POLICY);
     expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY });
-    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'] });
+    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'], archiveLimits: { maxImagesPerCheck: 50 } });
     custom.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc' } },
+      Environment: {
+        Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc', ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}' },
+      },
     });
   });
 

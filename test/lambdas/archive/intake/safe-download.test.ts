@@ -4,6 +4,7 @@
  * made-up hostname to the address under test, and the server proves whether anything connected.
  */
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -79,6 +80,28 @@ describe('openImageDownload: successful downloads', () => {
     expect(sha256(bytes)).toBe(sha256(image));
     await srv.allConnectionsClosed(); // the per-download Agent was closed: no socket left behind
     expect(srv.requests).toEqual(['/img']);
+  });
+
+  it('a host that gzip-encodes although identity was asked: the decoded image, marked receivedEncoding, its caps on decoded bytes', async () => {
+    const image = pngBody(64 * 1024);
+    const encoded = gzipSync(image);
+    // A gzip bomb: 2 MiB of zeros after the PNG magic compresses to a few KiB; the cap stops the decoded stream.
+    const bomb = gzipSync(Buffer.concat([PNG_MAGIC, Buffer.alloc(2 * 1024 * 1024)]));
+    expect(bomb.length).toBeLessThan(16 * 1024);
+    const srv = await server({
+      '/img': serve(encoded, { 'content-type': 'image/png', 'content-encoding': 'gzip', 'content-length': encoded.length }),
+      '/bomb': serve(bomb, { 'content-type': 'image/png', 'content-encoding': 'gzip', 'content-length': bomb.length }),
+    });
+    const download = await openImageDownload(srv.url('/img'), localPolicy());
+    expect(download.mediaType).toBe('image/png');
+    expect(download.receivedEncoding).toBe('gzip');
+    expect(download.contentLength).toBeUndefined(); // an encoded length says nothing about the decoded size
+    expect(sha256(await readAll(download.body))).toBe(sha256(image));
+
+    const exploding = await openImageDownload(srv.url('/bomb'), localPolicy({ maxBytes: 512 * 1024 }));
+    const error = await streamError(exploding.body);
+    expect(error).toBeInstanceOf(ImageRejectedError);
+    expect((error as ImageRejectedError).reason).toBe('too-large');
   });
 
   it('lets the magic bytes decide when the type is missing or application/octet-stream', async () => {
