@@ -2,7 +2,9 @@
  * The product on one machine: the synthesized state machine on the local Step Functions service, the real handler
  * modules as its tasks, s3rver and dynalite as S3 and DynamoDB, fake providers (or real ones, see below) — wired
  * through the same environment variables the stack gives the functions in AWS. Events go in through the real start
- * handler, whose StartExecution reaches the local service through AWS_ENDPOINT_URL_SFN.
+ * handler, whose StartExecution reaches the local service through AWS_ENDPOINT_URL_SFN. `Poll provider` puts its
+ * message on a local poll queue that feeds the real poll handler (the poll loop), whose SendMessage and
+ * SendTaskSuccess reach the local queue and service through AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SFN.
  *
  * The handler modules read their environment once, at import, as in Lambda: one local stack per process.
  * A provider whose URL is already in the environment (LIVENESS_API_URL, KYC_API_URL, VERIFICATION_API_URL, with its
@@ -25,8 +27,9 @@ import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
+import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
-import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
+import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
 import { startStartQueue, type StartQueue } from './start-queue';
 import { SIZING } from '../lib/defaults';
 import type { MessageOutcome, StartBatchDependencies } from '../lambdas/handlers/start';
@@ -69,6 +72,8 @@ export interface LocalStack {
   startQueue: StartQueue;
   /** The message bodies waiting in the dead-letter queue (sealed dead letters; raw events if the redrive moved any). */
   deadLetters(): Promise<string[]>;
+  /** The poll loop's queue. */
+  pollQueue: LocalPollQueue;
   /** Absent when all three providers are real. */
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
@@ -112,7 +117,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
   const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
 
-  // The service first: the handlers must know its endpoint before they are imported; tasks reach them through `call`.
+  // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
+  // messages reach the handlers through `call`.
   const handlers: Partial<Record<'poll' | 'archive' | 'record', Handler>> = {};
   // Each task invocation gets a Lambda context: its deadline is the function's timeout, in real time as in Lambda.
   const timeouts = { poll: SIZING.poll.timeout.toMilliseconds(), archive: SIZING.archive.timeout.toMilliseconds(), record: SIZING.record.timeout.toMilliseconds() };
@@ -120,13 +126,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deadline = Date.now() + timeouts[name];
     return handlers[name]!(input, { awsRequestId: `local-${name}`, getRemainingTimeInMillis: () => deadline - Date.now() });
   };
+  const pollQueue = await startLocalPollQueue({ timeFactor, consumer: (event) => call('poll')(event) as never });
   const stepFunctions = await startLocalStepFunctions({
     definition: workflow.definition,
     timeFactor,
     ...(options.stepFunctions?.maxConcurrentExecutions ? { maxConcurrentExecutions: options.stepFunctions.maxConcurrentExecutions } : {}),
     ...(options.stepFunctions?.startExecutionRate ? { startExecutionRate: options.stepFunctions.startExecutionRate } : {}),
     taskHandlers: {
-      [STATE.poll]: call('poll'),
+      // Step Functions' sqs:sendMessage: the message (with its task token) onto the poll queue; the loop answers.
+      [STATE.poll]: async (_state: unknown, task?: CallbackTask) => {
+        const { MessageBody, DelaySeconds } = task!.parameters as { MessageBody: unknown; DelaySeconds?: number };
+        pollQueue.send(typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody), DelaySeconds ?? 0);
+        return DEFERRED;
+      },
       [STATE.archive]: call('archive'),
       [STATE.recordEscalation]: call('archive'),
       [STATE.record]: call('archive'),
@@ -152,9 +164,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_SQS: pollQueue.endpoint,
+    POLL_QUEUE_URL: pollQueue.queueUrl,
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
-    AWS_ENDPOINT_URL_SQS: startQueue.endpoint,
+    // The start function reaches the dead-letter queue at its URL's host (the SQS endpoint above is the poll queue's).
     DEAD_LETTER_QUEUE_URL: startQueue.deadLetterQueueUrl,
     START_QUEUE_URL: startQueue.queueUrl,
     // No KMS here: dead letters are sealed with a local key (kept in the data directory with the archive).
@@ -228,6 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     startQueue,
     deadLetters,
+    pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
     async submit(event) {
@@ -251,6 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       await startQueue.close();
       await stepFunctions.close();
+      await pollQueue.close();
       await fakeProviders?.close();
       await emulators.close();
     },

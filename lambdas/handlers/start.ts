@@ -203,8 +203,10 @@ function safeEventId(event: unknown): string | undefined {
 export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBatchDependencies {
   // Throttled StartExecution calls are retried inside the invocation first (standard retry, jittered backoff).
   const sfn = new SFNClient({ maxAttempts: 6 });
-  const sqs = new SQSClient({});
   const queueUrl = requiredEnv(env, 'DEAD_LETTER_QUEUE_URL');
+  // Reached at its own URL's host: in AWS that is the regional SQS endpoint; in local mode the generic SQS endpoint
+  // is another queue's (the poll queue's).
+  const sqs = new SQSClient({ endpoint: new URL(queueUrl).origin });
   const createdAtSkewSeconds = env.CREATED_AT_SKEW_SECONDS ? Number(env.CREATED_AT_SKEW_SECONDS) : undefined;
   if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
     throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');

@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -9,24 +9,29 @@ import {
   CustomerManagedEncryptionConfiguration,
   DefinitionBody,
   Fail,
+  IntegrationPattern,
   JitterType,
+  JsonPath,
   LogLevel,
   Pass,
   QueryLanguage,
   StateMachine,
   StateMachineType,
   Succeed,
+  TaskInput,
   Timeout,
   Wait,
   WaitTime,
   type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
 import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
+import { LOOP } from '../../lambdas/polling/poll-loop';
 import { LOG_RETENTION, SIZING } from '../defaults';
+import { PollQueue } from './poll-queue';
 
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
 export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES])];
@@ -36,6 +41,12 @@ export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIV
  * rotation the retry reads the new one. A wrong key still fails fast.
  */
 export const CREDENTIAL_ERRORS = ['ProviderAuthError'];
+
+/**
+ * The poll loop went silent (its message dead-lettered, HeartbeatSeconds passed) or SQS refused the first message:
+ * the loop is started again. The SQS names are those the optimized integration reports (SQS.<exception>).
+ */
+export const POLL_LOOP_ERRORS = ['States.HeartbeatTimeout', 'SQS.SdkClientException', 'SQS.AmazonSQSException'];
 
 /** What Record failure retries besides Lambda-side failures: only the record store being unavailable. */
 export const RECORD_STORE_ERRORS = ['StorageUnavailableError'];
@@ -81,14 +92,20 @@ export const LEASE_BACKOFF: Omit<RetryProps, 'errors'> = {
 /** A refused credential: two more tries, with the secret fetched again (after a rotation). */
 const CREDENTIAL_RETRY: Omit<RetryProps, 'errors'> = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 };
 
-/** The retriers of each kind of Lambda task, in order: what the construct adds, and what the worst chain counts. */
+/** The retriers of each kind of task, in order: what the construct adds, and what the worst chain counts. */
 const STEP_RETRIES: RetryProps[] = [
   { errors: TRANSIENT_ERRORS, ...BACKOFF },
   { errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF },
   { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
 ];
 const TASK_RETRIES = {
-  step: STEP_RETRIES,
+  // Transient provider errors are absorbed in the poll loop (maxTransientErrors, about half an hour): one that reaches
+  // the workflow has outlasted them and is recorded. A silent loop is started again; a refused credential gets the
+  // loop's one more try.
+  poll: [
+    { errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 },
+    { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
+  ],
   archive: [...STEP_RETRIES, { errors: [...LEASE_ERROR_NAMES], ...LEASE_BACKOFF }],
   recordFailure: [{ errors: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], ...BACKOFF }],
 } as const satisfies Record<string, RetryProps[]>;
@@ -100,10 +117,11 @@ const TASK_RETRIES = {
 const TASK_TIMEOUT_MARGIN = Duration.seconds(60);
 
 /**
- * The longest a task can take with all its retries: every attempt running into its task timeout, every wait at its
- * full (un-jittered) delay. An upper bound: a retrier's attempts are counted as if each error kind used them all.
+ * The longest a task can take with all its retries: every attempt running into its bound (a Lambda task's timeout,
+ * the poll loop's heartbeat timeout), every wait at its full (un-jittered) delay. An upper bound: a retrier's attempts
+ * are counted as if each error kind used them all.
  */
-export function worstTaskSeconds(retries: readonly RetryProps[], functionTimeout: Duration): number {
+export function worstTaskSeconds(retries: readonly RetryProps[], attemptSeconds: number): number {
   const attempts = 1 + retries.reduce((n, r) => n + (r.maxAttempts ?? 3), 0);
   let waits = 0;
   for (const r of retries) {
@@ -111,22 +129,25 @@ export function worstTaskSeconds(retries: readonly RetryProps[], functionTimeout
     const cap = r.maxDelay?.toSeconds() ?? Number.POSITIVE_INFINITY;
     for (let i = 0; i < (r.maxAttempts ?? 3); i++) waits += Math.min(interval * (r.backoffRate ?? 2) ** i, cap);
   }
-  return attempts * functionTimeout.plus(TASK_TIMEOUT_MARGIN).toSeconds() + Math.ceil(waits);
+  return attempts * attemptSeconds + Math.ceil(waits);
 }
+
+/** A Lambda task's bound per attempt: its task timeout. */
+const lambdaAttempt = (functionTimeout: Duration) => functionTimeout.plus(TASK_TIMEOUT_MARGIN).toSeconds();
 
 /**
  * The worst retry chain an execution can run beyond its polling budget (lib/config.ts adds it to the state machine's
- * timeout, so it fits for any accepted configuration): the last poll straddling the budget's end, the escalation's
- * archive and the final archive (each with lease waits), then Record failure.
+ * timeout, so it fits for any accepted configuration): a poll loop that goes silent at the budget's end and is
+ * started again, the escalation's archive and the final archive (each with lease waits), then Record failure.
  */
 export const WORST_RETRY_CHAIN_SECONDS =
-  worstTaskSeconds(TASK_RETRIES.step, SIZING.poll.timeout) +
-  2 * worstTaskSeconds(TASK_RETRIES.archive, SIZING.archive.timeout) +
-  worstTaskSeconds(TASK_RETRIES.recordFailure, SIZING.record.timeout);
+  worstTaskSeconds(TASK_RETRIES.poll, LOOP.heartbeatTimeoutSeconds) +
+  2 * worstTaskSeconds(TASK_RETRIES.archive, lambdaAttempt(SIZING.archive.timeout)) +
+  worstTaskSeconds(TASK_RETRIES.recordFailure, lambdaAttempt(SIZING.record.timeout));
 
 export interface WorkflowHandlers {
-  /** Polls once; returns PollOutput (contract.ts). */
-  readonly poll: IFunction;
+  /** The poll loop (lambdas/handlers/poll.ts): fed by the poll queue, answers the workflow's task token. */
+  readonly poll: LambdaFunction;
   /** Archives a complete or escalated check, or records a no-result/timed-out one; returns ArchiveOutput. */
   readonly archive: IFunction;
   /** Records a failure (reading `$.error`); table access only. Returns ArchiveOutput. */
@@ -147,7 +168,7 @@ export interface PollingWorkflowProps {
  * The Standard workflow, in JSONPath (the local executor ignores JSONata), with the state names of
  * lambdas/checks/workflow-contract.ts:
  *
- *   Poll provider → Route by status
+ *   Poll provider (the poll loop, until the check needs the workflow) → Route by status
  *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider
  *     complete                    → Archive evidence → Archived (or, when the re-fetch says escalated, Wait for review)
  *     escalated, archived         → Wait for review ($.poll.waitSeconds) → Poll provider
@@ -156,12 +177,18 @@ export interface PollingWorkflowProps {
  *     anything else               → Unexpected poll state → Record failure → Failed
  *   any task error after retries  → Record failure → Failed
  *
- * The poll function computes the backoff and ends a check as timed-out past its provider's budget; the execution
- * timeout is the backstop. Logs carry no execution data: the input holds liveness tokens, which are bearer secrets.
+ * `Poll provider` sends the state and its task token to the poll queue and waits: the poll function polls, and waits
+ * between polls as SQS message delays, until the check is terminal, escalated for the first time or timed out, then
+ * answers with the poll (SendTaskSuccess) or its error by name (SendTaskFailure, matched by Retry and Catch as a
+ * Lambda error type was). A poll costs an SQS request and an invocation, not three state transitions; a check costs
+ * about four. The loop says it is alive every few minutes (SendTaskHeartbeat); silent for HeartbeatSeconds, it is
+ * presumed lost and started again. The loop computes the backoff and ends a check as timed-out past its provider's
+ * budget; the execution timeout is the backstop. Logs carry no execution data: the input holds liveness tokens.
  */
 export class PollingWorkflow extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logGroup: LogGroup;
+  public readonly pollQueue: PollQueue;
   private readonly encryptionKey: IKey;
 
   constructor(scope: Construct, id: string, props: PollingWorkflowProps) {
@@ -169,7 +196,15 @@ export class PollingWorkflow extends Construct {
     this.encryptionKey = props.encryptionKey;
     const { handlers } = props;
 
-    const poll = this.task(STATE.poll, handlers.poll, '$.poll', SIZING.poll.timeout, TASK_RETRIES.step);
+    this.pollQueue = new PollQueue(this, 'PollQueue', { pollFunction: handlers.poll, encryptionKey: props.encryptionKey });
+    const poll = SqsSendMessage.jsonPath(this, STATE.poll, {
+      queue: this.pollQueue.queue,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      messageBody: TaskInput.fromObject({ taskToken: JsonPath.taskToken, state: JsonPath.entirePayload }),
+      heartbeatTimeout: Timeout.duration(Duration.seconds(LOOP.heartbeatTimeoutSeconds)),
+      resultPath: '$.poll',
+    });
+    for (const retry of TASK_RETRIES.poll) poll.addRetry(retry);
     // Archive tasks also wait out another run's lease on the check (CheckBusyError).
     const archive = this.task(STATE.archive, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
     const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
@@ -222,6 +257,7 @@ export class PollingWorkflow extends Construct {
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
       encryptionConfiguration: new CustomerManagedEncryptionConfiguration(props.encryptionKey),
     });
+    this.grantTaskAnswers(handlers.poll);
     this.acknowledgeRoleFindings(handlers);
   }
 
@@ -234,6 +270,23 @@ export class PollingWorkflow extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The poll loop answers `Poll provider` (SendTaskSuccess/Failure/Heartbeat on this state machine). With a
+   * customer-managed key Step Functions encrypts the answer: GenerateDataKey, for this state machine's context only.
+   */
+  private grantTaskAnswers(fn: LambdaFunction): void {
+    this.stateMachine.grantTaskResponse(fn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
         resources: [this.encryptionKey.keyArn],
         conditions: {
           StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
@@ -258,13 +311,17 @@ export class PollingWorkflow extends Construct {
   private acknowledgeRoleFindings(handlers: WorkflowHandlers): void {
     const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? this.stateMachine.role;
     const stack = Stack.of(this);
-    for (const fn of new Set([handlers.poll, handlers.archive, handlers.record])) {
+    for (const fn of new Set([handlers.archive, handlers.record])) {
       const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
         reason: 'lambda:InvokeFunction on the function and its versions/aliases (grantInvoke); one function only.',
       });
     }
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: "kms:GenerateDataKey* on the poll queue's key only, granted by CDK's SqsSendMessage: Poll provider sends the loop's first message.",
+    });
     Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -54,7 +54,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(Object.keys(env).sort()).toEqual(
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
-        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY',
+        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
       ].sort(),
     );
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
@@ -100,11 +100,16 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(JSON.stringify(envs)).toContain(secretArn);
   });
 
-  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets', () => {
+  it('keeps the poll function away from S3 and DynamoDB: it reads the provider secrets and runs the poll loop', () => {
     const actions = actionsOf(synth.stack.functions.poll);
     expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
     expect(new Set(actions)).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
+      new Set([
+        'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+        // The poll queue (lib/constructs/poll-queue.ts) and the answers to the workflow's task token.
+        'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage',
+        'kms:Decrypt', 'kms:GenerateDataKey', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat',
+      ]),
     );
   });
 
@@ -150,11 +155,13 @@ describe('WorkflowFunctions and the functions of the stack', () => {
 
   it('grants no function a delete, a scan, a lock bypass or a wildcard beyond the acknowledged key actions', () => {
     for (const fn of all()) {
-      const actions = actionsOf(fn);
-      // The start function consumes its queue (sqs:DeleteMessage of a handled message) and takes back a `started`
-      // item it wrote itself for a check whose record expired (a DeleteItem conditional on its own startId).
-      const allowed = fn === synth.stack.trigger.startFunction ? ['sqs:DeleteMessage', 'dynamodb:DeleteItem'] : [];
-      expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a) && !allowed.includes(a)), fn.node.path).toEqual([]);
+      // Queue consumers delete what they handled (sqs:DeleteMessage: the poll function its queue, the start function
+      // its queue), and the start function takes back a `started` item it wrote itself for a check whose record
+      // expired (a DeleteItem conditional on its own startId) — no data is deleted.
+      const allowed =
+        fn === synth.stack.trigger.startFunction ? ['sqs:DeleteMessage', 'dynamodb:DeleteItem'] : fn === synth.stack.functions.poll ? ['sqs:DeleteMessage'] : [];
+      const actions = actionsOf(fn).filter((a) => !allowed.includes(a));
+      expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a)), fn.node.path).toEqual([]);
       expect(actions.filter((a) => a.includes('*') && !['kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(a)), fn.node.path).toEqual([]);
       // The DLQ destination's key actions come from Queue.grantSendMessages: only the start function has them.
       if (fn !== synth.stack.trigger.startFunction) expect(actions.filter((a) => a.includes('*'))).toEqual([]);
