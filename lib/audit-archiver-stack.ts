@@ -6,6 +6,7 @@ import { CheckBus } from './constructs/check-bus';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
+import { IdentifierSecret } from './constructs/identifier-secret';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -25,6 +26,7 @@ export class AuditArchiverStack extends Stack {
   public readonly storage: EvidenceStorage;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
+  public readonly identifiers: IdentifierSecret;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
   public readonly bus: CheckBus;
@@ -49,6 +51,7 @@ export class AuditArchiverStack extends Stack {
       providers: config.providers,
       encryptionKey: this.storage.key,
     });
+    this.identifiers = new IdentifierSecret(this, 'Identifiers', { encryptionKey: this.storage.key });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
@@ -95,6 +98,14 @@ export class AuditArchiverStack extends Stack {
     });
 
     this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage });
+
+    // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so do
+    // the people who look checks up by id or clients by key.
+    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query]) {
+      this.identifiers.grantTo(fn);
+    }
+    this.identifiers.grantRead(this.auditorApi.auditorPolicy);
+    this.identifiers.grantRead(this.guard.recordsOfficerRole);
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });

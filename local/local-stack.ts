@@ -20,6 +20,9 @@ import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
+import { IdentifierKey } from '../lambdas/checks/check-ref';
+import { IDENTIFIER_KEY_ENV, IDENTIFIER_SECRET_ENV } from '../lambdas/common/identifier-key';
+import { localIdentifierKey, temporaryIdentifierKey } from './identifier-key';
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
@@ -58,6 +61,8 @@ export interface LocalStack {
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
   realProviders: ProviderName[];
+  /** The key checkRefs and subject hashes are derived with (Secrets Manager's in AWS; the data directory's here). */
+  identifierKey: IdentifierKey;
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table. */
@@ -92,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? await startFakeProviders({ checks: options.checks ?? [], log: (line) => process.stderr.write(`${line}\n`) })
       : undefined;
 
+  const identifierKeyHex = options.dataDir !== undefined ? await localIdentifierKey(options.dataDir) : temporaryIdentifierKey();
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
@@ -127,11 +133,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
+    [IDENTIFIER_KEY_ENV]: identifierKeyHex,
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  delete process.env[IDENTIFIER_SECRET_ENV];
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
   for (const p of real) {
     process.env[p.urlVariable] = p.baseUrl;
@@ -173,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
+    identifierKey: IdentifierKey.fromSecret(identifierKeyHex),
     async submit(event) {
       try {
         const result = await start.handler(event);

@@ -5,6 +5,7 @@
  * transitions and history events are those of real executions of the deployed definition.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { BENCH_KEY } from '../lib/identifier-key';
 import { STATE, type ArchiveOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { parseWorkflowState } from '../../lambdas/workflow/parse-state';
 import { startLocalStepFunctions } from '../../local/step-functions-service';
@@ -52,7 +53,7 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
   };
 
   const poll = async (input: unknown) => {
-    const state = parseWorkflowState(input);
+    const state = parseWorkflowState(input, BENCH_KEY);
     const plan = planOf(state);
     const ref = plan.checkRef;
     // Every poll after the first follows exactly one Wait of the previous poll's waitSeconds.

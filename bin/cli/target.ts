@@ -12,6 +12,10 @@ import { auditDeps, type AuditDeps } from '../../lambdas/audit';
 import { createS3Client } from '../../lambdas/archive/s3-store';
 import { ConfigurationError } from '../../lambdas/common/errors';
 import { createDynamoDocumentClient } from '../../lambdas/records/record-store';
+import { IdentifierKey } from '../../lambdas/checks/check-ref';
+import { fixedIdentifierKey, secretIdentifierKey, type IdentifierKeySource } from '../../lambdas/common/identifier-key';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { localIdentifierKey } from '../../local/identifier-key';
 import { startEmulators } from '../../local/emulators';
 import { LOCAL_BUCKET_NAME, LOCAL_DATA_DIR, LOCAL_TABLE_NAME } from '../../local/local-names';
 import { PROJECT_ROOT } from '../../local/paths';
@@ -20,10 +24,12 @@ import { stringValue, type CliIo, type OptionSpecs, type OptionValues } from './
 export const TABLE_ENV = 'AUDIT_ARCHIVER_TABLE';
 export const BUCKET_ENV = 'AUDIT_ARCHIVER_BUCKET';
 export const DATA_DIR_ENV = 'AUDIT_ARCHIVER_DATA_DIR';
+export const IDENTIFIER_SECRET_CLI_ENV = 'AUDIT_ARCHIVER_IDENTIFIER_SECRET';
 
 export const TARGET_OPTIONS: OptionSpecs = {
   table: { type: 'string' },
   bucket: { type: 'string' },
+  'identifier-secret': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   local: { type: 'boolean' },
@@ -33,6 +39,8 @@ export const TARGET_OPTIONS: OptionSpecs = {
 export const TARGET_HELP = `Archive (deployed stack):
   --table NAME --bucket NAME   the stack's RecordsTableName and EvidenceBucketName outputs
                                (or ${TABLE_ENV} / ${BUCKET_ENV}); your own AWS credentials
+  --identifier-secret ARN      the IdentifierSecretArn output (or ${IDENTIFIER_SECRET_CLI_ENV}): needed to name a
+                               check by its provider id or a client by its key; a checkRef works without it
   --region REGION --profile P  as for the AWS CLI
 Archive (local, the default when no table or bucket is named):
   --local                      use the local archive even if ${TABLE_ENV} is set
@@ -74,14 +82,25 @@ function openAws(values: OptionValues, io: CliIo, tableName: string, bucket: str
   const dynamo = dynamoEndpoint
     ? createDynamoDocumentClient({ endpoint: dynamoEndpoint, ...(region ? { region } : {}) })
     : DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } });
+  const secretArn = stringValue(values, 'identifier-secret') ?? nonEmpty(io.env[IDENTIFIER_SECRET_CLI_ENV]);
+  const secrets = secretArn ? new SecretsManagerClient(common) : undefined;
+  const identifierKey: IdentifierKeySource = secrets
+    ? secretIdentifierKey(secrets, secretArn!)
+    : {
+        get: () =>
+          Promise.reject(
+            new ConfigurationError(`naming a check by its id or a client by its key needs the identifier secret (--identifier-secret or ${IDENTIFIER_SECRET_CLI_ENV}); a checkRef works without it`),
+          ),
+      };
   return {
     kind: 'aws',
     label: `table ${tableName}, bucket ${bucket}`,
-    deps: auditDeps({ dynamo, tableName, s3, bucket }),
+    deps: auditDeps({ dynamo, tableName, s3, bucket, identifierKey }),
     objectLock: 'detect',
     async close() {
       s3.destroy();
       dynamo.destroy();
+      secrets?.destroy();
     },
   };
 }
@@ -95,10 +114,11 @@ async function openLocal(values: OptionValues, io: CliIo): Promise<AuditTarget> 
   }
   // dynalite's LevelDB admits one process: while another has the directory open, opening fails (see the entry point).
   const emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
+  const identifierKey = fixedIdentifierKey(IdentifierKey.fromSecret(await localIdentifierKey(dataDir)));
   return {
     kind: 'local',
     label: `local archive ${dataDir}`,
-    deps: auditDeps({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName }),
+    deps: auditDeps({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, identifierKey }),
     objectLock: false,
     close: () => emulators.close(),
   };

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { subjectHashOf } from '../checks/check-ref';
 import { storageErrorFrom } from '../common/storage-errors';
 import type { CheckRecord } from '../records/record';
 import { INDEXES, type IndexSchema } from '../records/table-schema';
@@ -50,7 +51,8 @@ const MAX_EVALUATED = 1000;
 
 /** Parses raw parameters (CLI flags, API query string) and reads one page. */
 export async function queryRecords(deps: AuditDeps, raw: RawQuery, options: QueryOptions = {}): Promise<QueryPage> {
-  const parsed = parseQuery(raw, deps.now());
+  const key = raw.clientKey !== undefined ? await deps.identifierKey.get() : undefined;
+  const parsed = parseQuery(raw, deps.now(), key && ((clientKey) => subjectHashOf(key, clientKey)));
   const { filters, page } = parsed;
   let cursor: Cursor | undefined;
   if (page.next) {
@@ -157,11 +159,11 @@ interface Expression {
   values: Record<string, unknown>;
 }
 
-/** Conditions every partition shares: visibility (retention or legal hold) and the status filter. */
+/** Conditions every partition shares: visibility (retention, legal hold, an open relationship) and the status filter. */
 function filterExpression(now: Date, filters: QueryFilters): Expression {
   const expression: Expression = {
-    conditions: ['(#retainUntil > :now OR #legalHold = :true)'],
-    names: { '#retainUntil': 'retainUntil', '#legalHold': 'legalHold' },
+    conditions: ['(#retainUntil > :now OR #legalHold = :true OR #relationshipOpen = :true)'],
+    names: { '#retainUntil': 'retainUntil', '#legalHold': 'legalHold', '#relationshipOpen': 'relationshipOpen' },
     values: { ':now': now.toISOString(), ':true': true },
   };
   if (filters.statuses) addIn(expression, 'status', filters.statuses);

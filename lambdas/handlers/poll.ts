@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { withCheckKeys } from '../common/correlation';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { logger, metrics } from '../common/powertools';
 import { pollCheck } from '../polling/poll-check';
 import { pollDepsFromEnv } from '../polling/runtime';
@@ -21,10 +22,12 @@ const depsFor = pollDepsFromEnv(process.env, {
   onUnknownStatus: () => metrics.addMetric(METRIC.providerDrift, MetricUnit.Count, 1),
 });
 
+const identifierKey = identifierKeyFromEnv(process.env);
+
 export const handler = (event: unknown): Promise<PollOutput> =>
   withCheckKeys(logger, event, async () => {
     try {
-      const state = parseWorkflowState(event);
+      const state = parseWorkflowState(event, await identifierKey.get());
       return await pollCheck(depsFor(state.check.provider), state);
     } finally {
       publishMetrics(metrics);

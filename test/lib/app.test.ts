@@ -44,6 +44,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*/manifest.json]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Guard/RecordsOfficerPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'Identifiers/Secret AwsSolutions-SMG4',
         'ProviderSecrets/kyc AwsSolutions-SMG4',
         'ProviderSecrets/liveness AwsSolutions-SMG4',
         'ProviderSecrets/verification AwsSolutions-SMG4',

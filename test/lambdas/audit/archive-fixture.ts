@@ -14,6 +14,7 @@ import type { WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import type { Emulators } from '../../../local/emulators';
 import { getRecord, harness, type Harness } from '../../support/archive-harness';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 const DAY_MS = 86_400_000;
 
@@ -72,7 +73,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
       const check: WorkflowCheck = {
         provider: created.provider,
         checkId: created.checkId,
-        checkRef: checkRefOf(created.provider, created.checkId),
+        checkRef: checkRefOf(TEST_KEY, created.provider, created.checkId),
         createdAt: `${plan.day}T09:30:00.000Z`,
         ...(created.clientKey ? { clientKey: created.clientKey } : {}),
       };
@@ -91,7 +92,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
     checks,
     harness: h,
     fake,
-    audit: auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName }),
+    audit: auditDeps({ identifierKey: testKeySource, dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName }),
     close: () => fake.close(),
   };
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
 import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
+import { TEST_KEY } from '../../support/identifier-key';
 
 const now = new Date('2026-03-19T10:40:00.000Z');
 const check = {
   provider: 'kyc' as const,
   checkId: '550e8400-e29b-11d4-a716-446655440000',
-  checkRef: checkRefOf('kyc', '550e8400-e29b-11d4-a716-446655440000'),
+  checkRef: checkRefOf(TEST_KEY, 'kyc', '550e8400-e29b-11d4-a716-446655440000'),
   createdAt: '2026-03-19T23:31:06-05:00',
 };
 const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now });
@@ -23,7 +24,7 @@ describe('buildRecord', () => {
       times: { createdAt: '2026-03-19T10:31:06.000Z', completedAt: '2026-03-19T10:31:30.000Z' },
       evidence: { objects: 5, bytes: 1234, manifestKey: 'm', resultKey: 'r', missing: ['refused', 'window-passed', 'refused'] },
       retention,
-      clientKey: 'my_client_key_123',
+      subjectHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       archivedAt: now,
     });
     expect(record).toMatchObject({
@@ -35,7 +36,7 @@ describe('buildRecord', () => {
       createdAt: '2026-03-20T04:31:06.000Z',
       providerDay: 'kyc#2026-03-20',
       providerOutcome: 'kyc#success',
-      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      clientKeyHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       imagesMissing: { count: 3, reasons: ['refused', 'window-passed'] },
       retentionClass: 'aml-cdd',
       ttl: retention.ttl,
