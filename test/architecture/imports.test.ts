@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   archive: 3,
   audit: 4,
   operations: 4,
+  retention: 4,
   handlers: 5,
 };
 
