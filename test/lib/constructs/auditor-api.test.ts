@@ -58,7 +58,11 @@ describe('AuditorApi in the stack', () => {
   });
 
   it('gives the query function read-only access: GetItem/Query on the table and named indexes, GetObject, decrypt via the services', () => {
-    expect(actions(queryStatements())).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject']);
+    expect(actions(queryStatements())).toEqual([
+      'dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject',
+      // The identifier key: a check named by its provider id is looked up by its keyed checkRef.
+      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+    ]);
     const statements = queryStatements();
     const records = statements.find((s) => s.Sid === 'RecordsRead')!;
     expect(records.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
@@ -71,7 +75,10 @@ describe('AuditorApi in the stack', () => {
 
   it('outputs an auditor policy that reads and invokes, and nothing else', () => {
     const statements = auditorStatements();
-    expect(actions(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'execute-api:Invoke', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket']);
+    expect(actions(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:Query', 'execute-api:Invoke', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket',
+      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+    ]);
     const invoke = statements.find((s) => s.Action === 'execute-api:Invoke')!;
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks"/);
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks\/\*"/);
