@@ -10,6 +10,7 @@ import { IdentifierSecret } from './constructs/identifier-secret';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { RetentionOperations } from './constructs/retention-operations';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
@@ -27,6 +28,7 @@ export class AuditArchiverStack extends Stack {
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
   public readonly identifiers: IdentifierSecret;
+  public readonly retention: RetentionOperations;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
   public readonly bus: CheckBus;
@@ -105,11 +107,23 @@ export class AuditArchiverStack extends Stack {
       this.identifiers.grantTo(fn);
     }
     this.identifiers.grantRead(this.auditorApi.auditorPolicy);
+
+    this.retention = new RetentionOperations(this, 'Retention', {
+      storage: this.storage,
+      identifiers: this.identifiers,
+      eventBus: this.bus.eventBus,
+      eventSource: config.eventSource,
+      retentionPolicy: JSON.stringify(config.retention),
+      deadLetterQueue: this.trigger.deadLetterQueue,
+    });
+    for (const fn of [this.functions.archive, this.functions.record]) this.retention.grantLedgerRead(fn);
     this.identifiers.grantRead(this.guard.recordsOfficerRole);
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'LedgerTableName', { value: this.retention.ledger.tableName, description: 'Retention ledger (audit-archiver --ledger-table)' });
+    new CfnOutput(this, 'ReceiptsBucketName', { value: this.retention.receipts.bucketName, description: 'Sealed deletion receipts (audit-archiver --receipts-bucket)' });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',

@@ -54,8 +54,11 @@ export interface EventIssue {
 export class InvalidEventError extends ArchiverError {
   override readonly name = 'InvalidEventError';
   readonly retryable = false;
-  constructor(readonly issues: EventIssue[]) {
-    super(`invalid Check Created event: ${issues.map((i) => `${i.path} (${i.code})`).join(', ')}`);
+  constructor(
+    readonly issues: EventIssue[],
+    what = 'Check Created',
+  ) {
+    super(`invalid ${what} event: ${issues.map((i) => `${i.path} (${i.code})`).join(', ')}`);
   }
 }
 

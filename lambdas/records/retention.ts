@@ -26,6 +26,8 @@ const DAY_SECONDS = 86_400;
 export const RETENTION_CLASS_TAG = 'retention-class';
 /** The tag value of an object under legal hold: no lifecycle rule matches it, so nothing expires it. */
 export const LEGAL_HOLD_TAG_VALUE = 'legal-hold';
+/** The tag value of a check's objects once its record expired: one lifecycle rule deletes them a day later. */
+export const EXPIRED_TAG_VALUE = 'expired';
 
 /** The lifecycle tag value an object carries: its class, or none that expires while a legal hold lasts. */
 export function lifecycleTagOf(retention: { retentionClass: string; legalHold?: boolean }): string {
@@ -36,7 +38,8 @@ export function lifecycleTagOf(retention: { retentionClass: string; legalHold?: 
 const className = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'class names are lowercase letters, digits and dashes')
-  .refine((name) => name !== 'legal-hold', 'legal-hold is reserved for objects under legal hold');
+  .refine((name) => name !== 'legal-hold', 'legal-hold is reserved for objects under legal hold')
+  .refine((name) => name !== 'expired', 'expired is reserved for objects whose record expired');
 
 export const RETENTION_CLOCKS = ['archive', 'relationship-end'] as const;
 export type RetentionClock = (typeof RETENTION_CLOCKS)[number];

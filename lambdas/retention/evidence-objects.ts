@@ -18,8 +18,7 @@ import { createLimiter } from '../archive/limiter';
 import { storageErrorFrom } from '../common/storage-errors';
 import { LEGAL_HOLD_TAG_VALUE, RETENTION_CLASS_TAG } from '../records/retention';
 
-/** The lifecycle tag an expiry puts on a check's objects: one rule deletes them a day later (lib/constructs/evidence-storage). */
-export const EXPIRED_TAG_VALUE = 'expired';
+export { EXPIRED_TAG_VALUE } from '../records/retention';
 
 export interface ObjectVersion {
   key: string;

@@ -38,8 +38,8 @@ export function s3ReceiptSeal({ client, bucket, kmsKeyId }: { client: S3Client; 
             Body: Buffer.from(body, 'utf8'),
             ContentType: 'application/json',
             IfNoneMatch: '*',
-            ServerSideEncryption: 'aws:kms',
-            ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
+            // Without a key named, the bucket's default encryption (the stack's key) applies.
+            ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId } : {}),
           }),
         );
       } catch (error) {

@@ -75,7 +75,8 @@ export async function closeRelationship(deps: RetentionDeps, request: CloseReque
       const days = Math.max(current.retentionDays ?? deps.policy.classes[current.retentionClass]?.days ?? 0, state.relationshipDays ?? 0);
       return { retainUntil: relationshipRetainUntil(current.retainUntil, state.relationshipClosedAt!, days), relationshipClosedAt: state.relationshipClosedAt! };
     });
-    if (!written || written.retainUntil === record.retainUntil) {
+    // Changed: a later end, or an end at all (the record waited for the close; its floor may already be later).
+    if (!written || (written.retainUntil === record.retainUntil && record.relationshipOpen !== true)) {
       unchanged += 1;
       if (written) await refileWaitingErasures(deps, written);
       continue;

@@ -3,7 +3,7 @@
  * the archive writes them, objects in the bucket, the ledger table and the receipts bucket as local mode creates them.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archivePrefix } from '../../../lambdas/archive/keys';
 import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
@@ -15,7 +15,9 @@ import { createRetentionDeps, type RetentionDeps } from '../../../lambdas/retent
 import { carryOutDueErasures, requestErasure, RELATIONSHIP_OPEN_TEXT, HOLD_TEXT } from '../../../lambdas/retention/erasure';
 import { closeRelationship, InvalidRetentionRequestError, noteInteraction } from '../../../lambdas/retention/relationship';
 import { receiptKeyOf } from '../../../lambdas/retention/receipt-seal';
+import { receiptsForStream } from '../../../lambdas/retention/stream';
 import { startEmulators, type Emulators } from '../../../local/emulators';
+import { sweepExpired } from '../../../local/ttl-sweeper';
 import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 let emulators: Emulators;
@@ -221,5 +223,54 @@ describe('erasure requests and receipts', () => {
     expect(afterDelete.ok).toBe(false);
     expect(afterDelete.problems.join('\n')).toMatch(/missing from the chain/);
     await deps.dynamo.send(new PutCommand({ TableName: emulators.ledgerTableName, Item: Item! }));
+  });
+});
+
+describe('expiry receipts (the TTL sweep seen through the stream)', () => {
+  const sweep = () =>
+    sweepExpired({ dynamo: deps.dynamo, tableName: emulators.tableName, now: clock, deliver: (event) => receiptsForStream(deps, (event as { Records: never[] }).Records) });
+
+  it('deletes nothing early; at its date a record goes with a receipt, and its objects are handed to the expired lifecycle rule', async () => {
+    const client = `client-${Date.now()}-g`;
+    const verification = await archive('verification', 'authentic', `subject-${Date.now()}-g`);
+    const kyc = await archive('kyc', 'success', client);
+
+    clock = new Date(Date.parse(verification.retainUntil) - 1000);
+    await sweep();
+    expect(await deps.records.get('verification', verification.checkRef)).toBeDefined();
+
+    clock = new Date(years(kyc.archivedAt, 9)); // the KYC relationship is still open: it stays
+    await sweep();
+    expect(await deps.records.get('verification', verification.checkRef)).toBeUndefined();
+    expect(await deps.records.get('kyc', kyc.checkRef)).toBeDefined();
+
+    const receipts = [];
+    for await (const stored of deps.receipts.list()) receipts.push(stored.receipt);
+    expect(receipts.filter((r) => r.checkRef === kyc.checkRef)).toEqual([]);
+    expect(receipts.find((r) => r.checkRef === verification.checkRef)).toMatchObject({
+      kind: 'expiry',
+      by: 'dynamodb-ttl',
+      retentionClass: 'verification',
+      retainedUntil: verification.retainUntil,
+      deleted: { record: true, objects: 2, handedToLifecycle: 2 },
+    });
+    const key = (await objectsOf(verification))[0]!;
+    const { TagSet } = await emulators.s3Client().send(new GetObjectTaggingCommand({ Bucket: emulators.bucketName, Key: key }));
+    expect(TagSet).toContainEqual({ Key: 'retention-class', Value: 'expired' });
+    expect((await deps.receipts.verify()).ok).toBe(true);
+  });
+
+  it('a record deleted by anyone but the TTL process gets a record-deleted receipt, so it shows', async () => {
+    const liveness = await archive('liveness', 'failed', `subject-${Date.now()}-h`);
+    await deps.dynamo.send(new DeleteCommand({ TableName: emulators.tableName, Key: { pk: liveness.pk } }));
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
+    await receiptsForStream(deps, [
+      { eventID: 'evt-manual-1', eventName: 'REMOVE', userIdentity: undefined, dynamodb: { OldImage: marshall(liveness, { removeUndefinedValues: true }) } },
+    ]);
+    // Redelivered: no second receipt.
+    await receiptsForStream(deps, [{ eventID: 'evt-manual-1', eventName: 'REMOVE', dynamodb: { OldImage: marshall(liveness, { removeUndefinedValues: true }) } }]);
+    const mine = [];
+    for await (const stored of deps.receipts.list()) if (stored.receipt.checkRef === liveness.checkRef) mine.push(stored.receipt);
+    expect(mine).toEqual([expect.objectContaining({ kind: 'record-deleted', by: 'unknown' })]);
   });
 });

@@ -30,8 +30,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .map((r) => Number(r.name.match(/\d+/)![0]))
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    // start, poll, archive, record, the scheduled reconcile and the auditor API's query function.
-    expect(Object.keys(functions)).toHaveLength(6);
+    // start, poll, archive, record, the scheduled reconcile, the auditor API's query function and retention.
+    expect(Object.keys(functions)).toHaveLength(7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
@@ -55,6 +55,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
         'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY',
+        'IDENTIFIER_KEY_SECRET_ARN',
       ].sort(),
     );
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
@@ -100,12 +101,16 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(JSON.stringify(envs)).toContain(secretArn);
   });
 
-  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets', () => {
+  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets and the identifier key', () => {
     const actions = actionsOf(synth.stack.functions.poll);
     expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
     expect(new Set(actions)).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'kms:Decrypt']),
     );
+    // The identifier key is decrypted through Secrets Manager only.
+    for (const s of statementsOf(synth.stack.functions.poll).filter((s) => s.Action === 'kms:Decrypt')) {
+      expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } });
+    }
   });
 
   it('lets the archive function create, tag, retain and head evidence, and write its record — never delete', () => {
@@ -133,6 +138,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     const actions = actionsOf(synth.stack.functions.record);
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:')).sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem', // the retention ledger: a subject's clock
       'dynamodb:PutItem',
       's3:GetObject',
       's3:ListBucket',
@@ -140,6 +146,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       's3:PutObjectLegalHold',
       's3:PutObjectRetention',
       's3:PutObjectTagging',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
     ]);
     const writes = statementsOf(synth.stack.functions.record).filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(writes).toHaveLength(1);
