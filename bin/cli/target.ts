@@ -25,11 +25,15 @@ export const TABLE_ENV = 'AUDIT_ARCHIVER_TABLE';
 export const BUCKET_ENV = 'AUDIT_ARCHIVER_BUCKET';
 export const DATA_DIR_ENV = 'AUDIT_ARCHIVER_DATA_DIR';
 export const IDENTIFIER_SECRET_CLI_ENV = 'AUDIT_ARCHIVER_IDENTIFIER_SECRET';
+export const LEDGER_ENV = 'AUDIT_ARCHIVER_LEDGER_TABLE';
+export const RECEIPTS_ENV = 'AUDIT_ARCHIVER_RECEIPTS_BUCKET';
 
 export const TARGET_OPTIONS: OptionSpecs = {
   table: { type: 'string' },
   bucket: { type: 'string' },
   'identifier-secret': { type: 'string' },
+  'ledger-table': { type: 'string' },
+  'receipts-bucket': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   local: { type: 'boolean' },
@@ -41,6 +45,9 @@ export const TARGET_HELP = `Archive (deployed stack):
                                (or ${TABLE_ENV} / ${BUCKET_ENV}); your own AWS credentials
   --identifier-secret ARN      the IdentifierSecretArn output (or ${IDENTIFIER_SECRET_CLI_ENV}): needed to name a
                                check by its provider id or a client by its key; a checkRef works without it
+  --ledger-table NAME --receipts-bucket NAME
+                               the LedgerTableName and ReceiptsBucketName outputs (or ${LEDGER_ENV} /
+                               ${RECEIPTS_ENV}): needed by relationship, erase and receipts
   --region REGION --profile P  as for the AWS CLI
 Archive (local, the default when no table or bucket is named):
   --local                      use the local archive even if ${TABLE_ENV} is set
@@ -53,6 +60,8 @@ export interface AuditTarget {
   deps: AuditDeps;
   /** Legal holds on objects: known for the local archive (s3rver has no Object Lock), detected on AWS. */
   objectLock: boolean | 'detect';
+  /** The retention ledger and the receipts bucket (relationship, erase, receipts), when named. */
+  retention?: { ledgerTableName: string; receiptsBucket: string };
   close(): Promise<void>;
 }
 
@@ -82,6 +91,8 @@ function openAws(values: OptionValues, io: CliIo, tableName: string, bucket: str
   const dynamo = dynamoEndpoint
     ? createDynamoDocumentClient({ endpoint: dynamoEndpoint, ...(region ? { region } : {}) })
     : DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } });
+  const ledgerTableName = stringValue(values, 'ledger-table') ?? nonEmpty(io.env[LEDGER_ENV]);
+  const receiptsBucket = stringValue(values, 'receipts-bucket') ?? nonEmpty(io.env[RECEIPTS_ENV]);
   const secretArn = stringValue(values, 'identifier-secret') ?? nonEmpty(io.env[IDENTIFIER_SECRET_CLI_ENV]);
   const secrets = secretArn ? new SecretsManagerClient(common) : undefined;
   const identifierKey: IdentifierKeySource = secrets
@@ -97,6 +108,7 @@ function openAws(values: OptionValues, io: CliIo, tableName: string, bucket: str
     label: `table ${tableName}, bucket ${bucket}`,
     deps: auditDeps({ dynamo, tableName, s3, bucket, identifierKey }),
     objectLock: 'detect',
+    ...(ledgerTableName && receiptsBucket ? { retention: { ledgerTableName, receiptsBucket } } : {}),
     async close() {
       s3.destroy();
       dynamo.destroy();
@@ -120,6 +132,7 @@ async function openLocal(values: OptionValues, io: CliIo): Promise<AuditTarget> 
     label: `local archive ${dataDir}`,
     deps: auditDeps({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, identifierKey }),
     objectLock: false,
+    retention: { ledgerTableName: emulators.ledgerTableName, receiptsBucket: emulators.receiptsBucketName },
     close: () => emulators.close(),
   };
 }
