@@ -48,6 +48,7 @@ export class AuditArchiverStack extends Stack {
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
+      lockedClasses: Object.entries(config.retention.classes).filter(([, cls]) => !cls.erasable).map(([name]) => name),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
@@ -117,6 +118,7 @@ export class AuditArchiverStack extends Stack {
       deadLetterQueue: this.trigger.deadLetterQueue,
     });
     for (const fn of [this.functions.archive, this.functions.record]) this.retention.grantLedgerRead(fn);
+    this.guard.allowErasureBy(this.retention.function.role.roleArn);
     this.identifiers.grantRead(this.guard.recordsOfficerRole);
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -1,6 +1,7 @@
 /**
  * Retention events (Relationship Closed, Client Interaction, Erasure Requested; lambdas/events/retention-events.ts),
- * the records table's stream (a receipt for every record removed, TTL or not; retention/stream.ts) and the daily sweep that carries out refused erasures whose date has come (a Scheduled Event). Invalid events fail
+ * the records table's stream (a receipt for every record removed, TTL or not; retention/stream.ts), S3's lifecycle
+ * expirations (retention/lifecycle.ts) and the daily sweep that carries out refused erasures whose date has come (a Scheduled Event). Invalid events fail
  * the invocation with InvalidEventError (paths only), so EventBridge's retries and the dead-letter queue keep them.
  */
 import { createS3Client } from '../archive/s3-store';
@@ -14,6 +15,7 @@ import { retentionFromEnv } from '../records/runtime';
 import { createRetentionDeps, type RetentionDeps } from '../retention/deps';
 import { carryOutDueErasures } from '../retention/erasure';
 import { handleRetentionEvent } from '../retention/events';
+import { isLifecycleExpiration, lifecycleReceipt } from '../retention/lifecycle';
 import { isStreamEvent, receiptsForStream } from '../retention/stream';
 
 let deps: RetentionDeps | undefined;
@@ -39,6 +41,10 @@ function depsFromEnv(): RetentionDeps {
 
 export const handler = async (event: unknown): Promise<unknown> => {
   deps ??= depsFromEnv();
+  if (isLifecycleExpiration(event)) {
+    await lifecycleReceipt(deps, event);
+    return { receipts: 1 };
+  }
   if (isStreamEvent(event)) {
     const receipts = await receiptsForStream(deps, event.Records);
     logger.info('records removed', { receipts });

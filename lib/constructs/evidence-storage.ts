@@ -2,7 +2,7 @@ import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Bucket, BucketEncryption, ObjectLockRetention, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption, ObjectLockRetention, type CfnBucket, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RetentionPolicy } from '../../lambdas/records/retention';
 import { INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambdas/records/table-schema';
@@ -92,6 +92,9 @@ export class EvidenceStorage extends Construct {
       serverAccessLogsPrefix: 'evidence/',
       lifecycleRules: lifecycleRules(props.retention),
     });
+    // Lifecycle expirations reach EventBridge (Object Deleted): each becomes a deletion receipt. Set on the resource
+    // itself: `eventBridgeEnabled` would add a custom-resource function for what CloudFormation does natively.
+    (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 
     this.table = new TableV2(this, 'Records', {
       partitionKey: { name: TABLE_KEY.partitionKey, type: AttributeType.STRING },

@@ -93,6 +93,16 @@ export class RetentionOperations extends Construct {
       eventPattern: { source: [props.eventSource], detailType: [...RETENTION_DETAIL_TYPES] },
       targets: [new LambdaFunction(this.function.function, { retryAttempts: TARGET_DELIVERY.retryAttempts, deadLetterQueue: props.deadLetterQueue })],
     });
+    // Every object S3's lifecycle deletes (S3 reports to the account's default bus): a receipt.
+    new Rule(this, 'LifecycleExpirations', {
+      description: 'audit-archiver: a deletion receipt for every lifecycle expiration of evidence',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Deleted'],
+        detail: { bucket: { name: [storage.bucket.bucketName] }, reason: ['Lifecycle Expiration'] },
+      },
+      targets: [new LambdaFunction(this.function.function, { retryAttempts: TARGET_DELIVERY.retryAttempts, deadLetterQueue: props.deadLetterQueue })],
+    });
     // Every record removed from the table: a receipt (and, for a TTL expiry, the objects handed to lifecycle).
     this.function.function.addEventSource(
       new DynamoEventSource(storage.table, {

@@ -16,6 +16,7 @@ import { carryOutDueErasures, requestErasure, RELATIONSHIP_OPEN_TEXT, HOLD_TEXT 
 import { closeRelationship, InvalidRetentionRequestError, noteInteraction } from '../../../lambdas/retention/relationship';
 import { receiptKeyOf } from '../../../lambdas/retention/receipt-seal';
 import { receiptsForStream } from '../../../lambdas/retention/stream';
+import { isLifecycleExpiration, lifecycleReceipt } from '../../../lambdas/retention/lifecycle';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { sweepExpired } from '../../../local/ttl-sweeper';
 import { TEST_KEY, testKeySource } from '../../support/identifier-key';
@@ -258,6 +259,23 @@ describe('expiry receipts (the TTL sweep seen through the stream)', () => {
     const { TagSet } = await emulators.s3Client().send(new GetObjectTaggingCommand({ Bucket: emulators.bucketName, Key: key }));
     expect(TagSet).toContainEqual({ Key: 'retention-class', Value: 'expired' });
     expect((await deps.receipts.verify()).ok).toBe(true);
+  });
+
+  it('a lifecycle expiration reported by S3 becomes a receipt naming the check, the key and the version', async () => {
+    const checkRef = 'a'.repeat(32);
+    const event = {
+      id: 'evt-lifecycle-1',
+      source: 'aws.s3' as const,
+      'detail-type': 'Object Deleted' as const,
+      time: '2026-06-01T03:00:00Z',
+      detail: { bucket: { name: 'b' }, object: { key: `verification/2025/05/30/${checkRef}/result.json`, 'version-id': 'v1' }, reason: 'Lifecycle Expiration', 'deletion-type': 'Permanently Deleted' },
+    };
+    expect(isLifecycleExpiration(event)).toBe(true);
+    expect(isLifecycleExpiration({ ...event, detail: { ...event.detail, reason: 'DeleteObject' } })).toBe(false);
+    const first = await lifecycleReceipt(deps, event);
+    const again = await lifecycleReceipt(deps, event); // redelivered: the same receipt
+    expect(again.receipt.seq).toBe(first.receipt.seq);
+    expect(first.receipt).toMatchObject({ kind: 'lifecycle-expiration', provider: 'verification', checkRef, by: 's3-lifecycle', deleted: { versionId: 'v1', deletionType: 'Permanently Deleted' } });
   });
 
   it('a record deleted by anyone but the TTL process gets a record-deleted receipt, so it shows', async () => {

@@ -64,6 +64,18 @@ describe('RetentionOperations', () => {
     });
   });
 
+  it('writes a receipt for every lifecycle expiration of evidence: S3 reports to EventBridge, one rule routes them', () => {
+    expect(resources[id(synth.stack.storage.bucket)]!.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Deleted'],
+        detail: { bucket: { name: [{ Ref: id(synth.stack.storage.bucket) }] }, reason: ['Lifecycle Expiration'] },
+      },
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(synth.stack.retention.function.function), 'Arn'] } })],
+    });
+  });
+
   it('gives the archive and record functions the ledger to read (a check archived after a close starts on it)', () => {
     for (const fn of [synth.stack.functions.archive, synth.stack.functions.record]) {
       expect(resources[id(fn.function)]!.Properties.Environment.Variables.LEDGER_TABLE_NAME).toEqual({ Ref: id(synth.stack.retention.ledger) });
