@@ -11,6 +11,7 @@ import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { RetentionOperations } from './constructs/retention-operations';
+import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
@@ -25,6 +26,7 @@ export interface AuditArchiverStackProps extends StackProps {
  */
 export class AuditArchiverStack extends Stack {
   public readonly storage: EvidenceStorage;
+  public readonly keys: ServiceKeys;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
   public readonly identifiers: IdentifierSecret;
@@ -45,6 +47,7 @@ export class AuditArchiverStack extends Stack {
       retention: config.retention,
       objectLockMode: config.objectLockMode,
     });
+    this.keys = new ServiceKeys(this, 'Keys');
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
@@ -52,13 +55,14 @@ export class AuditArchiverStack extends Stack {
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
-    this.identifiers = new IdentifierSecret(this, 'Identifiers', { encryptionKey: this.storage.key });
+    this.identifiers = new IdentifierSecret(this, 'Identifiers', { encryptionKey: this.keys.operations });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
       secrets: this.secrets,
+      logKey: this.keys.logs,
     });
     this.workflow = new PollingWorkflow(this, 'Workflow', {
       handlers: {
@@ -66,7 +70,8 @@ export class AuditArchiverStack extends Stack {
         archive: this.functions.archive.function,
         record: this.functions.record.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
     this.bus = new CheckBus(this, 'Checks', {
@@ -78,13 +83,14 @@ export class AuditArchiverStack extends Stack {
       eventBus: this.bus.eventBus,
       createdAtSkewSeconds: config.createdAtSkewSeconds,
       eventSource: config.eventSource,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
       workflow: this.workflow,
       storage: this.storage,
-      logKey: this.storage.key,
+      logKey: this.keys.logs,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -97,20 +103,20 @@ export class AuditArchiverStack extends Stack {
         record: this.functions.record.function,
         reconcile: this.reconcile.function.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs });
 
-    // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so do
-    // the people who look checks up by id or clients by key.
+    // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
+    // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
     for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query]) {
       this.identifiers.grantTo(fn);
     }
-    this.identifiers.grantRead(this.auditorApi.auditorPolicy);
 
     this.retention = new RetentionOperations(this, 'Retention', {
       storage: this.storage,
+      logKey: this.keys.logs,
       identifiers: this.identifiers,
       eventBus: this.bus.eventBus,
       eventSource: config.eventSource,
@@ -135,9 +141,13 @@ export class AuditArchiverStack extends Stack {
       description: 'Alarm notifications (subscribe on-call here); docs/operations.md (Runbook) says what each alarm means',
     });
     new CfnOutput(this, 'AuditorApiUrl', { value: this.auditorApi.url, description: 'Auditor query API (IAM/SigV4): GET /checks, GET /checks/{provider}/{checkId}' });
+    new CfnOutput(this, 'ArchiveReaderPolicyArn', {
+      value: this.auditorApi.archiveReaderPolicy.managedPolicyArn,
+      description: 'Attach to those who verify or export directly (CLI, console): the records table and every evidence object, read-only',
+    });
     new CfnOutput(this, 'AuditorPolicyArn', {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
-      description: 'Attach to auditors: read-only access to the query API, the records table and the evidence objects',
+      description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });

@@ -36,6 +36,8 @@ export interface CheckTriggerProps {
   readonly eventSource?: string;
   /** Encrypts the dead-letter queue (dead-lettered events hold check ids, liveness tokens among them). */
   readonly encryptionKey: IKey;
+  /** Encrypts the start function's log group. */
+  readonly logKey: IKey;
 }
 
 /**
@@ -85,7 +87,7 @@ export class CheckTrigger extends Construct {
       entry: 'lambdas/handlers/start.ts',
       description: 'audit-archiver: validates a Check Created event and starts its workflow once',
       sizing: SIZING.start,
-      logKey: props.encryptionKey,
+      logKey: props.logKey,
       environment: {
         STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn,
         CREATED_AT_SKEW_SECONDS: String(props.createdAtSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),

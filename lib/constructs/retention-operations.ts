@@ -6,6 +6,7 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket, BucketEncryption, ObjectLockRetention, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RETENTION_DETAIL_TYPES } from '../../lambdas/events/retention-events';
@@ -21,6 +22,8 @@ export const RECEIPT_LOCK_DAYS = 3_650;
 
 export interface RetentionOperationsProps {
   readonly storage: EvidenceStorage;
+  /** Encrypts the function's log group. */
+  readonly logKey: IKey;
   readonly identifiers: IdentifierSecret;
   /** The bus the checks are published on: the retention events come from the same producers. */
   readonly eventBus: IEventBus;
@@ -52,14 +55,14 @@ export class RetentionOperations extends Construct {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      encryption: TableEncryptionV2.customerManagedKey(storage.key),
+      encryption: TableEncryptionV2.customerManagedKey(storage.tableKey),
       removalPolicy: DATA_REMOVAL_POLICY,
     });
 
     this.receipts = new Bucket(this, 'Receipts', {
       ...BUCKET_BASELINE,
       encryption: BucketEncryption.KMS,
-      encryptionKey: storage.key,
+      encryptionKey: storage.bucketKey,
       bucketKeyEnabled: true,
       versioned: true,
       objectLockEnabled: true,
@@ -73,13 +76,13 @@ export class RetentionOperations extends Construct {
       entry: 'lambdas/handlers/retention.ts',
       description: 'audit-archiver: relationship closes, interactions, erasure requests and the daily erasure sweep',
       sizing: SIZING.reconcile,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: {
         TABLE_NAME: storage.table.tableName,
         LEDGER_TABLE_NAME: this.ledger.tableName,
         BUCKET_NAME: storage.bucket.bucketName,
         RECEIPTS_BUCKET_NAME: this.receipts.bucketName,
-        KMS_KEY_ARN: storage.key.keyArn,
+        KMS_KEY_ARN: storage.bucketKey.keyArn,
         OBJECT_LOCK_MODE: storage.objectLockMode,
         RETENTION_POLICY: props.retentionPolicy,
       },
@@ -167,11 +170,11 @@ export class RetentionOperations extends Construct {
     );
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.receipts.arnForObjects('receipts/*')] }));
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.receipts.bucketArn] }));
-    for (const service of ['s3', 'dynamodb']) {
+    for (const [service, key] of [['s3', storage.bucketKey], ['dynamodb', storage.tableKey]] as const) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-          resources: [storage.key.keyArn],
+          resources: [key.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
         }),
       );

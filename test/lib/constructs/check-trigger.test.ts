@@ -15,7 +15,7 @@ describe('CheckTrigger', () => {
       fn: logicalIdOf(stack, stack.trigger.startFunction.function),
       dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
       rule: logicalIdOf(stack, stack.trigger.rule),
-      key: logicalIdOf(stack, stack.storage.key),
+      key: logicalIdOf(stack, stack.keys.operations),
       stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
     };
   });

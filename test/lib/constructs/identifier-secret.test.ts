@@ -11,7 +11,7 @@ describe('IdentifierSecret', () => {
     template.hasResource('AWS::SecretsManager::Secret', {
       Properties: {
         Name: 'AuditArchiver/identifier-key',
-        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.key), 'Arn'] },
+        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] },
         GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
       },
       DeletionPolicy: 'Retain',

@@ -7,7 +7,7 @@ describe('ProviderSecrets', () => {
     const { stack, template } = synthesize();
     // Three provider secrets, and the identifier key (identifier-secret.test.ts).
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.key), 'Arn'] };
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
     for (const provider of ['liveness', 'kyc', 'verification']) {
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: `AuditArchiver/${provider}`,

