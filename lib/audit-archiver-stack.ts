@@ -87,11 +87,15 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.storage.key,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, indexShards: config.indexShards });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'IndexShards', {
+      value: String(config.indexShards),
+      description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',
