@@ -77,6 +77,7 @@ export class AuditArchiverStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
+      recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
         poll: this.functions.poll.function,
