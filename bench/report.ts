@@ -6,6 +6,7 @@ import { markdownTable, num, usd } from './lib/table';
 import type { Machine } from './lib/machine';
 import type { PollingOptions, PollingResult } from './polling';
 import type { GroupFigures } from './polling/metrics';
+import type { ScaleResult } from './scale';
 
 export interface Verdict {
   target: string;
@@ -203,6 +204,10 @@ export interface BenchResults {
   archive?: ArchiveResult;
   e2e?: E2eFigures;
   cost?: CostResult & { startFromE2e: boolean };
+  /** The scale model over benchmarks 1, 3 and 4 (bench/scale.ts). */
+  scale?: ScaleResult;
+  /** Figures kept from an earlier run the scale model was computed from (`--only scale`, `--only cost,scale`). */
+  reused?: { startedAt: string; benchmarks: string[] };
 }
 
 /** The figures of a run as Markdown: printed by the bench, and the generated part of docs/benchmarks.md. */
