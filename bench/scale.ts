@@ -10,11 +10,11 @@ import { STATE } from '../lambdas/checks/workflow-contract';
 import { INDEXES } from '../lambdas/records/table-schema';
 import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../local/paths';
-import { synthesizeWorkflow } from '../local/synthesize';
+import { synthesizeWorkflow, type QueueEventSource, type SynthesizedWorkflow } from '../local/synthesize';
 import type { Verdict } from './report';
 import { firstCeiling, hottestKey, increasesFor, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QuotaLoad, type ScaleSettings } from './scale/model';
 import { profilesFrom, type ProfileInput } from './scale/profiles';
-import { defaultQuotas, type Quota, type QuotaId } from './scale/quotas';
+import { defaultQuotas, type Quota, type QuotaId, type QueueSource } from './scale/quotas';
 
 /** The rates the issue asks about. */
 export const TARGET_RATES = [100, 1_000, 10_000] as const;
@@ -53,7 +53,21 @@ export function pollsWithCallbacks(definition: object = synthesizeWorkflow().def
   return String(states[STATE.poll]?.Resource ?? '').includes('waitForTaskToken');
 }
 
-export function modelScale(input: Omit<ProfileInput, 'pollCallbacks'> & { pollCallbacks?: boolean; region: string; indexShards: number }): ScaleResult {
+/** How the deployed workflow polls: through task tokens, and from a queue (the synthesized app says). */
+export interface DeployedPolling {
+  pollCallbacks: boolean;
+  pollQueue?: QueueEventSource;
+}
+
+export function deployedPolling(synthesized: Pick<SynthesizedWorkflow, 'definition' | 'queueEventSources'> = synthesizeWorkflow()): DeployedPolling {
+  const [pollQueue] = synthesized.queueEventSources('poll');
+  return { pollCallbacks: pollsWithCallbacks(synthesized.definition), ...(pollQueue ? { pollQueue } : {}) };
+}
+
+/** Where the poll queue's mapping is configured (issue 14's construct). */
+const POLL_QUEUE_SETTING = 'POLL_MAX_CONCURRENCY in lib/constructs/poll-queue.ts';
+
+export function modelScale(input: Omit<ProfileInput, keyof DeployedPolling> & Partial<DeployedPolling> & { region: string; indexShards: number }): ScaleResult {
   const settings: ScaleSettings = {
     indexShards: input.indexShards,
     shardedIndexes: Object.values(INDEXES).filter((index) => 'sharded' in index).map((index) => index.indexName),
@@ -62,13 +76,15 @@ export function modelScale(input: Omit<ProfileInput, 'pollCallbacks'> & { pollCa
     headroom: 0.8,
     hotKeyShare: SCALE_TARGETS.hotKeyShare,
   };
-  const profiles = profilesFrom({ ...input, pollCallbacks: input.pollCallbacks ?? pollsWithCallbacks() });
-  return scaleOf(profiles, input.region, settings);
+  const polling = input.pollCallbacks === undefined ? deployedPolling() : { pollCallbacks: input.pollCallbacks, ...(input.pollQueue ? { pollQueue: input.pollQueue } : {}) };
+  const profiles = profilesFrom({ ...input, ...polling });
+  const queue = polling.pollQueue && { name: 'poll queue', settingAt: POLL_QUEUE_SETTING, ...(polling.pollQueue.maxConcurrency !== undefined ? { maxConcurrency: polling.pollQueue.maxConcurrency } : {}) };
+  return scaleOf(profiles, input.region, settings, queue);
 }
 
 /** The model's figures and verdicts for measured profiles. */
-export function scaleOf(profiles: CheckProfile[], region: string, settings: ScaleSettings): ScaleResult {
-  const quotas = defaultQuotas(region);
+export function scaleOf(profiles: CheckProfile[], region: string, settings: ScaleSettings, queue?: QueueSource): ScaleResult {
+  const quotas = defaultQuotas(region, queue);
   const loads = quotaLoads(profiles, quotas, settings);
   const first = firstCeiling(loads);
   const hotKey = hottestKey(profiles, settings);
@@ -79,7 +95,8 @@ export function scaleOf(profiles: CheckProfile[], region: string, settings: Scal
   const partition = quotas.dynamoPartitionWrites.limit;
   const atTarget = (key: HotKey) => (SCALE_TARGETS.rate * key.perShardKey) / partition;
   const atRate = increases[String(SCALE_TARGETS.rate)]!;
-  const blocking = atRate.filter((increase) => quotas[increase.id].raise === 'fixed');
+  // A quota request or AWS's own scaling changes nothing in the archive; a setting or the design does.
+  const blocking = atRate.filter((increase) => quotas[increase.id].raise === 'fixed' || quotas[increase.id].raise === 'setting');
   const requests = atRate.filter((increase) => increase.request !== undefined).length;
   const largestEntry = Math.max(...profiles.map((profile) => profile.dynamo.largestEntryBytes));
   const verdicts: Verdict[] = [

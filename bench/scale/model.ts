@@ -18,8 +18,11 @@ export interface CheckProfile {
   transitions: number;
   /** Step Functions SendTask* calls (a callback poll loop makes one per poll). */
   sendTaskCalls: number;
-  /** Lambda invocations; `perEvent` ones run again for a duplicate event (the start function). */
-  invocations: Array<{ fn: string; count: number; durationMs: number; perEvent?: boolean }>;
+  /**
+   * Lambda invocations; `perEvent` ones run again for a duplicate event (the start function). `queue`: invoked by the
+   * design's SQS event source, `batch` messages to an invocation, handled side by side (count is in messages).
+   */
+  invocations: Array<{ fn: string; count: number; durationMs: number; perEvent?: boolean; queue?: { batch: number } }>;
   /** S3 requests under the check's folder, by request class. */
   s3: { puts: number; gets: number };
   /** DynamoDB write units: the table's, and each index key's (base key, before sharding). */
@@ -125,6 +128,8 @@ export function perCheckLoads(profiles: readonly CheckProfile[], settings: Scale
     // A provider's day is the prefix its checks' folders share.
     s3PrefixPuts: perProvider((p) => p.s3.puts),
     s3PrefixGets: perProvider((p) => p.s3.gets),
+    // Batches in flight at the queue's event source: a batch lasts about as long as one of its messages.
+    queueConcurrency: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + (i.queue ? (i.count * i.durationMs) / 1000 / i.queue.batch : 0), 0)),
   };
 }
 
@@ -150,6 +155,8 @@ export interface Increase {
   limit: number;
   /** A quota request for at least this (load ÷ headroom, rounded up to two significant digits). */
   request?: number;
+  /** A setting of the design to raise to at least this (load ÷ headroom, rounded up). */
+  setting?: number;
   /** What else it takes (automatic scaling, a setting), when no quota request does. */
   action?: string;
 }
@@ -170,6 +177,10 @@ export function increasesFor(
     const increase: Increase = { id, load, limit: quota.limit };
     if (quota.raise === 'quota-request') increase.request = roundUp(load / settings.headroom);
     else if (quota.raise === 'automatic') increase.action = quota.action ?? quota.note;
+    else if (quota.raise === 'setting') {
+      increase.setting = roundUp(load / settings.headroom);
+      increase.action = (quota.action ?? `${quota.name} ≥ {n}`).replace('{n}', increase.setting.toLocaleString('en-US'));
+    }
     else if (id === 'dynamoPartitionWrites' && hot && settings.shardedIndexes.includes(hot.index)) {
       increase.action = `indexShards ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.headroom, quota.limit)} in cdk.json (${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} for ≤ ${settings.hotKeyShare * 100} % of a partition), then deploy`;
     } else increase.action = `${hot?.index ?? 'an index'} key ${hot?.key ?? ''} is not sharded: a design change`;

@@ -45,6 +45,8 @@ export interface ProfileInput {
   startMs: number;
   /** The workflow waits for a task token per poll (a callback poll loop): one SendTask* call each. */
   pollCallbacks: boolean;
+  /** The poll function is invoked by a queue (the poll loop): its batches bound the function's concurrency. */
+  pollQueue?: { batchSize: number };
 }
 
 export function profilesFrom(input: ProfileInput): CheckProfile[] {
@@ -71,7 +73,12 @@ export function profilesFrom(input: ProfileInput): CheckProfile[] {
       sendTaskCalls: input.pollCallbacks ? figures.pollsPerCheck : 0,
       invocations: [
         { fn: 'start', count: 1, durationMs: input.startMs, perEvent: true },
-        { fn: 'poll', count: figures.pollsPerCheck, durationMs: input.cost.measured.pollMs[provider] + PROVIDER_ROUND_TRIP_MS },
+        {
+          fn: 'poll',
+          count: figures.pollsPerCheck,
+          durationMs: input.cost.measured.pollMs[provider] + PROVIDER_ROUND_TRIP_MS,
+          ...(input.pollQueue ? { queue: { batch: input.pollQueue.batchSize } } : {}),
+        },
         { fn: 'archive', count: archivesPerCheck, durationMs: mean(archives.map((a) => a.durationMs)) },
       ],
       s3: { puts: perArchive((a) => count(a, S3_PUT_CLASS)), gets: perArchive((a) => count(a, S3_GET_CLASS)) },

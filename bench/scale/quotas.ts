@@ -20,10 +20,14 @@ export type QuotaId =
   | 'dynamoOnDemandInitialWrites'
   | 'dynamoPartitionWrites'
   | 's3PrefixPuts'
-  | 's3PrefixGets';
+  | 's3PrefixGets'
+  | 'queueConcurrency';
 
-/** How a ceiling is raised: a Service Quotas request, nothing (AWS scales it as traffic grows), or not at all. */
-export type Raise = 'quota-request' | 'automatic' | 'fixed';
+/**
+ * How a ceiling is raised: a Service Quotas request, nothing (AWS scales it as traffic grows), a setting of this
+ * design (cdk.json or a construct's constant, then deploy), or not at all.
+ */
+export type Raise = 'quota-request' | 'automatic' | 'setting' | 'fixed';
 
 export interface Quota {
   id: QuotaId;
@@ -37,14 +41,31 @@ export interface Quota {
   source: string;
   /** What the figure means for this design. */
   note: string;
-  /** What to do past it when a quota request is not the way (AWS scales it, or the design must). */
+  /** What to do past it when a quota request is not the way (AWS scales it, or the design must); a setting's `{n}` is the value needed. */
   action?: string;
 }
 
 const SFN_QUOTAS = 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html';
 
-/** The defaults for `region`. Unknown regions get the lower tier (the documented minimum where tiers differ). */
-export function defaultQuotas(region: string): Record<QuotaId, Quota> {
+/** An SQS queue that invokes a function through an event source mapping, as deployed (the synthesized template). */
+export interface QueueSource {
+  /** What the queue is, for the tables ("poll queue"). */
+  name: string;
+  /** The mapping's maximum concurrency setting, if any (ScalingConfig.MaximumConcurrency). */
+  maxConcurrency?: number;
+  /** Where the setting lives. */
+  settingAt: string;
+}
+
+/** Standard mode: an SQS event source mapping processes at most this many batches at once. */
+export const SQS_MAPPING_MAX_BATCHES = 1_000;
+
+/**
+ * The defaults for `region`. Unknown regions get the lower tier (the documented minimum where tiers differ).
+ * `queue`: the busiest SQS event source of the design (its mapping's setting bounds it below AWS's maximum).
+ */
+export function defaultQuotas(region: string, queue?: QueueSource): Record<QuotaId, Quota> {
+  const queueLimit = Math.min(queue?.maxConcurrency ?? SQS_MAPPING_MAX_BATCHES, SQS_MAPPING_MAX_BATCHES);
   const large = (LARGE_REGIONS as readonly string[]).includes(region);
   const quotas: Quota[] = [
     {
@@ -158,6 +179,19 @@ export function defaultQuotas(region: string): Record<QuotaId, Quota> {
       source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html (at least 5,500 GET/HEAD requests per second per partitioned prefix)',
       note: 'The archive reads back what an earlier attempt stored; as for PUTs, S3 partitions further below the day.',
       action: 'nothing to request: S3 partitions below the day prefix as traffic grows',
+    },
+    {
+      id: 'queueConcurrency',
+      name: `Lambda concurrency of the ${queue?.name ?? 'queue'}'s event source mapping`,
+      limit: queueLimit,
+      unit: 'concurrent batches',
+      raise: 'setting',
+      source:
+        'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (standard mode: at most 1,000 batches at once per event source mapping, growing by up to 300 a minute; maximum concurrency 2 to 1,000; provisioned mode up to 16 times that)' +
+        (queue?.maxConcurrency !== undefined ? `; the mapping's maxConcurrency is ${queue.maxConcurrency}` : ''),
+      note: 'Messages past it wait in the queue: nothing is lost, but each waits longer than its delay.',
+      // {n}: the setting the target rate needs.
+      action: `${queue?.settingAt ?? 'the mapping’s maxConcurrency'} ≥ {n} (at most 1,000 in standard mode; past that, provisioned mode: ProvisionedPollerConfig), then deploy`,
     },
   ];
   return Object.fromEntries(quotas.map((quota) => [quota.id, quota])) as Record<QuotaId, Quota>;

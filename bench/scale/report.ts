@@ -10,7 +10,7 @@ export function count(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value >= 10 ? value.toFixed(0) : value.toFixed(value >= 1 ? 1 : 2);
 }
 
-const RAISE: Record<Raise, string> = { 'quota-request': 'quota request', automatic: 'AWS scales it', fixed: 'fixed (design)' };
+const RAISE: Record<Raise, string> = { 'quota-request': 'quota request', automatic: 'AWS scales it', setting: 'a setting (deploy)', fixed: 'fixed (design)' };
 
 export function scaleMarkdown(scale: ScaleResult): string {
   const { first, settings } = scale;
@@ -119,14 +119,17 @@ export function scaleReadme(scale: ScaleResult, rate = 1_000): string {
   const increases = scale.increases[String(rate)] ?? [];
   const quota = (id: string) => scale.quotas.find((q) => q.id === id)!;
   const requests = increases.filter((i) => i.request !== undefined);
-  const others = increases.filter((i) => i.request === undefined);
+  const automatic = increases.filter((i) => quota(i.id).raise === 'automatic');
+  const changes = increases.filter((i) => quota(i.id).raise === 'setting' || quota(i.id).raise === 'fixed');
+  const perSecond = `${rate.toLocaleString('en-US')} checks a second`;
   return [
     `With AWS's default quotas in ${scale.region} the archive carries about **${count(scale.first.ceiling)} checks a second**; the first ceiling is ` +
-      `${scale.first.name}. ${rate.toLocaleString('en-US')} checks a second needs no change to code or settings, only these quota requests ` +
+      `${scale.first.name}. ${perSecond} ${changes.length === 0 ? 'needs no change to code or settings, only these' : 'needs these'} quota requests ` +
       `(Service Quotas, ${scale.region}):`,
     '',
     ...requests.map((i) => `- ${quota(i.id).name}: at least ${count(i.request!)} ${quota(i.id).unit} (default ${count(i.limit)})`),
-    ...(others.length > 0 ? ['', 'and, without a request:', '', ...others.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
+    ...(changes.length > 0 ? ['', `and these changes to the archive's settings, then a deploy:`, '', ...changes.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
+    ...(automatic.length > 0 ? ['', 'and, without a request:', '', ...automatic.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
     '',
     `Per-check usage, every quota at 100, 1,000 and 10,000 checks a second, and the hottest index key: [benchmarks](docs/benchmarks.md#5-scale-model-what-the-default-quotas-carry-and-what-breaks-first).`,
   ].join('\n');

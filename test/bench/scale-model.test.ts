@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
-import { pollsWithCallbacks, scaleOf } from '../../bench/scale';
+import { deployedPolling, pollsWithCallbacks, scaleOf } from '../../bench/scale';
 import { createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
 import {
   firstCeiling,
@@ -18,6 +18,7 @@ import {
   type ScaleSettings,
 } from '../../bench/scale/model';
 import { profilesFrom } from '../../bench/scale/profiles';
+import { scaleReadme } from '../../bench/scale/report';
 import { defaultQuotas } from '../../bench/scale/quotas';
 import { generateWorkload } from '../../bench/polling/workload';
 import { mean } from '../../bench/lib/stats';
@@ -132,6 +133,30 @@ describe('scale model formulas', () => {
     const partition = increasesFor(10_000, loads, quotas, SETTINGS, hot).find((increase) => increase.id === 'dynamoPartitionWrites')!;
     expect(partition.request).toBeUndefined();
     expect(partition.action).toBe('indexShards ≥ 19 in cdk.json (150 for ≤ 10 % of a partition), then deploy');
+  });
+
+  it('counts a queue-invoked function in batches in flight, and asks for the setting rather than a quota request', () => {
+    const queued = profiles().map((p) => ({
+      ...p,
+      invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5 } } : i)),
+    }));
+    const loads = perCheckLoads(queued, SETTINGS);
+    // Kind a: 4 polls of 250 ms, five to a batch: 0.2 batch-seconds a check; 75 % of arrivals.
+    expect(loads.queueConcurrency).toBeCloseTo(0.75 * ((4 * 0.25) / 5));
+    expect(perCheckLoads(profiles(), SETTINGS).queueConcurrency).toBe(0);
+    // The mapping's maxConcurrency bounds it below AWS's 1,000 batches.
+    const quotas = defaultQuotas('us-east-1', { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
+    expect(quotas.queueConcurrency).toMatchObject({ limit: 100, raise: 'setting' });
+    expect(defaultQuotas('us-east-1', { name: 'poll queue', settingAt: 'X in y.ts' }).queueConcurrency.limit).toBe(1_000);
+    const at1000 = increasesFor(1_000, quotaLoads(queued, quotas, SETTINGS), quotas, SETTINGS, hottestKey(queued, SETTINGS));
+    // 150 batches in flight at 1,000 checks/s: past 80 % of 100, so the setting goes to ≥ 150 ÷ 0.8.
+    const queue = at1000.find((i) => i.id === 'queueConcurrency')!;
+    expect(queue.load).toBeCloseTo(150);
+    expect(queue).toMatchObject({ setting: 190, action: expect.stringMatching(/^X in y\.ts ≥ 190 \(at most 1,000 in standard mode/) });
+    const result = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40 }, { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
+    expect(result.verdicts[0]).toMatchObject({ met: false, measured: expect.stringMatching(/X in y\.ts/) });
+    expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive's settings, then a deploy:\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
+    expect(scaleReadme(scaleOf(profiles(), 'us-east-1', { ...SETTINGS, indexShards: 40 }))).toMatch(/needs no change to code or settings, only these quota requests/);
   });
 
   it('rounds requests up, never down', () => {
@@ -258,6 +283,8 @@ describe('profiles from the bench’s measurements', () => {
     const ends = generateWorkload(1, input.polling.options.sizes).filter((c) => c.provider === 'liveness').map((c) => c.endsAt);
     expect(liveness!.lifetimeSeconds).toBeCloseTo(mean(ends) + 4);
     expect(profilesFrom({ ...input, pollCallbacks: false } as never)[0]!.sendTaskCalls).toBe(0);
+    // Polled from a queue: the polls are marked with its batch size.
+    expect(profilesFrom({ ...input, pollQueue: { batchSize: 10 } } as never)[1]!.invocations[1]).toMatchObject({ fn: 'poll', queue: { batch: 10 } });
   });
 
   it('refuses figures without the deployed policy or the record writes, rather than guess', () => {
@@ -266,8 +293,11 @@ describe('profiles from the bench’s measurements', () => {
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, options: { ...input.polling.options, sizes: { liveness: 1, kyc: 0, verification: 0 } } }, cost: old } as never)).toThrow(/record writes/);
   });
 
-  it('knows a callback poll loop from the synthesized definition', () => {
+  it('knows a callback poll loop and a poll queue from the synthesized app', () => {
     expect(pollsWithCallbacks({ States: { 'Poll provider': { Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' } } })).toBe(true);
     expect(pollsWithCallbacks({ States: { 'Poll provider': { Resource: 'arn:aws:states:::lambda:invoke' } } })).toBe(false);
+    const definition = { States: { 'Poll provider': { Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' } } };
+    expect(deployedPolling({ definition, queueEventSources: () => [{ batchSize: 10, maxConcurrency: 500 }] })).toEqual({ pollCallbacks: true, pollQueue: { batchSize: 10, maxConcurrency: 500 } });
+    expect(deployedPolling({ definition: {}, queueEventSources: () => [] })).toEqual({ pollCallbacks: false });
   });
 });
