@@ -206,8 +206,8 @@ export interface BenchResults {
   cost?: CostResult & { startFromE2e: boolean };
   /** The scale model over benchmarks 1, 3 and 4 (bench/scale.ts). */
   scale?: ScaleResult;
-  /** Figures kept from an earlier run the scale model was computed from (`--only scale`, `--only cost,scale`). */
-  reused?: { startedAt: string; benchmarks: string[] };
+  /** Figures kept from earlier runs (`--only scale`, `--only cost,scale`): when each kept benchmark ran. */
+  reused?: Partial<Record<'polling' | 'archive' | 'e2e' | 'cost', string>>;
 }
 
 /** The figures of a run as Markdown: printed by the bench, and the generated part of docs/benchmarks.md. */

@@ -93,11 +93,12 @@ async function main(): Promise<void> {
     ));
   }
 
-  // The scale model needs benchmarks 1, 3 and 4: from this run, or from the last one's results.json.
+  // The scale model needs benchmarks 1, 3 and 4: from this run, or from the last one's results.json, whose other
+  // figures are kept (a partial run with the model updates results.json rather than dropping what it did not run).
   let scale: ScaleResult | undefined;
   let stored: BenchResults | undefined;
   if (only.has('scale')) {
-    if (!polling || !cost) stored = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as BenchResults;
+    if (BENCHMARKS.some((name) => !only.has(name))) stored = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as BenchResults;
     const inputs = { polling: polling ?? stored?.polling, cost: cost ?? stored?.cost, e2e: e2e ?? stored?.e2e };
     if (!inputs.polling || !inputs.cost) throw new Error('the scale model needs the polling and cost benchmarks: run them (or all) first');
     ({ value: scale, seconds: seconds.scale } = await timed('5. scale model', async () =>
@@ -120,13 +121,17 @@ async function main(): Promise<void> {
     ...(scale ? { scale } : {}),
   };
   // A scale model over stored figures keeps them in results.json, with their verdicts, and says which they are.
-  const reused = stored ? (['polling', 'archive', 'e2e', 'cost'] as const).filter((name) => !results[name] && stored![name]) : [];
+  const reused = stored
+    ? Object.fromEntries(
+        (['polling', 'archive', 'e2e', 'cost'] as const).filter((name) => !results[name] && stored![name]).map((name) => [name, stored!.reused?.[name] ?? stored!.startedAt]),
+      )
+    : {};
   const saved: BenchResults = stored
     ? {
         ...stored,
         ...results,
         verdicts: [...pollingVerdicts((polling ?? stored.polling)!), ...((archive ?? stored.archive) ? archiveVerdicts((archive ?? stored.archive)!) : [])],
-        reused: { startedAt: stored.startedAt, benchmarks: [...reused] },
+        reused,
       }
     : results;
   console.log(`# audit-archiver benchmarks${quick ? ' (quick: small samples, figures not meaningful)' : ''}\n\n${figuresMarkdown(results, config.polling)}`);
