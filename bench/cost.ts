@@ -8,13 +8,22 @@ import type { ProviderName } from '../lambdas/checks/check-status';
 import { runInChild } from './lib/child';
 import { startServers } from './lib/servers';
 import type { MeasureInput, MeasureResult } from './cost/measure';
-import { addCounts, costOf, scaleCost, type Cost, type CheckUsage } from './cost/model';
+import { addCounts, costOf, scaleCost, type Cost, type CheckUsage, type Invocations } from './cost/model';
+import type { WorkflowUsage } from './cost/measure';
 import { PRICES, PRICES_CHECKED_ON } from './cost/prices';
 import { COST_SCENARIOS } from './cost/scenarios';
 import { HISTORY_EVENT_LIMIT } from './polling/metrics';
 
 /** Assumed CloudWatch Logs bytes per Lambda invocation: START/END/REPORT platform lines plus one application line. */
 export const LAMBDA_LOG_BYTES_PER_INVOCATION = 400;
+
+/** Assumed: the poll loop's SendMessage (or SendTaskSuccess) after the poll, and a hop that only passes a wait on. */
+export const QUEUE_SEND_MS = 20;
+export const HOP_MS = 30;
+/** Assumed: a durable function replaying its checkpoints on each resume. */
+export const DURABLE_REPLAY_MS = 20;
+/** SQS requests per poll-loop message: sent, received and deleted once (no batching: the conservative case). */
+export const SQS_REQUESTS_PER_MESSAGE = 3;
 
 /**
  * Assumed round trip of one provider status request from Lambda, added to the poll's local duration (the fake
@@ -48,6 +57,22 @@ export interface CostResult {
   scenarios: ScenarioCost[];
 }
 
+/** The poll function's invocations under a design: polls, the loop's hops, a held fast phase, durable resumes. */
+export function pollInvocations(design: string, workflow: WorkflowUsage, pollMs: number): Invocations[] {
+  if (design === 'durable') {
+    return [
+      { fn: 'durable', count: workflow.polls, durationMs: pollMs + DURABLE_REPLAY_MS },
+      { fn: 'durable', count: workflow.durableResumes, durationMs: DURABLE_REPLAY_MS },
+    ];
+  }
+  const loop = workflow.sqsMessages > 0;
+  return [
+    { fn: 'poll', count: workflow.polls, durationMs: pollMs + (loop ? QUEUE_SEND_MS : 0) },
+    { fn: 'poll', count: workflow.hops, durationMs: HOP_MS },
+    { fn: 'poll', count: workflow.heldInvocations, durationMs: workflow.heldInvocations > 0 ? (workflow.heldSeconds * 1000) / workflow.heldInvocations : 0 },
+  ];
+}
+
 export async function benchmarkCost(options: CostOptions): Promise<CostResult> {
   const servers = await startServers();
   try {
@@ -78,11 +103,15 @@ export async function benchmarkCost(options: CostOptions): Promise<CostResult> {
         const archives = Array.from({ length: workflow.archiveInvocations }, (_, k) => usage.archives[Math.min(k, usage.archives.length - 1)]!);
         const invocations = [
           { fn: 'start' as const, count: 1, durationMs: options.startMs },
-          { fn: 'poll' as const, count: workflow.polls, durationMs: pollMs },
+          ...pollInvocations(strategy, workflow, pollMs),
           ...archives.map((a) => ({ fn: 'archive' as const, count: 1, durationMs: a.durationMs })),
-        ];
+        ].filter((i) => i.count > 0);
         const checkUsage: CheckUsage = {
           transitions: workflow.transitions,
+          expressRequests: workflow.expressExecutions,
+          expressSeconds: workflow.expressSeconds,
+          sqsRequests: workflow.sqsMessages * SQS_REQUESTS_PER_MESSAGE,
+          durableOperations: workflow.durableOperations,
           invocations,
           s3Requests: addCounts(...archives.map((a) => a.s3Requests)),
           storedBytes: archives.reduce((sum, a) => sum + a.bytes, 0),

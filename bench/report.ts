@@ -5,7 +5,8 @@ import type { E2eFigures } from './e2e';
 import { markdownTable, num, usd } from './lib/table';
 import type { Machine } from './lib/machine';
 import type { PollingOptions, PollingResult } from './polling';
-import type { GroupFigures } from './polling/metrics';
+import { pollingCostPerCheck } from './cost/workload';
+import { HISTORY_EVENT_BUDGET, type GroupFigures } from './polling/metrics';
 import type { ScaleResult } from './scale';
 
 export interface Verdict {
@@ -15,37 +16,59 @@ export interface Verdict {
 }
 
 export const TARGETS = {
-  transitionsVsOneSecond: 1 / 7,
-  fastP95Seconds: 15,
+  /** p95 completion → archive start, checks done within 10 minutes / later. */
+  fastP95Seconds: 5,
+  lateP95Seconds: 60,
   windowMisses: 0,
+  /** No execution above a tenth of the 25,000-event history. */
+  historyEvents: HISTORY_EVENT_BUDGET,
+  /** Cost per 1,000 checks, storage aside, ≤ the fixed 60 s poller's in every cost scenario. */
+  costVsFixed60s: 1,
   streamRatio: 0.8,
   rssGrowthMiB: 64,
 } as const;
 
-const SCOPES = ['all', 'liveness', 'kyc', 'verification'] as const;
+const PROVIDER_SCOPES = ['liveness', 'kyc', 'verification'] as const;
+const DEPLOYED = 'ours';
 
 export function pollingVerdicts(polling: PollingResult): Verdict[] {
-  const mine = polling.median.ours!;
-  const fixed = polling.median['fixed-1s']!;
-  const verdicts: Verdict[] = SCOPES.map((scope) => {
-    const ratio = mine[scope].transitionsPerCheck / fixed[scope].transitionsPerCheck;
+  const mine = polling.median[DEPLOYED]!;
+  const perProvider = (pick: (g: GroupFigures) => number) => PROVIDER_SCOPES.map((p) => `${p} ${num(pick(mine[p]))}`).join(', ');
+  return [
+    {
+      target: `ours: p95 completion → archive ≤ ${TARGETS.fastP95Seconds} s for checks done within 10 min`,
+      measured: `${num(mine.all.latencyFast.p95)} s (${perProvider((g) => g.latencyFast.p95)})`,
+      met: mine.all.latencyFast.p95 <= TARGETS.fastP95Seconds,
+    },
+    {
+      target: `ours: p95 completion → archive ≤ ${TARGETS.lateP95Seconds} s for checks done later`,
+      measured: `${num(mine.all.latencyLate.p95)} s (${perProvider((g) => g.latencyLate.p95)})`,
+      met: mine.all.latencyLate.p95 <= TARGETS.lateP95Seconds,
+    },
+    {
+      target: 'ours: zero window misses (archived > 30 min after completion, or never)',
+      measured: `${mine.all.windowMisses}`,
+      met: mine.all.windowMisses === TARGETS.windowMisses,
+    },
+    {
+      target: `ours: no execution above 10 % of the 25,000-event history (${TARGETS.historyEvents} events)`,
+      measured: `largest ${num(mine.all.historyEventsMax, 0)} events; ${mine.all.overHistoryBudget} above`,
+      met: mine.all.overHistoryBudget === 0,
+    },
+  ];
+}
+
+/** Per cost scenario: the deployed design against the fixed 60 s poller, storage aside. */
+export function costVerdicts(cost: CostResult): Verdict[] {
+  return cost.scenarios.map((scenario) => {
+    const mine = scenario.byStrategy[DEPLOYED]!.per1000.totalWithoutStorage;
+    const fixed = scenario.byStrategy['fixed-60s']!.per1000.totalWithoutStorage;
     return {
-      target: `ours: transitions ≤ 1/7 of the 1 s poller (${scope})`,
-      measured: `${num(mine[scope].transitionsPerCheck)} vs ${num(fixed[scope].transitionsPerCheck)} = 1/${num(1 / ratio)}`,
-      met: ratio <= TARGETS.transitionsVsOneSecond,
+      target: `ours: cost per 1,000 checks ≤ the fixed 60 s poller's, storage aside (${scenario.label})`,
+      measured: `${usd(mine)} vs ${usd(fixed)} (${num(mine / fixed, 2)}×)`,
+      met: mine <= fixed * TARGETS.costVsFixed60s,
     };
   });
-  verdicts.push({
-    target: `ours: p95 latency ≤ ${TARGETS.fastP95Seconds} s for checks done within 10 min`,
-    measured: `${num(mine.all.latencyFast.p95)} s (liveness ${num(mine.liveness.latencyFast.p95)}, KYC ${num(mine.kyc.latencyFast.p95)}, verification ${num(mine.verification.latencyFast.p95)})`,
-    met: mine.all.latencyFast.p95 <= TARGETS.fastP95Seconds,
-  });
-  verdicts.push({
-    target: 'ours: zero window misses (archived > 30 min after completion, or never)',
-    measured: `${mine.all.windowMisses}`,
-    met: mine.all.windowMisses === TARGETS.windowMisses,
-  });
-  return verdicts;
 }
 
 export function archiveVerdicts(archive: ArchiveResult): Verdict[] {
@@ -70,30 +93,82 @@ export function verdictTable(verdicts: readonly Verdict[]): string {
 }
 
 function latencyCells(g: GroupFigures): string[] {
-  return [num(g.latency.p50), num(g.latency.p95), num(g.latency.max, 0), num(g.latencyFast.p95)];
+  return [num(g.latency.p50), num(g.latency.p95), num(g.latency.max, 0), num(g.latencyFast.p95), num(g.latencyLate.p95)];
 }
 
 export function pollingTables(polling: PollingResult): string {
-  const fixed = polling.median['fixed-1s']!;
+  const measured = polling.strategies.filter((s) => s.kind !== 'modelled');
   const overall = markdownTable(
-    ['policy', 'transitions/check', 'vs 1 s poller', 'polls/check', 'latency p50 s', 'p95 s', 'max s', 'p95 (done ≤ 10 min) s', 'window misses', 'over 25k events'],
-    polling.strategies.map((s) => {
+    ['policy (real runs of the state machine)', 'transitions/check', 'polls/check', 'latency p50 s', 'p95 s', 'max s', 'p95 done ≤ 10 min', 'p95 done later', 'window misses', 'largest history', 'over 25k events'],
+    measured.map((s) => {
       const g = polling.median[s.id]!.all;
-      return [s.label, num(g.transitionsPerCheck), `1/${num(fixed.all.transitionsPerCheck / g.transitionsPerCheck)}`, num(g.pollsPerCheck), ...latencyCells(g), String(g.windowMisses), String(g.overHistoryLimit)];
+      return [s.label, num(g.transitionsPerCheck), num(g.pollsPerCheck), ...latencyCells(g), String(g.windowMisses), num(g.historyEventsMax, 0), String(g.overHistoryLimit)];
     }),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
   const perProvider = markdownTable(
-    ['policy', 'provider', 'transitions/check', 'vs 1 s poller', 'latency p50 s', 'p95 s', 'max s', 'p95 (done ≤ 10 min) s', 'escalation→archive p95 s', 'misses'],
-    polling.strategies.flatMap((s) =>
-      (['liveness', 'kyc', 'verification'] as const).map((provider) => {
+    ['policy', 'provider', 'transitions/check', 'polls/check', 'latency p50 s', 'p95 s', 'max s', 'p95 done ≤ 10 min', 'p95 done later', 'escalation→archive p95 s', 'misses'],
+    measured.flatMap((s) =>
+      PROVIDER_SCOPES.map((provider) => {
         const g = polling.median[s.id]![provider];
-        return [s.id, provider, num(g.transitionsPerCheck), `1/${num(fixed[provider].transitionsPerCheck / g.transitionsPerCheck)}`, ...latencyCells(g), num(g.escalationLatency.p95), String(g.windowMisses)];
+        return [s.id, provider, num(g.transitionsPerCheck), num(g.pollsPerCheck), ...latencyCells(g), num(g.escalationLatency.p95), String(g.windowMisses)];
       }),
     ),
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
   return `${overall}\n\n${perProvider}`;
+}
+
+/** The deployed design and the candidates: what one check bills on average over the workload. */
+export function designTable(polling: PollingResult): string {
+  const designs = polling.strategies.filter((s) => s.id === DEPLOYED || s.kind === 'modelled' || s.id === 'previous' || s.id === 'fixed-60s');
+  return markdownTable(
+    ['design', 'Standard transitions', 'Express runs', 'Express s', 'SQS messages', 'poll invocations', 'held Lambda s', 'durable ops', 'largest history', 'over 2,500 events', 'polling $ / 1,000 checks'],
+    designs.map((s) => {
+      const g = polling.median[s.id]!.all;
+      const u = g.usage;
+      return [
+        `${s.label}${s.kind === 'modelled' ? ' (modelled)' : ''}`,
+        num(u.transitions),
+        num(u.expressExecutions, 2),
+        num(u.expressSeconds, 0),
+        num(u.sqsMessages),
+        num(u.polls + u.hops + u.heldInvocations),
+        num(u.heldSeconds, 0),
+        num(u.durableOperations),
+        num(g.historyEventsMax, 0),
+        String(g.overHistoryBudget),
+        usd(pollingCostPerCheck(u) * 1000),
+      ];
+    }),
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/** At the stated arrival rate: the poll function's concurrency (Little's law; peak by Monte Carlo) and the API rates. */
+export function concurrencyTable(polling: PollingResult): string {
+  const rate = polling.options.arrivalRate;
+  const rows = polling.strategies
+    .filter((s) => polling.concurrency[s.id])
+    .map((s) => {
+      const c = polling.concurrency[s.id]!;
+      const u = polling.median[s.id]!.all.usage;
+      const invocations = u.polls + u.hops + u.heldInvocations + u.durableResumes;
+      return [
+        `${s.id}${s.kind === 'modelled' ? ' (modelled)' : ''}`,
+        num(c.mean, 0),
+        num(c.peak, 0),
+        num(rate * invocations, 0),
+        num(rate * u.sqsMessages * 3, 0),
+        num(rate * u.transitions, 0),
+        num(rate * (u.durableOperations > 0 ? 0 : 1 + u.sfnApiCalls), 0),
+      ];
+    });
+  return markdownTable(
+    ['design', 'Lambda concurrency, mean', 'peak (100 ms bins, 10 min)', 'invocations/s', 'SQS requests/s', 'Standard transitions/s', 'Step Functions API calls/s'],
+    rows,
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
 }
 
 export function archiveTables(archive: ArchiveResult): string {
@@ -120,7 +195,7 @@ export function archiveTables(archive: ArchiveResult): string {
       ['… of which fetching and parsing the provider answer', `${num(l.fetchMs, 0)} ms`],
       ['… decode + upload + manifest + record (engine − fetch)', `${num(l.decodeUploadMs, 0)} ms`],
       [`bare PutObject of the decoded frames (same concurrency)`, `${num(l.bareMs, 0)} ms = ${num(l.bareMiBps)} MiB/s (engine/bare ${num(l.ratio, 2)})`],
-      ['S3 requests per liveness archive (engine; bare: one PutObject per frame)', Object.entries(l.s3Requests).map(([name, count]) => `${count} ${name.replace(/Command$/, '')}`).join(', ')],
+      ['S3 requests per liveness archive (engine; bare: one PutObject per frame)', Object.entries(l.s3Requests).map(([name, count]) => `${count} ${name.replace('Command', '')}`).join(', ')],
     ],
   );
   return `${throughput}\n\n${memory}`;
@@ -168,25 +243,31 @@ export function e2eTable(e2e: E2eFigures): string {
 export function costTable(cost: CostResult): string {
   const rows = cost.scenarios.flatMap((s) =>
     Object.entries(s.byStrategy)
-      .sort((a, b) => a[1].per1000.total - b[1].per1000.total)
+      .sort((a, b) => a[1].per1000.totalWithoutStorage - b[1].per1000.totalWithoutStorage)
       .map(([strategy, { usage, per1000 }]) => [
         s.label,
-        strategy + (s.overHistoryLimit.includes(strategy) ? ' (fails on AWS: > 25k events)' : ''),
+        strategy + (MODELLED_IDS.has(strategy) ? ' (modelled)' : '') + (s.overHistoryLimit.includes(strategy) ? ' (fails on AWS: > 25k events)' : ''),
         String(usage.transitions),
         usd(per1000.stepFunctions),
+        usd(per1000.stepFunctionsExpress),
+        usd(per1000.sqs),
         usd(per1000.lambdaRequests + per1000.lambdaCompute),
-        usd(per1000.s3Requests + per1000.s3Storage),
+        usd(per1000.durable),
+        usd(per1000.s3Requests),
         usd(per1000.dynamo),
         usd(per1000.logs),
-        usd(per1000.total),
+        usd(per1000.totalWithoutStorage),
+        usd(per1000.s3Storage),
       ]),
   );
   return markdownTable(
-    ['check', 'policy', 'transitions', 'Step Functions', 'Lambda', 'S3 (requests + 1 month)', 'DynamoDB', 'Logs', 'total / 1,000 checks'],
+    ['check', 'design', 'transitions', 'Standard', 'Express', 'SQS', 'Lambda', 'durable', 'S3 requests', 'DynamoDB', 'Logs', 'total, storage aside', 'S3 storage (1 month)'],
     rows,
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
+
+const MODELLED_IDS = new Set(['express', 'retry', 'durable', 'lambda-loop']);
 
 export function machineLine(machine: Machine): string {
   return `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average at start ${machine.loadAverageAtStart.join(' / ')}`;
@@ -216,7 +297,9 @@ export function figuresMarkdown(results: BenchResults, polling: Pick<PollingOpti
   if (results.polling) {
     const checks = Object.values(polling.sizes).reduce((a, b) => a + b, 0);
     out.push(`### 1. Polling economy — median of ${results.polling.seeds.length} seeds × ${checks} checks`, '', pollingTables(results.polling), '');
-    out.push('Policies:', ...results.polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
+    out.push('Designs — what a check bills on average (polling $: Step Functions, SQS, the poll function, durable operations and their logs, at benchmark 1\'s assumed durations):', '', designTable(results.polling), '');
+    out.push(`Poll function concurrency and API rates at ${results.polling.options.arrivalRate} checks/s (one message per invocation; Lambda batches would divide the concurrency):`, '', concurrencyTable(results.polling), '');
+    out.push('Policies and designs:', ...results.polling.strategies.map((s) => `- ${s.label}: ${s.description}`), '');
   }
   if (results.archive) out.push('### 2. Archive throughput and memory (s3rver on tmpfs, medians)', '', archiveTables(results.archive), '', archiveNotes(results.archive), '');
   if (results.e2e) out.push('### 3. End-to-end local throughput (zero-wait providers)', '', e2eTable(results.e2e), '');

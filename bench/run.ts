@@ -17,7 +17,9 @@ import { benchmarkPolling, type PollingOptions, type PollingResult } from './pol
 import { join } from 'node:path';
 import { writeGeneratedSection } from '../local/generated-section';
 import { PROJECT_ROOT } from '../local/paths';
-import { archiveVerdicts, figuresMarkdown, pollingVerdicts, TARGETS, type BenchResults, type Verdict } from './report';
+import { pollingCostPerCheck } from './cost/workload';
+import { usd } from './lib/table';
+import { archiveVerdicts, costVerdicts, figuresMarkdown, pollingVerdicts, TARGETS, type BenchResults, type Verdict } from './report';
 import { deployedSettings, modelScale, type ScaleResult } from './scale';
 import { scaleMarkdown, scaleReadme } from './scale/report';
 
@@ -36,6 +38,7 @@ function settings(quick: boolean) {
     sizes: quick ? { liveness: 30, kyc: 30, verification: 15 } : { liveness: 200, kyc: 200, verification: 100 },
     timeFactor: 5_000,
     parallel: 3,
+    arrivalRate: 100,
   };
   const archive: ArchiveOptions = {
     throughputMiB: quick ? [8] : [8, 64],
@@ -106,7 +109,11 @@ async function main(): Promise<void> {
     ));
   }
 
-  const verdicts: Verdict[] = [...(polling ? pollingVerdicts(polling) : []), ...(archive ? archiveVerdicts(archive) : [])];
+  const verdicts: Verdict[] = [
+    ...(polling ? pollingVerdicts(polling) : []),
+    ...(cost ? costVerdicts(cost) : []),
+    ...(archive ? archiveVerdicts(archive) : []),
+  ];
   const results: BenchResults = {
     startedAt,
     mode: quick ? 'quick' : 'full',
@@ -130,7 +137,11 @@ async function main(): Promise<void> {
     ? {
         ...stored,
         ...results,
-        verdicts: [...pollingVerdicts((polling ?? stored.polling)!), ...((archive ?? stored.archive) ? archiveVerdicts((archive ?? stored.archive)!) : [])],
+        verdicts: [
+          ...pollingVerdicts((polling ?? stored.polling)!),
+          ...((cost ?? stored.cost) ? costVerdicts((cost ?? stored.cost)!) : []),
+          ...((archive ?? stored.archive) ? archiveVerdicts((archive ?? stored.archive)!) : []),
+        ],
         reused,
       }
     : results;
@@ -148,14 +159,18 @@ async function main(): Promise<void> {
   }
   await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(saved, null, 2)}\n`);
   if (polling) {
-    const fixed = polling.median['fixed-1s']!.all.transitionsPerCheck;
+    const per1000 = (id: string) => pollingCostPerCheck(polling.median[id]!.all.usage) * 1000;
     const points = polling.strategies.map((s) => ({
       label: s.id,
-      transitions: polling.median[s.id]!.all.transitionsPerCheck,
+      x: per1000(s.id),
       p95Seconds: polling.median[s.id]!.all.latencyFast.p95,
       highlight: s.id === 'ours',
     }));
-    const chart = renderChart(points, { maxTransitions: fixed * TARGETS.transitionsVsOneSecond, maxP95Seconds: TARGETS.fastP95Seconds }, 'Polling policies: transitions per check vs p95 latency');
+    const chart = renderChart(points, { maxX: per1000('fixed-60s'), maxP95Seconds: TARGETS.fastP95Seconds }, {
+      title: 'Polling designs: cost per 1,000 checks vs p95 latency (workload of benchmark 1)',
+      xLabel: 'polling cost per 1,000 checks, USD (log scale): Step Functions, SQS, poll function, logs',
+      format: usd,
+    });
     await writeFile(new URL('./chart.svg', import.meta.url), chart);
   }
   process.stderr.write(`wrote bench/results.json${polling ? ' and bench/chart.svg' : ''}\n`);

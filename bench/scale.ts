@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STATE } from '../lambdas/checks/workflow-contract';
 import { INDEXES } from '../lambdas/records/table-schema';
 import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../local/paths';
@@ -47,27 +46,16 @@ export function deployedSettings(): { region: string; indexShards: number } {
   return { region: config.region, indexShards: config.indexShards };
 }
 
-/** Whether the synthesized workflow polls through task tokens (each poll then ends with a SendTask* call). */
-export function pollsWithCallbacks(definition: object = synthesizeWorkflow().definition): boolean {
-  const states = (definition as { States?: Record<string, { Resource?: unknown }> }).States ?? {};
-  return String(states[STATE.poll]?.Resource ?? '').includes('waitForTaskToken');
+/** The queue that invokes the deployed poll function, if any (the synthesized app says). */
+export function deployedPollQueue(synthesized: Pick<SynthesizedWorkflow, 'queueEventSources'> = synthesizeWorkflow()): QueueEventSource | undefined {
+  return synthesized.queueEventSources('poll')[0];
 }
 
-/** How the deployed workflow polls: through task tokens, and from a queue (the synthesized app says). */
-export interface DeployedPolling {
-  pollCallbacks: boolean;
-  pollQueue?: QueueEventSource;
-}
-
-export function deployedPolling(synthesized: Pick<SynthesizedWorkflow, 'definition' | 'queueEventSources'> = synthesizeWorkflow()): DeployedPolling {
-  const [pollQueue] = synthesized.queueEventSources('poll');
-  return { pollCallbacks: pollsWithCallbacks(synthesized.definition), ...(pollQueue ? { pollQueue } : {}) };
-}
-
-/** Where the poll queue's mapping is configured (issue 14's construct). */
+/** Where the poll queue's mapping is configured. */
 const POLL_QUEUE_SETTING = 'POLL_MAX_CONCURRENCY in lib/constructs/poll-queue.ts';
 
-export function modelScale(input: Omit<ProfileInput, keyof DeployedPolling> & Partial<DeployedPolling> & { region: string; indexShards: number }): ScaleResult {
+/** `pollQueue`: as deployed unless given (null: none). */
+export function modelScale(input: Omit<ProfileInput, 'pollQueue'> & { pollQueue?: QueueEventSource | null; region: string; indexShards: number }): ScaleResult {
   const settings: ScaleSettings = {
     indexShards: input.indexShards,
     shardedIndexes: Object.values(INDEXES).filter((index) => 'sharded' in index).map((index) => index.indexName),
@@ -76,9 +64,10 @@ export function modelScale(input: Omit<ProfileInput, keyof DeployedPolling> & Pa
     headroom: 0.8,
     hotKeyShare: SCALE_TARGETS.hotKeyShare,
   };
-  const polling = input.pollCallbacks === undefined ? deployedPolling() : { pollCallbacks: input.pollCallbacks, ...(input.pollQueue ? { pollQueue: input.pollQueue } : {}) };
-  const profiles = profilesFrom({ ...input, ...polling });
-  const queue = polling.pollQueue && { name: 'poll queue', settingAt: POLL_QUEUE_SETTING, ...(polling.pollQueue.maxConcurrency !== undefined ? { maxConcurrency: polling.pollQueue.maxConcurrency } : {}) };
+  const pollQueue = input.pollQueue === undefined ? deployedPollQueue() : (input.pollQueue ?? undefined);
+  const { polling, cost, startMs } = input;
+  const profiles = profilesFrom({ polling, cost, startMs, ...(pollQueue ? { pollQueue } : {}) });
+  const queue = pollQueue && { name: 'poll queue', settingAt: POLL_QUEUE_SETTING, ...(pollQueue.maxConcurrency !== undefined ? { maxConcurrency: pollQueue.maxConcurrency } : {}) };
   return scaleOf(profiles, input.region, settings, queue);
 }
 

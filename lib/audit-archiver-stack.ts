@@ -2,12 +2,14 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ArchiverConfig } from './config';
 import { AuditorApi } from './constructs/auditor-api';
+import { CheckBus } from './constructs/check-bus';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
@@ -22,10 +24,12 @@ export interface AuditArchiverStackProps extends StackProps {
  */
 export class AuditArchiverStack extends Stack {
   public readonly storage: EvidenceStorage;
+  public readonly keys: ServiceKeys;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
+  public readonly bus: CheckBus;
   public readonly trigger: CheckTrigger;
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
@@ -39,18 +43,20 @@ export class AuditArchiverStack extends Stack {
       retention: config.retention,
       objectLockMode: config.objectLockMode,
     });
+    this.keys = new ServiceKeys(this, 'Keys');
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
       secrets: this.secrets,
+      logKey: this.keys.logs,
     });
     this.workflow = new PollingWorkflow(this, 'Workflow', {
       handlers: {
@@ -58,20 +64,27 @@ export class AuditArchiverStack extends Stack {
         archive: this.functions.archive.function,
         record: this.functions.record.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
+    });
+    this.bus = new CheckBus(this, 'Checks', {
+      ...(config.eventBusName ? { existingBusName: config.eventBusName } : {}),
+      producers: config.eventProducers,
     });
     this.trigger = new CheckTrigger(this, 'Trigger', {
       workflow: this.workflow,
-      eventBusName: config.eventBusName,
+      eventBus: this.bus.eventBus,
+      createdAtSkewSeconds: config.createdAtSkewSeconds,
       eventSource: config.eventSource,
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
+      logKey: this.keys.logs,
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
       workflow: this.workflow,
       storage: this.storage,
-      logKey: this.storage.key,
+      logKey: this.keys.logs,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -85,10 +98,10 @@ export class AuditArchiverStack extends Stack {
         record: this.functions.record.function,
         reconcile: this.reconcile.function.function,
       },
-      encryptionKey: this.storage.key,
+      encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, indexShards: config.indexShards });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs, indexShards: config.indexShards });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
@@ -106,11 +119,15 @@ export class AuditArchiverStack extends Stack {
       description: 'Alarm notifications (subscribe on-call here); docs/operations.md (Runbook) says what each alarm means',
     });
     new CfnOutput(this, 'AuditorApiUrl', { value: this.auditorApi.url, description: 'Auditor query API (IAM/SigV4): GET /checks, GET /checks/{provider}/{checkId}' });
+    new CfnOutput(this, 'ArchiveReaderPolicyArn', {
+      value: this.auditorApi.archiveReaderPolicy.managedPolicyArn,
+      description: 'Attach to those who verify or export directly (CLI, console): the records table and every evidence object, read-only',
+    });
     new CfnOutput(this, 'AuditorPolicyArn', {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
-      description: 'Attach to auditors: read-only access to the query API, the records table and the evidence objects',
+      description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
-    new CfnOutput(this, 'EventBusName', { value: config.eventBusName });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
   }
 }

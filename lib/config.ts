@@ -52,7 +52,21 @@ export const contextSchema = z
      */
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1'),
     /** Bus the `Check Created` rule listens on. @default 'default' (the account's default event bus) */
-    eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).default('default'),
+    /**
+     * An existing bus to listen on (e.g. `default`): then whoever may put events on it can start checks.
+     * @default - a dedicated bus the stack creates, `<stack name>-checks`
+     */
+    eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).optional(),
+    /**
+     * Principal ARNs (wildcards allowed) that may publish on the dedicated bus; everyone else is denied.
+     * @default [] - principals of this account whose IAM allows events:PutEvents on the bus
+     */
+    eventProducers: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*-]{1,512}$/, 'must be an IAM principal ARN')).default([]),
+    /**
+     * How far an event's createdAt may be from the event's time; further, the event's time is used and the record
+     * keeps the claimed value. @default 86400
+     */
+    createdAtSkewSeconds: z.number().int().min(60).max(31 * 86_400).default(86_400),
     /** `source` of the `Check Created` events. @default 'audit-archiver.checks' */
     eventSource: z.string().min(1).max(256).default('audit-archiver.checks'),
     /** Per provider: base URL and optional existing secret. */
@@ -113,7 +127,9 @@ export interface ProviderConfig {
 /** The validated configuration the stack is built from. */
 export interface ArchiverConfig {
   region: string;
-  eventBusName: string;
+  eventBusName?: string;
+  eventProducers: string[];
+  createdAtSkewSeconds: number;
   eventSource: string;
   providers: Record<ProviderName, ProviderConfig>;
   polling: PollingPolicy;
@@ -139,6 +155,8 @@ export class InvalidConfigError extends Error {
 export const CONTEXT_KEYS = [
   'region',
   'eventBusName',
+  'eventProducers',
+  'createdAtSkewSeconds',
   'eventSource',
   'providers',
   'polling',

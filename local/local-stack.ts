@@ -2,7 +2,9 @@
  * The product on one machine: the synthesized state machine on the local Step Functions service, the real handler
  * modules as its tasks, s3rver and dynalite as S3 and DynamoDB, fake providers (or real ones, see below) — wired
  * through the same environment variables the stack gives the functions in AWS. Events go in through the real start
- * handler, whose StartExecution reaches the local service through AWS_ENDPOINT_URL_SFN.
+ * handler, whose StartExecution reaches the local service through AWS_ENDPOINT_URL_SFN. `Poll provider` puts its
+ * message on a local poll queue that feeds the real poll handler (the poll loop), whose SendMessage and
+ * SendTaskSuccess reach the local queue and service through AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SFN.
  *
  * The handler modules read their environment once, at import, as in Lambda: one local stack per process.
  * A provider whose URL is already in the environment (LIVENESS_API_URL, KYC_API_URL, VERIFICATION_API_URL, with its
@@ -21,8 +23,9 @@ import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
 import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from './local-names';
+import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
-import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions-service';
+import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
 import { synthesizeWorkflow } from './synthesize';
 
 export interface LocalStackOptions {
@@ -54,6 +57,8 @@ export interface SubmitResult {
 export interface LocalStack {
   emulators: Emulators;
   stepFunctions: LocalStepFunctions;
+  /** The poll loop's queue. */
+  pollQueue: LocalPollQueue;
   /** Absent when all three providers are real. */
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
@@ -97,14 +102,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
   const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
 
-  // The service first: the handlers must know its endpoint before they are imported; tasks reach them through `call`.
+  // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
+  // messages reach the handlers through `call`.
   const handlers: Partial<Record<'poll' | 'archive' | 'record', Handler>> = {};
   const call = (name: keyof typeof handlers) => (input: unknown) => handlers[name]!(input);
+  const pollQueue = await startLocalPollQueue({ timeFactor, consumer: (event) => call('poll')(event) as never });
   const stepFunctions = await startLocalStepFunctions({
     definition: workflow.definition,
     timeFactor,
     taskHandlers: {
-      [STATE.poll]: call('poll'),
+      // Step Functions' sqs:sendMessage: the message (with its task token) onto the poll queue; the loop answers.
+      [STATE.poll]: async (_state: unknown, task?: CallbackTask) => {
+        const { MessageBody, DelaySeconds } = task!.parameters as { MessageBody: unknown; DelaySeconds?: number };
+        pollQueue.send(typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody), DelaySeconds ?? 0);
+        return DEFERRED;
+      },
       [STATE.archive]: call('archive'),
       [STATE.recordEscalation]: call('archive'),
       [STATE.record]: call('archive'),
@@ -122,6 +134,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_SQS: pollQueue.endpoint,
+    POLL_QUEUE_URL: pollQueue.queueUrl,
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
@@ -172,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     emulators,
     stepFunctions,
+    pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
     async submit(event) {
@@ -198,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     async close() {
       await stepFunctions.close();
+      await pollQueue.close();
       await fakeProviders?.close();
       await emulators.close();
     },

@@ -5,7 +5,8 @@
  * (`AWS_ENDPOINT_URL_SFN`), so idempotent starts and `ExecutionAlreadyExists` behave as in AWS.
  *
  * Operations: StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
- * RedriveExecution. Known differences from AWS: see local/step-functions/executions.ts (names, redrive from the
+ * RedriveExecution, and SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat for `.waitForTaskToken` tasks (their local
+ * handler is the worker that receives the token: see local/step-functions/engine.ts). Known differences from AWS: see local/step-functions/executions.ts (names, redrive from the
  * start), engine.ts (how Wait inputs are observed), history.ts (history mapping). aws-local-stepfunctions itself
  * gives Task states without TimeoutSeconds a 60 s (real-time) timeout, and supports JSONPath definitions only.
  */
@@ -14,7 +15,9 @@ import { LocalStepFunctionsError } from './step-functions/errors';
 import { ExecutionStore, type ExecutionRecord } from './step-functions/executions';
 import { serveJsonProtocol } from './step-functions/protocol';
 import { modelOf } from './step-functions/definition';
+import { TaskTokens } from './step-functions/task-tokens';
 
+export { DEFERRED, type CallbackTask } from './step-functions/engine';
 export { LocalStepFunctionsError } from './step-functions/errors';
 export type { ExecutionRecord, ExecutionStatus } from './step-functions/executions';
 
@@ -25,7 +28,8 @@ export interface LocalStepFunctionsOptions {
   stateMachineArn?: string;
   /**
    * Task state name → the Lambda handler itself, receiving and returning the raw payload (for
-   * `arn:aws:states:::lambda:invoke` states the `{Payload}` envelope is added and removed here). Every Task state
+   * `arn:aws:states:::lambda:invoke` states the `{Payload}` envelope is added and removed here); for a
+   * `.waitForTaskToken` state, its worker (the state's input and the task token; see engine.ts). Every Task state
    * needs one: none ever reaches AWS. A thrown error's `name` is what Retry/Catch match, as with a Lambda errorType.
    */
   taskHandlers: Record<string, TaskHandler>;
@@ -63,7 +67,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   if (!(Number.isInteger(maxConcurrentExecutions) && maxConcurrentExecutions >= 1)) {
     throw new LocalStepFunctionsError('maxConcurrentExecutions must be a positive integer');
   }
-  const engine = createEngine({ definition: options.definition, taskHandlers: options.taskHandlers, timeFactor });
+  const tokens = new TaskTokens();
+  const engine = createEngine({ definition: options.definition, taskHandlers: options.taskHandlers, timeFactor, tokens });
   const { states } = modelOf(options.definition);
   const store = new ExecutionStore({
     engine,
@@ -79,6 +84,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     StopExecution: (request) => store.stop(request),
     GetExecutionHistory: (request) => store.history(request),
     RedriveExecution: (request) => store.redrive(request),
+    SendTaskSuccess: (request) => (tokens.succeed(request.taskToken, request.output), {}),
+    SendTaskFailure: (request) => (tokens.fail(request.taskToken, request.error, request.cause), {}),
+    SendTaskHeartbeat: (request) => (tokens.heartbeat(request.taskToken), {}),
   });
   let closing: Promise<void> | undefined;
   return {

@@ -1,7 +1,8 @@
 /**
  * Child side of benchmark 4: the usage behind one check of each scenario.
  * - State machine: the scenario's plan through the synthesized definition under each policy (transitions, history
- *   events, poll and archive invocations), as in benchmark 1.
+ *   events, poll and archive invocations, poll-loop messages), as in benchmark 1; the candidate designs modelled on
+ *   the deployed run (bench/polling/designs.ts).
  * - Functions: the real archive engine on the scenario's fake check with counted S3 and DynamoDB requests, and the
  *   real poll (provider client over HTTP) on a pending check — local durations, medians of `repetitions`.
  */
@@ -15,8 +16,9 @@ import { synthesizeWorkflow } from '../../local/synthesize';
 import { archiveDepsFor, createRequestCounter } from '../lib/archive-deps';
 import type { Endpoints } from '../lib/servers';
 import { median } from '../lib/stats';
-import { deployedPollingPolicy, strategiesFor } from '../polling/seed';
-import { simulate } from '../polling/simulate';
+import { measuredUsage, usageOf, type DesignUsage } from '../polling/designs';
+import { deployedPollingPolicy, MODELLED, strategiesFor } from '../polling/seed';
+import { simulate, type SimulatedCheck } from '../polling/simulate';
 import { createWriteTracker, type RecordWrites } from '../scale/index-writes';
 import { dynamoUnits } from './model';
 import { COST_SCENARIOS } from './scenarios';
@@ -31,10 +33,7 @@ export interface MeasureInput {
   timeFactor: number;
 }
 
-export interface WorkflowUsage {
-  transitions: number;
-  historyEvents: number;
-  polls: number;
+export interface WorkflowUsage extends DesignUsage {
   archiveInvocations: number;
 }
 
@@ -63,7 +62,7 @@ export interface MeasureResult {
   scenarios: ScenarioUsage[];
   pollMs: Record<ProviderName, number>;
   /** Configured memory of each function (lib/defaults.ts SIZING). */
-  memoryMb: Record<'start' | 'poll' | 'archive' | 'record', number>;
+  memoryMb: Record<'start' | 'poll' | 'archive' | 'record' | 'durable', number>;
 }
 
 function check(provider: ProviderName, checkId: string, clientKey?: string): WorkflowCheck {
@@ -79,6 +78,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
   for (const scenario of COST_SCENARIOS) {
     const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(scenario.plan.provider, `cost_${scenario.id}`) };
     const workflowUsage: Record<string, WorkflowUsage> = {};
+    let ours: SimulatedCheck | undefined;
     await Promise.all(
       strategies.map(async (strategy) => {
         const [simulated] = await simulate({
@@ -89,14 +89,11 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
           runId: `cost-${scenario.id}`,
         });
         if (!simulated || simulated.status !== 'SUCCEEDED') throw new Error(`cost scenario ${scenario.id} under ${strategy.id}: ${simulated?.status}`);
-        workflowUsage[strategy.id] = {
-          transitions: simulated.transitions,
-          historyEvents: simulated.historyEvents,
-          polls: simulated.polls,
-          archiveInvocations: simulated.archives.length,
-        };
+        if (strategy.id === 'ours') ours = simulated;
+        workflowUsage[strategy.id] = { ...measuredUsage(simulated), archiveInvocations: simulated.archives.length };
       }),
     );
+    for (const design of MODELLED) workflowUsage[design] = { ...usageOf(design, ours!, policy), archiveInvocations: ours!.archives.length };
 
     // Each repetition archives a fresh check: the engine converges on what an earlier run stored, and would not redo it.
     const provider = scenario.plan.provider;
@@ -142,6 +139,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
     }
     pollMs[provider] = median(times.slice(2)); // the first requests open connections
   }
-  const memoryMb = { start: SIZING.start.memorySize, poll: SIZING.poll.memorySize, archive: SIZING.archive.memorySize, record: SIZING.record.memorySize };
+  // A durable function (design c) would poll as the poll function does: the same memory.
+  const memoryMb = { start: SIZING.start.memorySize, poll: SIZING.poll.memorySize, archive: SIZING.archive.memorySize, record: SIZING.record.memorySize, durable: SIZING.poll.memorySize };
   return { scenarios, pollMs, memoryMb };
 }

@@ -1,7 +1,7 @@
-/** Usage of one check × list prices = its cost; pure, so the arithmetic is tested (test/bench/cost-model.test.ts). */
+/** Usage of one check × list prices = its cost; pure, so the arithmetic is tested (test/bench/cost-report.test.ts). */
 import { GB, PRICES } from './prices';
 
-export type FunctionName = 'start' | 'poll' | 'archive' | 'record';
+export type FunctionName = 'start' | 'poll' | 'archive' | 'record' | 'durable';
 
 export interface Invocations {
   fn: FunctionName;
@@ -11,7 +11,15 @@ export interface Invocations {
 }
 
 export interface CheckUsage {
+  /** Standard state transitions (retries included). */
   transitions: number;
+  /** Express executions and their billed seconds (100 ms steps, at the 64 MB of PRICES.expressBilledMemoryGb). */
+  expressRequests: number;
+  expressSeconds: number;
+  /** SQS requests (SendMessage, ReceiveMessage, DeleteMessage). */
+  sqsRequests: number;
+  /** Lambda durable operations (steps, waits, invokes). */
+  durableOperations: number;
   invocations: Invocations[];
   s3Requests: Record<string, number>;
   /** Bytes written to S3 (first month of storage priced). */
@@ -24,13 +32,18 @@ export interface CheckUsage {
 
 export interface Cost {
   stepFunctions: number;
+  stepFunctionsExpress: number;
+  sqs: number;
   lambdaRequests: number;
   lambdaCompute: number;
+  durable: number;
   s3Requests: number;
   s3Storage: number;
   dynamo: number;
   logs: number;
   total: number;
+  /** Everything but S3 storage (the goal's "storage aside": the same for every design). */
+  totalWithoutStorage: number;
 }
 
 /** S3 request classes (https://aws.amazon.com/s3/pricing/): PUT/COPY/POST/LIST vs GET and the rest. */
@@ -47,30 +60,37 @@ const S3_PUT_CLASS = new Set([
 ]);
 /** Free: https://aws.amazon.com/s3/pricing/ ("DELETE and CANCEL requests are free"). */
 const S3_FREE = new Set(['DeleteObjectCommand', 'AbortMultipartUploadCommand']);
+/** Counted requests AWS never sees (bench/lib/archive-deps.ts marks them): not priced. */
+export const EMULATOR_ONLY = ' (emulator only)';
 
 export function s3RequestCost(requests: Record<string, number>, prices = PRICES): number {
   let cost = 0;
   for (const [name, count] of Object.entries(requests)) {
-    if (S3_FREE.has(name)) continue;
+    if (S3_FREE.has(name) || name.endsWith(EMULATOR_ONLY)) continue;
     cost += count * (S3_PUT_CLASS.has(name) ? prices.s3PutClassPerRequest : prices.s3GetClassPerRequest);
   }
   return cost;
 }
 
-/** USD for one check. `memoryMb`: each function's configured memory (lib/defaults.ts SIZING). */
+/** USD for one check. `memoryMb`: each function's configured memory (lib/defaults.ts SIZING; durable: an assumption). */
 export function costOf(usage: CheckUsage, memoryMb: Record<FunctionName, number>, prices = PRICES): Cost {
   const requests = usage.invocations.reduce((sum, i) => sum + i.count, 0);
   const gbSeconds = usage.invocations.reduce((sum, i) => sum + i.count * (Math.ceil(i.durationMs) / 1000) * (memoryMb[i.fn] / 1024), 0);
   const parts = {
     stepFunctions: usage.transitions * prices.stepFunctionsPerTransition,
+    stepFunctionsExpress:
+      usage.expressRequests * prices.stepFunctionsExpressPerRequest + usage.expressSeconds * prices.expressBilledMemoryGb * prices.stepFunctionsExpressPerGbSecond,
+    sqs: usage.sqsRequests * prices.sqsPerRequest,
     lambdaRequests: requests * prices.lambdaPerRequest,
     lambdaCompute: gbSeconds * prices.lambdaArmPerGbSecond,
+    durable: usage.durableOperations * prices.lambdaDurablePerOperation,
     s3Requests: s3RequestCost(usage.s3Requests, prices),
     s3Storage: (usage.storedBytes / GB) * prices.s3StandardPerGbMonth,
     dynamo: usage.dynamoWriteUnits * prices.dynamoPerWriteRequestUnit + usage.dynamoReadUnits * prices.dynamoPerReadRequestUnit,
     logs: (usage.logBytes / GB) * prices.cloudWatchLogsPerGb,
   };
-  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  return { ...parts, total, totalWithoutStorage: total - parts.s3Storage };
 }
 
 export function scaleCost(cost: Cost, factor: number): Cost {

@@ -12,6 +12,7 @@ import type { ProviderName } from '../../lambdas/checks/check-status';
 import { createDynamoDocumentClient, createRecordStore } from '../../lambdas/records/record-store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import { LOCAL_PROVIDER_CREDENTIALS } from '../../local/fake-providers';
+import { EMULATOR_ONLY } from '../cost/model';
 import type { Endpoints } from './servers';
 
 /** AWS requests made, by command name, with the bytes of their serialized request bodies (when known). */
@@ -42,11 +43,19 @@ function bodyText(body: Uint8Array): string {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }
 
-/** Counts every command the client sends (retries would count once: none happen against the emulators). */
+/**
+ * Counts every command the client sends (retries would count once: none happen against the emulators). A tagging
+ * call after a PutObject that carried its tags already (lambdas/archive/s3-store.ts tags again only against an
+ * emulator, which ignores the header) is counted as `PutObjectTaggingCommand (emulator only)`: AWS never sees it.
+ */
 export function countRequests(client: { middlewareStack: S3Client['middlewareStack'] }, counter: RequestCounter): void {
+  const taggedOnPut = new Set<string>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const name = context.commandName ?? 'unknown';
+      let name = context.commandName ?? 'unknown';
+      const input = args.input as { Key?: string; Tagging?: unknown; Metadata?: Record<string, string> } | undefined;
+      if (name === 'PutObjectCommand' && input?.Key && typeof input.Tagging === 'string' && input.Metadata?.sha256) taggedOnPut.add(input.Key);
+      if (name === 'PutObjectTaggingCommand' && input?.Key && taggedOnPut.delete(input.Key)) name = `${name}${EMULATOR_ONLY}`;
       counter.counts[name] = (counter.counts[name] ?? 0) + 1;
       const request = args.request as { body?: unknown; headers?: Record<string, string> } | undefined;
       const body = request?.body;

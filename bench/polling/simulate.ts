@@ -1,11 +1,16 @@
 /**
  * Runs planned checks through the synthesized state machine on the local Step Functions service, on a virtual clock:
- * each execution keeps its own virtual time, advanced by the Wait durations the poll function returned and by a
- * modelled task duration. Wait states really run, at `timeFactor` × real speed (aws-local-stepfunctions), so the
- * transitions and history events are those of real executions of the deployed definition.
+ * each execution keeps its own virtual time, advanced by the waits the poll decided and by modelled durations. Wait
+ * states really run, at `timeFactor` × real speed (aws-local-stepfunctions), so the transitions and history events are
+ * those of real executions of the deployed definition.
+ *
+ * `Poll provider` is bound to the poll loop's stand-in: for the deployed design it polls, then waits as the SQS delays
+ * would (the same decisions as the poll function: lambdas/polling/poll-loop.ts), until the check needs the workflow;
+ * for the baselines it polls once and hands back, and the workflow's Wait state does the waiting.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { STATE, type ArchiveOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
+import { STATE, type ArchiveOutput, type PollMessage, type PollOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
+import { afterPoll, beforeDue, type NextMessage } from '../../lambdas/polling/poll-loop';
 import { parseWorkflowState } from '../../lambdas/workflow/parse-state';
 import { startLocalStepFunctions } from '../../local/step-functions-service';
 import type { PollingStrategy } from './strategies';
@@ -14,10 +19,26 @@ import type { PlannedCheck } from './workload';
 
 /** Modelled duration of one poll task (provider round trip + Lambda), virtual seconds. */
 export const POLL_TASK_SECONDS = 0.25;
+/**
+ * Modelled time from a message becoming visible (its delay over) to the poll function running: the Lambda event
+ * source's long polling picks it up. An assumption (it cannot be measured here); it lengthens every loop interval.
+ */
+export const QUEUE_PICKUP_SECONDS = 0.5;
 /** Modelled duration of an archive/record task before the workflow moves on, virtual seconds. */
 export const ARCHIVE_TASK_SECONDS = 1;
 
 export type ArchiveKind = 'evidence' | 'escalation' | 'outcome' | 'failure';
+
+/** One `Poll provider` task: the polls it made (virtual seconds since the check's creation) and its messages. */
+export interface LoopTask {
+  polls: number[];
+  /** SQS messages delivered (the workflow's first one, then one per wait or hop of a long wait); 0 for baselines. */
+  messages: number;
+  /** When the messages that only passed a long wait on arrived. */
+  hops: number[];
+  /** SendTaskHeartbeat calls. */
+  heartbeats: number;
+}
 
 /** What one check's execution did, in virtual seconds since the check's creation. */
 export interface SimulatedCheck {
@@ -26,6 +47,7 @@ export interface SimulatedCheck {
   transitions: number;
   historyEvents: number;
   polls: number;
+  tasks: LoopTask[];
   /** Archive/record task invocations by kind, with the virtual second each started. */
   archives: Array<{ kind: ArchiveKind; at: number; pollState?: string }>;
 }
@@ -40,36 +62,58 @@ export interface SimulationOptions {
   runId: string;
 }
 
+const at = (t: number) => new Date(VIRTUAL_EPOCH_MS + Math.round(t * 1000));
+
 export async function simulate({ definition, strategy, checks, timeFactor, runId }: SimulationOptions): Promise<SimulatedCheck[]> {
   const byRef = new Map(checks.map((check) => [check.checkRef, check]));
   const clock = new Map<string, number>();
-  const polls = new Map<string, number>();
+  const tasks = new Map<string, LoopTask[]>();
   const archives = new Map<string, SimulatedCheck['archives']>();
   const planOf = (state: WorkflowState) => {
     const plan = byRef.get(state.check.checkRef);
     if (!plan) throw new Error('unknown check');
     return plan;
   };
+  const pause = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, (seconds * 1000) / timeFactor));
 
-  const poll = async (input: unknown) => {
+  const poll = async (input: unknown): Promise<PollOutput> => {
     const state = parseWorkflowState(input);
     const plan = planOf(state);
     const ref = plan.checkRef;
-    // Every poll after the first follows exactly one Wait of the previous poll's waitSeconds.
-    const t = state.poll ? clock.get(ref)! + state.poll.waitSeconds : strategy.startsAt(plan);
-    polls.set(ref, (polls.get(ref) ?? 0) + 1);
-    const out = await strategy.poll(state, plan, t);
-    clock.set(ref, t + POLL_TASK_SECONDS);
-    return out;
+    const task: LoopTask = { polls: [], messages: strategy.loop ? 1 : 0, hops: [], heartbeats: 0 };
+    tasks.set(ref, [...(tasks.get(ref) ?? []), task]);
+    // A task after the first follows exactly one Wait of the previous poll's waitSeconds.
+    let t = (state.poll ? clock.get(ref)! + state.poll.waitSeconds : strategy.startsAt(plan)) + (strategy.loop ? QUEUE_PICKUP_SECONDS : 0);
+    let message: PollMessage = { taskToken: 'bench', state };
+    for (;;) {
+      task.polls.push(t);
+      const out = await strategy.poll(message.state, plan, t);
+      t += POLL_TASK_SECONDS;
+      clock.set(ref, t);
+      if (!strategy.loop) return out;
+      const step = afterPoll(message, out, at(t));
+      if (step.kind === 'hand-back') return step.output;
+      // The waits as SQS delays: hop after hop until the next poll is due.
+      let next: NextMessage | undefined = step;
+      while (next) {
+        task.heartbeats += next.heartbeat ? 1 : 0;
+        await pause(next.delaySeconds);
+        t += next.delaySeconds + QUEUE_PICKUP_SECONDS;
+        task.messages += 1;
+        message = next.message;
+        next = beforeDue(message, at(t));
+        if (next) task.hops.push(t);
+      }
+    }
   };
   const archive = (kind: ArchiveKind) => async (input: unknown): Promise<ArchiveOutput> => {
     const state = input as WorkflowState;
     const ref = state.check.checkRef;
-    const at = clock.get(ref) ?? 0;
+    const start = clock.get(ref) ?? 0;
     const list = archives.get(ref) ?? [];
-    list.push({ kind, at, ...(state.poll ? { pollState: state.poll.state } : {}) });
+    list.push({ kind, at: start, ...(state.poll ? { pollState: state.poll.state } : {}) });
     archives.set(ref, list);
-    clock.set(ref, at + ARCHIVE_TASK_SECONDS);
+    clock.set(ref, start + ARCHIVE_TASK_SECONDS);
     return { status: kind === 'escalation' ? 'escalated' : 'archived', objects: 0, bytes: 0 };
   };
 
@@ -92,19 +136,21 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
       const name = `${runId}-${strategy.id}-${i}`;
       names.set(name, check);
       const input: WorkflowState = {
-        check: { provider: check.provider, checkId: check.checkId, checkRef: check.checkRef, createdAt: new Date(VIRTUAL_EPOCH_MS).toISOString() },
+        check: { provider: check.provider, checkId: check.checkId, checkRef: check.checkRef, createdAt: at(0).toISOString() },
       };
       await sfn.send(new StartExecutionCommand({ stateMachineArn: service.stateMachineArn, name, input: JSON.stringify(input) }));
     }
     await service.idle();
     return service.executions().map((execution) => {
       const check = names.get(execution.name)!;
+      const checkTasks = tasks.get(check.checkRef) ?? [];
       return {
         check,
         status: execution.status,
         transitions: execution.transitions,
         historyEvents: execution.events,
-        polls: polls.get(check.checkRef) ?? 0,
+        polls: checkTasks.reduce((sum, task) => sum + task.polls.length, 0),
+        tasks: checkTasks,
         archives: archives.get(check.checkRef) ?? [],
       };
     });

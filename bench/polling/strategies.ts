@@ -1,10 +1,12 @@
 /**
- * The polling policies compared. Each decides one poll of the same synthesized state machine; only the Wait
- * duration (`waitSeconds` the poll returns) differs, the terminal/escalated/timed-out decision is always the real
- * one (lambdas/polling/poll-check.ts over lambdas/polling/next-poll.ts).
+ * The polling policies compared, all on the same synthesized state machine. Each decides one poll; only the wait
+ * (`waitSeconds` the poll returns) differs, the terminal/escalated/timed-out decision is always the real one
+ * (lambdas/polling/poll-check.ts over lambdas/polling/next-poll.ts). The deployed design waits in the poll loop
+ * (`loop`: SQS delays, the workflow waiting on its task token); the baselines wait in the workflow, one poll per
+ * `Poll provider` task and a Wait state between polls — AWS's Standard job-poller pattern, three transitions a poll.
  */
 import { pollCheck } from '../../lambdas/polling/poll-check';
-import type { PollingPolicy } from '../../lambdas/polling/polling-policy';
+import { pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
 import type { PollOutput, WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { firstChangeAt, type CheckPlan } from './workload';
 import { modelClient, nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
@@ -17,6 +19,8 @@ export interface PollingStrategy {
   description: string;
   /** Virtual second of the first poll (when the execution starts). */
   startsAt(plan: CheckPlan): number;
+  /** Polls in the poll loop (the deployed design); otherwise one poll per task, the workflow's Wait between them. */
+  loop?: boolean;
   poll(state: WorkflowState, plan: CheckPlan, t: number): Promise<PollOutput>;
   /**
    * Highest useful time factor. The local service scales the definition's TimeoutSeconds (612,000 s) like the Waits,
@@ -38,12 +42,27 @@ export function uncapped(policy: PollingPolicy): PollingPolicy {
   return { ...policy, maxPolls: Number.MAX_SAFE_INTEGER };
 }
 
-/** The deployed policy, unchanged: backoff with its fast phase from cdk.json, KYC secondsToLive, slow polling during escalations. */
+/** The deployed design: the policy of cdk.json in the poll loop. */
 export function deployedStrategy(policy: PollingPolicy): PollingStrategy {
   return {
     id: 'ours',
-    label: `ours (${policy.initialSeconds} s ×${policy.factor}, ≤ ${policy.fastMaxSeconds} s for ${policy.fastPhaseSeconds / 60} min, → ${policy.maxSeconds} s)`,
-    description: `The deployed policy (cdk.json via the synthesized poll function's POLLING_POLICY): waits ${policy.initialSeconds} s × ${policy.factor}^n, capped at ${policy.fastMaxSeconds} s during the first ${policy.fastPhaseSeconds / 60} minutes of polling and at ${policy.maxSeconds} s after, never past a KYC session's secondsToLive, ${policy.escalationSeconds} s during a verification escalation (or until its deadline).`,
+    label: `ours: poll loop (${policy.fastMaxSeconds} s for ${policy.fastPhaseSeconds / 60} min, → ${policy.maxSeconds} s, reviews ${policy.escalationSeconds} s)`,
+    description: `The deployed design: the poll loop (SQS delays as waits, the workflow waiting on its task token) with the policy of cdk.json (the synthesized poll function's POLLING_POLICY): every ${policy.fastMaxSeconds} s for the first ${policy.fastPhaseSeconds / 60} minutes of polling, then backing off (${policy.initialSeconds} s × ${policy.factor}^n) to ${policy.maxSeconds} s, never past a KYC session's secondsToLive, every ${policy.escalationSeconds} s during a verification escalation.`,
+    startsAt: () => 0,
+    loop: true,
+    poll: (state, plan, t) => pollWith(policy, state, plan, t),
+  };
+}
+
+/** The schedule deployed before the poll loop, in the workflow's own Wait loop: the figures it is measured against. */
+export const PREVIOUS_POLICY: PollingPolicy = pollingPolicySchema.parse({ fastMaxSeconds: 14, escalationSeconds: 900, maxPolls: 2_000 });
+
+export function previousStrategy(): PollingStrategy {
+  const policy = PREVIOUS_POLICY;
+  return {
+    id: 'previous',
+    label: `previous: Standard loop (3 s ×2, ≤ ${policy.fastMaxSeconds} s for ${policy.fastPhaseSeconds / 60} min, → ${policy.maxSeconds} s)`,
+    description: `The schedule deployed before issue 14, on the workflow's Wait → Poll → Route loop: waits 3 s × 2^n, capped at ${policy.fastMaxSeconds} s for the first ${policy.fastPhaseSeconds / 60} minutes and at ${policy.maxSeconds} s after, ${policy.escalationSeconds} s during an escalation.`,
     startsAt: () => 0,
     poll: (state, plan, t) => pollWith(policy, state, plan, t),
   };

@@ -20,7 +20,8 @@ export interface CheckProfile {
   sendTaskCalls: number;
   /**
    * Lambda invocations; `perEvent` ones run again for a duplicate event (the start function). `queue`: invoked by the
-   * design's SQS event source, `batch` messages to an invocation, handled side by side (count is in messages).
+   * design's SQS event source, `batch` messages to an invocation, handled side by side (count is in messages; full
+   * batches assumed, as at the rates modelled the queue holds thousands of messages a second).
    */
   invocations: Array<{ fn: string; count: number; durationMs: number; perEvent?: boolean; queue?: { batch: number } }>;
   /** S3 requests under the check's folder, by request class. */
@@ -107,7 +108,8 @@ export function worstCaseKey(profiles: readonly CheckProfile[], settings: ScaleS
 /** Load of one check a second on each quota. */
 export function perCheckLoads(profiles: readonly CheckProfile[], settings: ScaleSettings): Record<QuotaId, number> {
   const events = 1 + settings.duplicateRate;
-  const runs = (invocation: CheckProfile['invocations'][number]) => invocation.count * (invocation.perEvent ? events : 1);
+  // A queue's messages come `batch` to an invocation, handled side by side: one invocation, about one message long.
+  const runs = (invocation: CheckProfile['invocations'][number]) => (invocation.count * (invocation.perEvent ? events : 1)) / (invocation.queue?.batch ?? 1);
   const tableAndIndexes = weighted(profiles, (p) => p.dynamo.tableUnits + p.dynamo.indexUnits.reduce((sum, w) => sum + w.units, 0));
   const perProvider = (f: (profile: CheckProfile) => number) => {
     const totals = new Map<string, number>();
@@ -128,8 +130,8 @@ export function perCheckLoads(profiles: readonly CheckProfile[], settings: Scale
     // A provider's day is the prefix its checks' folders share.
     s3PrefixPuts: perProvider((p) => p.s3.puts),
     s3PrefixGets: perProvider((p) => p.s3.gets),
-    // Batches in flight at the queue's event source: a batch lasts about as long as one of its messages.
-    queueConcurrency: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + (i.queue ? (i.count * i.durationMs) / 1000 / i.queue.batch : 0), 0)),
+    // Batches in flight at the queue's event source.
+    queueConcurrency: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + (i.queue ? (runs(i) * i.durationMs) / 1000 : 0), 0)),
   };
 }
 

@@ -1,19 +1,20 @@
 /**
  * Per-check usage of the deployed design, from the bench's own measurements — nothing here is a figure of today's
  * design written down: when the workflow or the archive changes, the next `npm run bench` measures the new usage.
- * - Workflow (benchmark 1, the deployed policy on the synthesized state machine, virtual clock): transitions, polls
- *   and archive invocations per check of each provider, over the workload the polling benchmark draws (its sizes
- *   are the mix; bench/polling/workload.ts states the distributions) — expiries and escalations included.
+ * - Workflow (benchmark 1, the deployed design on the synthesized state machine, virtual clock): transitions, polls,
+ *   the poll loop's hops and its Step Functions API calls (task-token answers, heartbeats), and archive invocations
+ *   per check of each provider, over the workload the polling benchmark draws (its sizes are the mix;
+ *   bench/polling/workload.ts states the distributions) — expiries and escalations included.
  * - Lifetime: how long that workload's checks stay open (their end, plus the median latency to the archive).
  * - Archive invocations (benchmark 4, the real engine on the emulators): duration, S3 requests and the record's
  *   DynamoDB writes table and index by index, averaged per invocation over the provider's measured check.
- * - Durations: the start function's from benchmark 3, a poll's measured locally plus the assumed provider round trip
- *   the cost model uses (bench/cost.ts).
+ * - Durations: the start function's from benchmark 3; the poll function's as the cost benchmark prices them (a poll
+ *   measured locally plus the assumed provider round trip and queue send, a hop assumed: bench/cost.ts).
  */
 import { PROVIDERS, type ProviderName } from '../../lambdas/checks/check-status';
 import type { CostResult } from '../cost';
 import type { ArchiveUsage } from '../cost/measure';
-import { PROVIDER_ROUND_TRIP_MS } from '../cost';
+import { pollInvocations, PROVIDER_ROUND_TRIP_MS } from '../cost';
 import { COST_SCENARIOS } from '../cost/scenarios';
 import { mean } from '../lib/stats';
 import type { PollingResult } from '../polling';
@@ -43,9 +44,7 @@ export interface ProfileInput {
   cost: Pick<CostResult, 'measured'>;
   /** The start function's duration per event, ms (benchmark 3, else the cost benchmark's assumption). */
   startMs: number;
-  /** The workflow waits for a task token per poll (a callback poll loop): one SendTask* call each. */
-  pollCallbacks: boolean;
-  /** The poll function is invoked by a queue (the poll loop): its batches bound the function's concurrency. */
+  /** The poll function is invoked by a queue (the poll loop): messages come in batches, handled side by side. */
   pollQueue?: { batchSize: number };
 }
 
@@ -58,27 +57,26 @@ export function profilesFrom(input: ProfileInput): CheckProfile[] {
 
   return PROVIDERS.filter((provider) => sizes[provider] > 0).map((provider) => {
     const figures = deployed[provider];
+    // Figures from before the poll loop (issue 14) describe another design: measure again rather than mix them.
+    if (!figures.usage || figures.archivesPerCheck === undefined) throw new Error("benchmark 1's figures predate the deployed design: run `npm run bench -- --only polling,scale`");
+    const { usage, archivesPerCheck } = figures;
     const archives = archivesOf(input.cost, provider);
-    const archivesPerCheck = figures.invocationsPerCheck - figures.pollsPerCheck;
     const endsAt = mean(workloads.flat().filter((check) => check.provider === provider).map((check) => check.endsAt));
     const perArchive = (f: (archive: ArchiveUsage) => number) => mean(archives.map(f)) * archivesPerCheck;
     const count = (archive: ArchiveUsage, names: string[]) => names.reduce((sum, name) => sum + (archive.s3Requests[name] ?? 0), 0);
+    const queue = input.pollQueue ? { queue: { batch: input.pollQueue.batchSize } } : {};
+    const polls = pollInvocations(DEPLOYED_STRATEGY, { ...usage, archiveInvocations: archivesPerCheck }, input.cost.measured.pollMs[provider] + PROVIDER_ROUND_TRIP_MS);
     return {
       id: provider,
       label: `${provider} (${figures.checks} checks a seed)`,
       provider,
       share: sizes[provider] / total,
       lifetimeSeconds: endsAt + (Number.isFinite(figures.latency.p50) ? figures.latency.p50 : 0),
-      transitions: figures.transitionsPerCheck,
-      sendTaskCalls: input.pollCallbacks ? figures.pollsPerCheck : 0,
+      transitions: usage.transitions,
+      sendTaskCalls: usage.sfnApiCalls,
       invocations: [
         { fn: 'start', count: 1, durationMs: input.startMs, perEvent: true },
-        {
-          fn: 'poll',
-          count: figures.pollsPerCheck,
-          durationMs: input.cost.measured.pollMs[provider] + PROVIDER_ROUND_TRIP_MS,
-          ...(input.pollQueue ? { queue: { batch: input.pollQueue.batchSize } } : {}),
-        },
+        ...polls.filter((i) => i.count > 0).map((i) => ({ fn: i.fn, count: i.count, durationMs: i.durationMs, ...queue })),
         { fn: 'archive', count: archivesPerCheck, durationMs: mean(archives.map((a) => a.durationMs)) },
       ],
       s3: { puts: perArchive((a) => count(a, S3_PUT_CLASS)), gets: perArchive((a) => count(a, S3_GET_CLASS)) },

@@ -35,6 +35,7 @@ import { collectKycEvidence } from './kyc-evidence';
 import { createLimiter } from './limiter';
 import { collectLivenessEvidence } from './liveness-evidence';
 import { buildManifest, missingCountOf, type ManifestObject } from './manifest';
+import { stripSignedUrls, withoutSignedUrls } from './signed-urls';
 import { documentWithReferences } from './result-document';
 import type { EvidenceStore, ObjectRetention } from './s3-store';
 
@@ -273,9 +274,13 @@ function detailOf(status: CheckStatus, options: ArchiveOptions): { detail?: stri
   return {};
 }
 
-/** answer.json (or answer.bin): the provider's answer as received, with when and how it came. */
+/**
+ * answer.json (or answer.bin): the provider's answer as received, with when and how it came; byte for byte but for
+ * an echoed check token and the query strings of signed URLs (credentials, not evidence).
+ */
 async function storeAnswer(ctx: EvidenceContext, answer: ProviderAnswer): Promise<ManifestObject> {
   const isJson = answer.json !== undefined;
+  const { body, count: signedUrlsStripped } = stripSignedUrls(answer.body);
   const key = ctx.prefix + answerFileOf(isJson);
   const archivedAt = ctx.now().toISOString();
   const source = {
@@ -284,8 +289,9 @@ async function storeAnswer(ctx: EvidenceContext, answer: ProviderAnswer): Promis
     receivedAt: answer.receivedAt,
     ...(answer.contentType ? { contentType: answer.contentType } : {}),
     ...(answer.scrubbed > 0 ? { scrubbed: answer.scrubbed } : {}),
+    ...(signedUrlsStripped > 0 ? { signedUrlsStripped } : {}),
   };
-  const stored = await ctx.store.putBuffer(key, answer.body, {
+  const stored = await ctx.store.putBuffer(key, body, {
     // Not JSON (an HTML error page, plain text): kept, but never rendered inline.
     ...(isJson ? { contentType: 'application/json' } : { contentType: 'application/octet-stream', contentDisposition: 'attachment' }),
     retention: ctx.retention,
@@ -312,7 +318,9 @@ async function writeDocuments(
   const manifestKey = prefix + MANIFEST_FILE;
   // result.json: the answer readable, images replaced by references; only for an answer that is JSON.
   const resultBody =
-    answer?.json === undefined ? undefined : Buffer.from(`${JSON.stringify(documentWithReferences(answer.json, evidence.replacements), null, 2)}\n`);
+    answer?.json === undefined
+      ? undefined
+      : Buffer.from(`${JSON.stringify(withoutSignedUrls(documentWithReferences(answer.json, evidence.replacements)), null, 2)}\n`);
   const resultEntry: ManifestObject[] = resultBody
     ? [{ key: resultKey, sha256: sha256Of(resultBody), bytes: resultBody.length, contentType: 'application/json', source: { kind: 'provider-answer' }, archivedAt }]
     : [];

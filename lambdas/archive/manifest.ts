@@ -23,7 +23,16 @@ export type ImageSource =
  */
 export type ObjectSource =
   | ImageSource
-  | { kind: 'answer-as-received'; httpStatus: number; receivedAt: string; contentType?: string; scrubbed?: number }
+  | {
+      kind: 'answer-as-received';
+      httpStatus: number;
+      receivedAt: string;
+      contentType?: string;
+      /** Occurrences of the check's secret (a liveness token) replaced. */
+      scrubbed?: number;
+      /** Signed URLs kept without their query string (signed-urls.ts). */
+      signedUrlsStripped?: number;
+    }
   | { kind: 'provider-answer' }
   | { kind: 'unknown' };
 

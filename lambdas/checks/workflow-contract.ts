@@ -14,6 +14,8 @@ export interface WorkflowCheck {
   checkRef: string;
   /** When the check was created at the provider (event's createdAt), else when the event arrived. */
   createdAt: string;
+  /** The event's createdAt when it was further from the event's time than allowed (createdAt is then the event's time). */
+  createdAtClaimed?: string;
   retentionClass?: string;
 }
 
@@ -79,3 +81,17 @@ export const STATE = {
   recorded: 'Recorded',
   failed: 'Failed',
 } as const;
+
+/**
+ * What the poll loop passes from one poll to the next (an SQS message): the workflow's task token and its state, the
+ * latest poll in `state.poll`. The workflow sends the first one (`Poll provider`) and waits; the loop answers it with
+ * SendTaskSuccess (the poll) once the check needs the workflow again, or SendTaskFailure (the error's name).
+ */
+export interface PollMessage {
+  taskToken: string;
+  state: WorkflowState;
+  /** When the loop last told the workflow it is alive (ISO-8601); absent in the workflow's own first message. */
+  heartbeatAt?: string;
+  /** A wait longer than one hop: the next poll is due then (ISO-8601); the hops before it only pass the message on. */
+  pollAt?: string;
+}

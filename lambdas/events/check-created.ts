@@ -66,15 +66,26 @@ export function parseCheckCreated(event: unknown): CheckCreatedEvent {
   throw new InvalidEventError(dedupe(issues));
 }
 
-/** The workflow's input: the validated check plus its checkRef and creation time. */
-export function workflowInputOf(event: CheckCreatedEvent): WorkflowState {
+/** How far a producer's `createdAt` may be from the event's `time` (either way) before it is not believed. */
+export const DEFAULT_CREATED_AT_SKEW_SECONDS = 86_400;
+
+/**
+ * The workflow's input: the validated check plus its checkRef and creation time. `createdAt` places the check in the
+ * archive (its S3 date, every auditor index), so a producer cannot move it far from when the event was published:
+ * past `maxSkewSeconds` from the event's time, the event's time is used and the claimed value is kept as
+ * `createdAtClaimed` for the record.
+ */
+export function workflowInputOf(event: CheckCreatedEvent, options: { maxSkewSeconds?: number } = {}): WorkflowState {
   const { provider, checkId, clientKey, createdAt, retentionClass } = event.detail;
+  const maxSkewMs = (options.maxSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS) * 1000;
+  const believed = createdAt === undefined || Math.abs(Date.parse(createdAt) - Date.parse(event.time)) <= maxSkewMs;
   const check: WorkflowCheck = {
     provider,
     checkId,
     ...(clientKey !== undefined && { clientKey }),
     checkRef: checkRefOf(provider, checkId),
-    createdAt: createdAt ?? event.time,
+    createdAt: believed ? (createdAt ?? event.time) : event.time,
+    ...(believed ? {} : { createdAtClaimed: createdAt }),
     ...(retentionClass !== undefined && { retentionClass }),
   };
   return { check };

@@ -1,16 +1,22 @@
-/** Poll provider: one status request, then the next wait (or the end of polling). See lambdas/polling/poll-check.ts. */
+/**
+ * The poll loop (lambdas/polling/poll-queue.ts), fed by the poll queue: each message is one poll of one check, or one
+ * hop of a long wait. Messages of a batch run side by side; one that could not be handled (SQS or Step Functions
+ * unreachable) is reported as a batch item failure and comes back after the visibility timeout — a poll is read-only,
+ * so doing it again is harmless.
+ */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { requiredEnv } from '../common/environment';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
-import { withCheckKeys } from '../common/correlation';
 import { logger, metrics } from '../common/powertools';
-import { pollCheck } from '../polling/poll-check';
+import { sdkLoopPorts } from '../polling/loop-ports';
+import { loopTurn, type LoopDeps } from '../polling/poll-queue';
 import { pollDepsFromEnv } from '../polling/runtime';
-import type { PollOutput } from '../checks/workflow-contract';
-import { parseWorkflowState } from '../workflow/parse-state';
 
 const depsFor = pollDepsFromEnv(process.env, {
-  logger,
   onTransientError: (error, provider) => {
     // The alarm reads the total (dimension service); the breakdown by provider and status code is for the dashboard.
     metrics.addMetric(METRIC.providerErrors, MetricUnit.Count, 1);
@@ -21,12 +27,29 @@ const depsFor = pollDepsFromEnv(process.env, {
   onUnknownStatus: () => metrics.addMetric(METRIC.providerDrift, MetricUnit.Count, 1),
 });
 
-export const handler = (event: unknown): Promise<PollOutput> =>
-  withCheckKeys(logger, event, async () => {
-    try {
-      const state = parseWorkflowState(event);
-      return await pollCheck(depsFor(state.check.provider), state);
-    } finally {
-      publishMetrics(metrics);
-    }
-  });
+const loop: LoopDeps = {
+  ports: sdkLoopPorts({ sqs: new SQSClient({ maxAttempts: 6 }), sfn: new SFNClient({ maxAttempts: 6 }), queueUrl: requiredEnv(process.env, 'POLL_QUEUE_URL') }),
+  // Every line about one check carries its keys (a child logger: the batch's messages run side by side).
+  pollDeps: (provider, state) => ({ ...depsFor(provider), logger: logger.createChild({ persistentKeys: { provider, checkRef: state.check.checkRef } }) }),
+  now: () => new Date(),
+  logger,
+};
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  try {
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          await loopTurn(loop, record.body);
+        } catch (error) {
+          logger.warn('poll message not handled: SQS delivers it again', { error: (error as Error)?.name ?? 'Error' });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+  } finally {
+    publishMetrics(metrics);
+  }
+  return { batchItemFailures };
+};

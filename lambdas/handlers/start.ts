@@ -35,6 +35,8 @@ export interface StartResult {
 export interface StartDependencies {
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string | undefined;
+  /** How far an event's createdAt may be from its time (CREATED_AT_SKEW_SECONDS). @default one day */
+  createdAtSkewSeconds?: number;
   logger: Pick<Logger, 'info' | 'error'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
 }
@@ -49,7 +51,7 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
 
   let input: WorkflowState;
   try {
-    input = workflowInputOf(parseCheckCreated(event));
+    input = workflowInputOf(parseCheckCreated(event), { maxSkewSeconds: deps.createdAtSkewSeconds });
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     log.error('Invalid Check Created event', { eventId: safeEventId(event), issues: error.issues });
@@ -60,6 +62,7 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
   const { provider, checkRef } = input.check;
   const executionName = executionNameOf(input.check);
   const base = { provider, checkRef, executionName };
+  if (input.check.createdAtClaimed) log.info('createdAt too far from the event time: the event time is used', base);
   try {
     const out = await sfn.send(
       new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
@@ -96,6 +99,11 @@ function safeEventId(event: unknown): string | undefined {
 // 15 s timeout): Lambda's own async retries are only two, and a liveness check's images do not wait long.
 const sfnClient = new SFNClient({ maxAttempts: 6 });
 
+const createdAtSkewSeconds = process.env.CREATED_AT_SKEW_SECONDS ? Number(process.env.CREATED_AT_SKEW_SECONDS) : undefined;
+if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
+  throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
+}
+
 /** Lambda entry point (asynchronous invocation by the EventBridge rule). */
 export const handler = (event: unknown): Promise<StartResult> =>
-  startCheck(event, { sfn: sfnClient, stateMachineArn: process.env.STATE_MACHINE_ARN, logger, metrics });
+  startCheck(event, { sfn: sfnClient, stateMachineArn: process.env.STATE_MACHINE_ARN, createdAtSkewSeconds, logger, metrics });

@@ -1,6 +1,6 @@
 import type { CheckStatus, ProviderName } from '../checks/check-status';
 import type { PollOutput } from '../checks/workflow-contract';
-import { backoffSeconds, type PollingPolicy } from './polling-policy';
+import { backoffSeconds, transientBackoffSeconds, type PollingPolicy } from './polling-policy';
 
 /** What one poll observed: the provider's normalized answer, or a transient failure to get one. */
 export type PollObservation =
@@ -32,8 +32,13 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
   if (observation.kind === 'transient') {
     const transientErrors = (previous?.transientErrors ?? 0) + 1;
     if (transientErrors > policy.maxTransientErrors) return undefined;
-    // Honour Retry-After, but never wait less than our own backoff would.
-    const waitSeconds = Math.max(backoffSeconds(policy, attempt, elapsedSeconds), Math.ceil(observation.retryAfterSeconds ?? 0));
+    // Honour Retry-After, but never wait less than our own backoff would: the outage backoff grows with the errors
+    // in a row, whatever phase the polling is in.
+    const waitSeconds = Math.max(
+      backoffSeconds(policy, attempt, elapsedSeconds),
+      transientBackoffSeconds(policy, transientErrors),
+      Math.ceil(observation.retryAfterSeconds ?? 0),
+    );
     return bounded({
       ...base,
       transientErrors,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * How the workflow polls: exponential backoff from the liveness doc's advised 2-3 s, kept ≤ 14 s for the first ten
- * minutes (when most checks finish: archived within ~15 s of completion), then up to a cap that keeps the ~30-minute
- * image window safe, bounded per provider so no execution polls forever or nears 25,000 history events.
+ * How a check is polled: every 3 s (the liveness doc's advised 2-3 s) for the first ten minutes, when most checks
+ * finish (archived within ~5 s of completion), then backing off to a 60 s cap that keeps the ~30-minute image window
+ * safe; escalated reviews every 60 s; bounded per provider so nothing polls forever. The polls run in the poll loop
+ * (lambdas/polling/poll-loop.ts), outside the workflow's history: a poll costs no state transition.
  */
 const budgetSeconds = z.number().int().min(60).max(30 * 86_400);
 
@@ -14,12 +15,12 @@ export const pollingPolicySchema = z
     maxSeconds: z.number().int().min(1).max(600).default(60),
     /**
      * Most checks finish within their first minutes: while polling is younger than fastPhaseSeconds, no wait exceeds
-     * fastMaxSeconds, so a check is archived within ~15 s of completing; afterwards the backoff grows to maxSeconds.
+     * fastMaxSeconds, so a check is archived within ~5 s of completing; afterwards the backoff grows to maxSeconds.
      */
     fastPhaseSeconds: z.number().int().min(0).max(86_400).default(600),
-    fastMaxSeconds: z.number().int().min(1).max(600).default(14),
-    /** Between polls of an escalated verification (human review takes hours). */
-    escalationSeconds: z.number().int().min(60).max(86_400).default(900),
+    fastMaxSeconds: z.number().int().min(1).max(600).default(3),
+    /** Between polls of an escalated verification: a resolved review is archived within a minute. */
+    escalationSeconds: z.number().int().min(60).max(86_400).default(60),
     /**
      * How long an escalated verification is followed, from the first poll: reviews overrun their deadlines, so
      * polling goes on past them up to this ceiling (a Standard workflow may run a year).
@@ -30,12 +31,15 @@ export const pollingPolicySchema = z
       .object({ liveness: budgetSeconds, kyc: budgetSeconds, verification: budgetSeconds })
       .strict()
       .default({ liveness: 3_600, kyc: 86_400, verification: 86_400 }),
-    /** Hard cap on polls: ~10 history events each keeps an execution below the 25,000-event limit. */
-    maxPolls: z.number().int().min(1).max(2_000).default(2_000),
     /**
-     * Consecutive transient provider errors absorbed into the wait loop before the workflow's own retry takes over:
-     * 30 rides out about half an hour of provider outage at the 60 s cap, rather than ending checks that still had
-     * hours of budget.
+     * Hard cap on the polls of one check, whatever its budgets say: 12,000 covers a week of escalation at 60 s. Polls
+     * add nothing to the workflow's history (the loop runs outside it), so the cap bounds cost, not history.
+     */
+    maxPolls: z.number().int().min(1).max(50_000).default(12_000),
+    /**
+     * Consecutive transient provider errors absorbed into the poll loop (their waits doubling from initialSeconds to
+     * maxSeconds) before the check is recorded as an error: 30 ride out about half an hour of provider outage, rather
+     * than ending checks that still had hours of budget.
      */
     maxTransientErrors: z.number().int().min(0).max(50).default(30),
   })
@@ -55,4 +59,12 @@ export function backoffSeconds(policy: PollingPolicy, attempt: number, elapsedSe
   const raw = policy.initialSeconds * policy.factor ** Math.max(0, attempt - 1);
   const cap = elapsedSeconds < policy.fastPhaseSeconds ? policy.fastMaxSeconds : policy.maxSeconds;
   return Math.max(1, Math.min(cap, Math.round(raw)));
+}
+
+/**
+ * Seconds to wait after the `errors`-th transient provider error in a row: initial × factor^(errors-1), capped at
+ * maxSeconds and never by the fast phase — an outage is ridden out at the full backoff, not hammered every 3 s.
+ */
+export function transientBackoffSeconds(policy: PollingPolicy, errors: number): number {
+  return Math.max(1, Math.min(policy.maxSeconds, Math.round(policy.initialSeconds * policy.factor ** Math.max(0, errors - 1))));
 }

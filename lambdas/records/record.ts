@@ -63,6 +63,8 @@ export interface CheckRecord {
   escalation?: { reason?: string; priority?: string; deadline?: string; status: string };
   /** When the check was created (event time): the sort key of every auditor index, and the S3 key's date. */
   createdAt: string;
+  /** The event's createdAt when it was too far from the event's time to be believed (createdAt is the event's time). */
+  createdAtClaimed?: string;
   providerCreatedAt?: string;
   completedAt?: string;
   providerRespondedAt?: string;
@@ -181,6 +183,7 @@ export function buildRecord(input: RecordInput, { indexShards = DEFAULT_INDEX_SH
         })
       : undefined,
     createdAt,
+    createdAtClaimed: check.createdAtClaimed,
     providerCreatedAt: input.times?.createdAt,
     completedAt: input.times?.completedAt,
     providerRespondedAt: input.times?.respondedAt,

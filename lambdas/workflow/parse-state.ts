@@ -15,6 +15,7 @@ const checkSchema = z.object({
   clientKey: z.string().min(1).max(36).optional(),
   checkRef: z.string().regex(/^[0-9a-f]{32}$/),
   createdAt: z.iso.datetime({ offset: true }),
+  createdAtClaimed: z.iso.datetime({ offset: true }).optional(),
   retentionClass: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
 });
 

@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_URL_EXPIRY_SECONDS } from '../../lambdas/audit/presign';
 import { DEFAULT_INDEX_SHARDS, INDEXES } from '../../lambdas/records/table-schema';
@@ -17,6 +18,8 @@ export interface AuditorApiProps {
   readonly storage: EvidenceStorage;
   /** Write shards of the sharded indexes, as the record writers use them (cdk.json indexShards). @default DEFAULT_INDEX_SHARDS */
   readonly indexShards?: number;
+  /** Encrypts the query function's and the access log groups. */
+  readonly logKey: IKey;
   /** Lifetime of the presigned image URLs the API hands out. @default 300 */
   readonly urlExpirySeconds?: number;
   /** Requests per second (steady, burst) across all auditors. @default 10, 20 */
@@ -28,8 +31,12 @@ export const QUERY_SIZING: FunctionSizing = { memorySize: 512, timeout: Duration
 
 /**
  * The auditors' way in: an HTTP API with IAM authorisation (SigV4; no route is open) in front of the query function,
- * access-logged to its own encrypted log group, and the managed policy auditors are given — read-only: the API's two
- * routes, the records table and the evidence objects (GetObject, which presigned URLs exercise too). Nothing writes.
+ * access-logged to its own encrypted log group, and two managed policies, neither of which writes:
+ * - auditorPolicy: the API's two routes and nothing else. The API hides records past their retention and presigns
+ *   images with the query function's credentials, so an auditor reads exactly what retention allows.
+ * - archiveReaderPolicy: direct reads of the records table and every evidence object (the CLI, the console, verify of
+ *   the whole archive). It reads around the retention filter (a record between its retainUntil and the TTL sweep, an
+ *   object between its expiry and the lifecycle run): give it to the people who must see the whole archive.
  *
  *   GET /checks                        query the auditor indexes (lambdas/handlers/query-api.ts)
  *   GET /checks/{provider}/{checkId}   one check, with presigned image URLs
@@ -39,8 +46,10 @@ export class AuditorApi extends Construct {
   public readonly stage: HttpStage;
   public readonly query: ArchiverFunction;
   public readonly accessLogs: LogGroup;
-  /** Attach to auditors' roles or groups: everything they need, nothing else. */
+  /** Attach to auditors: the query API only (what retention allows). */
   public readonly auditorPolicy: ManagedPolicy;
+  /** Attach to those who verify or export from the archive directly (CLI, console): the table and every object. */
+  public readonly archiveReaderPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: AuditorApiProps) {
     super(scope, id);
@@ -50,7 +59,7 @@ export class AuditorApi extends Construct {
       entry: 'lambdas/handlers/query-api.ts',
       description: 'audit-archiver: answers auditor queries (read-only) and logs every access',
       sizing: QUERY_SIZING,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: {
         TABLE_NAME: storage.table.tableName,
         BUCKET_NAME: storage.bucket.bucketName,
@@ -67,7 +76,7 @@ export class AuditorApi extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, encryptionKey: storage.key });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
@@ -95,7 +104,7 @@ export class AuditorApi extends Construct {
     this.api.addRoutes({ path: '/checks/{provider}/{checkId}', methods: [HttpMethod.GET], integration });
 
     this.auditorPolicy = new ManagedPolicy(this, 'AuditorPolicy', {
-      description: 'audit-archiver auditors: the query API, the records table and the evidence objects, read-only',
+      description: 'audit-archiver auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
     this.auditorPolicy.addStatements(
       new PolicyStatement({
@@ -104,8 +113,11 @@ export class AuditorApi extends Construct {
         resources: [this.api.arnForExecuteApi('GET', '/checks', '$default'), this.api.arnForExecuteApi('GET', '/checks/*', '$default')],
       }),
     );
-    grantArchiveRead(this.auditorPolicy, storage, { list: true });
-    acknowledgeObjectWildcard(this.auditorPolicy, storage, 'Auditors read the evidence of any check (the CLI verifies and exports, keys are per check); GetObject only, no write.');
+    this.archiveReaderPolicy = new ManagedPolicy(this, 'ArchiveReaderPolicy', {
+      description: 'audit-archiver archive readers (CLI, console, verify): the records table and every evidence object, read-only',
+    });
+    grantArchiveRead(this.archiveReaderPolicy, storage, { list: true });
+    acknowledgeObjectWildcard(this.archiveReaderPolicy, storage, 'Archive readers verify and export the evidence of any check (keys are per check); GetObject only, no write.');
     const stack = Stack.of(this);
     const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
     const apiId = stack.getLogicalId(this.api.node.defaultChild as never);
@@ -142,13 +154,13 @@ export function grantArchiveRead(target: StatementTarget, storage: EvidenceStora
     new PolicyStatement({
       sid: 'DecryptViaS3',
       actions: ['kms:Decrypt'],
-      resources: [storage.key.keyArn],
+      resources: [storage.bucketKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
     }),
     new PolicyStatement({
       sid: 'DecryptViaDynamoDB',
       actions: ['kms:Decrypt', 'kms:DescribeKey'],
-      resources: [storage.key.keyArn],
+      resources: [storage.tableKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
     }),
   ];

@@ -1,5 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
-import { EventBus, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
+import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_CREATED_AT_SKEW_SECONDS, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
 import { DLQ_RETENTION, SIZING, START_ASYNC_INVOKE, TARGET_DELIVERY } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 
@@ -20,12 +20,14 @@ export interface StartableWorkflow {
 export interface CheckTriggerProps {
   /** The workflow the start function starts (and may only start). */
   readonly workflow: StartableWorkflow;
+  /** The bus the checks are published on (CheckBus). */
+  readonly eventBus: IEventBus;
   /**
-   * Name of the bus the checks are published on.
+   * How far an event's `createdAt` may be from the event's `time` before the event's time is used instead.
    *
-   * @default 'default' - the account's default event bus
+   * @default DEFAULT_CREATED_AT_SKEW_SECONDS (one day)
    */
-  readonly eventBusName?: string;
+  readonly createdAtSkewSeconds?: number;
   /**
    * `source` of the `Check Created` events.
    *
@@ -34,6 +36,8 @@ export interface CheckTriggerProps {
   readonly eventSource?: string;
   /** Encrypts the dead-letter queue (dead-lettered events hold check ids, liveness tokens among them). */
   readonly encryptionKey: IKey;
+  /** Encrypts the start function's log group. */
+  readonly logKey: IKey;
 }
 
 /**
@@ -54,8 +58,7 @@ export class CheckTrigger extends Construct {
   constructor(scope: Construct, id: string, props: CheckTriggerProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const busName = props.eventBusName ?? 'default';
-    this.eventBus = EventBus.fromEventBusName(this, 'Bus', busName);
+    this.eventBus = props.eventBus;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.KMS,
@@ -84,8 +87,11 @@ export class CheckTrigger extends Construct {
       entry: 'lambdas/handlers/start.ts',
       description: 'audit-archiver: validates a Check Created event and starts its workflow once',
       sizing: SIZING.start,
-      logKey: props.encryptionKey,
-      environment: { STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn },
+      logKey: props.logKey,
+      environment: {
+        STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn,
+        CREATED_AT_SKEW_SECONDS: String(props.createdAtSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),
+      },
     });
     props.workflow.grantStartExecution(this.startFunction.role);
     this.startFunction.function.configureAsyncInvoke({
@@ -103,7 +109,7 @@ export class CheckTrigger extends Construct {
 
     this.rule = new Rule(this, 'CheckCreated', {
       description: 'audit-archiver: Check Created events start the archiving workflow',
-      eventBus: busName === 'default' ? undefined : this.eventBus,
+      eventBus: this.eventBus,
       eventPattern: { source: [props.eventSource ?? DEFAULT_EVENT_SOURCE], detailType: [CHECK_CREATED_DETAIL_TYPE] },
       targets: [
         new LambdaFunction(this.startFunction.function, { ...TARGET_DELIVERY, deadLetterQueue: this.deadLetterQueue }),

@@ -100,7 +100,7 @@ function recordsOfficerPolicy(scope: Construct, storage: EvidenceStorage): Manag
     new PolicyStatement({
       sid: 'EncryptViaDynamoDB',
       actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-      resources: [storage.key.keyArn],
+      resources: [storage.tableKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
     }),
     new PolicyStatement({

@@ -1,6 +1,5 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, BucketEncryption, ObjectLockRetention, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -33,12 +32,15 @@ export interface EvidenceStorageProps {
 }
 
 /**
- * Where evidence and records live: one customer-managed KMS key (rotated yearly), the evidence bucket (versioned,
- * Object Lock, lifecycle by retention class, access-logged), its access-log bucket and the records table.
+ * Where evidence and records live: the evidence bucket (versioned, Object Lock, lifecycle by retention class,
+ * access-logged) and the records table, each with its own customer-managed KMS key (rotated yearly), and the
+ * access-log bucket. A principal that may use one key for its job gains nothing on the other data class.
  */
 export class EvidenceStorage extends Construct {
-  /** Encrypts the bucket, the table, the secrets, the logs, the dead-letter queue and the workflow. */
-  public readonly key: Key;
+  /** Encrypts the evidence bucket only. */
+  public readonly bucketKey: Key;
+  /** Encrypts the records table only. */
+  public readonly tableKey: Key;
   public readonly bucket: Bucket;
   public readonly accessLogBucket: Bucket;
   public readonly table: TableV2;
@@ -47,32 +49,17 @@ export class EvidenceStorage extends Construct {
   constructor(scope: Construct, id: string, props: EvidenceStorageProps) {
     super(scope, id);
     this.objectLockMode = props.objectLockMode ?? 'GOVERNANCE';
-    const stack = Stack.of(this);
 
-    this.key = new Key(this, 'Key', {
-      description: 'audit-archiver: evidence, records, provider secrets, logs and workflow state',
+    this.bucketKey = new Key(this, 'EvidenceKey', {
+      description: 'audit-archiver: evidence objects',
       enableKeyRotation: true,
       removalPolicy: DATA_REMOVAL_POLICY,
     });
-    // CloudWatch Logs encrypts the function and workflow log groups of this account and region with the key.
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    this.tableKey = new Key(this, 'RecordsKey', {
+      description: 'audit-archiver: check records',
+      enableKeyRotation: true,
+      removalPolicy: DATA_REMOVAL_POLICY,
+    });
 
     this.accessLogBucket = new Bucket(this, 'AccessLogs', ACCESS_LOG_BUCKET_PROPS);
     Validations.of(this.accessLogBucket).acknowledge({
@@ -83,7 +70,7 @@ export class EvidenceStorage extends Construct {
     this.bucket = new Bucket(this, 'Evidence', {
       ...BUCKET_BASELINE,
       encryption: BucketEncryption.KMS,
-      encryptionKey: this.key,
+      encryptionKey: this.bucketKey,
       bucketKeyEnabled: true,
       versioned: true,
       objectLockEnabled: this.objectLockMode !== 'OFF',
@@ -98,7 +85,7 @@ export class EvidenceStorage extends Construct {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      encryption: TableEncryptionV2.customerManagedKey(this.key),
+      encryption: TableEncryptionV2.customerManagedKey(this.tableKey),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: DATA_REMOVAL_POLICY,
       globalSecondaryIndexes: Object.values(INDEXES).map((index) => ({

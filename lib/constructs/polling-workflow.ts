@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -9,23 +9,29 @@ import {
   CustomerManagedEncryptionConfiguration,
   DefinitionBody,
   Fail,
+  IntegrationPattern,
   JitterType,
+  JsonPath,
   LogLevel,
   Pass,
   QueryLanguage,
   StateMachine,
   StateMachineType,
   Succeed,
+  TaskInput,
+  Timeout,
   Wait,
   WaitTime,
   type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
 import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
+import { LOOP } from '../../lambdas/polling/poll-loop';
 import { LOG_RETENTION } from '../defaults';
+import { PollQueue } from './poll-queue';
 
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
 export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES])];
@@ -35,6 +41,12 @@ export const TRANSIENT_ERRORS = [...new Set([...RETRYABLE_ERROR_NAMES, ...ARCHIV
  * rotation the retry reads the new one. A wrong key still fails fast.
  */
 export const CREDENTIAL_ERRORS = ['ProviderAuthError'];
+
+/**
+ * The poll loop went silent (its message dead-lettered, HeartbeatSeconds passed) or SQS refused the first message:
+ * the loop is started again. The SQS names are those the optimized integration reports (SQS.<exception>).
+ */
+export const POLL_LOOP_ERRORS = ['States.HeartbeatTimeout', 'SQS.SdkClientException', 'SQS.AmazonSQSException'];
 
 /** What Record failure retries besides Lambda-side failures: only the record store being unavailable. */
 export const RECORD_STORE_ERRORS = ['StorageUnavailableError'];
@@ -66,8 +78,8 @@ const BACKOFF: Omit<RetryProps, 'errors'> = {
 };
 
 export interface WorkflowHandlers {
-  /** Polls once; returns PollOutput (contract.ts). */
-  readonly poll: IFunction;
+  /** The poll loop (lambdas/handlers/poll.ts): fed by the poll queue, answers the workflow's task token. */
+  readonly poll: LambdaFunction;
   /** Archives a complete or escalated check, or records a no-result/timed-out one; returns ArchiveOutput. */
   readonly archive: IFunction;
   /** Records a failure (reading `$.error`); table access only. Returns ArchiveOutput. */
@@ -76,8 +88,10 @@ export interface WorkflowHandlers {
 
 export interface PollingWorkflowProps {
   readonly handlers: WorkflowHandlers;
-  /** Encrypts the execution history and the workflow's log group. */
+  /** Encrypts the execution history. */
   readonly encryptionKey: IKey;
+  /** Encrypts the workflow's log group. */
+  readonly logKey: IKey;
   /** Hard stop of every execution: must exceed the longest polling budget (see config.stateMachineTimeoutSeconds). */
   readonly timeout: Duration;
 }
@@ -86,7 +100,7 @@ export interface PollingWorkflowProps {
  * The Standard workflow, in JSONPath (the local executor ignores JSONata), with the state names of
  * lambdas/checks/workflow-contract.ts:
  *
- *   Poll provider → Route by status
+ *   Poll provider (the poll loop, until the check needs the workflow) → Route by status
  *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider
  *     complete                    → Archive evidence → Archived
  *     escalated, archived         → Wait for review ($.poll.waitSeconds) → Poll provider
@@ -95,12 +109,18 @@ export interface PollingWorkflowProps {
  *     anything else               → Unexpected poll state → Record failure → Failed
  *   any task error after retries  → Record failure → Failed
  *
- * The poll function computes the backoff and ends a check as timed-out past its provider's budget; the execution
- * timeout is the backstop. Logs carry no execution data: the input holds liveness tokens, which are bearer secrets.
+ * `Poll provider` sends the state and its task token to the poll queue and waits: the poll function polls, and waits
+ * between polls as SQS message delays, until the check is terminal, escalated for the first time or timed out, then
+ * answers with the poll (SendTaskSuccess) or its error by name (SendTaskFailure, matched by Retry and Catch as a
+ * Lambda error type was). A poll costs an SQS request and an invocation, not three state transitions; a check costs
+ * about four. The loop says it is alive every few minutes (SendTaskHeartbeat); silent for HeartbeatSeconds, it is
+ * presumed lost and started again. The loop computes the backoff and ends a check as timed-out past its provider's
+ * budget; the execution timeout is the backstop. Logs carry no execution data: the input holds liveness tokens.
  */
 export class PollingWorkflow extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logGroup: LogGroup;
+  public readonly pollQueue: PollQueue;
   private readonly encryptionKey: IKey;
 
   constructor(scope: Construct, id: string, props: PollingWorkflowProps) {
@@ -108,7 +128,18 @@ export class PollingWorkflow extends Construct {
     this.encryptionKey = props.encryptionKey;
     const { handlers } = props;
 
-    const poll = this.task(STATE.poll, handlers.poll, '$.poll');
+    this.pollQueue = new PollQueue(this, 'PollQueue', { pollFunction: handlers.poll, encryptionKey: props.encryptionKey });
+    const poll = SqsSendMessage.jsonPath(this, STATE.poll, {
+      queue: this.pollQueue.queue,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      messageBody: TaskInput.fromObject({ taskToken: JsonPath.taskToken, state: JsonPath.entirePayload }),
+      heartbeatTimeout: Timeout.duration(Duration.seconds(LOOP.heartbeatTimeoutSeconds)),
+      resultPath: '$.poll',
+    });
+    // Transient provider errors are absorbed in the loop (maxTransientErrors, about half an hour): one that reaches
+    // the workflow has outlasted them and is recorded. A refused credential gets the loop's one more try.
+    poll.addRetry({ errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 });
+    poll.addRetry({ errors: CREDENTIAL_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
     const archive = this.task(STATE.archive, handlers.archive, '$.archive');
     const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive');
     // The archive function, not the record one: a no-result answer is fetched again and kept as result.json.
@@ -145,7 +176,7 @@ export class PollingWorkflow extends Construct {
       .when(Condition.or(is('no-result'), is('timed-out')), recordOutcome.next(new Succeed(this, STATE.recorded)))
       .otherwise(unexpected.next(recordFailure));
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.encryptionKey });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;
       // without one CDK renders an ARN with an empty name and Step Functions cannot use the key.
@@ -159,6 +190,7 @@ export class PollingWorkflow extends Construct {
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
       encryptionConfiguration: new CustomerManagedEncryptionConfiguration(props.encryptionKey),
     });
+    this.grantTaskAnswers(handlers.poll);
     this.acknowledgeRoleFindings(handlers);
   }
 
@@ -171,6 +203,23 @@ export class PollingWorkflow extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The poll loop answers `Poll provider` (SendTaskSuccess/Failure/Heartbeat on this state machine). With a
+   * customer-managed key Step Functions encrypts the answer: GenerateDataKey, for this state machine's context only.
+   */
+  private grantTaskAnswers(fn: LambdaFunction): void {
+    this.stateMachine.grantTaskResponse(fn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
         resources: [this.encryptionKey.keyArn],
         conditions: {
           StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
@@ -200,13 +249,17 @@ export class PollingWorkflow extends Construct {
   private acknowledgeRoleFindings(handlers: WorkflowHandlers): void {
     const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy') ?? this.stateMachine.role;
     const stack = Stack.of(this);
-    for (const fn of new Set([handlers.poll, handlers.archive, handlers.record])) {
+    for (const fn of new Set([handlers.archive, handlers.record])) {
       const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
         reason: 'lambda:InvokeFunction on the function and its versions/aliases (grantInvoke); one function only.',
       });
     }
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: "kms:GenerateDataKey* on the poll queue's key only, granted by CDK's SqsSendMessage: Poll provider sends the loop's first message.",
+    });
     Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -56,7 +56,7 @@ export class ScheduledReconcile extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt', 'kms:DescribeKey'],
-        resources: [storage.key.keyArn],
+        resources: [storage.tableKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
       }),
     );

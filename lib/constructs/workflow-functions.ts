@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { ArchiverConfig } from '../config';
 import { SIZING } from '../defaults';
@@ -12,6 +13,8 @@ export interface WorkflowFunctionsProps {
   readonly config: ArchiverConfig;
   readonly storage: EvidenceStorage;
   readonly secrets: ProviderSecrets;
+  /** Encrypts the functions' log groups. */
+  readonly logKey: IKey;
 }
 
 /**
@@ -44,7 +47,7 @@ export class WorkflowFunctions extends Construct {
       entry: 'lambdas/handlers/poll.ts',
       description: 'audit-archiver: polls a provider once and decides the next wait',
       sizing: SIZING.poll,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: { ...providerEnvironment, POLLING_POLICY: JSON.stringify(config.polling) },
     });
     secrets.grantRead(this.poll.role);
@@ -53,12 +56,12 @@ export class WorkflowFunctions extends Construct {
       entry: 'lambdas/handlers/archive.ts',
       description: 'audit-archiver: archives a terminal result and its images (or why there is none), writes the record',
       sizing: SIZING.archive,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: {
         ...providerEnvironment,
         BUCKET_NAME: storage.bucket.bucketName,
         TABLE_NAME: storage.table.tableName,
-        KMS_KEY_ARN: storage.key.keyArn,
+        KMS_KEY_ARN: storage.bucketKey.keyArn,
         OBJECT_LOCK_MODE: config.objectLockMode,
         RETENTION_POLICY: retentionPolicy,
         DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
@@ -75,13 +78,13 @@ export class WorkflowFunctions extends Construct {
       entry: 'lambdas/handlers/record.ts',
       description: 'audit-archiver: records a check whose workflow failed',
       sizing: SIZING.record,
-      logKey: storage.key,
+      logKey: props.logKey,
       environment: {
         TABLE_NAME: storage.table.tableName,
         RETENTION_POLICY: retentionPolicy,
         INDEX_SHARDS: indexShards,
         BUCKET_NAME: storage.bucket.bucketName,
-        KMS_KEY_ARN: storage.key.keyArn,
+        KMS_KEY_ARN: storage.bucketKey.keyArn,
         OBJECT_LOCK_MODE: config.objectLockMode,
       },
     });
@@ -134,7 +137,7 @@ function grantRecordWrite(fn: ArchiverFunction, storage: EvidenceStorage): void 
 function keyUseThrough(service: 's3' | 'dynamodb', storage: EvidenceStorage, actions: string[]): PolicyStatement {
   return new PolicyStatement({
     actions,
-    resources: [storage.key.keyArn],
+    resources: [service === 's3' ? storage.bucketKey.keyArn : storage.tableKey.keyArn],
     conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(storage).region}.amazonaws.com` } },
   });
 }

@@ -20,6 +20,8 @@ export interface StateDefinition {
   SecondsPath?: string;
   Timestamp?: string;
   TimestampPath?: string;
+  TimeoutSeconds?: number;
+  HeartbeatSeconds?: number;
   Retry?: RetrierDefinition[];
 }
 
@@ -52,6 +54,11 @@ export function modelOf(definition: object): DefinitionModel {
   const taskStates = [...states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
   const timeoutSeconds = typeof top.TimeoutSeconds === 'number' ? top.TimeoutSeconds : undefined;
   return { states, taskStates, ...(timeoutSeconds !== undefined && { timeoutSeconds }) };
+}
+
+/** `…:sqs:sendMessage.waitForTaskToken` and the like: the task waits for SendTaskSuccess/Failure on its token. */
+export function isCallbackIntegration(resource: string | undefined): boolean {
+  return resource?.endsWith('.waitForTaskToken') ?? false;
 }
 
 /** `arn:aws:states:::lambda:invoke`: the handler gets and returns `{Payload}` envelopes instead of the raw payload. */

@@ -9,11 +9,19 @@
  * `dispatch` replaced by our observer. This relies on aws-local-stepfunctions 3.0.0 internals; `run` fails loudly
  * (LocalStepFunctionsError) if the tap did not attach. Events of states nested in Parallel/Map reach the root logger
  * asynchronously, so a SecondsPath Wait inside them may see its previous input (Seconds/Timestamp Waits are exact).
+ *
+ * `.waitForTaskToken` tasks (callbacks): the handler bound to the state is its worker. It gets the state's input, as a
+ * Lambda task without Parameters would, and the task: a fresh token and the integration's resolved parameters (where
+ * `$$.Task.Token` stood, the token). What it returns completes the task, what it throws fails it by the error's name;
+ * it may return DEFERRED instead and leave the answer to SendTaskSuccess/SendTaskFailure on the service (TaskTokens).
+ * HeartbeatSeconds and TimeoutSeconds are enforced here in real time (the library knows neither for callbacks): the
+ * worker's clock is real, and so is the rhythm of its heartbeats, while only its waits are scaled.
  */
 import '../promise-shim';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { isLambdaInvokeIntegration, modelOf, type DefinitionModel } from './definition';
+import { isCallbackIntegration, isLambdaInvokeIntegration, modelOf, type DefinitionModel } from './definition';
 import { LocalStepFunctionsError } from './errors';
+import { TaskTokens } from './task-tokens';
 import { scaledRetryIntervalsMs, scaledWaitMs } from './time-scaling';
 
 /** An aws-local-stepfunctions event-log event (the library does not export the type). */
@@ -64,8 +72,20 @@ export interface Run {
   abort(): void;
 }
 
-/** The Lambda handler itself (raw payload in, raw payload out); `any` so typed handlers can be passed as they are. */
-export type TaskHandler = (input: any) => Promise<any>;
+/** A callback task as its worker sees it: the token to answer with and the integration's parameters. */
+export interface CallbackTask {
+  taskToken: string;
+  parameters: unknown;
+}
+
+/** Returned by a callback task's worker that leaves the answer to SendTaskSuccess/SendTaskFailure. */
+export const DEFERRED: unique symbol = Symbol('answered later through the task token');
+
+/**
+ * The Lambda handler itself (raw payload in, raw payload out), or a callback task's worker (the state's input, and the
+ * task); `any` so typed handlers can be passed as they are.
+ */
+export type TaskHandler = (input: any, task?: CallbackTask) => Promise<any>;
 
 export interface Engine {
   run(input: unknown, context: RunContext, observer: RunObserver): Run;
@@ -75,15 +95,22 @@ export interface EngineOptions {
   definition: object;
   taskHandlers: Record<string, TaskHandler>;
   timeFactor: number;
+  /** The tokens of callback tasks, shared with the service's SendTask* operations. @default a private registry */
+  tokens?: TaskTokens;
 }
 
+/** Where `$$.Task.Token` resolves in the library; each callback task swaps it for a fresh token. */
+const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
+/** The library's own timeout for callback tasks (real seconds, below setTimeout's limit): the engine keeps the real one. */
+const LIBRARY_CALLBACK_TIMEOUT_SECONDS = 2_000_000;
+
 /** Validates the definition (once: it costs a few hundred ms) and the handlers; throws LocalStepFunctionsError. */
-export function createEngine({ definition, taskHandlers, timeFactor }: EngineOptions): Engine {
+export function createEngine({ definition, taskHandlers, timeFactor, tokens = new TaskTokens() }: EngineOptions): Engine {
   let model: DefinitionModel;
   let machine: StateMachine;
   try {
     model = modelOf(definition);
-    machine = new StateMachine(definition as StateMachineDefinition);
+    machine = new StateMachine(forLibrary(definition, model) as StateMachineDefinition);
   } catch (error) {
     throw new LocalStepFunctionsError(`Invalid state machine definition: ${(error as Error).message}`);
   }
@@ -93,7 +120,31 @@ export function createEngine({ definition, taskHandlers, timeFactor }: EngineOpt
   const unknown = Object.keys(taskHandlers).filter((name) => !model.taskStates.includes(name));
   if (unknown.length > 0) throw new LocalStepFunctionsError(`Handlers for states that are not Task states: ${unknown.join(', ')}`);
   const runObserved = observable(machine);
-  return { run: (input, context, observer) => startRun({ model, taskHandlers, timeFactor, runObserved }, input, context, observer) };
+  return { run: (input, context, observer) => startRun({ model, taskHandlers, timeFactor, runObserved, tokens }, input, context, observer) };
+}
+
+/** The definition as the library runs it: callback tasks without its timeouts (the engine keeps them, in real time). */
+function forLibrary(definition: object, model: DefinitionModel): object {
+  const callbacks = model.taskStates.filter((name) => isCallbackIntegration(model.states.get(name)?.Resource));
+  if (callbacks.length === 0) return definition;
+  const copy = JSON.parse(JSON.stringify(definition)) as object;
+  for (const [name, state] of modelOf(copy).states) {
+    if (!callbacks.includes(name)) continue;
+    const mutable = state as { TimeoutSeconds?: number; HeartbeatSeconds?: number };
+    mutable.TimeoutSeconds = LIBRARY_CALLBACK_TIMEOUT_SECONDS;
+    delete mutable.HeartbeatSeconds;
+  }
+  return copy;
+}
+
+/** `value` with every string equal to `from` replaced by `to` (the token placeholder in resolved parameters). */
+function replaceString(value: unknown, from: string, to: string): unknown {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((item) => replaceString(item, from, to));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceString(item, from, to)]));
+  }
+  return value;
 }
 
 type Dispatch = (event: LibraryEvent) => void;
@@ -138,6 +189,7 @@ interface RunDeps {
   taskHandlers: Record<string, TaskHandler>;
   timeFactor: number;
   runObserved: RunObserved;
+  tokens: TaskTokens;
 }
 
 /** A failed task as the library must see it: `name` is the error Retry/Catch match, `message` becomes the Cause. */
@@ -148,7 +200,7 @@ class TaskFailure extends Error {
   }
 }
 
-function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, input: unknown, context: RunContext, observer: RunObserver): Run {
+function startRun({ model, taskHandlers, timeFactor, runObserved, tokens }: RunDeps, input: unknown, context: RunContext, observer: RunObserver): Run {
   let finalized = false; // no more events, no more handler calls
   let ended = false; // outcome known
   let timedOut = false;
@@ -210,8 +262,9 @@ function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, inp
     const report = (activity: TaskActivity) => {
       if (!finalized && !call.abandoned) observer.task(activity);
     };
-    report({ phase: 'started', state: name, resource, input: taskInput });
     inFlight++;
+    if (isCallbackIntegration(resource)) return callback(name, resource, taskInput, handler, report);
+    report({ phase: 'started', state: name, resource, input: taskInput });
     try {
       const payload = invoke ? ((taskInput as { Payload?: unknown } | null)?.Payload ?? {}) : taskInput;
       // Lambda results travel as JSON: Dates become strings, undefined becomes null.
@@ -228,6 +281,41 @@ function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, inp
       checkSettled();
     }
   };
+  /** A `.waitForTaskToken` task: its worker runs, then the task waits for its token's answer (see the module comment). */
+  const callback = async (name: string, resource: string, taskInput: unknown, handler: TaskHandler, report: (activity: TaskActivity) => void): Promise<unknown> => {
+    const state = model.states.get(name);
+    const { token, result } = tokens.issue({
+      runId: context.executionArn,
+      ...(state?.HeartbeatSeconds !== undefined && { heartbeatSeconds: state.HeartbeatSeconds }),
+      ...(state?.TimeoutSeconds !== undefined && { timeoutSeconds: state.TimeoutSeconds }),
+    });
+    const parameters = replaceString(taskInput, TOKEN_PLACEHOLDER, token);
+    report({ phase: 'started', state: name, resource, input: parameters });
+    try {
+      void Promise.resolve()
+        .then(() => handler(inputs.get(name), { taskToken: token, parameters }))
+        .then(
+          (returned: unknown) => {
+            if (returned !== DEFERRED) tokens.complete(token, { ok: true, output: JSON.parse(JSON.stringify(returned ?? null)) });
+          },
+          (error: unknown) => {
+            const failure = taskFailureOf(error);
+            tokens.complete(token, { ok: false, error: failure.name, cause: failure.message });
+          },
+        );
+      const outcome = await result;
+      if (!outcome.ok) {
+        report({ phase: 'failed', state: name, resource, error: outcome.error, cause: outcome.cause });
+        throw new TaskFailure(outcome.error, outcome.cause);
+      }
+      report({ phase: 'succeeded', state: name, resource, output: outcome.output });
+      return outcome.output;
+    } finally {
+      inFlight--;
+      checkSettled();
+    }
+  };
+
   const taskResourceLocalHandlers = Object.fromEntries(
     model.taskStates.map((name) => [name, (taskInput: unknown) => callTask(name, taskInput)]),
   );
@@ -245,6 +333,7 @@ function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, inp
           RedriveCount: context.redriveCount,
         },
         StateMachine: { Id: context.stateMachineArn, Name: context.stateMachineArn.split(':').pop() },
+        Task: { Token: TOKEN_PLACEHOLDER },
       },
     },
     onEvent,
@@ -265,6 +354,7 @@ function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, inp
       finalized = true;
       ended = true;
       clearTimeout(timeout);
+      tokens.closeRun(context.executionArn);
       checkSettled();
       return result;
     });
@@ -276,6 +366,7 @@ function startRun({ model, taskHandlers, timeFactor, runObserved }: RunDeps, inp
       if (finalized) return;
       finalized = true;
       execution.abort();
+      tokens.closeRun(context.executionArn);
     },
   };
 }

@@ -22,9 +22,12 @@ const TARGET_PREFIX = 'AWSStepFunctions.';
 /** Generous for a 256 KiB input escaped inside the request JSON. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** Serves `operations` (by operation name) on 127.0.0.1 at an ephemeral port. */
-export async function serveJsonProtocol(operations: Record<string, Operation>): Promise<JsonProtocolServer> {
-  const server = createServer((req, res) => void handle(operations, req, res));
+/**
+ * Serves `operations` (by operation name) on 127.0.0.1 at an ephemeral port. `targetPrefix`: the service's
+ * X-Amz-Target namespace (`AmazonSQS.` for the local poll queue).
+ */
+export async function serveJsonProtocol(operations: Record<string, Operation>, targetPrefix = TARGET_PREFIX): Promise<JsonProtocolServer> {
+  const server = createServer((req, res) => void handle(operations, targetPrefix, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -43,11 +46,11 @@ export async function serveJsonProtocol(operations: Record<string, Operation>): 
   };
 }
 
-async function handle(operations: Record<string, Operation>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(operations: Record<string, Operation>, targetPrefix: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const body = await readBody(req);
     const target = req.headers['x-amz-target'];
-    const name = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+    const name = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : '';
     const operation = req.method === 'POST' && Object.hasOwn(operations, name) ? operations[name] : undefined;
     if (!operation) throw new StepFunctionsApiError('UnknownOperationException', `Unknown operation: ${String(target ?? '').slice(0, 100)}`);
     let request: unknown;

@@ -5,7 +5,7 @@ import type { WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { figuresOf, groupFigures, IMAGE_WINDOW_SECONDS } from '../../bench/polling/metrics';
 import { nextChangeAfter, statusAt } from '../../bench/polling/provider-model';
 import type { SimulatedCheck } from '../../bench/polling/simulate';
-import { deployedStrategy, fixedStrategy, oracleStrategy } from '../../bench/polling/strategies';
+import { deployedStrategy, fixedStrategy, oracleStrategy, previousStrategy } from '../../bench/polling/strategies';
 import { firstChangeAt, generateWorkload, type CheckPlan, type PlannedCheck } from '../../bench/polling/workload';
 
 const escalated = { provider: 'verification', outcome: 'escalated', escalatedAt: 10, endsAt: 7_210, deadline: 86_410 } as const;
@@ -77,21 +77,28 @@ describe('strategies', () => {
     expect(first).toMatchObject({ state: 'escalated', waitSeconds: 7_200 });
   });
 
-  it('ours keeps the deployed fast phase on the virtual clock: short waits for ten minutes, then the full backoff', async () => {
+  it('ours polls in the loop every 3 s on the virtual clock for ten minutes, then at the full backoff; previous keeps its old schedule', async () => {
     const kyc = planned({ provider: 'kyc', outcome: 'success', endsAt: 3_000, ttl: 3_600 });
+    const walk = async (strategy: ReturnType<typeof deployedStrategy>) => {
+      let state = stateOf(kyc);
+      let t = 0;
+      const waits: Array<{ t: number; wait: number }> = [];
+      while (t < 1_200) {
+        const out = await strategy.poll(state, kyc, t);
+        waits.push({ t, wait: out.waitSeconds });
+        state = stateOf(kyc, out);
+        t += out.waitSeconds;
+      }
+      return waits;
+    };
     const ours = deployedStrategy(DEFAULT_POLLING_POLICY);
-    let state = stateOf(kyc);
-    let t = 0;
-    const waits: Array<{ t: number; wait: number }> = [];
-    while (t < 1_200) {
-      const out = await ours.poll(state, kyc, t);
-      waits.push({ t, wait: out.waitSeconds });
-      state = stateOf(kyc, out);
-      t += out.waitSeconds;
-    }
-    expect(waits.slice(0, 4).map((w) => w.wait)).toEqual([3, 6, 12, 14]);
-    expect(Math.max(...waits.filter((w) => w.t < 600).map((w) => w.wait))).toBe(14);
-    expect(waits.filter((w) => w.t >= 600).every((w) => w.wait === DEFAULT_POLLING_POLICY.maxSeconds)).toBe(true);
+    expect(ours.loop).toBe(true);
+    const waits = await walk(ours);
+    expect(waits.filter((w) => w.t < 600).every((w) => w.wait === 3)).toBe(true);
+    expect(waits.filter((w) => w.t >= 600 + 200).every((w) => w.wait === DEFAULT_POLLING_POLICY.maxSeconds)).toBe(true);
+    const previous = await walk(previousStrategy());
+    expect(previousStrategy().loop).toBeUndefined();
+    expect(previous.slice(0, 4).map((w) => w.wait)).toEqual([3, 6, 12, 14]);
   });
 });
 
@@ -103,13 +110,21 @@ describe('metrics', () => {
     transitions: 10,
     historyEvents: 30,
     polls: 3,
+    tasks: [{ polls: [0, 3, 6], messages: 0, hops: [], heartbeats: 0 }],
     archives: [{ kind: 'evidence', at: 112 }],
     ...overrides,
   });
 
-  it('measures latency from the final answer to the archive task', () => {
+  it('measures latency from the final answer to the archive task, and the usage of the run', () => {
     const figures = figuresOf(run({}));
-    expect(figures).toMatchObject({ latency: 12, invocations: 4, finishedWithin10Min: true, succeeded: true });
+    expect(figures).toMatchObject({ latency: 12, finishedWithin10Min: true, succeeded: true, usage: { transitions: 10, polls: 3, sqsMessages: 0 } });
+  });
+
+  it('splits the latency at ten minutes: ≤ 5 s targeted before, ≤ 60 s after', () => {
+    const late = planned({ provider: 'liveness', outcome: 'complete', endsAt: 700 });
+    const group = groupFigures([figuresOf(run({})), figuresOf(run({ check: late, archives: [{ kind: 'evidence', at: 740 }] }))]);
+    expect(group.latencyFast).toMatchObject({ n: 1, p95: 12 });
+    expect(group.latencyLate).toMatchObject({ n: 1, p95: 40 });
   });
 
   it('counts late archives, missing archives and failures as window misses', () => {
@@ -120,9 +135,14 @@ describe('metrics', () => {
     expect(group.failures).toBe(1);
     expect(group.latency.n).toBe(2);
     expect(group.transitionsPerCheck).toBe(10);
+    // Every archive or record task counts: the scale model's archive invocations per check.
+    expect(groupFigures([figuresOf(run({ archives: [{ kind: 'escalation', at: 50 }, { kind: 'evidence', at: 112 }] })), failed]).archivesPerCheck).toBe(1.5);
   });
 
-  it('flags executions over the 25,000-event history limit', () => {
-    expect(groupFigures([figuresOf(run({ historyEvents: 25_001 })), figuresOf(run({}))]).overHistoryLimit).toBe(1);
+  it('flags executions over the 25,000-event history limit, and over a tenth of it', () => {
+    const group = groupFigures([figuresOf(run({ historyEvents: 25_001 })), figuresOf(run({ historyEvents: 2_501 })), figuresOf(run({}))]);
+    expect(group.overHistoryLimit).toBe(1);
+    expect(group.overHistoryBudget).toBe(2);
+    expect(group.historyEventsMax).toBe(25_001);
   });
 });

@@ -3,7 +3,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
-import { deployedPolling, pollsWithCallbacks, scaleOf } from '../../bench/scale';
+import { deployedPollQueue, scaleOf } from '../../bench/scale';
+import { HOP_MS, PROVIDER_ROUND_TRIP_MS, QUEUE_SEND_MS } from '../../bench/cost';
 import { createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
 import {
   firstCeiling,
@@ -144,6 +145,9 @@ describe('scale model formulas', () => {
     // Kind a: 4 polls of 250 ms, five to a batch: 0.2 batch-seconds a check; 75 % of arrivals.
     expect(loads.queueConcurrency).toBeCloseTo(0.75 * ((4 * 0.25) / 5));
     expect(perCheckLoads(profiles(), SETTINGS).queueConcurrency).toBe(0);
+    // The same batches are the function's invocations and its share of the account's concurrency.
+    expect(loads.lambdaInvokeRate).toBeCloseTo(0.75 * (1 + 4 / 5) + 0.25 * (1 + 2));
+    expect(loads.lambdaConcurrency).toBeCloseTo(0.75 * (0.1 + (4 * 0.25) / 5) + 0.25 * (0.1 + 2 * 1));
     // The mapping's maxConcurrency bounds it below AWS's 1,000 batches.
     const quotas = defaultQuotas('us-east-1', { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
     expect(quotas.queueConcurrency).toMatchObject({ limit: 100, raise: 'setting' });
@@ -237,22 +241,25 @@ describe('DynamoDB write units of records', () => {
 });
 
 describe('profiles from the bench’s measurements', () => {
-  const figures = (transitions: number, polls: number, archives: number) => ({
+  /** Benchmark 1's figures of one provider under the poll loop: polls, hops (messages that only wait), task-token calls. */
+  const figures = (transitions: number, polls: number, hops: number, archives: number) => ({
     checks: 10,
     transitionsPerCheck: transitions,
     pollsPerCheck: polls,
-    invocationsPerCheck: polls + archives,
+    usage: { transitions, historyEvents: 3 * transitions, polls, hops, heldInvocations: 0, heldSeconds: 0, sqsMessages: polls + hops, expressExecutions: 0, expressSeconds: 0, durableOperations: 0, durableResumes: 0, sfnApiCalls: 2 },
+    archivesPerCheck: archives,
     latency: { n: 10, p50: 4, p95: 9, max: 12 },
   });
   const archive = (durationMs: number, units: number) => ({
     durationMs,
-    s3Requests: { PutObjectCommand: 3, PutObjectTaggingCommand: 3, ListObjectsV2Command: 1, HeadObjectCommand: 1 },
+    // The tagging AWS never sees (the put carried the tags) is marked, and not counted as a request to the prefix.
+    s3Requests: { PutObjectCommand: 3, 'PutObjectTaggingCommand (emulator only)': 3, ListObjectsV2Command: 1, HeadObjectCommand: 1 },
     recordWrites: { tableUnits: units, itemBytes: [900], estimated: 0, indexWrites: [{ index: 'byProviderDay', key: 'x#d', kind: 'put', units, entryBytes: 900 }] },
   });
   const input = {
     polling: {
-      options: { seeds: [1], sizes: { liveness: 30, kyc: 10, verification: 0 }, timeFactor: 1, parallel: 1 },
-      median: { ours: { liveness: figures(20, 6, 1), kyc: figures(90, 40, 1.5) } },
+      options: { seeds: [1], sizes: { liveness: 30, kyc: 10, verification: 0 }, timeFactor: 1, parallel: 1, arrivalRate: 100 },
+      median: { ours: { liveness: figures(5, 6, 0, 1), kyc: figures(9, 40, 3, 1.5) } },
     },
     cost: {
       measured: {
@@ -264,40 +271,43 @@ describe('profiles from the bench’s measurements', () => {
       },
     },
     startMs: 30,
-    pollCallbacks: true,
   };
 
-  it('takes shares from the polling workload, per-check counts from benchmark 1 and per-invocation usage from benchmark 4', () => {
+  it('takes shares from the polling workload, per-check usage from benchmark 1 and per-invocation usage from benchmark 4', () => {
     const [liveness, kyc] = profilesFrom(input as never);
-    expect(liveness).toMatchObject({ id: 'liveness', share: 0.75, transitions: 20, sendTaskCalls: 6, s3: { puts: 6, gets: 1 } });
-    expect(kyc).toMatchObject({ id: 'kyc', share: 0.25, transitions: 90, sendTaskCalls: 40 });
-    // KYC: 1.5 archive invocations a check, each the mean of the two measured (200 ms, 2 units).
+    expect(liveness).toMatchObject({ id: 'liveness', share: 0.75, transitions: 5, sendTaskCalls: 2, s3: { puts: 3, gets: 1 } });
+    expect(kyc).toMatchObject({ id: 'kyc', share: 0.25, transitions: 9, sendTaskCalls: 2 });
+    // KYC: 40 polls (the local poll + the provider round trip + the next SendMessage), 3 hops, 1.5 archive invocations
+    // a check, each the mean of the two measured (200 ms, 2 units).
     expect(kyc!.invocations).toEqual([
       { fn: 'start', count: 1, durationMs: 30, perEvent: true },
-      { fn: 'poll', count: 40, durationMs: 4 + 150 },
+      { fn: 'poll', count: 40, durationMs: 4 + PROVIDER_ROUND_TRIP_MS + QUEUE_SEND_MS },
+      { fn: 'poll', count: 3, durationMs: HOP_MS },
       { fn: 'archive', count: 1.5, durationMs: 200 },
     ]);
+    // No hops: no invocation for them.
+    expect(liveness!.invocations.map((i) => i.fn)).toEqual(['start', 'poll', 'archive']);
     expect(kyc!.dynamo.tableUnits).toBe(3);
     expect(kyc!.dynamo.indexUnits).toEqual([{ index: 'byProviderDay', key: 'x#d', units: 3 }]);
     // Open for the workload's mean end, plus the median latency to the archive.
     const ends = generateWorkload(1, input.polling.options.sizes).filter((c) => c.provider === 'liveness').map((c) => c.endsAt);
     expect(liveness!.lifetimeSeconds).toBeCloseTo(mean(ends) + 4);
-    expect(profilesFrom({ ...input, pollCallbacks: false } as never)[0]!.sendTaskCalls).toBe(0);
-    // Polled from a queue: the polls are marked with its batch size.
-    expect(profilesFrom({ ...input, pollQueue: { batchSize: 10 } } as never)[1]!.invocations[1]).toMatchObject({ fn: 'poll', queue: { batch: 10 } });
+    // Polled from a queue: every poll-function invocation is marked with its batch size.
+    const queued = profilesFrom({ ...input, pollQueue: { batchSize: 10 } } as never)[1]!;
+    expect(queued.invocations.filter((i) => i.fn === 'poll').map((i) => i.queue)).toEqual([{ batch: 10 }, { batch: 10 }]);
   });
 
-  it('refuses figures without the deployed policy or the record writes, rather than guess', () => {
+  it('refuses figures of another design or without the record writes, rather than guess', () => {
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, median: {} } } as never)).toThrow(/deployed policy/);
+    // Benchmark 1 from before the poll loop: invocations, no usage.
+    const before = { checks: 10, transitionsPerCheck: 30, pollsPerCheck: 9, invocationsPerCheck: 10, latency: { n: 10, p50: 4, p95: 9, max: 12 } };
+    expect(() => profilesFrom({ ...input, polling: { ...input.polling, median: { ours: { liveness: before, kyc: before } } } } as never)).toThrow(/--only polling,scale/);
     const old = { measured: { ...input.cost.measured, scenarios: [{ scenario: 'liveness-1min', archives: [{ durationMs: 1, s3Requests: {} }] }] } };
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, options: { ...input.polling.options, sizes: { liveness: 1, kyc: 0, verification: 0 } } }, cost: old } as never)).toThrow(/record writes/);
   });
 
-  it('knows a callback poll loop and a poll queue from the synthesized app', () => {
-    expect(pollsWithCallbacks({ States: { 'Poll provider': { Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' } } })).toBe(true);
-    expect(pollsWithCallbacks({ States: { 'Poll provider': { Resource: 'arn:aws:states:::lambda:invoke' } } })).toBe(false);
-    const definition = { States: { 'Poll provider': { Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' } } };
-    expect(deployedPolling({ definition, queueEventSources: () => [{ batchSize: 10, maxConcurrency: 500 }] })).toEqual({ pollCallbacks: true, pollQueue: { batchSize: 10, maxConcurrency: 500 } });
-    expect(deployedPolling({ definition: {}, queueEventSources: () => [] })).toEqual({ pollCallbacks: false });
+  it('finds the poll queue in the synthesized app', () => {
+    expect(deployedPollQueue({ queueEventSources: (entry) => (entry === 'poll' ? [{ batchSize: 10, maxConcurrency: 500 }] : []) })).toEqual({ batchSize: 10, maxConcurrency: 500 });
+    expect(deployedPollQueue({ queueEventSources: () => [] })).toBeUndefined();
   });
 });

@@ -37,7 +37,7 @@ describe('cdk-nag AwsSolutions', () => {
     const byRule = acks.map((a) => `${a.path.replace(/^AuditArchiver\//, '')} ${a.id.replace(/<[A-Za-z0-9]+\.Arn>/, '<Arn>')}`);
     expect(byRule.sort()).toEqual(
       [
-        'AuditorApi/AuditorPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'AuditorApi/ArchiveReaderPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
         'AuditorApi/AuditorPolicy AwsSolutions-IAM5[Resource::arn:aws:execute-api:us-east-1:<AWS::AccountId>:<AuditorApi56B801F6>/$default/GET/checks/*]',
         'AuditorApi/Query/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Functions/Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
@@ -52,8 +52,9 @@ describe('cdk-nag AwsSolutions', () => {
         'Trigger/DeadLetters AwsSolutions-SQS3',
         'Trigger/Start/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'Trigger/Start/Role AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        'Workflow/PollQueue/DeadLetters AwsSolutions-SQS3',
+        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
-        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]',
         'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]',
         'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]',
       ].sort(),

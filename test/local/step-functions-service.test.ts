@@ -5,13 +5,16 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   RedriveExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStepFunctionsError, startLocalStepFunctions, type LocalStepFunctions } from '../../local/step-functions-service';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFERRED, LocalStepFunctionsError, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from '../../local/step-functions-service';
 
 const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 
@@ -434,6 +437,138 @@ describe('local Step Functions service (limits and integrations)', () => {
     await expect(startLocalStepFunctions({ definition: pollLoop, taskHandlers: handlers })).rejects.toBeInstanceOf(LocalStepFunctionsError);
     await expect(startLocalStepFunctions({ definition: { StartAt: 'Nowhere', States: {} }, taskHandlers: {} })).rejects.toThrow(
       /Invalid state machine definition/,
+    );
+  });
+});
+
+describe('local Step Functions service (.waitForTaskToken callbacks)', () => {
+  /** The workflow's shape: a callback task that sends the state and its token, a Retry and a Catch. */
+  const callbackLoop = (heartbeatSeconds = 900) => ({
+    StartAt: 'Poll',
+    States: {
+      Poll: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { QueueUrl: 'https://sqs.local/q', MessageBody: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' } },
+        HeartbeatSeconds: heartbeatSeconds,
+        ResultPath: '$.poll',
+        Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 1 }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record failure' }],
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+      'Record failure': { Type: 'Pass', Next: 'Failed' },
+      Failed: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
+    },
+  });
+
+  async function withService(
+    worker: (state: unknown, task?: CallbackTask) => Promise<unknown>,
+    run: (local: LocalStepFunctions, sfn: SFNClient) => Promise<void>,
+    heartbeatSeconds?: number,
+  ): Promise<void> {
+    const local = await startLocalStepFunctions({ definition: callbackLoop(heartbeatSeconds), timeFactor: 1000, taskHandlers: { Poll: worker } });
+    const sfn = client(local.endpoint);
+    try {
+      await run(local, sfn);
+    } finally {
+      sfn.destroy();
+      await local.close();
+    }
+  }
+
+  const startWith = (local: LocalStepFunctions, sfn: SFNClient, name: string) =>
+    sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn, name, input: JSON.stringify({ check: { id: name } }) }));
+
+  it('gives the worker the state and a fresh token in the parameters; SendTaskSuccess through the API completes the task', async () => {
+    const tasks: CallbackTask[] = [];
+    const states: unknown[] = [];
+    await withService(
+      async (state, task) => {
+        states.push(state);
+        tasks.push(task!);
+        return DEFERRED;
+      },
+      async (local, sfn) => {
+        const { executionArn } = await startWith(local, sfn, 'answered');
+        await vi.waitFor(() => expect(tasks).toHaveLength(1));
+        const { taskToken, parameters } = tasks[0]!;
+        expect(states[0]).toEqual({ check: { id: 'answered' } });
+        expect(parameters).toEqual({ QueueUrl: 'https://sqs.local/q', MessageBody: { taskToken, state: { check: { id: 'answered' } } } });
+        await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+        await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ state: 'complete' }) }));
+        await local.idle();
+        const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        expect(done.status).toBe('SUCCEEDED');
+        expect(JSON.parse(done.output!)).toEqual({ check: { id: 'answered' }, poll: { state: 'complete' } });
+        // The task ended: its token is refused as AWS refuses it.
+        const late = await apiError(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' })));
+        expect(late.name).toBe('TaskTimedOut');
+        expect((await apiError(sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'nope' })))).name).toBe('TaskDoesNotExist');
+        expect(local.executions().find((e) => e.arn === executionArn)?.transitions).toBe(2);
+      },
+    );
+  });
+
+  it('fails the task with SendTaskFailure by error name, for the Catch; a worker may also answer by returning or throwing', async () => {
+    let mode: 'api' | 'throw' | 'return' = 'api';
+    const tokens: string[] = [];
+    await withService(
+      async (_state, task) => {
+        if (mode === 'throw') throw namedError('ProviderAuthError');
+        if (mode === 'return') return { state: 'no-result' };
+        tokens.push(task!.taskToken);
+        return DEFERRED;
+      },
+      async (local, sfn) => {
+        const { executionArn } = await startWith(local, sfn, 'refused');
+        await vi.waitFor(() => expect(tokens).toHaveLength(1));
+        await sfn.send(new SendTaskFailureCommand({ taskToken: tokens[0]!, error: 'ProviderUnavailableError', cause: '{"errorType":"ProviderUnavailableError"}' }));
+        await local.idle();
+        expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'FAILED', error: 'ProviderUnavailableError' });
+
+        mode = 'throw';
+        const thrown = await startWith(local, sfn, 'thrown');
+        await local.idle();
+        expect(await sfn.send(new DescribeExecutionCommand({ executionArn: thrown.executionArn }))).toMatchObject({ status: 'FAILED', error: 'ProviderAuthError' });
+
+        mode = 'return';
+        const returned = await startWith(local, sfn, 'returned');
+        await local.idle();
+        const output = (await sfn.send(new DescribeExecutionCommand({ executionArn: returned.executionArn }))).output!;
+        expect(JSON.parse(output).poll).toEqual({ state: 'no-result' });
+      },
+    );
+  });
+
+  it('ends a silent task at HeartbeatSeconds with States.HeartbeatTimeout, which Retry and Catch see by name', async () => {
+    let workers = 0;
+    await withService(
+      async () => {
+        workers++;
+        return DEFERRED; // nobody answers, nobody heartbeats
+      },
+      async (local, sfn) => {
+        const { executionArn } = await startWith(local, sfn, 'silent');
+        await local.idle();
+        expect(workers).toBe(2); // the first try and one retry
+        expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
+      },
+      1, // HeartbeatSeconds run in real time: the worker's clock is real
+    );
+  });
+
+  it('closes the tokens of a stopped execution', async () => {
+    const tokens: string[] = [];
+    await withService(
+      async (_state, task) => (tokens.push(task!.taskToken), DEFERRED),
+      async (local, sfn) => {
+        const { executionArn } = await startWith(local, sfn, 'stopped');
+        await vi.waitFor(() => expect(tokens).toHaveLength(1));
+        await sfn.send(new StopExecutionCommand({ executionArn }));
+        await local.idle();
+        expect((await apiError(sfn.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{}' })))).name).toBe('TaskTimedOut');
+      },
     );
   });
 });

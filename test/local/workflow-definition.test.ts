@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { createEngine, type RunOutcome } from '../../local/step-functions/engine';
 import {
   DefinitionResolutionError,
   definitionFromTemplate,
@@ -27,21 +28,23 @@ function fail(name: string): never {
 }
 
 describe('definitionFromTemplate', () => {
-  let machine: StateMachine;
   let definition: ReturnType<typeof definitionFromTemplate>;
-  let pollArn: string;
+  let archiveArn: string;
+  let queueArn: string;
 
   beforeAll(() => {
     const { stack, template } = synthesize();
     definition = definitionFromTemplate(JSON.stringify(template.toJSON()));
-    pollArn = placeholderFunctionArn(stack.getLogicalId(stack.functions.poll.function.node.defaultChild as never));
+    archiveArn = placeholderFunctionArn(stack.getLogicalId(stack.functions.archive.function.node.defaultChild as never));
+    queueArn = `arn:aws:sqs:us-east-1:123456789012:${stack.getLogicalId(stack.workflow.pollQueue.queue.node.defaultChild as never)}`;
     // Validates the definition (ARNs, paths, state graph) the way local mode will.
-    machine = new StateMachine(definition);
+    new StateMachine(definition);
   });
 
   it('resolves the CloudFormation tokens into plain ARNs', () => {
     expect(JSON.stringify(definition)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
-    expect((definition.States[STATE.poll] as { Resource: string }).Resource).toBe(pollArn);
+    expect((definition.States[STATE.archive] as { Resource: string }).Resource).toBe(archiveArn);
+    expect((definition.States[STATE.poll] as unknown as { Parameters: { QueueUrl: string } }).Parameters.QueueUrl).toBe(queueArn);
   });
 
   it('refuses templates without exactly one state machine, and tokens it cannot read', () => {
@@ -53,28 +56,28 @@ describe('definitionFromTemplate', () => {
     ).toThrow(/unsupported intrinsic Fn::Sub/);
   });
 
-  /** Runs the deployed definition with local handlers; waits and retry intervals shortened to 0. */
+  /**
+   * Runs the deployed definition on the local engine, waits and retry pauses a million times faster. Poll provider's
+   * handler is the poll loop's stand-in: it gets the state and answers the task with what it returns or throws.
+   */
   async function run(handlers: Partial<Record<string, (input: any) => unknown>>) {
     const visited: string[] = [];
-    const zero = (names: string[]) => Object.fromEntries(names.map((n) => [n, 0]));
-    const execution = machine.run({ check } satisfies WorkflowState, {
-      overrides: {
-        taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: zero([STATE.wait, STATE.waitReview]),
-        retryIntervalOverrides: zero([STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]),
-      },
-    });
-    const events = (async () => {
-      for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') visited.push((event as unknown as { state: { name: string } }).state.name);
-      }
-    })();
-    const result = await execution.result.then(
-      (output) => ({ output: output as any, error: undefined }),
-      (error: unknown) => ({ output: undefined, error }),
+    const unused = () => Promise.reject(new Error('not expected in this path'));
+    const taskHandlers = Object.fromEntries(
+      [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure].map((name) => [name, async (input: unknown) => (handlers[name] ?? unused)(input)]),
     );
-    await events;
-    return { ...result, visited };
+    const engine = createEngine({ definition, taskHandlers, timeFactor: 1_000_000 });
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:AuditArchiver-Workflow:test';
+    const context = { executionArn: arn, executionName: 'test', stateMachineArn: arn, startDate: new Date(), redriveCount: 0 };
+    const outcome: RunOutcome = await engine.run({ check } satisfies WorkflowState, context, {
+      event: (event) => void (event.type === 'StateEntered' && visited.push(event.state!.name)),
+      task: () => undefined,
+    }).outcome;
+    return {
+      output: outcome.status === 'SUCCEEDED' ? (outcome.output as any) : undefined,
+      error: outcome.status === 'FAILED' ? outcome : undefined,
+      visited,
+    };
   }
 
   it('pending → wait → complete → Archive evidence → Archived', async () => {
@@ -123,15 +126,26 @@ describe('definitionFromTemplate', () => {
     expect(output.archive.status).toBe(state);
   });
 
-  it('retries a transient error by name, then succeeds', async () => {
+  it('restarts a poll loop that went silent (heartbeat timeout), then goes on', async () => {
     let calls = 0;
     const { output, visited } = await run({
-      [STATE.poll]: () => (++calls < 3 ? fail('ProviderUnavailableError') : poll('no-result', 1, 0)),
+      [STATE.poll]: () => (++calls < 3 ? fail('States.HeartbeatTimeout') : poll('no-result', 1, 0)),
       [STATE.record]: () => ({ status: 'expired', objects: 0, bytes: 0 }),
     });
     expect(calls).toBe(3);
     expect(visited.at(-1)).toBe(STATE.recorded);
     expect(output.archive.status).toBe('expired');
+  });
+
+  it('records a provider outage that outlasted the loop, without a retry (the loop absorbed it already)', async () => {
+    let calls = 0;
+    const { error, visited } = await run({
+      [STATE.poll]: () => (++calls, fail('ProviderUnavailableError')),
+      [STATE.recordFailure]: () => ({ status: 'error', objects: 0, bytes: 0 }),
+    });
+    expect(calls).toBe(1);
+    expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
+    expect(error).toMatchObject({ error: 'ProviderUnavailableError' });
   });
 
   it('a permanent error is not retried: Record failure gets $.error, then the execution fails with it', async () => {
@@ -150,8 +164,7 @@ describe('definitionFromTemplate', () => {
     expect(polls).toBe(1);
     expect(visited).toEqual([STATE.poll, STATE.recordFailure, STATE.failed]);
     expect(seen[0]!.error).toMatchObject({ Error: 'ProviderContractError' });
-    expect(error).toBeInstanceOf(ExecutionError);
-    expect(String((error as Error).message)).toContain('ProviderContractError');
+    expect(error).toMatchObject({ status: 'FAILED', error: 'ProviderContractError' });
   });
 
   it('a refused credential is tried twice more (the secret is fetched again), then recorded as a failure', async () => {
@@ -179,7 +192,7 @@ describe('definitionFromTemplate', () => {
     });
     expect(archives).toBe(5 + 1);
     expect(visited.slice(-2)).toEqual([STATE.recordFailure, STATE.failed]);
-    expect(error).toBeInstanceOf(ExecutionError);
+    expect(error).toMatchObject({ status: 'FAILED', error: 'StorageUnavailableError' });
   });
 
   it('an unknown poll state becomes an UnexpectedPollState error for Record failure', async () => {
@@ -193,6 +206,6 @@ describe('definitionFromTemplate', () => {
     });
     expect(visited).toEqual([STATE.poll, STATE.route, STATE.unexpected, STATE.recordFailure, STATE.failed]);
     expect(seen[0]!.error?.Error).toBe('UnexpectedPollState');
-    expect(error).toBeInstanceOf(ExecutionError);
+    expect(error).toMatchObject({ status: 'FAILED', error: 'UnexpectedPollState' });
   });
 });

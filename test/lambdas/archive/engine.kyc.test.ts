@@ -189,6 +189,24 @@ describe('archiveCheck: KYC', () => {
     ]);
   });
 
+  it('downloads a signed link as given, and keeps it without its signature in answer.json and result.json', async () => {
+    const image = makeJpeg(16, 16, 51);
+    const signed = `${serve(image)}?X-Amz-Expires=900&X-Amz-Signature=0123abcd&X-Amz-Credential=AKIA%2Fx`;
+    const check = makeCheck('kyc');
+    await archiveCheck(h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: [signed] }] }))), check);
+    const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
+    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/0.jpg`)).equals(image)).toBe(true);
+    const answer = (await readObject(h.s3, emulators.bucketName, record.answerKey!)).toString('utf8');
+    const result = (await readObject(h.s3, emulators.bucketName, record.resultKey!)).toString('utf8');
+    for (const kept of [answer, result]) {
+      expect(kept).not.toContain('X-Amz-Signature');
+      expect(kept).toContain(signed.slice(0, signed.indexOf('?')));
+    }
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record);
+    expect(manifest.objects.find((object) => object.key === record.answerKey)!.source).toMatchObject({ kind: 'answer-as-received', signedUrlsStripped: 1 });
+  });
+
   it('keeps the extra link kinds the configuration names', async () => {
     const thumb = makeJpeg(8, 8, 21);
     const cutout = makePng(4, 4, 22);

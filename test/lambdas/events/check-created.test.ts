@@ -45,6 +45,19 @@ describe('parseCheckCreated and workflowInputOf', () => {
     });
   });
 
+  it('believes a createdAt within the allowed skew of the event time; further either way, uses the event time and keeps the claim', () => {
+    const at = (createdAt: string, maxSkewSeconds?: number) =>
+      workflowInputOf(parseCheckCreated(event({ provider: 'liveness', checkId: TOKEN, createdAt })), maxSkewSeconds ? { maxSkewSeconds } : {}).check;
+    // The event's time is 2026-03-04T05:06:07Z; the default skew is one day.
+    expect(at('2026-03-03T05:06:07Z')).toMatchObject({ createdAt: '2026-03-03T05:06:07Z' });
+    expect(at('2026-03-03T05:06:07Z').createdAtClaimed).toBeUndefined();
+    expect(at('2026-03-03T05:06:06Z')).toMatchObject({ createdAt: '2026-03-04T05:06:07Z', createdAtClaimed: '2026-03-03T05:06:06Z' });
+    expect(at('2031-01-01T00:00:00Z')).toMatchObject({ createdAt: '2026-03-04T05:06:07Z', createdAtClaimed: '2031-01-01T00:00:00Z' });
+    // An offset counts: 06:06:07+01:00 is the event's instant.
+    expect(at('2026-03-04T06:06:07+01:00', 60).createdAtClaimed).toBeUndefined();
+    expect(at('2026-03-04T05:08:08Z', 60)).toMatchObject({ createdAt: '2026-03-04T05:06:07Z', createdAtClaimed: '2026-03-04T05:08:08Z' });
+  });
+
   it('keeps clientKey, createdAt (with offset) and retentionClass, and drops unknown fields', () => {
     const detail = {
       provider: 'kyc',

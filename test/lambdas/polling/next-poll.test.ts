@@ -29,16 +29,29 @@ function simulatePending(provider: 'liveness' | 'kyc', polls: number) {
 }
 
 describe('backoff', () => {
-  it('starts at 3 s, stays ≤ 14 s for the first ten minutes, then grows by the factor to the 60 s cap', () => {
-    const { waits } = simulatePending('liveness', 80);
-    expect(waits.slice(0, 5)).toEqual([3, 6, 12, 14, 14]);
+  it('polls every 3 s for the first ten minutes, then grows by the factor to the 60 s cap', () => {
+    const { waits } = simulatePending('liveness', 250);
+    expect(waits.slice(0, 200)).toEqual(Array(200).fill(3));
     let elapsed = 0;
     for (const wait of waits) {
-      expect(wait).toBeLessThanOrEqual(elapsed < 600 ? 14 : 60);
+      expect(wait).toBeLessThanOrEqual(elapsed < 600 ? 3 : 60);
       elapsed += wait;
     }
-    expect(Math.max(...waits)).toBe(60);
+    expect(waits.slice(200, 204)).toEqual([60, 60, 60, 60]);
     expect(waits).toEqual([...waits].sort((a, b) => a - b));
+  });
+
+  it('backs off on transient errors in a row from initialSeconds to maxSeconds, fast phase or not', () => {
+    let previous: PollOutput | undefined;
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      previous = decideNextPoll({ policy, provider: 'liveness', previous, observation: { kind: 'transient', statusCode: 503 }, now: t0 });
+      waits.push(previous!.waitSeconds);
+    }
+    expect(waits).toEqual([3, 6, 12, 24, 48, 60, 60, 60]);
+    // Thirty in a row ride out about half an hour of outage.
+    const outage = waits.slice(0, 5).reduce((a, b) => a + b, 0) + 25 * 60;
+    expect(outage).toBeGreaterThan(25 * 60);
   });
 
   it('never exceeds the cap, whatever the policy', () => {
@@ -73,13 +86,18 @@ describe('decideNextPoll', () => {
       .toMatchObject({ state: 'no-result', providerStatus: '410' });
   });
 
-  it('times out once the provider polling budget is spent, and the poll count stays far below the history limit', () => {
+  it('times out once the provider polling budget is spent, far below the poll cap', () => {
     const { last, clock, waits } = simulatePending('liveness', 10_000);
     expect(last?.state).toBe('timed-out');
     expect(clock).toBeGreaterThanOrEqual(policy.maxPollingSeconds.liveness);
     expect(clock).toBeLessThanOrEqual(policy.maxPollingSeconds.liveness + policy.maxSeconds);
-    // ~10 history events per poll: far below 25,000.
-    expect(waits.length * 10).toBeLessThan(2_500);
+    // 200 polls of the fast phase, then one a minute.
+    expect(waits.length).toBeLessThan(300);
+    expect(waits.length).toBeLessThan(policy.maxPolls);
+  });
+
+  it('follows a week-long escalation at the review pace within the poll cap', () => {
+    expect(policy.maxEscalationSeconds / policy.escalationSeconds).toBeLessThanOrEqual(policy.maxPolls);
   });
 
   it('times out at the poll cap even inside the time budget', () => {
@@ -129,8 +147,8 @@ describe('decideNextPoll', () => {
     });
     const far = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(86_400)), now: t0 });
     expect(far).toMatchObject({ state: 'escalated', waitSeconds: policy.escalationSeconds });
-    const near = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(100)), now: t0 });
-    expect(near).toMatchObject({ state: 'escalated', waitSeconds: 101 });
+    const near = decideNextPoll({ policy, provider: 'verification', observation: escalated(at(40)), now: t0 });
+    expect(near).toMatchObject({ state: 'escalated', waitSeconds: 41 });
     // Reviews overrun their deadlines: two days late, past the 24 h verification budget, it is still followed...
     const firstPolledAt = t0.toISOString();
     const previous = { state: 'escalated', attempt: 50, firstPolledAt, waitSeconds: 900, providerStatus: 'escalated', transientErrors: 0 } as const;

@@ -85,13 +85,13 @@ function requestsOf(checkId: string): number {
 const policy = (overrides: Record<string, unknown>) => pollingPolicySchema.parse(overrides);
 
 describe('pollCheck: answers', () => {
-  it('a pending liveness check waits by the backoff, then completes', async () => {
+  it('a pending liveness check is polled every 3 s in its first ten minutes, then completes', async () => {
     const { deps, logged } = depsFor('liveness');
     const state = added({ provider: 'liveness', pending: { polls: 2 } });
     const outputs = await pollUntilSettled(deps, state);
     expect(outputs).toEqual([
       { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
-      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'in_progress', transientErrors: 0 },
+      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'in_progress', transientErrors: 0 },
       { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
     ]);
     // Logs name the check by its ref: a liveness token is a bearer secret.
@@ -113,7 +113,7 @@ describe('pollCheck: answers', () => {
   });
 
   it('a KYC session about to expire is looked at again when it does, not after the full backoff', async () => {
-    const { deps } = depsFor('kyc', policy({ initialSeconds: 30, maxSeconds: 60 }));
+    const { deps } = depsFor('kyc', policy({ initialSeconds: 30, maxSeconds: 60, fastPhaseSeconds: 0 }));
     const output = await pollCheck(deps, added({ provider: 'kyc', pending: { polls: 5 }, ttlSeconds: 5 }));
     expect(output).toMatchObject({ state: 'pending', providerStatus: 'idle', waitSeconds: 6 });
   });
@@ -189,16 +189,18 @@ describe('pollCheck: input the provider would refuse', () => {
 describe('pollCheck: transient provider errors', () => {
   it('a 503 is absorbed into the backoff, counted, and reset by the next real answer', async () => {
     const { deps, transientErrors, logged } = depsFor('liveness');
-    const state = added({ provider: 'liveness', pending: { polls: 1 }, faults: { serverErrors: { count: 1, status: 503 } } });
+    const state = added({ provider: 'liveness', pending: { polls: 1 }, faults: { serverErrors: { count: 2, status: 503 } } });
     const outputs = await pollUntilSettled(deps, state);
     expect(outputs).toEqual([
       { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'unavailable', transientErrors: 1 },
-      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'pending', transientErrors: 0 },
-      { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
+      // Errors in a row double the wait, fast phase or not: an outage is not hammered every 3 s.
+      { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'unavailable', transientErrors: 2 },
+      { state: 'pending', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
+      { state: 'complete', attempt: 4, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
     ]);
-    expect(transientErrors.map((error) => error.details.statusCode)).toEqual([503]);
+    expect(transientErrors.map((error) => error.details.statusCode)).toEqual([503, 503]);
     expect(logged[0]).toMatchObject({ transientError: 503 });
-    expect(logged[1]).not.toHaveProperty('transientError');
+    expect(logged[2]).not.toHaveProperty('transientError');
   });
 
   it('a 429 Retry-After longer than the backoff is honoured', async () => {
@@ -279,8 +281,8 @@ describe('pollCheck: escalated verification', () => {
 
   it('a deadline sooner than the interval: polls once right after it', async () => {
     const { deps } = depsFor('verification');
-    const output = await pollCheck(deps, added({ provider: 'verification', outcome: 'escalated', escalation: { deadlineMs: 120_000 } }));
-    expect(output).toMatchObject({ state: 'escalated', waitSeconds: 121 });
+    const output = await pollCheck(deps, added({ provider: 'verification', outcome: 'escalated', escalation: { deadlineMs: 30_000 } }));
+    expect(output).toMatchObject({ state: 'escalated', waitSeconds: 31 });
   });
 
   it('past its deadline: still followed, at the review pace (reviews overrun)', async () => {

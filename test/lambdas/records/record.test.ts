@@ -67,6 +67,19 @@ describe('buildRecord', () => {
     expect(shardedKey('kyc#2026-03-20', 3)).toBe('kyc#2026-03-20#3');
   });
 
+  it('keeps a createdAt claim the start function did not believe, and counts images an entry stands for', () => {
+    const record = buildRecord({
+      check: { ...check, createdAt: '2026-03-19T10:30:00.000Z', createdAtClaimed: '2019-01-01T00:00:00.000Z' },
+      status: 'archived-partial',
+      outcome: 'passed',
+      evidence: { objects: 3, bytes: 10, missing: ['over-limit'], missingCount: 1_500 },
+      retention,
+      archivedAt: now,
+    }, { indexShards: 1 });
+    expect(record).toMatchObject({ createdAt: '2026-03-19T10:30:00.000Z', createdAtClaimed: '2019-01-01T00:00:00.000Z', providerDay: 'kyc#2026-03-19' });
+    expect(record.imagesMissing).toEqual({ count: 1_500, reasons: ['over-limit'] });
+  });
+
   it('ranks records so they only move forward', () => {
     expect(STATUS_RANK.error).toBeLessThan(STATUS_RANK.escalated);
     expect(STATUS_RANK['timed-out']).toBeLessThan(STATUS_RANK.escalated);

@@ -1,3 +1,4 @@
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -19,6 +20,7 @@ describe('AuditorApi in the stack', () => {
       (p) => p.Properties.PolicyDocument.Statement,
     );
   const auditorStatements = (): Json[] => resources[id(api().auditorPolicy)]!.Properties.PolicyDocument.Statement;
+  const readerStatements = (): Json[] => resources[id(api().archiveReaderPolicy)]!.Properties.PolicyDocument.Statement;
   const actions = (statements: Json[]) => [...new Set(statements.flatMap((s) => [s.Action].flat() as string[]))].sort();
   const tableArn = () => ({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
   const indexArns = () =>
@@ -43,7 +45,7 @@ describe('AuditorApi in the stack', () => {
     const format = JSON.parse(stage.AccessLogSettings.Format);
     expect(format).toMatchObject({ caller: '$context.identity.userArn', routeKey: '$context.routeKey', status: '$context.status' });
     expect(stage.AccessLogSettings.Format).not.toMatch(/\$context\.path|rawPath|querystring/i);
-    expect(resources[id(api().accessLogs)]!.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.key), 'Arn'] });
+    expect(resources[id(api().accessLogs)]!.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(synth.stack.keys.logs), 'Arn'] });
   });
 
   it('runs the query function with the table, the bucket and the URL expiry, on the ArchiverFunction defaults', () => {
@@ -69,17 +71,24 @@ describe('AuditorApi in the stack', () => {
     }
   });
 
-  it('outputs an auditor policy that reads and invokes, and nothing else', () => {
+  it('outputs an auditor policy that invokes the two routes and nothing else: no direct read around the retention filter', () => {
     const statements = auditorStatements();
-    expect(actions(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'execute-api:Invoke', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket']);
+    expect(actions(statements)).toEqual(['execute-api:Invoke']);
     const invoke = statements.find((s) => s.Action === 'execute-api:Invoke')!;
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks"/);
     expect(JSON.stringify(invoke.Resource)).toMatch(/\/\$default\/GET\/checks\/\*"/);
+    const outputs = synth.template.toJSON().Outputs;
+    expect(outputs.AuditorPolicyArn.Value).toEqual({ Ref: id(api().auditorPolicy) });
+  });
+
+  it('outputs an archive-reader policy that reads the table and the objects, and writes nothing', () => {
+    const statements = readerStatements();
+    expect(actions(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 's3:GetObject', 's3:ListBucket']);
     expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [id(synth.stack.storage.bucket), 'Arn'] } }));
     expect(statements.every((s) => s.Effect === 'Allow' && s.Resource !== '*')).toBe(true);
     expect(actions(statements).filter((a) => /Put|Update|Delete|Write|Create|\*/.test(a))).toEqual([]);
     const outputs = synth.template.toJSON().Outputs;
-    expect(outputs.AuditorPolicyArn.Value).toEqual({ Ref: id(api().auditorPolicy) });
+    expect(outputs.ArchiveReaderPolicyArn.Value).toEqual({ Ref: id(api().archiveReaderPolicy) });
     expect(JSON.stringify(outputs.AuditorApiUrl.Value)).toContain(id(api().api));
   });
 });
@@ -89,7 +98,7 @@ describe('AuditorApi alone', () => {
     const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Test', { env: { region: 'eu-west-1' } });
     const storage = new EvidenceStorage(stack, 'Storage', { retention: DEFAULT_RETENTION_POLICY });
-    new AuditorApi(stack, 'Auditors', { storage, urlExpirySeconds: 60, throttle: { rateLimit: 2, burstLimit: 4 } });
+    new AuditorApi(stack, 'Auditors', { storage, logKey: new Key(stack, 'Logs'), urlExpirySeconds: 60, throttle: { rateLimit: 2, burstLimit: 4 } });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { URL_EXPIRY_SECONDS: '60' } } });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 4 } });

@@ -15,15 +15,15 @@ describe('CheckTrigger', () => {
       fn: logicalIdOf(stack, stack.trigger.startFunction.function),
       dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
       rule: logicalIdOf(stack, stack.trigger.rule),
-      key: logicalIdOf(stack, stack.storage.key),
+      key: logicalIdOf(stack, stack.keys.operations),
       stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
     };
   });
 
-  it('matches Check Created events of the configured source on the default bus', () => {
+  it("matches Check Created events of the configured source on the stack's own bus", () => {
     const rule = synth.template.toJSON().Resources[ids.rule].Properties;
     expect(rule.EventPattern).toEqual({ source: ['audit-archiver.checks'], 'detail-type': ['Check Created'] });
-    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.EventBusName).toEqual({ Ref: logicalIdOf(synth.stack, synth.stack.bus.eventBus as never) });
     expect(rule.State).toBe('ENABLED');
   });
 
@@ -101,6 +101,7 @@ describe('CheckTrigger', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
       STATE_MACHINE_ARN: { Ref: ids.stateMachine },
+      CREATED_AT_SKEW_SECONDS: '86400',
     });
   });
 

@@ -10,25 +10,32 @@ type Json = Record<string, any>;
 describe('EvidenceStorage', () => {
   let synth: Synthesized;
   let keyArn: Json;
+  let tableKeyArn: Json;
   let evidence: Json;
   let accessLogs: Json;
 
   beforeAll(() => {
     synth = synthesize();
     const { stack } = synth;
-    keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.key), 'Arn'] };
+    keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.bucketKey), 'Arn'] };
+    tableKeyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.tableKey), 'Arn'] };
     const resources = synth.template.toJSON().Resources as Record<string, Json>;
     evidence = resources[logicalIdOf(stack, stack.storage.bucket)]!.Properties;
     accessLogs = resources[logicalIdOf(stack, stack.storage.accessLogBucket)]!.Properties;
   });
 
-  it('has one customer-managed key with rotation, kept when the stack goes', () => {
-    synth.template.resourceCountIs('AWS::KMS::Key', 1);
-    synth.template.hasResource('AWS::KMS::Key', {
-      Properties: { EnableKeyRotation: true },
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-    });
+  it('has one customer-managed key per data class (evidence, records, operations, logs), rotated, kept when the stack goes', () => {
+    const keys = Object.values(synth.template.findResources('AWS::KMS::Key')) as Json[];
+    expect(keys.map((key) => key.Properties.Description).sort()).toEqual([
+      'audit-archiver: check records',
+      'audit-archiver: evidence objects',
+      'audit-archiver: log groups',
+      'audit-archiver: provider secrets, dead letters, workflow state, alarm topic',
+    ]);
+    for (const key of keys) {
+      expect(key).toMatchObject({ Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    expect(keyArn).not.toEqual(tableKeyArn);
   });
 
   it('encrypts evidence with the key, versions it, blocks public access and keeps it on stack deletion', () => {
@@ -156,7 +163,7 @@ describe('EvidenceStorage', () => {
         Region: 'us-east-1',
         DeletionProtectionEnabled: true,
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { KMSMasterKeyId: keyArn },
+        SSESpecification: { KMSMasterKeyId: tableKeyArn },
       }),
     ]);
     const indexes = p.GlobalSecondaryIndexes as Json[];

@@ -36,7 +36,7 @@ describe('Operations (in the stack)', () => {
     resources = synth.template.toJSON().Resources;
     ids = {
       topic: logicalIdOf(stack, stack.operations.topic),
-      key: logicalIdOf(stack, stack.storage.key),
+      key: logicalIdOf(stack, stack.keys.operations),
       dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
       stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
       start: logicalIdOf(stack, stack.trigger.startFunction.function),

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
+import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { LOOP } from '../../../lambdas/polling/poll-loop';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
@@ -31,11 +33,11 @@ describe('PollingWorkflow', () => {
       },
       EncryptionConfiguration: {
         Type: 'CUSTOMER_MANAGED_KMS_KEY',
-        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+        KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.operations), 'Arn'] },
       },
     });
     synth.template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.storage.key), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.keys.logs), 'Arn'] },
       RetentionInDays: 365,
     });
   });
@@ -47,15 +49,31 @@ describe('PollingWorkflow', () => {
     for (const state of Object.values(states)) expect(state.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
   });
 
-  it('invokes the functions directly (Resource = function ARN) with the whole state as payload', () => {
+  it('polls through the poll queue and waits for the loop to answer (callback, heartbeat), the state in the message', () => {
+    const queueId = logicalIdOf(synth.stack, synth.stack.workflow.pollQueue.queue);
+    expect(states[STATE.poll]).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+      Parameters: {
+        QueueUrl: `arn:aws:sqs:us-east-1:123456789012:${queueId}`, // the Ref, resolved to a placeholder
+        MessageBody: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' },
+      },
+      HeartbeatSeconds: LOOP.heartbeatTimeoutSeconds,
+      ResultPath: '$.poll',
+      Next: STATE.route,
+      Retry: expect.any(Array),
+      Catch: expect.any(Array),
+    });
+  });
+
+  it('invokes the archive and record functions directly (Resource = function ARN) with the whole state as payload', () => {
     const fns = synth.stack.functions;
     const arn = (f: { function: object }) => placeholderFunctionArn(logicalIdOf(synth.stack, f.function as never));
-    expect(states[STATE.poll]).toMatchObject({ Type: 'Task', Resource: arn(fns.poll), ResultPath: '$.poll' });
     expect(states[STATE.archive]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
     expect(states[STATE.recordEscalation]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
     expect(states[STATE.record]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
     expect(states[STATE.recordFailure]).toMatchObject({ Resource: arn(fns.record) });
-    for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]) {
+    for (const name of [STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]) {
       expect(states[name]!.Parameters, name).toBeUndefined();
       expect(states[name]!.InputPath, name).toBeUndefined();
     }
@@ -105,7 +123,7 @@ describe('PollingWorkflow', () => {
 
   it('retries transient handler errors and Lambda service errors by name, with full jitter and a 60 s cap', () => {
     expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES]));
-    for (const name of [STATE.poll, STATE.archive, STATE.recordEscalation, STATE.record]) {
+    for (const name of [STATE.archive, STATE.recordEscalation, STATE.record]) {
       const retry = states[name]!.Retry as AnyState[];
       expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS]);
       for (const r of retry.slice(0, 2)) {
@@ -124,6 +142,66 @@ describe('PollingWorkflow', () => {
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
     }
+  });
+
+  it('restarts a silent poll loop twice, gives a refused credential two more tries, and leaves provider outages to the loop', () => {
+    const retry = states[STATE.poll]!.Retry as AnyState[];
+    expect(retry).toEqual([
+      { ErrorEquals: POLL_LOOP_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+      { ErrorEquals: CREDENTIAL_ERRORS, IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2 },
+    ]);
+    expect(POLL_LOOP_ERRORS).toContain('States.HeartbeatTimeout');
+    // The loop absorbed maxTransientErrors already: a ProviderUnavailableError reaching the workflow is recorded.
+    expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('ProviderUnavailableError');
+  });
+
+  it('runs the poll loop from an encrypted queue with a dead-letter queue, and lets it answer only this workflow', () => {
+    const { stack, template } = synth;
+    const json = template.toJSON().Resources as Record<string, AnyState>;
+    const queueId = logicalIdOf(stack, stack.workflow.pollQueue.queue);
+    const dlqId = logicalIdOf(stack, stack.workflow.pollQueue.deadLetterQueue);
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
+    expect(json[queueId]!.Properties).toEqual({
+      KmsMasterKeyId: keyArn,
+      MessageRetentionPeriod: 86_400,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: POLL_MAX_RECEIVES },
+    });
+    expect(json[dlqId]!.Properties).toMatchObject({ KmsMasterKeyId: keyArn });
+    const pollFn = logicalIdOf(stack, stack.functions.poll.function);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: pollFn },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: POLL_MAX_CONCURRENCY },
+    });
+    expect(json[pollFn]!.Properties.Environment.Variables.POLL_QUEUE_URL).toEqual({ Ref: queueId });
+
+    const statements = (role: object) =>
+      Object.values(json)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: AnyState) => ref.Ref === logicalIdOf(stack, role as never)))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as AnyState[]);
+    const poll = statements(stack.functions.poll.role);
+    const smArn = { Ref: logicalIdOf(stack, stack.workflow.stateMachine) };
+    expect(poll).toContainEqual(expect.objectContaining({
+      Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
+      Resource: smArn,
+    }));
+    expect(poll).toContainEqual(expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Condition: { StringEquals: { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' } },
+    }));
+    expect(poll).toContainEqual(expect.objectContaining({
+      Action: 'kms:GenerateDataKey',
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': smArn } },
+    }));
+    // The poll function reads no evidence key use beyond SQS and the answers: no unconditioned KMS statement.
+    expect(poll.filter((st) => JSON.stringify(st.Action).includes('kms:') && !st.Condition)).toEqual([]);
+    // The workflow no longer invokes the poll function.
+    const machine = statements(stack.workflow.stateMachine.role);
+    expect(JSON.stringify(machine)).not.toContain(pollFn);
+    expect(machine).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }));
   });
 
   it('catches everything else into Record failure, which ends in Failed with the error', () => {

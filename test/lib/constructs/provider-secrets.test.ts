@@ -6,7 +6,7 @@ describe('ProviderSecrets', () => {
   it('creates one KMS-encrypted secret per provider without a given ARN, and outputs its name', () => {
     const { stack, template } = synthesize();
     template.resourceCountIs('AWS::SecretsManager::Secret', 3);
-    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.storage.key), 'Arn'] };
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
     for (const provider of ['liveness', 'kyc', 'verification']) {
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: `AuditArchiver/${provider}`,

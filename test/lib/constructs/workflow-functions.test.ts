@@ -55,7 +55,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(Object.keys(env).sort()).toEqual(
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
-        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY',
+        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
       ].sort(),
     );
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
@@ -71,7 +71,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(env).toMatchObject({
       BUCKET_NAME: { Ref: id(stack.storage.bucket) },
       TABLE_NAME: { Ref: id(stack.storage.table) },
-      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.key), 'Arn'] },
+      KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.bucketKey), 'Arn'] },
       OBJECT_LOCK_MODE: 'GOVERNANCE',
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
@@ -108,11 +108,16 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(JSON.stringify(envs)).toContain(secretArn);
   });
 
-  it('keeps the poll function away from S3 and DynamoDB: it only reads the provider secrets', () => {
+  it('keeps the poll function away from S3 and DynamoDB: it reads the provider secrets and runs the poll loop', () => {
     const actions = actionsOf(synth.stack.functions.poll);
     expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
     expect(new Set(actions)).toEqual(
-      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']),
+      new Set([
+        'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+        // The poll queue (lib/constructs/poll-queue.ts) and the answers to the workflow's task token.
+        'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage',
+        'kms:Decrypt', 'kms:GenerateDataKey', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat',
+      ]),
     );
   });
 
@@ -156,7 +161,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
 
   it('grants no function a delete, a scan, a lock bypass or a wildcard beyond the acknowledged key actions', () => {
     for (const fn of all()) {
-      const actions = actionsOf(fn);
+      // sqs:DeleteMessage: the poll function consuming its own queue, not data.
+      const actions = actionsOf(fn).filter((a) => !(fn === synth.stack.functions.poll && a === 'sqs:DeleteMessage'));
       expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a)), fn.node.path).toEqual([]);
       expect(actions.filter((a) => a.includes('*') && !['kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(a)), fn.node.path).toEqual([]);
       // The DLQ destination's key actions come from Queue.grantSendMessages: only the start function has them.

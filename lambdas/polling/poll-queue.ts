@@ -1,0 +1,118 @@
+/**
+ * One message of the poll loop: poll once (or only pass a long wait on), then hand the poll back to the workflow or
+ * send the next message. What the workflow must decide — a check to archive or record, an error by its name — goes
+ * back through the task token, so the workflow's Retry and Catch work as they did on the poll task; what only the
+ * loop can fix (SQS or Step Functions briefly unreachable) is thrown, and SQS delivers the message again.
+ */
+import { z } from 'zod';
+import type { ProviderName } from '../checks/check-status';
+import type { PollMessage, PollOutput, WorkflowState } from '../checks/workflow-contract';
+import { parseWorkflowState } from '../workflow/parse-state';
+import { pollCheck, type PollDeps } from './poll-check';
+import { afterPoll, beforeDue, type NextMessage } from './poll-loop';
+
+/** What the loop does to the world: SQS for the next message, the task token for the workflow. */
+export interface LoopPorts {
+  send(message: PollMessage, delaySeconds: number): Promise<void>;
+  /** SendTaskSuccess: the task's result is the poll (`$.poll`). */
+  succeed(taskToken: string, output: PollOutput): Promise<void>;
+  /** SendTaskFailure: Retry and Catch match `error`, as they matched a Lambda's error type. */
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+  heartbeat(taskToken: string): Promise<void>;
+}
+
+/** The workflow no longer waits on this token (timed out, stopped, answered by another loop): this loop ends. */
+export class TaskClosedError extends Error {
+  override readonly name = 'TaskClosedError';
+}
+
+/** A message without a task token: nobody can be told, so it goes to the dead-letter queue after its receives. */
+export class MalformedPollMessageError extends Error {
+  override readonly name = 'MalformedPollMessageError';
+}
+
+export type TurnOutcome = 'handed-back' | 'polled-again' | 'passed-on' | 'failed' | 'closed';
+
+export interface LoopDeps {
+  ports: LoopPorts;
+  /** The poll's dependencies for the check's provider (a logger keyed to the check, for instance). */
+  pollDeps: (provider: ProviderName, state: WorkflowState) => PollDeps;
+  now: () => Date;
+  logger?: { info(message: string, fields: Record<string, unknown>): void };
+}
+
+const isoTime = z.iso.datetime({ offset: true });
+const envelopeSchema = z.looseObject({
+  taskToken: z.string().min(1).max(2048),
+  state: z.unknown(),
+  heartbeatAt: isoTime.optional().catch(undefined),
+  pollAt: isoTime.optional().catch(undefined),
+});
+
+export async function loopTurn(deps: LoopDeps, body: string): Promise<TurnOutcome> {
+  const message = parseEnvelope(body);
+  let state: WorkflowState;
+  try {
+    state = parseWorkflowState(message.state);
+  } catch (error) {
+    return fail(deps, message.taskToken, error);
+  }
+  const current: PollMessage = { ...message, state };
+  const hop = beforeDue(current, deps.now());
+  if (hop) return (await carry(deps, current.taskToken, hop)) ? 'passed-on' : 'closed';
+
+  let poll: PollOutput;
+  try {
+    poll = await pollCheck(deps.pollDeps(state.check.provider, state), state);
+  } catch (error) {
+    return fail(deps, message.taskToken, error);
+  }
+  const step = afterPoll(current, poll, deps.now());
+  const log = { provider: state.check.provider, checkRef: state.check.checkRef };
+  if (step.kind === 'hand-back') {
+    const delivered = await unlessClosed(() => deps.ports.succeed(current.taskToken, step.output));
+    deps.logger?.info(delivered ? 'poll handed back to the workflow' : 'workflow no longer waiting: loop ends', { ...log, state: poll.state });
+    return delivered ? 'handed-back' : 'closed';
+  }
+  if (await carry(deps, current.taskToken, step)) return 'polled-again';
+  deps.logger?.info('workflow no longer waiting: loop ends', log);
+  return 'closed';
+}
+
+function parseEnvelope(body: string): PollMessage & { state: unknown } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedPollMessageError('poll message is not JSON');
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new MalformedPollMessageError('poll message has no task token');
+  const { heartbeatAt, pollAt, ...rest } = parsed.data;
+  return { ...rest, ...(heartbeatAt ? { heartbeatAt } : {}), ...(pollAt ? { pollAt } : {}) } as PollMessage & { state: unknown };
+}
+
+/** The next message, after a heartbeat when one is due. False when the workflow no longer waits. */
+async function carry(deps: LoopDeps, taskToken: string, step: NextMessage): Promise<boolean> {
+  if (step.heartbeat && !(await unlessClosed(() => deps.ports.heartbeat(taskToken)))) return false;
+  await deps.ports.send(step.message, step.delaySeconds);
+  return true;
+}
+
+/** The error goes to the workflow by its name, with a cause in the shape a Lambda error has (type and message). */
+async function fail(deps: LoopDeps, taskToken: string, error: unknown): Promise<TurnOutcome> {
+  const errorType = error instanceof Error && error.name ? error.name : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const delivered = await unlessClosed(() => deps.ports.fail(taskToken, errorType, JSON.stringify({ errorType, errorMessage })));
+  return delivered ? 'failed' : 'closed';
+}
+
+async function unlessClosed(call: () => Promise<void>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (error) {
+    if (error instanceof TaskClosedError) return false;
+    throw error;
+  }
+}
