@@ -93,7 +93,7 @@ export function defaultQuotas(region: string, queue?: QueueSource): Record<Quota
       unit: 'calls/s',
       raise: 'quota-request',
       source: `${SFN_QUOTAS} (Other quotas: bucket ${large ? '3,000' : '1,500'}, refill ${large ? '500' : '300'} per second each)`,
-      note: 'Only when the workflow waits for task tokens (a callback poll loop): one call per callback.',
+      note: 'The poll loop answers each task token and heartbeats long waits. Benchmark 1 counts the two together, and each API has a bucket of this size of its own: this ceiling is low by up to half.',
     },
     {
       id: 'sfnOpenExecutions',

@@ -128,7 +128,7 @@ export function scaleReadme(scale: ScaleResult, rate = 1_000): string {
       `(Service Quotas, ${scale.region}):`,
     '',
     ...requests.map((i) => `- ${quota(i.id).name}: at least ${count(i.request!)} ${quota(i.id).unit} (default ${count(i.limit)})`),
-    ...(changes.length > 0 ? ['', `and these changes to the archive's settings, then a deploy:`, '', ...changes.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
+    ...(changes.length > 0 ? ['', `and these changes to the archive (no quota request raises them):`, '', ...changes.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
     ...(automatic.length > 0 ? ['', 'and, without a request:', '', ...automatic.map((i) => `- ${quota(i.id).name}: ${i.action}`)] : []),
     '',
     `Per-check usage, every quota at 100, 1,000 and 10,000 checks a second, and the hottest index key: [benchmarks](docs/benchmarks.md#5-scale-model-what-the-default-quotas-carry-and-what-breaks-first).`,

@@ -159,7 +159,7 @@ describe('scale model formulas', () => {
     expect(queue).toMatchObject({ setting: 190, action: expect.stringMatching(/^X in y\.ts ≥ 190 \(at most 1,000 in standard mode/) });
     const result = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40 }, { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
     expect(result.verdicts[0]).toMatchObject({ met: false, measured: expect.stringMatching(/X in y\.ts/) });
-    expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive's settings, then a deploy:\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
+    expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive \(no quota request raises them\):\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
     expect(scaleReadme(scaleOf(profiles(), 'us-east-1', { ...SETTINGS, indexShards: 40 }))).toMatch(/needs no change to code or settings, only these quota requests/);
   });
 
