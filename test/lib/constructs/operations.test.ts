@@ -184,8 +184,10 @@ describe('Operations (in the stack)', () => {
     const indexAlarm = alarms.IndexWriteThrottles!;
     expect(indexAlarm).toMatchObject(common);
     const stats = (indexAlarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat);
-    expect(stats.map((stat) => stat.Metric.Dimensions)).toEqual(
-      Object.values(INDEXES).map((index) => [table, { Name: 'GlobalSecondaryIndexName', Value: index.indexName }]),
+    // Dimensions are a set to CloudWatch: compared by name.
+    const byName = (dimensions: Json[]) => [...dimensions].sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+    expect(stats.map((stat) => byName(stat.Metric.Dimensions))).toEqual(
+      Object.values(INDEXES).map((index) => byName([table, { Name: 'GlobalSecondaryIndexName', Value: index.indexName }])),
     );
     for (const stat of stats) expect(stat).toMatchObject({ Metric: { Namespace: 'AWS/DynamoDB', MetricName: 'WriteThrottleEvents' }, Stat: 'Sum', Period: 300 });
     const sum = (indexAlarm.Metrics as Json[]).find((m) => m.Expression)!;
