@@ -96,6 +96,7 @@ export class AuditArchiverStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
+      recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
         poll: this.functions.poll.function,
@@ -106,7 +107,7 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs, indexShards: config.indexShards });
 
     // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
     // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
@@ -132,6 +133,10 @@ export class AuditArchiverStack extends Stack {
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'LedgerTableName', { value: this.retention.ledger.tableName, description: 'Retention ledger (audit-archiver --ledger-table)' });
     new CfnOutput(this, 'ReceiptsBucketName', { value: this.retention.receipts.bucketName, description: 'Sealed deletion receipts (audit-archiver --receipts-bucket)' });
+    new CfnOutput(this, 'IndexShards', {
+      value: String(config.indexShards),
+      description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',

@@ -27,7 +27,7 @@ import { RETENTION_DETAIL_TYPES } from '../lambdas/events/retention-events';
 import { IDENTIFIER_KEY_ENV, IDENTIFIER_SECRET_ENV } from '../lambdas/common/identifier-key';
 import { localIdentifierKey, temporaryIdentifierKey } from './identifier-key';
 import { sweepExpired } from './ttl-sweeper';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
@@ -162,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
+    INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
   delete process.env[IDENTIFIER_SECRET_ENV];

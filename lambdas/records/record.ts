@@ -5,7 +5,7 @@
 import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import type { Retention, RetentionClock } from './retention';
-import { recordKeyOf } from './table-schema';
+import { DEFAULT_INDEX_SHARDS, indexKeysOf, recordKeyOf } from './table-schema';
 
 export type RecordStatus =
   | 'archived'
@@ -114,7 +114,7 @@ export interface CheckRecord {
   legalHold?: boolean;
   legalHoldSince?: string;
   legalHoldReason?: string;
-  /** Index attributes (see table-schema). */
+  /** Index attributes (see table-schema): sharded keys, `{provider}#{day}[#{shard}]` and `{provider}#{outcome}[#{shard}]`. */
   providerDay: string;
   providerOutcome: string;
   /** Keyed hash of who the check is about (subjectKey, else the KYC clientKey): the byClientKey index. */
@@ -202,8 +202,11 @@ export function storableConfidence(value: number | undefined): number | undefine
   return magnitude <= 1e9 && (magnitude === 0 || magnitude >= 1e-9) ? value : undefined;
 }
 
-/** Builds the item. Pure; strings from providers are bounded so the item stays small. */
-export function buildRecord(input: RecordInput): CheckRecord {
+/**
+ * Builds the item. Pure; strings from providers are bounded so the item stays small. `indexShards`: how many keys the
+ * sharded indexes spread a provider's day and outcome over (table-schema.ts); readers must use the same count.
+ */
+export function buildRecord(input: RecordInput, { indexShards = DEFAULT_INDEX_SHARDS }: { indexShards?: number } = {}): CheckRecord {
   const { check, retention } = input;
   const outcome = cleanText(input.outcome, 64) || input.status;
   const missing = input.evidence?.missing ?? [];
@@ -263,8 +266,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
     erasable: retention.erasable,
     ttl: retention.ttl,
     legalHold: retention.legalHold ? true : undefined,
-    providerDay: `${check.provider}#${createdAt.slice(0, 10)}`,
-    providerOutcome: `${check.provider}#${outcome}`,
+    ...indexKeysOf({ provider: check.provider, checkRef: check.checkRef, createdAt, outcome }, indexShards),
     clientKeyHash: input.subjectHash,
   });
 }
