@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
 import { RECEIPT_LOCK_DAYS } from '../../../lib/constructs/retention-operations';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -72,7 +73,7 @@ describe('RetentionOperations', () => {
         'detail-type': ['Object Deleted'],
         detail: { bucket: { name: [{ Ref: id(synth.stack.storage.bucket) }] }, reason: ['Lifecycle Expiration'] },
       },
-      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [id(synth.stack.retention.function.function), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(synth.stack.retention.function.function), 'Arn'] } })],
     });
   });
 
