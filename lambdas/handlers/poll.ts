@@ -14,7 +14,7 @@ import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
 import { sdkLoopPorts } from '../polling/loop-ports';
 import { loopTurn, type LoopDeps } from '../polling/poll-queue';
-import { pollDepsFromEnv } from '../polling/runtime';
+import { pollDepsFromEnv, wakeStoresFromEnv } from '../polling/runtime';
 
 const depsFor = pollDepsFromEnv(process.env, {
   onTransientError: (error, provider) => {
@@ -33,6 +33,7 @@ const loop: LoopDeps = {
   pollDeps: (provider, state) => ({ ...depsFor(provider), logger: logger.createChild({ persistentKeys: { provider, checkRef: state.check.checkRef } }) }),
   now: () => new Date(),
   logger,
+  wakes: wakeStoresFromEnv(process.env),
 };
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -41,7 +42,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     await Promise.all(
       event.Records.map(async (record) => {
         try {
-          await loopTurn(loop, record.body);
+          await loopTurn(loop, record.body, record.messageId);
         } catch (error) {
           logger.warn('poll message not handled: SQS delivers it again', { error: (error as Error)?.name ?? 'Error' });
           batchItemFailures.push({ itemIdentifier: record.messageId });
