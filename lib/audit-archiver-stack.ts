@@ -11,6 +11,7 @@ import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
+import { WebhookReceiver } from './constructs/webhook-receiver';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
 export interface AuditArchiverStackProps extends StackProps {
@@ -34,6 +35,8 @@ export class AuditArchiverStack extends Stack {
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
   public readonly reconcile: ScheduledReconcile;
+  /** Only when a provider's webhooks are on (cdk.json `webhooks.<provider>.enabled`). */
+  public readonly webhooks?: WebhookReceiver;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -68,6 +71,16 @@ export class AuditArchiverStack extends Stack {
       logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
+    const webhookProviders = Object.fromEntries(Object.entries(config.webhooks).filter(([, settings]) => settings?.enabled));
+    if (Object.keys(webhookProviders).length > 0) {
+      this.webhooks = new WebhookReceiver(this, 'Webhooks', {
+        providers: webhookProviders,
+        pollFunction: this.functions.poll.function,
+        pollQueue: this.workflow.pollQueue.queue,
+        encryptionKey: this.keys.operations,
+        logKey: this.keys.logs,
+      });
+    }
     this.bus = new CheckBus(this, 'Checks', {
       ...(config.eventBusName ? { existingBusName: config.eventBusName } : {}),
       producers: config.eventProducers,

@@ -7,6 +7,7 @@ import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/poll
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
+import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -107,6 +108,12 @@ export const contextSchema = z
      * @default - nobody may
      */
     breakGlassRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN').optional(),
+    /**
+     * Webhook wake-ups per provider (docs/webhooks.md): `enabled`, `scheme`, `checkIdPath`, `toleranceSeconds`,
+     * `maxBodyBytes` and optionally `secretArn` (an existing secret with the signing secret(s)).
+     * @default {} - every provider off: the checks are only polled
+     */
+    webhooks: z.partialRecord(z.enum(PROVIDERS), webhookSettingsSchema.extend({ secretArn: secretArn.optional() }).strict()).default({}),
   });
 
 export interface ProviderConfig {
@@ -130,6 +137,8 @@ export interface ArchiverConfig {
   /** Validated by parseArchiveSettings; handed to the archive function as ARCHIVE_LIMITS. */
   archiveLimits: ArchiveLimitOverrides;
   breakGlassRoleArn?: string;
+  /** Webhook wake-ups per provider; only providers with `enabled: true` get a route. */
+  webhooks: Partial<Record<ProviderName, WebhookSettings & { secretArn?: string }>>;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
 }
@@ -154,6 +163,7 @@ export const CONTEXT_KEYS = [
   'kycImageLinks',
   'archiveLimits',
   'breakGlassRoleArn',
+  'webhooks',
 ] as const;
 
 /**
