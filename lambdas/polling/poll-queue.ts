@@ -109,7 +109,10 @@ export async function loopTurn(deps: LoopDeps, body: string, deliveryId: string 
     return 'superseded';
   }
   if (step.kind === 'hand-back') {
-    const delivered = await unlessClosed(() => deps.ports.succeed(current.taskToken, step.output));
+    // Webhooks on: the review's wait belongs in the loop, where a notification can end it. The workflow's Wait for
+    // review then passes at once, and the next loop polls and waits interruptibly (one more poll per escalation).
+    const output = wake && step.output.state === 'escalated' ? { ...step.output, waitSeconds: 0 } : step.output;
+    const delivered = await unlessClosed(() => deps.ports.succeed(current.taskToken, output));
     deps.logger?.info(delivered ? 'poll handed back to the workflow' : 'workflow no longer waiting: loop ends', { ...log, state: poll.state });
     return delivered ? 'handed-back' : 'closed';
   }

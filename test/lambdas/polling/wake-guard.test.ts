@@ -166,3 +166,17 @@ describe('replay guard', () => {
     expect(await store.firstDelivery('verification', 'msg_1', new Date(t0.getTime() + 3 * 86_400_000 + 1000))).toBe(true);
   });
 });
+
+describe('first escalation with webhooks on', () => {
+  it('hands the escalation back with no workflow wait: the review is waited for in the loop, where a notification can end it', async () => {
+    const { state } = review();
+    const fresh: WorkflowState = { check: state.check };
+    const h = harness([escalated]);
+    expect(await loopTurn(h.deps, first(fresh), 'e1')).toBe('handed-back');
+    expect(h.handedBack).toEqual([expect.objectContaining({ state: 'escalated', waitSeconds: 0 })]);
+    const off = harness([escalated]);
+    off.deps.wakes = () => undefined;
+    await loopTurn(off.deps, first({ check: review().state.check }), 'e2');
+    expect(off.handedBack).toEqual([expect.objectContaining({ state: 'escalated', waitSeconds: 60 })]);
+  });
+});
