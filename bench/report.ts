@@ -120,7 +120,7 @@ export function pollingTables(polling: PollingResult): string {
 
 /** The deployed design and the candidates: what one check bills on average over the workload. */
 export function designTable(polling: PollingResult): string {
-  const designs = polling.strategies.filter((s) => s.id === DEPLOYED || s.kind === 'modelled' || s.id === 'previous' || s.id === 'fixed-60s');
+  const designs = polling.strategies.filter((s) => s.id === DEPLOYED || s.id === 'webhooks' || s.kind === 'modelled' || s.id === 'previous' || s.id === 'fixed-60s');
   return markdownTable(
     ['design', 'Standard transitions', 'Express runs', 'Express s', 'SQS messages', 'poll invocations', 'held Lambda s', 'durable ops', 'largest history', 'over 2,500 events', 'polling $ / 1,000 checks'],
     designs.map((s) => {

@@ -40,7 +40,7 @@ export interface LocalStackOptions {
   timeFactor?: number;
   /** Checks the fake providers know from the start. */
   checks?: readonly CheckScript[];
-  /** Over the deployed policy (cdk.json). @default escalationSeconds 60, so a local escalation resolves in seconds */
+  /** Over the deployed policy (cdk.json). @default escalationSeconds (and …WithWebhooks) 60, so a local escalation resolves in seconds */
   polling?: Partial<PollingPolicy>;
   /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
   logLevel?: string;
@@ -123,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
-  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
+  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, escalationSecondsWithWebhooks: 60, ...options.polling });
 
   // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
   // messages reach the handlers through `call`.
