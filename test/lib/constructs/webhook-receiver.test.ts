@@ -31,6 +31,12 @@ describe('WebhookReceiver', () => {
     const urls = Object.values(synth.template.findResources('AWS::Lambda::Url'));
     expect(urls).toHaveLength(1);
     expect(urls[0]!.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [id(synth.stack.webhooks!.function.function), 'Arn'] } });
+    // The public may invoke it only through the URL: no InvokeFunction for '*' that skips the Function URL.
+    const publicPermissions = Object.values(synth.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === '*');
+    expect(publicPermissions.map((p) => p.Properties).sort((a, b) => a.Action.localeCompare(b.Action))).toEqual([
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true }),
+      expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE' }),
+    ]);
     const outputs = synth.template.toJSON().Outputs as Json;
     const url = Object.entries(outputs).find(([name]) => name.includes('WebhookUrl'));
     expect(url?.[1].Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/ReceiverFunctionFunctionUrl/), 'FunctionUrl'] });
