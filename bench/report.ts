@@ -7,6 +7,7 @@ import type { Machine } from './lib/machine';
 import type { PollingOptions, PollingResult } from './polling';
 import { pollingCostPerCheck } from './cost/workload';
 import { HISTORY_EVENT_BUDGET, type GroupFigures } from './polling/metrics';
+import type { ScaleResult } from './scale';
 
 export interface Verdict {
   target: string;
@@ -284,6 +285,10 @@ export interface BenchResults {
   archive?: ArchiveResult;
   e2e?: E2eFigures;
   cost?: CostResult & { startFromE2e: boolean };
+  /** The scale model over benchmarks 1, 3 and 4 (bench/scale.ts). */
+  scale?: ScaleResult;
+  /** Figures kept from earlier runs (`--only scale`, `--only cost,scale`): when each kept benchmark ran. */
+  reused?: Partial<Record<'polling' | 'archive' | 'e2e' | 'cost', string>>;
 }
 
 /** The figures of a run as Markdown: printed by the bench, and the generated part of docs/benchmarks.md. */

@@ -103,6 +103,7 @@ export class AuditArchiverStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
+      recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
         poll: this.functions.poll.function,
@@ -113,11 +114,15 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs, indexShards: config.indexShards });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'IndexShards', {
+      value: String(config.indexShards),
+      description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',

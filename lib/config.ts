@@ -8,6 +8,7 @@ import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
 import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
+import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../lambdas/records/table-schema';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -104,6 +105,15 @@ export const contextSchema = z
       .strict()
       .default({}),
     /**
+     * Keys the write-hot auditor indexes (byProviderDay, byOutcome) spread each provider's day and outcome over; the
+     * functions that write records and the query API get the same count. Raising it is safe at any time; after lowering
+     * it, run `audit-archiver backfill` (records in the dropped shards are not found until then). 1 for a small archive.
+     * @default 16 (DEFAULT_INDEX_SHARDS)
+     */
+    indexShards: z
+      .preprocess((value) => (typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : value), z.number().int().min(1).max(MAX_INDEX_SHARDS))
+      .default(DEFAULT_INDEX_SHARDS),
+    /**
      * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
      * @default - nobody may
      */
@@ -136,6 +146,8 @@ export interface ArchiverConfig {
   kycImageLinks: (typeof KYC_IMAGE_LINK_KINDS)[number][];
   /** Validated by parseArchiveSettings; handed to the archive function as ARCHIVE_LIMITS. */
   archiveLimits: ArchiveLimitOverrides;
+  /** Write shards of the sharded auditor indexes, handed to the record writers and the query API as INDEX_SHARDS. */
+  indexShards: number;
   breakGlassRoleArn?: string;
   /** Webhook wake-ups per provider; only providers with `enabled: true` get a route. */
   webhooks: Partial<Record<ProviderName, WebhookSettings & { secretArn?: string }>>;
@@ -162,6 +174,7 @@ export const CONTEXT_KEYS = [
   'downloadExtraHosts',
   'kycImageLinks',
   'archiveLimits',
+  'indexShards',
   'breakGlassRoleArn',
   'webhooks',
 ] as const;

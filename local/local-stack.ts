@@ -23,7 +23,7 @@ import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
@@ -167,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
+    INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
     ...(receiver
       ? {
           WAKE_TABLE_NAME: LOCAL_WAKE_TABLE_NAME,

@@ -19,6 +19,7 @@ import { median } from '../lib/stats';
 import { measuredUsage, usageOf, type DesignUsage } from '../polling/designs';
 import { deployedPollingPolicy, MODELLED, strategiesFor } from '../polling/seed';
 import { simulate, type SimulatedCheck } from '../polling/simulate';
+import { createWriteTracker, type RecordWrites } from '../scale/index-writes';
 import { dynamoUnits } from './model';
 import { COST_SCENARIOS } from './scenarios';
 
@@ -44,6 +45,8 @@ export interface ArchiveUsage {
   /** Estimated DynamoDB units: writes ⌈request KiB⌉ × (table + indexes the item is in), reads 1 per GetItem. */
   dynamoWriteUnits: number;
   dynamoReadUnits: number;
+  /** The record writes item by item and index by index (the scale model's hot keys and table load). */
+  recordWrites: RecordWrites;
   objects: number;
   bytes: number;
   status: string;
@@ -97,6 +100,8 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
     const durations: number[][] = Array.from({ length: scenario.archives }, () => []);
     const last: ArchiveUsage[] = [];
     for (const { checkId, clientKey } of input.checkIds[scenario.id] ?? []) {
+      // Across the check's archive invocations: a later record replaces the earlier one (index keys may move).
+      const writes = createWriteTracker();
       for (let k = 0; k < scenario.archives; k++) {
         const s3Counter = createRequestCounter();
         const dynamoCounter = createRequestCounter();
@@ -111,6 +116,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
           dynamoRequests: { ...dynamoCounter.counts },
           dynamoWriteUnits: units.write,
           dynamoReadUnits: units.read,
+          recordWrites: writes.add(dynamoCounter.textBodies),
           objects: output.objects,
           bytes: output.bytes,
           status: output.status,

@@ -150,7 +150,7 @@ export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outc
     input.error = sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]);
   }
   input.evidence = await accountForEarlierObjects(deps, check, status, objectRetention(retention), now);
-  return writeRecord(deps, existing, buildRecord(input));
+  return writeRecord(deps, existing, buildRecord(input, deps));
 }
 
 /**
@@ -252,7 +252,7 @@ async function archiveAnswer(
     ...detailOf(status, options),
     archivedAt: now,
     ...(status.kind === 'escalated' ? { escalation: status.escalation } : {}),
-  });
+  }, deps);
   deps.logger?.info('check archived', {
     provider: check.provider,
     checkRef: check.checkRef,

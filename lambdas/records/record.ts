@@ -6,7 +6,7 @@ import { clientKeyHashOf } from '../checks/check-ref';
 import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import type { Retention } from './retention';
-import { recordKeyOf } from './table-schema';
+import { DEFAULT_INDEX_SHARDS, indexKeysOf, recordKeyOf } from './table-schema';
 
 export type RecordStatus =
   | 'archived'
@@ -97,7 +97,7 @@ export interface CheckRecord {
   legalHold?: boolean;
   legalHoldSince?: string;
   legalHoldReason?: string;
-  /** Index attributes (see table-schema). */
+  /** Index attributes (see table-schema): sharded keys, `{provider}#{day}[#{shard}]` and `{provider}#{outcome}[#{shard}]`. */
   providerDay: string;
   providerOutcome: string;
   clientKeyHash?: string;
@@ -148,8 +148,11 @@ export function storableConfidence(value: number | undefined): number | undefine
   return magnitude <= 1e9 && (magnitude === 0 || magnitude >= 1e-9) ? value : undefined;
 }
 
-/** Builds the item. Pure; strings from providers are bounded so the item stays small. */
-export function buildRecord(input: RecordInput): CheckRecord {
+/**
+ * Builds the item. Pure; strings from providers are bounded so the item stays small. `indexShards`: how many keys the
+ * sharded indexes spread a provider's day and outcome over (table-schema.ts); readers must use the same count.
+ */
+export function buildRecord(input: RecordInput, { indexShards = DEFAULT_INDEX_SHARDS }: { indexShards?: number } = {}): CheckRecord {
   const { check, retention } = input;
   const outcome = cleanText(input.outcome, 64) || input.status;
   const missing = input.evidence?.missing ?? [];
@@ -202,8 +205,7 @@ export function buildRecord(input: RecordInput): CheckRecord {
     retainUntil: retention.retainUntil,
     ttl: retention.ttl,
     legalHold: retention.legalHold ? true : undefined,
-    providerDay: `${check.provider}#${createdAt.slice(0, 10)}`,
-    providerOutcome: `${check.provider}#${outcome}`,
+    ...indexKeysOf({ provider: check.provider, checkRef: check.checkRef, createdAt, outcome }, indexShards),
     clientKeyHash: input.clientKey ? clientKeyHashOf(input.clientKey) : undefined,
   });
 }

@@ -135,6 +135,8 @@ describe('metrics', () => {
     expect(group.failures).toBe(1);
     expect(group.latency.n).toBe(2);
     expect(group.transitionsPerCheck).toBe(10);
+    // Every archive or record task counts: the scale model's archive invocations per check.
+    expect(groupFigures([figuresOf(run({ archives: [{ kind: 'escalation', at: 50 }, { kind: 'evidence', at: 112 }] })), failed]).archivesPerCheck).toBe(1.5);
   });
 
   it('flags executions over the 25,000-event history limit, and over a tenth of it', () => {

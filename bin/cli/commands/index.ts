@@ -3,6 +3,7 @@
  * CliCommand (see ../command.ts) and one entry here.
  */
 import type { CliCommand } from '../command';
+import { backfillCommand } from './backfill';
 import { consoleCommand } from './console';
 import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
@@ -11,4 +12,4 @@ import { reconcileCommand } from './reconcile';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand, backfillCommand];

@@ -80,7 +80,7 @@ Paging:
     if (ctx.values.all === true) {
       for await (const record of allRecords(deps, raw)) items.push(record);
     } else {
-      const page = await queryRecords(deps, { ...raw, ...(limit ? { limit } : {}), ...(next ? { next } : {}) }, { maxRequests: Infinity });
+      const page = await queryRecords(deps, { ...raw, ...(limit ? { limit } : {}), ...(next ? { next } : {}) }, { maxRounds: Infinity });
       items = page.items;
       nextToken = page.next;
     }

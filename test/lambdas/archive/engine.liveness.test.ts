@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
 import { auditDeps } from '../../../lambdas/audit/deps';
 import { verifyCheck } from '../../../lambdas/audit/verify';
+import { DEFAULT_INDEX_SHARDS, shardOf, shardedKey } from '../../../lambdas/records/table-schema';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import {
   FIXED_NOW,
@@ -74,8 +75,8 @@ describe('archiveCheck: liveness', () => {
       retentionClass: 'biometric-short',
       retainUntil: '2026-06-17T10:40:00.000Z',
       ttl: Math.floor(Date.parse('2026-06-17T10:40:00.000Z') / 1000),
-      providerDay: 'liveness#2026-03-19',
-      providerOutcome: 'liveness#passed',
+      providerDay: shardedKey('liveness#2026-03-19', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
+      providerOutcome: shardedKey('liveness#passed', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
     });
     expect(record).not.toHaveProperty('imagesMissing');
     expect(record!.retentionBasis).toMatch(/BIPA/);

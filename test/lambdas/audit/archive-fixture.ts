@@ -13,6 +13,7 @@ import type { CheckRecord } from '../../../lambdas/records/record';
 import type { WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import type { Emulators } from '../../../local/emulators';
+import { LOCAL_INDEX_SHARDS } from '../../../local/local-names';
 import { getRecord, harness, type Harness } from '../../support/archive-harness';
 
 const DAY_MS = 86_400_000;
@@ -78,7 +79,8 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
       };
       const client = createProviderClient(created.provider, { baseUrl: fake.baseUrl, credentials });
       const archivedAt = new Date(Date.now() - (plan.archivedDaysAgo ?? 0) * DAY_MS);
-      await archiveCheck(h.deps(client, { now: () => archivedAt }), check);
+      // Written as local mode writes (the CLI's local target reads that many shards).
+      await archiveCheck(h.deps(client, { now: () => archivedAt, indexShards: LOCAL_INDEX_SHARDS }), check);
       const record = await getRecord(h.dynamo, emulators.tableName, check);
       if (!record) throw new Error(`fixture: ${plan.label} has no record`);
       checks[plan.label] = { label: plan.label, check, record };
@@ -91,7 +93,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
     checks,
     harness: h,
     fake,
-    audit: auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName }),
+    audit: auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, indexShards: LOCAL_INDEX_SHARDS }),
     close: () => fake.close(),
   };
 }

@@ -53,7 +53,7 @@ describe('record store on dynalite', () => {
         TableName: emulators.tableName,
         IndexName: INDEXES.byOutcome.indexName,
         KeyConditionExpression: 'providerOutcome = :o',
-        ExpressionAttributeValues: { ':o': 'liveness#passed' },
+        ExpressionAttributeValues: { ':o': archived.providerOutcome },
       }),
     );
     expect(Items?.filter((item) => item.pk === archived.pk)).toHaveLength(1);

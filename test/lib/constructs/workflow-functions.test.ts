@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
 import { DEFAULT_RETENTION_POLICY, parseRetentionPolicy } from '../../../lambdas/records/retention';
+import { DEFAULT_INDEX_SHARDS } from '../../../lambdas/records/table-schema';
 import type { ArchiverFunction } from '../../../lib/constructs/archiver-function';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -75,16 +76,23 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
       ARCHIVE_LIMITS: '{}',
+      INDEX_SHARDS: String(DEFAULT_INDEX_SHARDS),
       KYC_API_URL: 'https://kyc.example.com',
     });
     expect(parseRetentionPolicy(env.RETENTION_POLICY)).toEqual(DEFAULT_RETENTION_POLICY);
-    expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY });
-    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'], archiveLimits: { maxImagesPerCheck: 50 } });
+    expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY, INDEX_SHARDS: env.INDEX_SHARDS });
+    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'], archiveLimits: { maxImagesPerCheck: 50 }, indexShards: 8 });
     custom.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc', ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}' },
+        Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc', ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}', INDEX_SHARDS: '8' },
       },
     });
+    // Every function that writes records or reads the indexes gets the one count; the others none.
+    const withShards = Object.values(custom.template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.INDEX_SHARDS);
+    expect(withShards.map((f) => f.Properties.Environment.Variables.INDEX_SHARDS)).toEqual(['8', '8', '8']);
+    const queryFn = custom.template.toJSON().Resources[logicalIdOf(custom.stack, custom.stack.auditorApi.query.function)];
+    expect(queryFn.Properties.Environment.Variables.INDEX_SHARDS).toBe('8');
+    expect(custom.template.toJSON().Outputs.IndexShards.Value).toBe('8');
   });
 
   it('puts no secret values in any environment: secrets are referenced by ARN', () => {
