@@ -140,6 +140,12 @@ export class AuditArchiverStack extends Stack {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
       description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
+    if (this.webhooks) {
+      new CfnOutput(this, 'WebhookUrl', {
+        value: this.webhooks.url,
+        description: 'Webhook receiver (docs/webhooks.md): give each provider whose webhooks are on {WebhookUrl}<provider> and its signing secret',
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
   }

@@ -102,11 +102,6 @@ export class WebhookReceiver extends Construct {
     props.pollFunction.addEnvironment('WAKE_TABLE_NAME', this.table.tableName);
     props.pollFunction.addEnvironment('WEBHOOK_PROVIDERS', providers.join(','));
     this.grantTable(props.pollFunction, ['dynamodb:UpdateItem'], props.encryptionKey);
-
-    new CfnOutput(this, 'WebhookUrl', {
-      value: this.url,
-      description: `Webhook receiver: POST ${'{url}'}<provider> (${providers.join(', ')}); give the provider this URL and its signing secret`,
-    });
   }
 
   /** The wake-up table only, these actions only, its key only through DynamoDB. */
