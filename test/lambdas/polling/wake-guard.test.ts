@@ -128,6 +128,30 @@ describe('poll loop with webhooks on', () => {
     expect(h3.sent[0]!.delay).toBe(60);
   });
 
+  it('registers the hops of a long wait too, and a woken hop polls at once instead of passing the wait on', async () => {
+    const { state, key } = review();
+    const now = () => new Date(t0.getTime() + 120_000);
+    const h = harness([escalated], now);
+    // A 900 s review wait (webhooks on) passes in hops of 300 s.
+    const long = { ...state, poll: { ...state.poll!, waitSeconds: 900 } };
+    h.deps.pollDeps = () => ({ client: { provider: 'verification', getStatus: async () => escalated }, policy: { ...DEFAULT_POLLING_POLICY, escalationSeconds: 900 }, now });
+    expect(await loopTurn(h.deps, first(long), 'l1')).toBe('polled-again');
+    expect(h.sent[0]).toMatchObject({ delay: 300, message: { seq: 1, pollAt: expect.any(String) } });
+    // The hop arrives early (not due): it passes the wait on, registered as the next number.
+    const later = () => new Date(t0.getTime() + 420_000);
+    const hop = harness([], later);
+    expect(await loopTurn(hop.deps, JSON.stringify(h.sent[0]!.message), 'l2')).toBe('passed-on');
+    expect(hop.polls()).toBe(0);
+    expect(hop.sent[0]!.message.seq).toBe(2);
+    // A notification now: the receiver's copy of the hop (its pollAt dropped) polls at once.
+    const { message } = (await store.wake(key, later()))!;
+    expect(message?.seq).toBe(2);
+    const { pollAt: _due, ...copy } = message!;
+    const woken = harness([approved], later);
+    expect(await loopTurn(woken.deps, JSON.stringify(copy), 'w1')).toBe('handed-back');
+    expect(woken.polls()).toBe(1);
+  });
+
   it('a new Poll provider task (a new token) takes the check over from the old loop, whose stragglers then end', async () => {
     const { state } = review();
     const a = harness([escalated]);
