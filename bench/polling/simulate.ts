@@ -98,6 +98,7 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
     if (wakes) task.wakeWrites! += 1;
     for (;;) {
       task.polls.push(t);
+      const polledAt = t;
       const out = await strategy.poll(message.state, plan, t);
       t += POLL_TASK_SECONDS;
       clock.set(ref, t);
@@ -113,7 +114,8 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
         task.heartbeats += next.heartbeat ? 1 : 0;
         registered ||= wakes && next.delaySeconds > WAKE_MIN_WAIT_SECONDS;
         if (registered) task.wakeWrites! += 1;
-        const wakeAt = registered ? strategy.wakeAt!(plan, t) : undefined;
+        // A change during the poll (after the provider answered) is notified too: look from the poll's start.
+        const wakeAt = registered ? strategy.wakeAt!(plan, polledAt) : undefined;
         const woken = wakeAt !== undefined && wakeAt < t + next.delaySeconds;
         const delay = woken ? Math.max(0, wakeAt - t) : next.delaySeconds;
         await pause(delay);
