@@ -219,7 +219,7 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
 export function stateMachineTimeoutSeconds(policy: PollingPolicy): number {
   const longestBudget = Math.max(...PROVIDERS.map((p) => policy.maxPollingSeconds[p]), policy.maxEscalationSeconds);
   // The poll function caps a provider's Retry-After at 900 s: the longest single wait is one of these.
-  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
+  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, policy.escalationSecondsWithWebhooks, 900);
   const total = longestBudget + longestWait + 3_600;
   return Math.ceil(total / 3_600) * 3_600;
 }
