@@ -14,7 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
-import { INDEXES, TABLE_KEY } from '../lambdas/records/table-schema';
+import { INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
 
@@ -40,6 +40,8 @@ export interface EmulatorOptions {
   dataDir?: string;
   bucketName?: string;
   tableName?: string;
+  /** Also create the webhooks' wake-up table (key `pk` only, as the stack creates it). */
+  wakeTableName?: string;
 }
 
 export interface Emulators {
@@ -47,6 +49,7 @@ export interface Emulators {
   dynamoEndpoint: string;
   bucketName: string;
   tableName: string;
+  wakeTableName?: string;
   /** A client configured for s3rver (path style, checksums only when required). */
   s3Client(): S3Client;
   dynamoClient(): DynamoDBDocumentClient;
@@ -102,7 +105,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   try {
     const admin = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     try {
-      await ensureTable(admin, tableName);
+      await ensureTable(admin, tableName, Object.values(INDEXES));
+      if (options.wakeTableName) await ensureTable(admin, options.wakeTableName, []);
     } finally {
       admin.destroy();
     }
@@ -110,18 +114,26 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await close();
     throw error;
   }
-  return { s3Endpoint, dynamoEndpoint, bucketName, tableName, s3Client, dynamoClient, close };
+  return {
+    s3Endpoint,
+    dynamoEndpoint,
+    bucketName,
+    tableName,
+    ...(options.wakeTableName ? { wakeTableName: options.wakeTableName } : {}),
+    s3Client,
+    dynamoClient,
+    close,
+  };
 }
 
-/** Creates the archive table as the stack does (PAY_PER_REQUEST, the auditor indexes) unless it exists. */
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates a table as the stack does (PAY_PER_REQUEST, key `pk`, the given indexes) unless it exists. */
+async function ensureTable(client: DynamoDBClient, tableName: string, indexes: IndexSchema[]): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
-  const indexes = Object.values(INDEXES);
   const attributes = new Set<string>([TABLE_KEY.partitionKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
   await client.send(
     new CreateTableCommand({
@@ -129,14 +141,14 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' }],
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      GlobalSecondaryIndexes: indexes.map((index) => ({
+      ...(indexes.length ? { GlobalSecondaryIndexes: indexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+        Projection: { ProjectionType: 'ALL' as const },
+      })) } : {}),
     }),
   );
   // dynalite with createTableMs 0 is ACTIVE at once; DynamoDB Local too. Wait briefly anyway for other targets.

@@ -11,6 +11,7 @@
  * credential variable) is used instead of the fake one: those variables win over the synthesized placeholders
  * (real-providers.ts checks them and says what the download policy allows for them).
  */
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,11 +23,12 @@ import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
-import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from './local-names';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
 import { synthesizeWorkflow } from './synthesize';
+import { startLocalWebhookReceiver } from './webhook-receiver';
 
 export interface LocalStackOptions {
   /** Keeps the archive (S3 objects, records, dead letters) here across runs; a temporary one when absent. */
@@ -38,12 +40,19 @@ export interface LocalStackOptions {
   timeFactor?: number;
   /** Checks the fake providers know from the start. */
   checks?: readonly CheckScript[];
-  /** Over the deployed policy (cdk.json). @default escalationSeconds 60, so a local escalation resolves in seconds */
+  /** Over the deployed policy (cdk.json). @default escalationSeconds (and …WithWebhooks) 60, so a local escalation resolves in seconds */
   polling?: Partial<PollingPolicy>;
   /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
   logLevel?: string;
   /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
   notice?: (line: string) => void;
+  /**
+   * Webhook wake-ups (docs/webhooks.md) for these providers: the real receiver handler behind a local Function URL,
+   * a wake-up table in dynalite, generated signing secrets the fake providers sign with. @default none
+   */
+  webhooks?: readonly ProviderName[];
+  /** The receiver's port. @default an ephemeral one */
+  webhookPort?: number;
 }
 
 export interface SubmitResult {
@@ -63,6 +72,8 @@ export interface LocalStack {
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
   realProviders: ProviderName[];
+  /** With `webhooks`: the receiver's URL (`{url}/{provider}`) and each provider's signing secret. */
+  webhookReceiver?: { url: string; secrets: Partial<Record<ProviderName, string>> };
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table. */
@@ -87,20 +98,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeFactor = options.timeFactor ?? 30;
   const workflow = synthesizeWorkflow();
 
+  const webhookProviders = [...new Set(options.webhooks ?? [])];
   const emulators = await startEmulators({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     bucketName: LOCAL_BUCKET_NAME,
     tableName: LOCAL_TABLE_NAME,
+    ...(webhookProviders.length ? { wakeTableName: LOCAL_WAKE_TABLE_NAME } : {}),
   });
+  // The receiver listens before the fake providers start (they need its URL); its handler is imported further down.
+  let webhookHandler: Parameters<typeof startLocalWebhookReceiver>[0]['handler'] | undefined;
+  const receiver = webhookProviders.length
+    ? await startLocalWebhookReceiver({ handler: (event) => webhookHandler!(event), ...(options.webhookPort !== undefined ? { port: options.webhookPort } : {}) })
+    : undefined;
+  const webhookSecrets = Object.fromEntries(webhookProviders.map((p) => [p, `whsec_${randomBytes(32).toString('base64')}`]));
   const fakeProviders =
     realProviders.length < PROVIDERS.length
-      ? await startFakeProviders({ checks: options.checks ?? [], log: (line) => process.stderr.write(`${line}\n`) })
+      ? await startFakeProviders({
+          checks: options.checks ?? [],
+          log: (line) => process.stderr.write(`${line}\n`),
+          ...(receiver ? { webhooks: { url: receiver.url, secrets: webhookSecrets } } : {}),
+        })
       : undefined;
 
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
-  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
+  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, escalationSecondsWithWebhooks: 60, ...options.polling });
 
   // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
   // messages reach the handlers through `call`.
@@ -145,8 +168,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
     INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
+    ...(receiver
+      ? {
+          WAKE_TABLE_NAME: LOCAL_WAKE_TABLE_NAME,
+          WEBHOOK_PROVIDERS: webhookProviders.join(','),
+          WEBHOOKS: JSON.stringify(Object.fromEntries(webhookProviders.map((p) => [p, { enabled: true }]))),
+          WEBHOOK_SECRETS: JSON.stringify(webhookSecrets),
+        }
+      : {}),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  delete process.env.WEBHOOK_SECRET_ARNS;
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
   for (const p of real) {
     process.env[p.urlVariable] = p.baseUrl;
@@ -179,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     import('../lambdas/handlers/record'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
+  if (receiver) webhookHandler = (await import('../lambdas/handlers/webhook')).handler;
 
   const deadLetters = options.dataDir ? join(options.dataDir, 'dead-letters.jsonl') : undefined;
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
@@ -189,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
+    ...(receiver ? { webhookReceiver: { url: receiver.url, secrets: webhookSecrets } } : {}),
     async submit(event) {
       try {
         const result = await start.handler(event);
@@ -215,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stepFunctions.close();
       await pollQueue.close();
       await fakeProviders?.close();
+      await receiver?.close();
       await emulators.close();
     },
   };
