@@ -13,6 +13,7 @@ import { ProviderSecrets } from './constructs/provider-secrets';
 import { RetentionOperations } from './constructs/retention-operations';
 import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
+import { WebhookReceiver } from './constructs/webhook-receiver';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 
 export interface AuditArchiverStackProps extends StackProps {
@@ -38,6 +39,8 @@ export class AuditArchiverStack extends Stack {
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
   public readonly reconcile: ScheduledReconcile;
+  /** Only when a provider's webhooks are on (cdk.json `webhooks.<provider>.enabled`). */
+  public readonly webhooks?: WebhookReceiver;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -74,6 +77,16 @@ export class AuditArchiverStack extends Stack {
       logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
+    const webhookProviders = Object.fromEntries(Object.entries(config.webhooks).filter(([, settings]) => settings?.enabled));
+    if (Object.keys(webhookProviders).length > 0) {
+      this.webhooks = new WebhookReceiver(this, 'Webhooks', {
+        providers: webhookProviders,
+        pollFunction: this.functions.poll.function,
+        pollQueue: this.workflow.pollQueue.queue,
+        encryptionKey: this.keys.operations,
+        logKey: this.keys.logs,
+      });
+    }
     this.bus = new CheckBus(this, 'Checks', {
       ...(config.eventBusName ? { existingBusName: config.eventBusName } : {}),
       producers: config.eventProducers,
@@ -114,6 +127,8 @@ export class AuditArchiverStack extends Stack {
     for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query]) {
       this.identifiers.grantTo(fn);
     }
+    // The webhook receiver names the check a notification is about, as the archive does.
+    if (this.webhooks) this.identifiers.grantTo(this.webhooks.function);
 
     this.retention = new RetentionOperations(this, 'Retention', {
       storage: this.storage,
@@ -154,6 +169,12 @@ export class AuditArchiverStack extends Stack {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
       description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
+    if (this.webhooks) {
+      new CfnOutput(this, 'WebhookUrl', {
+        value: this.webhooks.url,
+        description: 'Webhook receiver (docs/webhooks.md): give each provider whose webhooks are on {WebhookUrl}<provider> and its signing secret',
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
   }

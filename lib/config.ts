@@ -7,6 +7,7 @@ import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/poll
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
+import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
 import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../lambdas/records/table-schema';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
@@ -117,6 +118,12 @@ export const contextSchema = z
      * @default - nobody may
      */
     breakGlassRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN').optional(),
+    /**
+     * Webhook wake-ups per provider (docs/webhooks.md): `enabled`, `scheme`, `checkIdPath`, `toleranceSeconds`,
+     * `maxBodyBytes` and optionally `secretArn` (an existing secret with the signing secret(s)).
+     * @default {} - every provider off: the checks are only polled
+     */
+    webhooks: z.partialRecord(z.enum(PROVIDERS), webhookSettingsSchema.extend({ secretArn: secretArn.optional() }).strict()).default({}),
   });
 
 export interface ProviderConfig {
@@ -142,6 +149,8 @@ export interface ArchiverConfig {
   /** Write shards of the sharded auditor indexes, handed to the record writers and the query API as INDEX_SHARDS. */
   indexShards: number;
   breakGlassRoleArn?: string;
+  /** Webhook wake-ups per provider; only providers with `enabled: true` get a route. */
+  webhooks: Partial<Record<ProviderName, WebhookSettings & { secretArn?: string }>>;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
 }
@@ -167,6 +176,7 @@ export const CONTEXT_KEYS = [
   'archiveLimits',
   'indexShards',
   'breakGlassRoleArn',
+  'webhooks',
 ] as const;
 
 /**
@@ -209,7 +219,7 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
 export function stateMachineTimeoutSeconds(policy: PollingPolicy): number {
   const longestBudget = Math.max(...PROVIDERS.map((p) => policy.maxPollingSeconds[p]), policy.maxEscalationSeconds);
   // The poll function caps a provider's Retry-After at 900 s: the longest single wait is one of these.
-  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
+  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, policy.escalationSecondsWithWebhooks, 900);
   const total = longestBudget + longestWait + 3_600;
   return Math.ceil(total / 3_600) * 3_600;
 }

@@ -58,6 +58,8 @@ export const SIZING = {
   poll: { memorySize: 256, timeout: Duration.seconds(60) },
   archive: { memorySize: 1_024, timeout: Duration.minutes(5) },
   record: { memorySize: 256, timeout: Duration.seconds(30) },
+  /** Verifies a signature, two or three DynamoDB writes and one SQS message. */
+  webhook: { memorySize: 256, timeout: Duration.seconds(10) },
   /** Lists two days of executions and looks up their records: a few thousand calls at most. */
   reconcile: { memorySize: 256, timeout: Duration.minutes(5) },
 } as const satisfies Record<string, FunctionSizing>;

@@ -15,7 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
 import { LEDGER_KEY } from '../lambdas/records/ledger';
-import { INDEXES, TABLE_KEY } from '../lambdas/records/table-schema';
+import { INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
 
@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   /** The retention ledger (records/ledger.ts) and the receipts' bucket: created beside the archive. */
   ledgerTableName?: string;
   receiptsBucketName?: string;
+  /** Also create the webhooks' wake-up table (key `pk` only, as the stack creates it). */
+  wakeTableName?: string;
 }
 
 export interface Emulators {
@@ -53,6 +55,7 @@ export interface Emulators {
   tableName: string;
   ledgerTableName: string;
   receiptsBucketName: string;
+  wakeTableName?: string;
   /** A client configured for s3rver (path style, checksums only when required). */
   s3Client(): S3Client;
   dynamoClient(): DynamoDBDocumentClient;
@@ -110,7 +113,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   try {
     const admin = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     try {
-      await ensureTable(admin, tableName);
+      await ensureTable(admin, tableName, Object.values(INDEXES));
+      if (options.wakeTableName) await ensureTable(admin, options.wakeTableName, []);
       await ensureLedgerTable(admin, ledgerTableName);
     } finally {
       admin.destroy();
@@ -119,18 +123,28 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await close();
     throw error;
   }
-  return { s3Endpoint, dynamoEndpoint, bucketName, tableName, ledgerTableName, receiptsBucketName, s3Client, dynamoClient, close };
+  return {
+    s3Endpoint,
+    dynamoEndpoint,
+    bucketName,
+    tableName,
+    ledgerTableName,
+    receiptsBucketName,
+    ...(options.wakeTableName ? { wakeTableName: options.wakeTableName } : {}),
+    s3Client,
+    dynamoClient,
+    close,
+  };
 }
 
-/** Creates the archive table as the stack does (PAY_PER_REQUEST, the auditor indexes) unless it exists. */
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates a table as the stack does (PAY_PER_REQUEST, key `pk`, the given indexes) unless it exists. */
+async function ensureTable(client: DynamoDBClient, tableName: string, indexes: IndexSchema[]): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
-  const indexes = Object.values(INDEXES);
   const attributes = new Set<string>([TABLE_KEY.partitionKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
   await client.send(
     new CreateTableCommand({
@@ -138,14 +152,14 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' }],
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      GlobalSecondaryIndexes: indexes.map((index) => ({
+      ...(indexes.length ? { GlobalSecondaryIndexes: indexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+        Projection: { ProjectionType: 'ALL' as const },
+      })) } : {}),
     }),
   );
   // dynalite with createTableMs 0 is ACTIVE at once; DynamoDB Local too. Wait briefly anyway for other targets.

@@ -11,6 +11,7 @@
  * credential variable) is used instead of the fake one: those variables win over the synthesized placeholders
  * (real-providers.ts checks them and says what the download policy allows for them).
  */
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,11 +28,12 @@ import { RETENTION_DETAIL_TYPES } from '../lambdas/events/retention-events';
 import { IDENTIFIER_KEY_ENV, IDENTIFIER_SECRET_ENV } from '../lambdas/common/identifier-key';
 import { localIdentifierKey, temporaryIdentifierKey } from './identifier-key';
 import { sweepExpired } from './ttl-sweeper';
-import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from './local-names';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
 import { synthesizeWorkflow } from './synthesize';
+import { startLocalWebhookReceiver } from './webhook-receiver';
 
 export interface LocalStackOptions {
   /** Keeps the archive (S3 objects, records, dead letters) here across runs; a temporary one when absent. */
@@ -43,12 +45,19 @@ export interface LocalStackOptions {
   timeFactor?: number;
   /** Checks the fake providers know from the start. */
   checks?: readonly CheckScript[];
-  /** Over the deployed policy (cdk.json). @default escalationSeconds 60, so a local escalation resolves in seconds */
+  /** Over the deployed policy (cdk.json). @default escalationSeconds (and …WithWebhooks) 60, so a local escalation resolves in seconds */
   polling?: Partial<PollingPolicy>;
   /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
   logLevel?: string;
   /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
   notice?: (line: string) => void;
+  /**
+   * Webhook wake-ups (docs/webhooks.md) for these providers: the real receiver handler behind a local Function URL,
+   * a wake-up table in dynalite, generated signing secrets the fake providers sign with. @default none
+   */
+  webhooks?: readonly ProviderName[];
+  /** The receiver's port. @default an ephemeral one */
+  webhookPort?: number;
 }
 
 export interface SubmitResult {
@@ -71,6 +80,8 @@ export interface LocalStack {
   realProviders: ProviderName[];
   /** The key checkRefs and subject hashes are derived with (Secrets Manager's in AWS; the data directory's here). */
   identifierKey: IdentifierKey;
+  /** With `webhooks`: the receiver's URL (`{url}/{provider}`) and each provider's signing secret. */
+  webhookReceiver?: { url: string; secrets: Partial<Record<ProviderName, string>> };
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table. */
@@ -101,21 +112,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeFactor = options.timeFactor ?? 30;
   const workflow = synthesizeWorkflow();
 
+  const webhookProviders = [...new Set(options.webhooks ?? [])];
   const emulators = await startEmulators({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     bucketName: LOCAL_BUCKET_NAME,
     tableName: LOCAL_TABLE_NAME,
+    ...(webhookProviders.length ? { wakeTableName: LOCAL_WAKE_TABLE_NAME } : {}),
   });
+  // The receiver listens before the fake providers start (they need its URL); its handler is imported further down.
+  let webhookHandler: Parameters<typeof startLocalWebhookReceiver>[0]['handler'] | undefined;
+  const receiver = webhookProviders.length
+    ? await startLocalWebhookReceiver({ handler: (event) => webhookHandler!(event), ...(options.webhookPort !== undefined ? { port: options.webhookPort } : {}) })
+    : undefined;
+  const webhookSecrets = Object.fromEntries(webhookProviders.map((p) => [p, `whsec_${randomBytes(32).toString('base64')}`]));
   const fakeProviders =
     realProviders.length < PROVIDERS.length
-      ? await startFakeProviders({ checks: options.checks ?? [], log: (line) => process.stderr.write(`${line}\n`) })
+      ? await startFakeProviders({
+          checks: options.checks ?? [],
+          log: (line) => process.stderr.write(`${line}\n`),
+          ...(receiver ? { webhooks: { url: receiver.url, secrets: webhookSecrets } } : {}),
+        })
       : undefined;
 
   const identifierKeyHex = options.dataDir !== undefined ? await localIdentifierKey(options.dataDir) : temporaryIdentifierKey();
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
-  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
+  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, escalationSecondsWithWebhooks: 60, ...options.polling });
 
   // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
   // messages reach the handlers through `call`.
@@ -163,9 +186,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
     INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
+    ...(receiver
+      ? {
+          WAKE_TABLE_NAME: LOCAL_WAKE_TABLE_NAME,
+          WEBHOOK_PROVIDERS: webhookProviders.join(','),
+          WEBHOOKS: JSON.stringify(Object.fromEntries(webhookProviders.map((p) => [p, { enabled: true }]))),
+          WEBHOOK_SECRETS: JSON.stringify(webhookSecrets),
+        }
+      : {}),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
   delete process.env[IDENTIFIER_SECRET_ENV];
+  delete process.env.WEBHOOK_SECRET_ARNS;
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
   for (const p of real) {
     process.env[p.urlVariable] = p.baseUrl;
@@ -199,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     import('../lambdas/handlers/retention'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
+  if (receiver) webhookHandler = (await import('../lambdas/handlers/webhook')).handler;
 
   const deadLetters = options.dataDir ? join(options.dataDir, 'dead-letters.jsonl') : undefined;
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
@@ -210,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
     identifierKey: IdentifierKey.fromSecret(identifierKeyHex),
+    ...(receiver ? { webhookReceiver: { url: receiver.url, secrets: webhookSecrets } } : {}),
     async submit(event) {
       try {
         // The retention events have their own rule and function in AWS (lib/constructs/retention-operations.ts).
@@ -244,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stepFunctions.close();
       await pollQueue.close();
       await fakeProviders?.close();
+      await receiver?.close();
       await emulators.close();
     },
   };

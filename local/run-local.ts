@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { checkRefOf } from '../lambdas/checks/check-ref';
 import type { CheckRecord, RecordStatus } from '../lambdas/records/record';
 import { DEMO_CHECKS, DEMO_INVALID_EVENTS } from './demo-checks';
 import { LOCAL_REGION } from './emulators';
@@ -43,12 +44,21 @@ export interface RunSummary {
   /** Checks without a record, or with another status than expected: a non-empty list fails the run. */
   problems: string[];
   dataDir?: string;
+  /** With webhooks on: the receiver, what the fake providers sent it, and how soon each notified check was archived. */
+  webhooks?: {
+    url: string;
+    sent: Array<{ delivery: string; statuses: number[] }>;
+    /** Demo checks that sent a webhook at their news: seconds from it (the resolution) to the record. */
+    woken: Array<{ label: string; secondsAfterNews?: number }>;
+  };
 }
 
 interface Planned {
   label: string;
   event: unknown;
   expect?: RecordStatus;
+  /** A demo check whose script sends webhooks: its id at the fake provider. */
+  notifies?: string;
 }
 
 export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
@@ -84,7 +94,8 @@ function demoEvents(stack: LocalStack): Planned[] {
       ...(created.clientKey && demo.eventCheckId === undefined ? { clientKey: created.clientKey } : {}),
     };
     const event = envelope(detail);
-    planned.push({ label: demo.label, event, expect: demo.expect });
+    const notifies = 'webhooks' in demo.script && demo.script.webhooks?.length ? { notifies: created.checkId } : {};
+    planned.push({ label: demo.label, event, expect: demo.expect, ...notifies });
     for (let i = 0; i < (demo.duplicates ?? 0); i++) planned.push({ label: `${demo.label} (duplicate)`, event: { ...(event as object), id: randomUUID() } });
   }
   DEMO_INVALID_EVENTS.forEach((detail, i) => planned.push({ label: `invalid event ${i + 1}`, event: envelope(detail) }));
@@ -168,12 +179,28 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
   });
   return {
     checks,
+    ...(stack.webhookReceiver ? { webhooks: webhookSummary(stack, started.map((s) => s.plan), records) } : {}),
     submitted: results.length,
     workflows: started.length,
     invalid: results.filter((r) => r.result.status === 'invalid').length,
     problems,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   };
+}
+
+function webhookSummary(stack: LocalStack, plans: Planned[], records: Map<string, CheckRecord>): NonNullable<RunSummary['webhooks']> {
+  const stats = stack.fakeProviders?.stats().checks ?? [];
+  const byCheckRef = new Map([...records.values()].map((record) => [record.checkRef, record]));
+  const woken = plans.flatMap((plan) => {
+    if (!plan.notifies) return [];
+    const check = stats.find((c) => c.checkId === plan.notifies);
+    const news = check?.resolvedAt ?? check?.terminalAt;
+    const record = check ? byCheckRef.get(checkRefOf(stack.identifierKey, check.provider, check.checkId)) : undefined;
+    const seconds = news && record ? (Date.parse(record.archivedAt) - Date.parse(news)) / 1000 : undefined;
+    return [{ label: plan.label, ...(seconds !== undefined ? { secondsAfterNews: seconds } : {}) }];
+  });
+  const sent = (stack.fakeProviders?.webhooksSent() ?? []).map(({ delivery, statuses }) => ({ delivery, statuses }));
+  return { url: stack.webhookReceiver!.url, sent, woken };
 }
 
 /** `[######------]  6/12`: how many workflows have ended. */

@@ -66,7 +66,7 @@ export interface GroupFigures {
 
 function meanUsage(usages: readonly DesignUsage[]): DesignUsage {
   const keys = Object.keys(usages[0] ?? {}) as (keyof DesignUsage)[];
-  return Object.fromEntries(keys.map((key) => [key, mean(usages.map((u) => u[key]))])) as unknown as DesignUsage;
+  return Object.fromEntries(keys.map((key) => [key, mean(usages.map((u) => u[key] ?? 0))])) as unknown as DesignUsage;
 }
 
 export function groupFigures(checks: readonly CheckFigures[]): GroupFigures {

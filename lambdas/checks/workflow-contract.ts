@@ -96,4 +96,11 @@ export interface PollMessage {
   heartbeatAt?: string;
   /** A wait longer than one hop: the next poll is due then (ISO-8601); the hops before it only pass the message on. */
   pollAt?: string;
+  /**
+   * Webhooks on: the message's number in its loop, once the loop registered it for wake-ups (lambdas/polling/
+   * wake-store.ts). A copy the webhook receiver sent and the delayed original share it; the first to advance wins.
+   */
+  seq?: number;
+  /** The notification this message answers or already reacted to (ISO-8601, the receiver's clock). */
+  wokeAt?: string;
 }

@@ -43,6 +43,12 @@ export const METRIC = {
   checksRecovered: 'ChecksRecovered',
   /** reconcile (scheduled): checks without a record that could not be recovered. */
   checksUnrecoverable: 'ChecksUnrecoverable',
+  /** webhook: a signed notification recorded (the check's loop woken, or the wake-up remembered). */
+  webhooksAccepted: 'WebhooksAccepted',
+  /** webhook: a delivery id already accepted (a sender's retry or a replay): answered 200, nothing done. */
+  webhookDuplicates: 'WebhookDuplicates',
+  /** webhook: refused (bad signature, stale, malformed, oversized, no check id, unknown check) or not recorded; by `reason` on the dashboard. */
+  webhooksRefused: 'WebhooksRefused',
   /** archive: time spent in one archive step. Unit Milliseconds. */
   archiveDurationMs: 'ArchiveDurationMs',
 } as const;
