@@ -6,9 +6,11 @@ import { CheckBus } from './constructs/check-bus';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
+import { IdentifierSecret } from './constructs/identifier-secret';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { RetentionOperations } from './constructs/retention-operations';
 import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { WebhookReceiver } from './constructs/webhook-receiver';
@@ -28,6 +30,8 @@ export class AuditArchiverStack extends Stack {
   public readonly keys: ServiceKeys;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
+  public readonly identifiers: IdentifierSecret;
+  public readonly retention: RetentionOperations;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
   public readonly bus: CheckBus;
@@ -50,11 +54,13 @@ export class AuditArchiverStack extends Stack {
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
+      lockedClasses: Object.entries(config.retention.classes).filter(([, cls]) => !cls.erasable).map(([name]) => name),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
       encryptionKey: this.keys.operations,
     });
+    this.identifiers = new IdentifierSecret(this, 'Identifiers', { encryptionKey: this.keys.operations });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
@@ -116,9 +122,32 @@ export class AuditArchiverStack extends Stack {
 
     this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs, indexShards: config.indexShards });
 
+    // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
+    // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
+    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query]) {
+      this.identifiers.grantTo(fn);
+    }
+    // The webhook receiver names the check a notification is about, as the archive does.
+    if (this.webhooks) this.identifiers.grantTo(this.webhooks.function);
+
+    this.retention = new RetentionOperations(this, 'Retention', {
+      storage: this.storage,
+      logKey: this.keys.logs,
+      identifiers: this.identifiers,
+      eventBus: this.bus.eventBus,
+      eventSource: config.eventSource,
+      retentionPolicy: JSON.stringify(config.retention),
+      deadLetterQueue: this.trigger.deadLetterQueue,
+    });
+    for (const fn of [this.functions.archive, this.functions.record]) this.retention.grantLedgerRead(fn);
+    this.guard.allowErasureBy(this.retention.function.role.roleArn);
+    this.identifiers.grantRead(this.guard.recordsOfficerRole);
+
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'LedgerTableName', { value: this.retention.ledger.tableName, description: 'Retention ledger (audit-archiver --ledger-table)' });
+    new CfnOutput(this, 'ReceiptsBucketName', { value: this.retention.receipts.bucketName, description: 'Sealed deletion receipts (audit-archiver --receipts-bucket)' });
     new CfnOutput(this, 'IndexShards', {
       value: String(config.indexShards),
       description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',

@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
+import { LEDGER_KEY } from '../lambdas/records/ledger';
 import { INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +41,9 @@ export interface EmulatorOptions {
   dataDir?: string;
   bucketName?: string;
   tableName?: string;
+  /** The retention ledger (records/ledger.ts) and the receipts' bucket: created beside the archive. */
+  ledgerTableName?: string;
+  receiptsBucketName?: string;
   /** Also create the webhooks' wake-up table (key `pk` only, as the stack creates it). */
   wakeTableName?: string;
 }
@@ -49,6 +53,8 @@ export interface Emulators {
   dynamoEndpoint: string;
   bucketName: string;
   tableName: string;
+  ledgerTableName: string;
+  receiptsBucketName: string;
   wakeTableName?: string;
   /** A client configured for s3rver (path style, checksums only when required). */
   s3Client(): S3Client;
@@ -59,13 +65,15 @@ export interface Emulators {
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const bucketName = options.bucketName ?? 'audit-archive';
   const tableName = options.tableName ?? 'audit-archive-records';
+  const ledgerTableName = options.ledgerTableName ?? `${tableName}-ledger`;
+  const receiptsBucketName = options.receiptsBucketName ?? `${bucketName}-receipts`;
   const temporary = options.dataDir === undefined;
   const root = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'audit-archiver-')));
   const s3Dir = join(root, 's3');
   await mkdir(s3Dir, { recursive: true });
 
   const S3rver = require('s3rver') as S3rverConstructor;
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: bucketName }] });
+  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: bucketName }, { name: receiptsBucketName }] });
   const s3Address = await s3rver.run();
 
   const dynalite = require('dynalite') as DynaliteFactory;
@@ -107,6 +115,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     try {
       await ensureTable(admin, tableName, Object.values(INDEXES));
       if (options.wakeTableName) await ensureTable(admin, options.wakeTableName, []);
+      await ensureLedgerTable(admin, ledgerTableName);
     } finally {
       admin.destroy();
     }
@@ -119,6 +128,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamoEndpoint,
     bucketName,
     tableName,
+    ledgerTableName,
+    receiptsBucketName,
     ...(options.wakeTableName ? { wakeTableName: options.wakeTableName } : {}),
     s3Client,
     dynamoClient,
@@ -157,4 +168,28 @@ async function ensureTable(client: DynamoDBClient, tableName: string, indexes: I
     if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The retention ledger as the stack creates it: `pk` and `sk`, both strings, no index. */
+async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: LEDGER_KEY.partitionKey, KeyType: 'HASH' },
+        { AttributeName: LEDGER_KEY.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: LEDGER_KEY.partitionKey, AttributeType: 'S' },
+        { AttributeName: LEDGER_KEY.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
 }

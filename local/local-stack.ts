@@ -23,6 +23,11 @@ import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
+import { IdentifierKey } from '../lambdas/checks/check-ref';
+import { RETENTION_DETAIL_TYPES } from '../lambdas/events/retention-events';
+import { IDENTIFIER_KEY_ENV, IDENTIFIER_SECRET_ENV } from '../lambdas/common/identifier-key';
+import { localIdentifierKey, temporaryIdentifierKey } from './identifier-key';
+import { sweepExpired } from './ttl-sweeper';
 import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
@@ -56,7 +61,8 @@ export interface LocalStackOptions {
 }
 
 export interface SubmitResult {
-  status: 'started' | 'duplicate' | 'invalid' | 'failed';
+  /** applied: a retention event (Relationship Closed, Client Interaction, Erasure Requested) was carried out. */
+  status: 'started' | 'duplicate' | 'applied' | 'invalid' | 'failed';
   provider?: string;
   checkRef?: string;
   /** Invalid or failed: the error's name and message (paths and codes, no values). */
@@ -72,16 +78,24 @@ export interface LocalStack {
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
   realProviders: ProviderName[];
+  /** The key checkRefs and subject hashes are derived with (Secrets Manager's in AWS; the data directory's here). */
+  identifierKey: IdentifierKey;
   /** With `webhooks`: the receiver's URL (`{url}/{provider}`) and each provider's signing secret. */
   webhookReceiver?: { url: string; secrets: Partial<Record<ProviderName, string>> };
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table. */
   records(): Promise<CheckRecord[]>;
+  /** DynamoDB's TTL process, which dynalite lacks (local/ttl-sweeper.ts): expired records go, each with a receipt. */
+  sweepExpired(now?: Date): Promise<number>;
   close(): Promise<void>;
 }
 
 type Handler = (event: unknown) => Promise<unknown>;
+
+export function isRetentionEvent(event: unknown): boolean {
+  return (RETENTION_DETAIL_TYPES as readonly unknown[]).includes((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
+}
 
 /** Where notices go by default. */
 export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -120,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })
       : undefined;
 
+  const identifierKeyHex = options.dataDir !== undefined ? await localIdentifierKey(options.dataDir) : temporaryIdentifierKey();
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
@@ -164,6 +179,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
+    LEDGER_TABLE_NAME: emulators.ledgerTableName,
+    RECEIPTS_BUCKET_NAME: emulators.receiptsBucketName,
+    [IDENTIFIER_KEY_ENV]: identifierKeyHex,
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
@@ -178,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : {}),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  delete process.env[IDENTIFIER_SECRET_ENV];
   delete process.env.WEBHOOK_SECRET_ARNS;
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
   for (const p of real) {
@@ -204,11 +223,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES = String(downloads.allowPrivateAddresses);
   for (const line of downloads.notices) notice(line);
 
-  const [start, poll, archive, record] = await Promise.all([
+  const [start, poll, archive, record, retention] = await Promise.all([
     import('../lambdas/handlers/start'),
     import('../lambdas/handlers/poll'),
     import('../lambdas/handlers/archive'),
     import('../lambdas/handlers/record'),
+    import('../lambdas/handlers/retention'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
   if (receiver) webhookHandler = (await import('../lambdas/handlers/webhook')).handler;
@@ -222,9 +242,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
+    identifierKey: IdentifierKey.fromSecret(identifierKeyHex),
     ...(receiver ? { webhookReceiver: { url: receiver.url, secrets: webhookSecrets } } : {}),
     async submit(event) {
       try {
+        // The retention events have their own rule and function in AWS (lib/constructs/retention-operations.ts).
+        if (isRetentionEvent(event)) {
+          await retention.handler(event);
+          return { status: 'applied' };
+        }
         const result = await start.handler(event);
         return { status: result.status, provider: result.provider, checkRef: result.checkRef };
       } catch (error) {
@@ -234,6 +260,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (deadLetters) await appendFile(deadLetters, `${JSON.stringify({ at: new Date().toISOString(), status, reason: `${name}: ${message}` })}\n`);
         return { status, reason: `${name}: ${message}` };
       }
+    },
+    sweepExpired(now) {
+      return sweepExpired({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, ...(now ? { now } : {}), deliver: retention.handler });
     },
     async records() {
       const items: CheckRecord[] = [];

@@ -9,7 +9,7 @@ import type { CheckRecord, RecordStatus } from '../lambdas/records/record';
 import { DEMO_CHECKS, DEMO_INVALID_EVENTS } from './demo-checks';
 import { LOCAL_REGION } from './emulators';
 import { LOCAL_ACCOUNT, eventsFromText, toEventBridgeEvent } from './event-input';
-import { startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
+import { isRetentionEvent, startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
 
 export interface RunOptions extends Omit<LocalStackOptions, 'checks'> {
   /**
@@ -111,7 +111,9 @@ function envelope(detail: unknown): unknown {
 async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: RunOptions): Promise<RunSummary> {
   const progress = options.progress ?? (() => {});
   const results: Array<{ plan: Planned; result: SubmitResult }> = [];
-  for (const plan of planned) results.push({ plan, result: await stack.submit(plan.event) });
+  // Retention events act on what is archived: they are delivered once the checks before them are.
+  const retentionEvents = planned.filter((plan) => isRetentionEvent(plan.event));
+  for (const plan of planned) if (!isRetentionEvent(plan.event)) results.push({ plan, result: await stack.submit(plan.event) });
 
   // Duplicates come back as 'started' while the first run is going (StartExecution is idempotent for the same name
   // and input) or as 'duplicate' after it ended: one check either way.
@@ -143,6 +145,14 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
     clearInterval(ticker);
   }
   report();
+  for (const plan of retentionEvents) {
+    const result = await stack.submit(plan.event);
+    results.push({ plan, result });
+    progress(`${result.status === 'applied' ? '✓' : '✗'} ${plan.label} — ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
+  }
+  // What DynamoDB's TTL would have removed by now, with its receipts (dynalite has no TTL).
+  const expired = await stack.sweepExpired();
+  if (expired > 0) progress(`${expired} expired records removed by the local TTL sweeper, each with a receipt`);
 
   const records = new Map((await stack.records()).map((record) => [`${record.provider}-${record.checkRef}`, record]));
   const executions = new Map(stack.stepFunctions.executions().map((execution) => [execution.name, execution]));
@@ -185,7 +195,7 @@ function webhookSummary(stack: LocalStack, plans: Planned[], records: Map<string
     if (!plan.notifies) return [];
     const check = stats.find((c) => c.checkId === plan.notifies);
     const news = check?.resolvedAt ?? check?.terminalAt;
-    const record = check ? byCheckRef.get(checkRefOf(check.provider, check.checkId)) : undefined;
+    const record = check ? byCheckRef.get(checkRefOf(stack.identifierKey, check.provider, check.checkId)) : undefined;
     const seconds = news && record ? (Date.parse(record.archivedAt) - Date.parse(news)) / 1000 : undefined;
     return [{ label: plan.label, ...(seconds !== undefined ? { secondsAfterNews: seconds } : {}) }];
   });

@@ -8,6 +8,7 @@
  */
 import { archiveCheck } from '../../lambdas/archive/engine';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { BENCH_KEY } from '../lib/identifier-key';
 import { pollCheck } from '../../lambdas/polling/poll-check';
 import type { ProviderName } from '../../lambdas/checks/check-status';
 import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
@@ -66,7 +67,7 @@ export interface MeasureResult {
 }
 
 function check(provider: ProviderName, checkId: string, clientKey?: string): WorkflowCheck {
-  return { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: new Date().toISOString(), ...(clientKey ? { clientKey } : {}) };
+  return { provider, checkId, checkRef: checkRefOf(BENCH_KEY, provider, checkId), createdAt: new Date().toISOString(), ...(clientKey ? { clientKey } : {}) };
 }
 
 export async function run(input: MeasureInput): Promise<MeasureResult> {
@@ -76,7 +77,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
   const scenarios: ScenarioUsage[] = [];
 
   for (const scenario of COST_SCENARIOS) {
-    const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(scenario.plan.provider, `cost_${scenario.id}`) };
+    const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(BENCH_KEY, scenario.plan.provider, `cost_${scenario.id}`) };
     const workflowUsage: Record<string, WorkflowUsage> = {};
     let ours: SimulatedCheck | undefined;
     await Promise.all(

@@ -9,6 +9,7 @@
  * for the baselines it polls once and hands back, and the workflow's Wait state does the waiting.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { BENCH_KEY } from '../lib/identifier-key';
 import { STATE, type ArchiveOutput, type PollMessage, type PollOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { afterPoll, beforeDue, WAKE_MIN_WAIT_SECONDS, type NextMessage } from '../../lambdas/polling/poll-loop';
 import { parseWorkflowState } from '../../lambdas/workflow/parse-state';
@@ -83,7 +84,7 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
   const pause = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, (seconds * 1000) / timeFactor));
 
   const poll = async (input: unknown): Promise<PollOutput> => {
-    const state = parseWorkflowState(input);
+    const state = parseWorkflowState(input, BENCH_KEY);
     const plan = planOf(state);
     const ref = plan.checkRef;
     const task: LoopTask = { polls: [], messages: strategy.loop ? 1 : 0, hops: [], heartbeats: 0, wakes: 0, wakeWrites: 0 };

@@ -12,6 +12,10 @@ import { auditDeps, type AuditDeps } from '../../lambdas/audit';
 import { createS3Client } from '../../lambdas/archive/s3-store';
 import { ConfigurationError } from '../../lambdas/common/errors';
 import { createDynamoDocumentClient } from '../../lambdas/records/record-store';
+import { IdentifierKey } from '../../lambdas/checks/check-ref';
+import { fixedIdentifierKey, secretIdentifierKey, type IdentifierKeySource } from '../../lambdas/common/identifier-key';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { localIdentifierKey } from '../../local/identifier-key';
 import { DEFAULT_INDEX_SHARDS, parseIndexShards } from '../../lambdas/records/table-schema';
 import { startEmulators } from '../../local/emulators';
 import { LOCAL_BUCKET_NAME, LOCAL_DATA_DIR, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from '../../local/local-names';
@@ -21,11 +25,17 @@ import { stringValue, type CliIo, type OptionSpecs, type OptionValues } from './
 export const TABLE_ENV = 'AUDIT_ARCHIVER_TABLE';
 export const BUCKET_ENV = 'AUDIT_ARCHIVER_BUCKET';
 export const DATA_DIR_ENV = 'AUDIT_ARCHIVER_DATA_DIR';
+export const IDENTIFIER_SECRET_CLI_ENV = 'AUDIT_ARCHIVER_IDENTIFIER_SECRET';
+export const LEDGER_ENV = 'AUDIT_ARCHIVER_LEDGER_TABLE';
+export const RECEIPTS_ENV = 'AUDIT_ARCHIVER_RECEIPTS_BUCKET';
 export const INDEX_SHARDS_ENV = 'AUDIT_ARCHIVER_INDEX_SHARDS';
 
 export const TARGET_OPTIONS: OptionSpecs = {
   table: { type: 'string' },
   bucket: { type: 'string' },
+  'identifier-secret': { type: 'string' },
+  'ledger-table': { type: 'string' },
+  'receipts-bucket': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   local: { type: 'boolean' },
@@ -36,6 +46,11 @@ export const TARGET_OPTIONS: OptionSpecs = {
 export const TARGET_HELP = `Archive (deployed stack):
   --table NAME --bucket NAME   the stack's RecordsTableName and EvidenceBucketName outputs
                                (or ${TABLE_ENV} / ${BUCKET_ENV}); your own AWS credentials
+  --identifier-secret ARN      the IdentifierSecretArn output (or ${IDENTIFIER_SECRET_CLI_ENV}): needed to name a
+                               check by its provider id or a client by its key; a checkRef works without it
+  --ledger-table NAME --receipts-bucket NAME
+                               the LedgerTableName and ReceiptsBucketName outputs (or ${LEDGER_ENV} /
+                               ${RECEIPTS_ENV}): needed by relationship, erase and receipts
   --region REGION --profile P  as for the AWS CLI
 Archive (local, the default when no table or bucket is named):
   --local                      use the local archive even if ${TABLE_ENV} is set
@@ -52,6 +67,8 @@ export interface AuditTarget {
   deps: AuditDeps;
   /** Legal holds on objects: known for the local archive (s3rver has no Object Lock), detected on AWS. */
   objectLock: boolean | 'detect';
+  /** The retention ledger and the receipts bucket (relationship, erase, receipts), when named. */
+  retention?: { ledgerTableName: string; receiptsBucket: string };
   close(): Promise<void>;
 }
 
@@ -81,14 +98,28 @@ function openAws(values: OptionValues, io: CliIo, tableName: string, bucket: str
   const dynamo = dynamoEndpoint
     ? createDynamoDocumentClient({ endpoint: dynamoEndpoint, ...(region ? { region } : {}) })
     : DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true } });
+  const ledgerTableName = stringValue(values, 'ledger-table') ?? nonEmpty(io.env[LEDGER_ENV]);
+  const receiptsBucket = stringValue(values, 'receipts-bucket') ?? nonEmpty(io.env[RECEIPTS_ENV]);
+  const secretArn = stringValue(values, 'identifier-secret') ?? nonEmpty(io.env[IDENTIFIER_SECRET_CLI_ENV]);
+  const secrets = secretArn ? new SecretsManagerClient(common) : undefined;
+  const identifierKey: IdentifierKeySource = secrets
+    ? secretIdentifierKey(secrets, secretArn!)
+    : {
+        get: () =>
+          Promise.reject(
+            new ConfigurationError(`naming a check by its id or a client by its key needs the identifier secret (--identifier-secret or ${IDENTIFIER_SECRET_CLI_ENV}); a checkRef works without it`),
+          ),
+      };
   return {
     kind: 'aws',
     label: `table ${tableName}, bucket ${bucket}`,
-    deps: auditDeps({ dynamo, tableName, s3, bucket, indexShards: indexShardsOf(values, io) }),
+    deps: auditDeps({ dynamo, tableName, s3, bucket, identifierKey, indexShards: indexShardsOf(values, io) }),
     objectLock: 'detect',
+    ...(ledgerTableName && receiptsBucket ? { retention: { ledgerTableName, receiptsBucket } } : {}),
     async close() {
       s3.destroy();
       dynamo.destroy();
+      secrets?.destroy();
     },
   };
 }
@@ -102,6 +133,7 @@ async function openLocal(values: OptionValues, io: CliIo): Promise<AuditTarget> 
   }
   // dynalite's LevelDB admits one process: while another has the directory open, opening fails (see the entry point).
   const emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
+  const identifierKey = fixedIdentifierKey(IdentifierKey.fromSecret(await localIdentifierKey(dataDir)));
   return {
     kind: 'local',
     label: `local archive ${dataDir}`,
@@ -110,9 +142,11 @@ async function openLocal(values: OptionValues, io: CliIo): Promise<AuditTarget> 
       tableName: emulators.tableName,
       s3: emulators.s3Client(),
       bucket: emulators.bucketName,
+      identifierKey,
       indexShards: indexShardsOf(values, io, LOCAL_INDEX_SHARDS),
     }),
     objectLock: false,
+    retention: { ledgerTableName: emulators.ledgerTableName, receiptsBucket: emulators.receiptsBucketName },
     close: () => emulators.close(),
   };
 }

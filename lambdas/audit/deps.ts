@@ -1,5 +1,6 @@
 /** What every auditor operation reads from: the records table and the evidence bucket, with a clock. */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { IdentifierKeySource } from '../common/identifier-key';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRecordStore, type RecordStore } from '../records/record-store';
 import { DEFAULT_INDEX_SHARDS } from '../records/table-schema';
@@ -10,6 +11,8 @@ export interface AuditDeps {
   s3: S3Client;
   bucket: string;
   records: RecordStore;
+  /** Turns a check id or a client key into the names the archive stores (keyed hashes). */
+  identifierKey: IdentifierKeySource;
   /** Keys the sharded indexes spread each group over: the writers' count (cdk.json indexShards). */
   indexShards: number;
   /** Decides which records are past their retention. */

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { subjectHashOf } from '../checks/check-ref';
 import { PROVIDERS } from '../checks/check-status';
 import { storageErrorFrom } from '../common/storage-errors';
 import type { CheckRecord } from '../records/record';
@@ -85,7 +86,8 @@ const MAX_TOKEN_JSON = 64 * 1024;
 
 /** Parses raw parameters (CLI flags, API query string) and reads one page. */
 export async function queryRecords(deps: AuditDeps, raw: RawQuery, options: QueryOptions = {}): Promise<QueryPage> {
-  const parsed = parseQuery(raw, deps.now());
+  const key = raw.clientKey !== undefined ? await deps.identifierKey.get() : undefined;
+  const parsed = parseQuery(raw, deps.now(), key && ((clientKey) => subjectHashOf(key, clientKey)));
   const { filters, page } = parsed;
   let cursor: Cursor | undefined;
   if (page.next) {
@@ -250,11 +252,11 @@ interface Expression {
   values: Record<string, unknown>;
 }
 
-/** Conditions every group shares: visibility (retention or legal hold) and the status filter. */
+/** Conditions every group shares: visibility (retention, legal hold, an open relationship) and the status filter. */
 function filterExpression(now: Date, filters: QueryFilters): Expression {
   const expression: Expression = {
-    conditions: ['(#retainUntil > :now OR #legalHold = :true)'],
-    names: { '#retainUntil': 'retainUntil', '#legalHold': 'legalHold' },
+    conditions: ['(#retainUntil > :now OR #legalHold = :true OR #relationshipOpen = :true)'],
+    names: { '#retainUntil': 'retainUntil', '#legalHold': 'legalHold', '#relationshipOpen': 'relationshipOpen' },
     values: { ':now': now.toISOString(), ':true': true },
   };
   if (filters.statuses) addIn(expression, 'status', filters.statuses);

@@ -10,7 +10,9 @@ export interface WorkflowCheck {
   /** Liveness token / KYC sessionId / verification id. Kept only in the (KMS-encrypted) execution input. */
   checkId: string;
   clientKey?: string;
-  /** sha256-derived, safe to log and to use in keys and execution names. */
+  /** Who the check is about (the event's subjectKey); the record keeps only its keyed hash. */
+  subjectKey?: string;
+  /** HMAC-derived (checks/check-ref.ts), safe to log and to use in keys and execution names. */
   checkRef: string;
   /** When the check was created at the provider (event's createdAt), else when the event arrived. */
   createdAt: string;

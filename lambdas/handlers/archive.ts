@@ -1,6 +1,7 @@
 /** Archive evidence / Archive escalation / Record outcome. See lambdas/archive/workflow-steps.ts. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { withCheckKeys } from '../common/correlation';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { METRIC } from '../common/metric-names';
 import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
@@ -11,12 +12,13 @@ import type { ArchiveOutput } from '../checks/workflow-contract';
 const depsFor = archiveDepsFromEnv(process.env, logger, {
   onShorterRetentionRefused: () => metrics.addMetric(METRIC.retentionRequestsRefused, MetricUnit.Count, 1),
 });
+const identifierKey = identifierKeyFromEnv(process.env);
 
 export const handler = (event: unknown): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {
     const startedAt = Date.now();
     try {
-      const output = await archiveStep(depsFor, event);
+      const output = await archiveStep(depsFor, event, await identifierKey.get());
       countOutcome(metrics, output, Date.now() - startedAt);
       return output;
     } finally {

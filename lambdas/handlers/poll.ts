@@ -9,6 +9,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { requiredEnv } from '../common/environment';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
@@ -39,6 +40,7 @@ const loop: LoopDeps = {
     const policy = wakes(provider) ? withWebhooks(deps.policy) : deps.policy;
     return { ...deps, policy, logger: logger.createChild({ persistentKeys: { provider, checkRef: state.check.checkRef } }) };
   },
+  identifierKey: identifierKeyFromEnv(process.env),
   now: () => new Date(),
   logger,
   wakes,

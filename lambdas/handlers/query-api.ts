@@ -27,6 +27,7 @@ import {
 } from '../audit';
 import { requiredEnv, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { logger as sharedLogger } from '../common/powertools';
 import { createDynamoDocumentClient } from '../records/record-store';
 import { indexShardsFromEnv } from '../records/runtime';
@@ -163,6 +164,7 @@ export function queryApiDepsFromEnv(env: Env): QueryApiDeps {
       tableName: requiredEnv(env, 'TABLE_NAME'),
       s3: createS3Client({ endpoint: env.AWS_ENDPOINT_URL_S3 }),
       bucket: requiredEnv(env, 'BUCKET_NAME'),
+      identifierKey: identifierKeyFromEnv(env),
       indexShards: indexShardsFromEnv(env),
     }),
     logger: sharedLogger,

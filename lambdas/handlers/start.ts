@@ -14,6 +14,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ArchiverError, ConfigurationError } from '../common/errors';
+import { identifierKeyFromEnv, type IdentifierKeySource } from '../common/identifier-key';
 import { logger, metrics } from '../common/powertools';
 import { executionNameOf, InvalidEventError, parseCheckCreated, workflowInputOf } from '../events/check-created';
 import type { WorkflowState } from '../checks/workflow-contract';
@@ -35,6 +36,8 @@ export interface StartResult {
 export interface StartDependencies {
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string | undefined;
+  /** The key checkRefs are derived with (IDENTIFIER_KEY_SECRET_ARN). */
+  identifierKey: IdentifierKeySource;
   /** How far an event's createdAt may be from its time (CREATED_AT_SKEW_SECONDS). @default one day */
   createdAtSkewSeconds?: number;
   logger: Pick<Logger, 'info' | 'error'>;
@@ -51,7 +54,8 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
 
   let input: WorkflowState;
   try {
-    input = workflowInputOf(parseCheckCreated(event), { maxSkewSeconds: deps.createdAtSkewSeconds });
+    const parsed = parseCheckCreated(event);
+    input = workflowInputOf(parsed, { key: await deps.identifierKey.get(), maxSkewSeconds: deps.createdAtSkewSeconds });
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     log.error('Invalid Check Created event', { eventId: safeEventId(event), issues: error.issues });
@@ -104,6 +108,8 @@ if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSecond
   throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
 }
 
+const identifierKey = identifierKeyFromEnv(process.env);
+
 /** Lambda entry point (asynchronous invocation by the EventBridge rule). */
 export const handler = (event: unknown): Promise<StartResult> =>
-  startCheck(event, { sfn: sfnClient, stateMachineArn: process.env.STATE_MACHINE_ARN, createdAtSkewSeconds, logger, metrics });
+  startCheck(event, { sfn: sfnClient, stateMachineArn: process.env.STATE_MACHINE_ARN, identifierKey, createdAtSkewSeconds, logger, metrics });

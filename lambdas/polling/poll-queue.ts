@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ProviderName } from '../checks/check-status';
 import type { PollMessage, PollOutput, WorkflowState } from '../checks/workflow-contract';
 import { parseWorkflowState } from '../workflow/parse-state';
+import type { IdentifierKeySource } from '../common/identifier-key';
 import { pollCheck, type PollDeps } from './poll-check';
 import { afterPoll, beforeDue, registers, wokenDuring, type LoopStep, type NextMessage } from './poll-loop';
 import { loopIdOf, type WakeStore } from './wake-store';
@@ -40,6 +41,8 @@ export interface LoopDeps {
   ports: LoopPorts;
   /** The poll's dependencies for the check's provider (a logger keyed to the check, for instance). */
   pollDeps: (provider: ProviderName, state: WorkflowState) => PollDeps;
+  /** The state's checkRef must be the keyed hash of its check id (workflow/parse-state.ts). */
+  identifierKey: IdentifierKeySource;
   now: () => Date;
   logger?: { info(message: string, fields: Record<string, unknown>): void };
   /** The wake-up table for a provider whose webhooks are on; undefined otherwise (the loop only polls). */
@@ -62,9 +65,11 @@ const envelopeSchema = z.looseObject({
  */
 export async function loopTurn(deps: LoopDeps, body: string, deliveryId: string = randomUUID()): Promise<TurnOutcome> {
   const message = parseEnvelope(body);
+  // Not fetched is not the check's fault: the message comes back (a batch item failure) and is tried again.
+  const identifier = await deps.identifierKey.get();
   let state: WorkflowState;
   try {
-    state = parseWorkflowState(message.state);
+    state = parseWorkflowState(message.state, identifier);
   } catch (error) {
     return fail(deps, message.taskToken, error);
   }

@@ -2,10 +2,9 @@
  * The one DynamoDB item per check: a summary an auditor can query and trust. The provider's full answer and the
  * images live in S3 (result.json, manifest.json); the item stays far below DynamoDB's 400 KB limit.
  */
-import { clientKeyHashOf } from '../checks/check-ref';
 import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
-import type { Retention } from './retention';
+import type { Retention, RetentionClock } from './retention';
 import { DEFAULT_INDEX_SHARDS, indexKeysOf, recordKeyOf } from './table-schema';
 
 export type RecordStatus =
@@ -91,8 +90,26 @@ export interface CheckRecord {
   readAsUtc?: string[];
   retentionClass: string;
   retentionBasis: string;
+  /** When it expires; while a relationship is open, the earliest it could (see records/retention.ts). */
   retainUntil: string;
-  /** Epoch seconds; absent while a legal hold suspends expiry. */
+  /** What the class's days count from (absent on records archived before clocks: archive). */
+  retentionClock?: RetentionClock;
+  /** The class's days, on its clock. */
+  retentionDays?: number;
+  /** relationship-end classes: nothing expires until the client's relationship closes. */
+  relationshipOpen?: true;
+  relationshipClosedAt?: string;
+  /** Capped classes: the newest interaction with the subject, and the cap after it. */
+  lastInteractionAt?: string;
+  lastInteractionDays?: number;
+  /**
+   * An erasure request erases the check at once (its objects carry no Object Lock retention). False, or absent on
+   * records archived before erasure: a legal obligation defers it, and the objects are locked until retainUntil.
+   */
+  erasable?: boolean;
+  /** An erasure request that was refused (legal obligation or hold): carried out when the check becomes erasable. */
+  erasureRequested?: ErasureRequestNote;
+  /** Epoch seconds; absent while a legal hold or an open relationship suspends expiry. */
   ttl?: number;
   legalHold?: boolean;
   legalHoldSince?: string;
@@ -100,7 +117,41 @@ export interface CheckRecord {
   /** Index attributes (see table-schema): sharded keys, `{provider}#{day}[#{shard}]` and `{provider}#{outcome}[#{shard}]`. */
   providerDay: string;
   providerOutcome: string;
+  /** Keyed hash of who the check is about (subjectKey, else the KYC clientKey): the byClientKey index. */
   clientKeyHash?: string;
+}
+
+/**
+ * What replaces the record of an erased check: that it was erased, when, under which class and at whose request —
+ * nothing about the person (no client hash, no dates of the check). It outranks every record (a late or duplicate
+ * event never archives the check again) and carries no index attributes, so no query lists it.
+ */
+export interface Tombstone {
+  pk: string;
+  schemaVersion: 1;
+  provider: ProviderName;
+  checkRef: string;
+  status: 'erased';
+  statusRank: typeof TOMBSTONE_RANK;
+  /** The class the check was kept under; absent when nothing had been archived. */
+  retentionClass?: string;
+  erasedAt: string;
+  erasure: ErasureRequestNote;
+  /** The deletion receipt that says what was deleted. */
+  receiptSeq?: number;
+}
+
+export const TOMBSTONE_RANK = 100;
+
+export function isTombstone(item: unknown): item is Tombstone {
+  return (item as { status?: unknown } | undefined)?.status === 'erased';
+}
+
+/** Who asked for an erasure, when and why (no personal data: a request id and a short reason). */
+export interface ErasureRequestNote {
+  requestId: string;
+  requestedAt: string;
+  reason?: string;
 }
 
 export interface RecordInput {
@@ -131,8 +182,11 @@ export interface RecordInput {
   };
   drift?: Drift;
   retention: Retention;
-  /** KYC clientKey from the event or the provider's answer; only its hash is stored. */
-  clientKey?: string;
+  /**
+   * Keyed hash (checks/check-ref subjectHashOf) of who the check is about: the event's subjectKey, else the KYC
+   * clientKey from the event or the provider's answer. The key itself is never stored.
+   */
+  subjectHash?: string;
   archivedAt: Date;
 }
 
@@ -203,10 +257,17 @@ export function buildRecord(input: RecordInput, { indexShards = DEFAULT_INDEX_SH
     retentionClass: retention.retentionClass,
     retentionBasis: retention.basis,
     retainUntil: retention.retainUntil,
+    retentionClock: retention.clock,
+    retentionDays: retention.days,
+    relationshipOpen: retention.relationshipOpen,
+    relationshipClosedAt: retention.relationshipClosedAt,
+    lastInteractionAt: retention.lastInteractionAt,
+    lastInteractionDays: retention.lastInteractionDays,
+    erasable: retention.erasable,
     ttl: retention.ttl,
     legalHold: retention.legalHold ? true : undefined,
     ...indexKeysOf({ provider: check.provider, checkRef: check.checkRef, createdAt, outcome }, indexShards),
-    clientKeyHash: input.clientKey ? clientKeyHashOf(input.clientKey) : undefined,
+    clientKeyHash: input.subjectHash,
   });
 }
 

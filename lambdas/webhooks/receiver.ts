@@ -8,6 +8,7 @@
  */
 import type { ProviderName } from '../checks/check-status';
 import { PROVIDERS } from '../checks/check-status';
+import type { IdentifierKeySource } from '../common/identifier-key';
 import { checkRefOf } from '../checks/check-ref';
 import type { PollMessage } from '../checks/workflow-contract';
 import type { WakeStore } from '../polling/wake-store';
@@ -67,6 +68,8 @@ export interface ReceiverDeps {
   /** The provider's valid secrets; `fresh` re-reads them (after a bad signature: the secret may just have rotated). */
   secrets(provider: ProviderName, options?: { fresh?: boolean }): Promise<string[]>;
   wakes: WakeStore;
+  /** Names the check as the archive does (its keyed checkRef). */
+  identifierKey: IdentifierKeySource;
   /** Puts the message on the poll queue with no delay. */
   send(message: PollMessage): Promise<void>;
   now(): Date;
@@ -108,7 +111,7 @@ export async function receive(deps: ReceiverDeps, request: WebhookRequest): Prom
   }
   if (typeof checkId === 'number' && Number.isSafeInteger(checkId)) checkId = String(checkId);
   if (typeof checkId !== 'string' || checkId === '' || checkId.length > 512) return answer('no-check-id');
-  const checkRef = checkRefOf(provider, checkId);
+  const checkRef = checkRefOf(await deps.identifierKey.get(), provider, checkId);
 
   if (!(await deps.wakes.firstDelivery(provider, verdict.deliveryId, now))) return answer('duplicate', checkRef);
   try {

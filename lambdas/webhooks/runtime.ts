@@ -1,4 +1,5 @@
 /** The webhook receiver's wiring, checked once at init: settings, secrets, the wake-up table and the poll queue. */
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
@@ -22,6 +23,7 @@ export function receiverDepsFromEnv(env: Env): ReceiverDeps {
   const queueUrl = requiredEnv(env, 'POLL_QUEUE_URL');
   return {
     config,
+    identifierKey: identifierKeyFromEnv(env),
     secrets: webhookSecretsFromEnv(env),
     wakes: createWakeStore({
       client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),

@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   audit: 4,
   webhooks: 4,
   operations: 4,
+  retention: 4,
   handlers: 5,
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { TEST_KEY } from '../support/identifier-key';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
@@ -231,7 +232,7 @@ describe('DynamoDB write units of records', () => {
 
   it('a record the archive builds is under 1 KB, so each index write costs one unit', () => {
     const checkId = 'liveness-token-123';
-    const check = { provider: 'liveness' as const, checkId, checkRef: checkRefOf('liveness', checkId), createdAt: '2026-03-19T10:00:00.000Z' };
+    const check = { provider: 'liveness' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'liveness', checkId), createdAt: '2026-03-19T10:00:00.000Z' };
     const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'liveness', outcome: 'passed', now: new Date('2026-03-19T10:05:00Z') });
     const record = buildRecord({ check, status: 'archived', outcome: 'passed', retention, archivedAt: new Date('2026-03-19T10:05:00Z') });
     const bytes = itemBytes(marshall(record, { removeUndefinedValues: true }) as never);

@@ -4,6 +4,7 @@
  * (the issue's bar) instead of within the review's 60 s, at a cost that stays within 2× the oracle's; with webhooks
  * on, polling is the safety net (lambdas/polling/polling-policy.ts withWebhooks), so checks are polled less.
  */
+import { BENCH_KEY } from '../../bench/lib/identifier-key';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { pollingCostPerCheck } from '../../bench/cost/workload';
@@ -20,7 +21,7 @@ const plans: CheckPlan[] = [
   { provider: 'liveness', outcome: 'complete', endsAt: 1_500 },
   { provider: 'verification', outcome: 'completed', endsAt: 20 },
 ] as CheckPlan[];
-const checks: PlannedCheck[] = plans.map((plan, i) => ({ ...plan, checkId: `c${i}`, checkRef: checkRefOf(plan.provider, `c${i}`) }));
+const checks: PlannedCheck[] = plans.map((plan, i) => ({ ...plan, checkId: `c${i}`, checkRef: checkRefOf(BENCH_KEY, plan.provider, `c${i}`) }));
 
 let runs: Record<'ours' | 'webhooks' | 'oracle', SimulatedCheck[]>;
 

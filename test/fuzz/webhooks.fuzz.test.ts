@@ -3,6 +3,7 @@
  * any path and method — it answers with one of its documented outcomes and a 4xx for anything unsigned, never throws,
  * never wakes a loop and never writes: only a correctly signed notification gets past the signature.
  */
+import { testKeySource } from '../support/identifier-key';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WakeStore } from '../../lambdas/polling/wake-store';
@@ -26,6 +27,7 @@ function deps(): { deps: ReceiverDeps; writes: () => number } {
   };
   return {
     deps: {
+      identifierKey: testKeySource,
       config: webhooksSchema.parse({ verification: { enabled: true }, kyc: { enabled: true, scheme: 'x-signature' } }),
       secrets: async () => [SECRET],
       wakes,

@@ -42,7 +42,7 @@ beforeAll(async () => {
   stack = await startLocalStack({ webhooks: ['verification', 'liveness'], timeFactor: 100, notice: () => {} });
   for (const { script, deliveries } of PLAN) {
     const created = stack.fakeProviders!.addCheck({ ...script, webhooks: deliveries.length ? deliveries : undefined } as CheckScript);
-    expected.push({ provider: created.provider, checkRef: checkRefOf(created.provider, created.checkId), status: 'archived' });
+    expected.push({ provider: created.provider, checkRef: checkRefOf(stack.identifierKey, created.provider, created.checkId), status: 'archived' });
     const started = await stack.submit(toEventBridgeEvent({ provider: created.provider, checkId: created.checkId }, { region: LOCAL_REGION, account: LOCAL_ACCOUNT }));
     expect(started.status).toBe('started');
   }

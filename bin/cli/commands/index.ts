@@ -9,7 +9,8 @@ import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
 import { queryCommand } from './query';
 import { reconcileCommand } from './reconcile';
+import { eraseCommand, receiptsCommand, relationshipCommand } from './retention';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand, backfillCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, relationshipCommand, eraseCommand, receiptsCommand, reconcileCommand, consoleCommand, backfillCommand];

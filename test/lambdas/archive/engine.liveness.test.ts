@@ -23,6 +23,7 @@ import {
 import { dataUri, makeJpeg, makePng, makeWebp, sha256 } from '../../support/images';
 import { livenessComplete } from '../../support/answers';
 import { startImageServer } from '../../support/image-server';
+import { testKeySource } from '../../support/identifier-key';
 
 let emulators: Emulators;
 let h: Harness;
@@ -255,7 +256,7 @@ describe('archiveCheck: liveness', () => {
     expect(result.result.audit_images[1_999]).toEqual({ missing: 'over-limit', detail: 'per-check cap' });
     expect(result.result.audit_images[0]).toMatchObject({ archivedKey: `${prefix}frames/000.jpg` });
     // And it verifies: the record's count of missing images is the manifest's.
-    const audit = auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, now: () => FIXED_NOW });
+    const audit = auditDeps({ identifierKey: testKeySource, dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, now: () => FIXED_NOW });
     expect((await verifyCheck(audit, record)).problems).toEqual([]);
   });
 

@@ -164,7 +164,7 @@ describe('a failure record next to a run that got further', () => {
     const mock = mockClient(client);
     mock.on(PutObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
     const store = createS3Store({ client, bucket: 'archive' });
-    const retention = { retentionClass: 'no-result', retainUntil: '2030-01-01T00:00:00.000Z', legalHold: false };
+    const retention = { retentionClass: 'no-result', retainUntil: '2030-01-01T00:00:00.000Z', legalHold: false, erasable: true };
     expect(await store.createBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).toBeUndefined();
     expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input.IfNoneMatch).toBe('*');
     await expect(store.putBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).rejects.toMatchObject({ name: 'StorageRejectedError' });

@@ -15,6 +15,7 @@ import { startFakeProviders, type CheckScript, type FakeProviders } from '../../
 import type { Emulators } from '../../../local/emulators';
 import { LOCAL_INDEX_SHARDS } from '../../../local/local-names';
 import { getRecord, harness, type Harness } from '../../support/archive-harness';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 const DAY_MS = 86_400_000;
 
@@ -73,7 +74,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
       const check: WorkflowCheck = {
         provider: created.provider,
         checkId: created.checkId,
-        checkRef: checkRefOf(created.provider, created.checkId),
+        checkRef: checkRefOf(TEST_KEY, created.provider, created.checkId),
         createdAt: `${plan.day}T09:30:00.000Z`,
         ...(created.clientKey ? { clientKey: created.clientKey } : {}),
       };
@@ -93,7 +94,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
     checks,
     harness: h,
     fake,
-    audit: auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, indexShards: LOCAL_INDEX_SHARDS }),
+    audit: auditDeps({ identifierKey: testKeySource, dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, indexShards: LOCAL_INDEX_SHARDS }),
     close: () => fake.close(),
   };
 }

@@ -5,6 +5,7 @@ import { buildRecord, type CheckRecord } from '../../../lambdas/records/record';
 import { createRecordStore } from '../../../lambdas/records/record-store';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
 import { startEmulators, type Emulators } from '../../../local/emulators';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 const DAY = '2026-03-19';
 /** 65 records a shard: more than one DynamoDB page of each (LastEvaluatedKey inside every shard). */
@@ -19,12 +20,12 @@ beforeAll(async () => {
   emulators = await startEmulators();
   const dynamo = emulators.dynamoClient();
   const records = createRecordStore({ client: dynamo, tableName: emulators.tableName });
-  deps = auditDeps({ dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: SHARDS });
+  deps = auditDeps({ identifierKey: testKeySource, dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: SHARDS });
   const writes: Promise<unknown>[] = [];
   for (let i = 0; i < 260; i++) {
     const keep = i === 5 || i === 230 || i === 255;
     const checkId = `ver_${String(i).padStart(4, '0')}`;
-    const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf('verification', checkId), createdAt: `${DAY}T${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00.000Z` };
+    const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: `${DAY}T${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00.000Z` };
     // Archived on the day (365 days: visible on NOW) or two years before (past retention on NOW).
     const archivedAt = keep ? new Date(`${DAY}T23:00:00Z`) : new Date('2024-01-01T00:00:00Z');
     const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'verification', outcome: 'true', now: archivedAt });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { auditDeps, queryRecords, type AuditDeps, type RawQuery } from '../../../lambdas/audit';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { buildRecord, type CheckRecord } from '../../../lambdas/records/record';
@@ -24,14 +25,14 @@ beforeAll(async () => {
   emulators = await startEmulators();
   const dynamo = emulators.dynamoClient();
   const records = createRecordStore({ client: dynamo, tableName: emulators.tableName });
-  deps = auditDeps({ dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: SHARDS });
+  deps = auditDeps({ identifierKey: testKeySource, dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: SHARDS });
   let n = 0;
   for (const day of DAYS) {
     for (const provider of ['liveness', 'verification'] as ProviderName[]) {
       for (let i = 0; i < 12; i++, n++) {
         const checkId = `shards_${n}`;
         const second = String(Math.floor(i / 3) * 7).padStart(2, '0'); // three checks per second
-        const check = { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: `${day}T10:00:${second}.000Z` };
+        const check = { provider, checkId, checkRef: checkRefOf(TEST_KEY, provider, checkId), createdAt: `${day}T10:00:${second}.000Z` };
         const archivedAt = n % 7 === 3 ? new Date('2020-01-01T00:00:00Z') : new Date(`${day}T12:00:00Z`);
         const outcome = provider === 'liveness' ? 'passed' : 'true';
         const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider, outcome, now: archivedAt });
@@ -121,13 +122,13 @@ describe('queries over sharded index keys', () => {
     const records = createRecordStore({ client: deps.dynamo, tableName: deps.tableName });
     const idsIn = (shard: number, count: number) => {
       const ids: string[] = [];
-      for (let i = 0; ids.length < count; i++) if (shardOf(checkRefOf('kyc', `dense_${i}`), SHARDS) === shard) ids.push(`dense_${i}`);
+      for (let i = 0; ids.length < count; i++) if (shardOf(checkRefOf(TEST_KEY, 'kyc', `dense_${i}`), SHARDS) === shard) ids.push(`dense_${i}`);
       return ids;
     };
     const write = async (checkId: string, time: string, expired: boolean) => {
       const archivedAt = expired ? new Date('2020-01-01T00:00:00Z') : new Date(`${day}T12:00:00Z`);
       const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now: archivedAt });
-      const check = { provider: 'kyc' as const, checkId, checkRef: checkRefOf('kyc', checkId), createdAt: `${day}T${time}.000Z` };
+      const check = { provider: 'kyc' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'kyc', checkId), createdAt: `${day}T${time}.000Z` };
       await records.write(buildRecord({ check, status: 'archived', outcome: 'success', retention, archivedAt }, { indexShards: SHARDS }));
       return check.checkRef;
     };

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidQueryError, RecordNotFoundError, allRecords, findRecord, queryRecords, type RawQuery } from '../../../lambdas/audit';
-import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { subjectHashOf } from '../../../lambdas/checks/check-ref';
 import type { CheckRecord } from '../../../lambdas/records/record';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { buildArchive, daysAgo, type Fixture } from './archive-fixture';
+import { TEST_KEY } from '../../support/identifier-key';
 import { decodeToken, encodeToken } from './paging-token';
 
 let emulators: Emulators;
@@ -48,7 +49,7 @@ describe('queryRecords over an archive written by the engine', () => {
 
   it('finds a client\'s KYC sessions by clientKey or its hash (byClientKey index)', async () => {
     expect(await query({ clientKey: 'client-e2e-1' })).toEqual(['kyc-success']);
-    expect(await query({ clientKeyHash: clientKeyHashOf('client-e2e-2') })).toEqual(['kyc-other']);
+    expect(await query({ clientKeyHash: subjectHashOf(TEST_KEY, 'client-e2e-2') })).toEqual(['kyc-other']);
     expect(await query({ clientKey: 'client-e2e-1', outcome: 'failed' })).toEqual([]);
     expect(await query({ clientKey: 'nobody' })).toEqual([]);
   });

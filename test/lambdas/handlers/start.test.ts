@@ -8,10 +8,11 @@ import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { ArchiverError } from '../../../lambdas/common/errors';
 import { InvalidEventError } from '../../../lambdas/events/check-created';
 import { handler, StartExecutionFailedError } from '../../../lambdas/handlers/start';
+import { TEST_KEY, TEST_KEY_SECRET } from '../../support/identifier-key';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow';
 const TOKEN = 'lt_4f0c1e9a7b2d-very-secret-liveness-token';
-const REF = checkRefOf('liveness', TOKEN);
+const REF = checkRefOf(TEST_KEY, 'liveness', TOKEN);
 
 function event(detail: unknown) {
   return {
@@ -59,11 +60,13 @@ describe('start handler (mocked SFN client)', () => {
 
   beforeEach(() => {
     process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
+    process.env.IDENTIFIER_KEY = TEST_KEY_SECRET;
     sfn = mockClient(SFNClient);
   });
   afterEach(() => {
     sfn.restore();
     delete process.env.STATE_MACHINE_ARN;
+    delete process.env.IDENTIFIER_KEY;
   });
 
   it('starts the workflow with the deterministic name and the check as input', async () => {
@@ -168,6 +171,7 @@ describe('start handler against a real SFN endpoint (AWS_ENDPOINT_URL_SFN)', () 
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     STATE_MACHINE_ARN,
+    IDENTIFIER_KEY: TEST_KEY_SECRET,
   };
 
   async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -214,11 +218,11 @@ describe('start handler against a real SFN endpoint (AWS_ENDPOINT_URL_SFN)', () 
     const first = await captureOutput(() => start.handler(event({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' })));
     const again = await captureOutput(() => start.handler(event({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' })));
 
-    expect(first.result).toMatchObject({ status: 'started', executionArn: `${STATE_MACHINE_ARN}:kyc-${checkRefOf('kyc', 'session-1')}` });
+    expect(first.result).toMatchObject({ status: 'started', executionArn: `${STATE_MACHINE_ARN}:kyc-${checkRefOf(TEST_KEY, 'kyc', 'session-1')}` });
     expect(again.result).toMatchObject({ status: 'duplicate' });
     expect(requests).toHaveLength(2);
     expect(requests[0]!.target).toBe('AWSStepFunctions.StartExecution');
-    expect(requests[0]!.body).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: `kyc-${checkRefOf('kyc', 'session-1')}` });
+    expect(requests[0]!.body).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: `kyc-${checkRefOf(TEST_KEY, 'kyc', 'session-1')}` });
     expect(JSON.parse(String(requests[0]!.body.input)).check).toMatchObject({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' });
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditDeps, queryRecords } from '../../../lambdas/audit';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { backfillIndexKeys, changesOf } from '../../../lambdas/operations/backfill-index-keys';
@@ -29,7 +30,7 @@ let records: RecordStore;
 
 function recordOf(provider: ProviderName, i: number, indexShards: number, status: RecordStatus = 'archived', outcome = provider === 'kyc' ? 'success' : 'passed'): CheckRecord {
   const checkId = `backfill_${provider}_${i}`;
-  const check = { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: `${DAY}T10:${String(i % 60).padStart(2, '0')}:00.000Z` };
+  const check = { provider, checkId, checkRef: checkRefOf(TEST_KEY, provider, checkId), createdAt: `${DAY}T10:${String(i % 60).padStart(2, '0')}:00.000Z` };
   const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider, outcome, now: new Date(`${DAY}T12:00:00Z`) });
   return buildRecord({ check, status, outcome, retention, archivedAt: new Date(`${DAY}T12:00:00Z`) }, { indexShards });
 }
@@ -78,7 +79,7 @@ describe('backfillIndexKeys', () => {
     }
     expect((await records.get('kyc', eight[3]!.checkRef))!.legalHold).toBe(true);
 
-    const deps = auditDeps({ dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: 4 });
+    const deps = auditDeps({ identifierKey: testKeySource, dynamo, tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName, now: () => NOW, indexShards: 4 });
     const page = await queryRecords(deps, { from: DAY, to: DAY, limit: '1000' }, { maxRounds: Infinity });
     expect(page.items).toHaveLength(60);
     const outcome = await queryRecords(deps, { provider: 'kyc', outcome: 'success', limit: '1000' }, { maxRounds: Infinity });

@@ -28,6 +28,7 @@ import { definitionFromTemplate } from '../../../local/workflow-definition';
 import { harness, stubClient, type Harness } from '../../support/archive-harness';
 import { verificationComplete } from '../../support/answers';
 import { synthesize } from '../../lib/synth';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 /** What the local task handlers do for one check (by checkId). */
 interface Script {
@@ -116,7 +117,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       time: '2026-03-19T10:31:06Z',
       detail: { provider: 'verification', checkId },
     };
-    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, logger: silentLogger, metrics: silentMetrics });
+    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
     expect(started.status).toBe('started');
     return { checkId, checkRef: started.checkRef, executionArn: started.executionArn!, executionName: started.executionName };
   }
@@ -147,7 +148,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       new StartExecutionCommand({
         stateMachineArn: local.stateMachineArn,
         name: `manual-${randomUUID()}`,
-        input: JSON.stringify({ check: { provider: 'verification', checkId: manual, checkRef: checkRefOf('verification', manual), createdAt: '2026-03-19T10:31:06Z' } }),
+        input: JSON.stringify({ check: { provider: 'verification', checkId: manual, checkRef: checkRefOf(TEST_KEY, 'verification', manual), createdAt: '2026-03-19T10:31:06Z' } }),
       }),
     );
     await local.idle();
@@ -242,7 +243,7 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
   const sfnMock = mockClient(sfn);
   const ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
   const checkId = 'ver_mocked';
-  const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf('verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
+  const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
   const name = executionNameOf(check);
   const executionArn = `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:${name}`;
 

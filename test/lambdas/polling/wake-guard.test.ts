@@ -3,6 +3,7 @@
  * of the waiting message and the delayed original never both go on (the sequence guard), a redelivery of the same
  * copy still may, and a notification that lands while the loop polls makes it poll again at once.
  */
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import type { CheckStatus, StatusSource } from '../../../lambdas/checks/check-status';
@@ -25,7 +26,7 @@ let n = 0;
 /** A verification under review (escalated, its evidence archived): the loop waits 60 s between polls. */
 function review(): { state: WorkflowState; key: { provider: 'verification'; checkRef: string } } {
   const checkId = `ver-${++n}`;
-  const checkRef = checkRefOf('verification', checkId);
+  const checkRef = checkRefOf(TEST_KEY, 'verification', checkId);
   return {
     key: { provider: 'verification', checkRef },
     state: {
@@ -51,6 +52,7 @@ function harness(answers: Array<CheckStatus | (() => Promise<CheckStatus>)>, now
     },
   };
   const deps: LoopDeps = {
+    identifierKey: testKeySource,
     ports: {
       send: async (message, delay) => void sent.push({ message, delay }),
       succeed: async (_token, output) => void handedBack.push(output),

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
 import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
+import { TEST_KEY } from '../../support/identifier-key';
 import { DEFAULT_INDEX_SHARDS, indexKeysOf, shardOf, shardedKey } from '../../../lambdas/records/table-schema';
 
 const now = new Date('2026-03-19T10:40:00.000Z');
 const check = {
   provider: 'kyc' as const,
   checkId: '550e8400-e29b-11d4-a716-446655440000',
-  checkRef: checkRefOf('kyc', '550e8400-e29b-11d4-a716-446655440000'),
+  checkRef: checkRefOf(TEST_KEY, 'kyc', '550e8400-e29b-11d4-a716-446655440000'),
   createdAt: '2026-03-19T23:31:06-05:00',
 };
 const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now });
@@ -24,7 +25,7 @@ describe('buildRecord', () => {
       times: { createdAt: '2026-03-19T10:31:06.000Z', completedAt: '2026-03-19T10:31:30.000Z' },
       evidence: { objects: 5, bytes: 1234, manifestKey: 'm', resultKey: 'r', missing: ['refused', 'window-passed', 'refused'] },
       retention,
-      clientKey: 'my_client_key_123',
+      subjectHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       archivedAt: now,
     });
     expect(record).toMatchObject({
@@ -37,7 +38,7 @@ describe('buildRecord', () => {
       // The default 16 shards, by the checkRef: shard 0 keeps the unsharded key.
       providerDay: shardedKey('kyc#2026-03-20', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
       providerOutcome: shardedKey('kyc#success', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
-      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      clientKeyHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       imagesMissing: { count: 3, reasons: ['refused', 'window-passed'] },
       retentionClass: 'aml-cdd',
       ttl: retention.ttl,
@@ -54,7 +55,7 @@ describe('buildRecord', () => {
     // Many checks over 8 shards: every shard used, each check always on the same one, day and outcome alike.
     const shards = new Map<number, number>();
     for (let i = 0; i < 400; i++) {
-      const ref = checkRefOf('kyc', `spread-${i}`);
+      const ref = checkRefOf(TEST_KEY, 'kyc', `spread-${i}`);
       const keys = indexKeysOf({ provider: 'kyc', checkRef: ref, createdAt: '2026-03-20T04:31:06.000Z', outcome: 'success' }, 8);
       const shard = shardOf(ref, 8);
       expect(keys).toEqual(indexKeysOf({ provider: 'kyc', checkRef: ref, createdAt: '2026-03-20T23:59:59.999Z', outcome: 'success' }, 8));

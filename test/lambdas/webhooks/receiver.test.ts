@@ -2,6 +2,7 @@
  * The receiver against dynalite: what each notification does to the wake-up table and the poll queue, and what it
  * answers. The loop side of the same table is in test/lambdas/polling/wake-guard.test.ts.
  */
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import type { PollMessage } from '../../../lambdas/checks/workflow-contract';
@@ -27,6 +28,7 @@ afterAll(async () => emulators?.close());
 function receiver(overrides: Partial<ReceiverDeps> = {}) {
   const sent: PollMessage[] = [];
   const deps: ReceiverDeps = {
+    identifierKey: testKeySource,
     config: webhooksSchema.parse({ verification: { enabled: true }, kyc: { enabled: true, scheme: 'x-signature', checkIdPath: 'sessionId' } }),
     secrets: async () => [SECRET],
     wakes,
@@ -52,7 +54,7 @@ function notification(checkId: string, options: { id?: string; timestamp?: numbe
 
 /** A check whose loop waits: registered as the loop does it (wake-guard.test.ts shows the loop's side). */
 async function waiting(checkId: string): Promise<PollMessage> {
-  const checkRef = checkRefOf('verification', checkId);
+  const checkRef = checkRefOf(TEST_KEY, 'verification', checkId);
   const message: PollMessage = {
     taskToken: `token-${checkId}`,
     state: { check: { provider: 'verification', checkId, checkRef, createdAt: now.toISOString() } },
@@ -68,13 +70,13 @@ describe('webhook receiver', () => {
     const waitingMessage = await waiting('ver-wake');
     const r = receiver();
     const response = await receive(r.deps, notification('ver-wake'));
-    expect(response).toMatchObject({ statusCode: 202, outcome: 'woken', provider: 'verification', checkRef: checkRefOf('verification', 'ver-wake') });
+    expect(response).toMatchObject({ statusCode: 202, outcome: 'woken', provider: 'verification', checkRef: checkRefOf(TEST_KEY, 'verification', 'ver-wake') });
     const { pollAt: _due, ...rest } = waitingMessage;
     expect(r.sent).toEqual([{ ...rest, wokeAt: now.toISOString() }]);
   });
 
   it('remembers a notification for a known check whose loop is not waiting', async () => {
-    await wakes.touch({ provider: 'verification', checkRef: checkRefOf('verification', 'ver-known') }, now);
+    await wakes.touch({ provider: 'verification', checkRef: checkRefOf(TEST_KEY, 'verification', 'ver-known') }, now);
     const r = receiver();
     expect(await receive(r.deps, notification('ver-known'))).toMatchObject({ statusCode: 202, outcome: 'remembered' });
     expect(r.sent).toEqual([]);
@@ -131,7 +133,7 @@ describe('webhook receiver', () => {
   });
 
   it('reads the check id where configured and verifies X-Signature for a provider set to it', async () => {
-    const checkRef = checkRefOf('kyc', '8d6c3a10-b1c2-11ee-8c90-0242ac120002');
+    const checkRef = checkRefOf(TEST_KEY, 'kyc', '8d6c3a10-b1c2-11ee-8c90-0242ac120002');
     await wakes.touch({ provider: 'kyc', checkRef }, now);
     const body = JSON.stringify({ sessionId: '8d6c3a10-b1c2-11ee-8c90-0242ac120002', status: 'APPROVED' });
     const r = receiver({ secrets: async () => ['kyc-plain-secret'] });

@@ -102,10 +102,12 @@ describe('CheckTrigger', () => {
       NODE_OPTIONS: '--enable-source-maps',
       STATE_MACHINE_ARN: { Ref: ids.stateMachine },
       CREATED_AT_SKEW_SECONDS: '86400',
+      // Where the key of checkRefs is (an ARN, not the key).
+      IDENTIFIER_KEY_SECRET_ARN: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) },
     });
   });
 
-  it('lets the start role start this state machine and nothing else', () => {
+  it('lets the start role start this state machine, read the identifier key, and nothing else', () => {
     const policies = synth.template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalIdOf(synth.stack, synth.stack.trigger.startFunction.role) }] },
     });
@@ -120,6 +122,12 @@ describe('CheckTrigger', () => {
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': { Ref: ids.stateMachine } } },
     });
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
-    expect(actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)|kms:.*)$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)|kms:.*)$/.test(a))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) } }),
+    );
   });
 });

@@ -31,8 +31,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .map((r) => Number(r.name.match(/\d+/)![0]))
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    // start, poll, archive, record, the scheduled reconcile and the auditor API's query function.
-    expect(Object.keys(functions)).toHaveLength(6);
+    // start, poll, archive, record, the scheduled reconcile, the auditor API's query function and retention.
+    expect(Object.keys(functions)).toHaveLength(7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
@@ -56,6 +56,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
         'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
+        'IDENTIFIER_KEY_SECRET_ARN',
       ].sort(),
     );
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
@@ -119,6 +120,10 @@ describe('WorkflowFunctions and the functions of the stack', () => {
         'kms:Decrypt', 'kms:GenerateDataKey', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat',
       ]),
     );
+    // The identifier key is decrypted through Secrets Manager only.
+    expect(statementsOf(synth.stack.functions.poll)).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
+    );
   });
 
   it('lets the archive function create, tag, retain and head evidence, and write its record — never delete', () => {
@@ -146,6 +151,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     const actions = actionsOf(synth.stack.functions.record);
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:')).sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem', // the retention ledger: a subject's clock
       'dynamodb:PutItem',
       's3:GetObject',
       's3:ListBucket',
@@ -153,6 +159,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       's3:PutObjectLegalHold',
       's3:PutObjectRetention',
       's3:PutObjectTagging',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
     ]);
     const writes = statementsOf(synth.stack.functions.record).filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(writes).toHaveLength(1);

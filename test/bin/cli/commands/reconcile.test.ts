@@ -12,6 +12,7 @@ import { startEmulators, type Emulators } from '../../../../local/emulators';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../local/step-functions-service';
 import { harness, stubClient, type Harness } from '../../../support/archive-harness';
 import { verificationComplete } from '../../../support/answers';
+import { TEST_KEY } from '../../../support/identifier-key';
 
 function memoryIo(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -69,7 +70,7 @@ describe('audit-archiver reconcile (local endpoints)', () => {
 
   it('reports, then recovers a killed check; exit 0; output names provider and checkRef only', async () => {
     const checkId = `ver_cli_${randomUUID()}`;
-    const check: WorkflowCheck = { provider: 'verification', checkId, checkRef: checkRefOf('verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
+    const check: WorkflowCheck = { provider: 'verification', checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
     const name = executionNameOf(check);
     const started = deferred();
     const gate = deferred();
