@@ -20,6 +20,8 @@ export const LAMBDA_LOG_BYTES_PER_INVOCATION = 400;
 /** Assumed: the poll loop's SendMessage (or SendTaskSuccess) after the poll, and a hop that only passes a wait on. */
 export const QUEUE_SEND_MS = 20;
 export const HOP_MS = 30;
+/** Assumed duration of one webhook receiver invocation (not measured here): a signature, two writes, one SendMessage. */
+export const WEBHOOK_MS = 50;
 /** Assumed: a durable function replaying its checkpoints on each resume. */
 export const DURABLE_REPLAY_MS = 20;
 /** SQS requests per poll-loop message: sent, received and deleted once (no batching: the conservative case). */
@@ -70,6 +72,8 @@ export function pollInvocations(design: string, workflow: WorkflowUsage, pollMs:
     { fn: 'poll', count: workflow.polls, durationMs: pollMs + (loop ? QUEUE_SEND_MS : 0) },
     { fn: 'poll', count: workflow.hops, durationMs: HOP_MS },
     { fn: 'poll', count: workflow.heldInvocations, durationMs: workflow.heldInvocations > 0 ? (workflow.heldSeconds * 1000) / workflow.heldInvocations : 0 },
+    // The webhook receiver (256 MB, as the poll function): a signature, two DynamoDB writes and a SendMessage.
+    ...(workflow.webhookRequests ? [{ fn: 'poll' as const, count: workflow.webhookRequests, durationMs: WEBHOOK_MS }] : []),
   ];
 }
 
@@ -115,7 +119,7 @@ export async function benchmarkCost(options: CostOptions): Promise<CostResult> {
           invocations,
           s3Requests: addCounts(...archives.map((a) => a.s3Requests)),
           storedBytes: archives.reduce((sum, a) => sum + a.bytes, 0),
-          dynamoWriteUnits: archives.reduce((sum, a) => sum + a.dynamoWriteUnits, 0),
+          dynamoWriteUnits: archives.reduce((sum, a) => sum + a.dynamoWriteUnits, 0) + (workflow.wakeWrites ?? 0),
           dynamoReadUnits: archives.reduce((sum, a) => sum + a.dynamoReadUnits, 0),
           logBytes: workflow.historyEvents * options.historyEventBytes + invocations.reduce((sum, i) => sum + i.count, 0) * LAMBDA_LOG_BYTES_PER_INVOCATION,
         };

@@ -7,6 +7,7 @@ import type { Machine } from './lib/machine';
 import type { PollingOptions, PollingResult } from './polling';
 import { pollingCostPerCheck } from './cost/workload';
 import { HISTORY_EVENT_BUDGET, type GroupFigures } from './polling/metrics';
+import type { ScaleResult } from './scale';
 
 export interface Verdict {
   target: string;
@@ -23,6 +24,10 @@ export const TARGETS = {
   historyEvents: HISTORY_EVENT_BUDGET,
   /** Cost per 1,000 checks, storage aside, ≤ the fixed 60 s poller's in every cost scenario. */
   costVsFixed60s: 1,
+  /** Webhooks on (issue 16): a resolved escalation archived within this many seconds (p95, virtual clock)… */
+  webhookEscalationP95Seconds: 5,
+  /** …at a polling cost per 1,000 checks within this multiple of the oracle's. */
+  webhookCostVsOracle: 2,
   streamRatio: 0.8,
   rssGrowthMiB: 64,
 } as const;
@@ -53,6 +58,28 @@ export function pollingVerdicts(polling: PollingResult): Verdict[] {
       target: `ours: no execution above 10 % of the 25,000-event history (${TARGETS.historyEvents} events)`,
       measured: `largest ${num(mine.all.historyEventsMax, 0)} events; ${mine.all.overHistoryBudget} above`,
       met: mine.all.overHistoryBudget === 0,
+    },
+    ...webhookVerdicts(polling),
+  ];
+}
+
+/** Issue 16's bar, when the run has the webhook row: escalations done after ten minutes are the reviews. */
+function webhookVerdicts(polling: PollingResult): Verdict[] {
+  const hooks = polling.median.webhooks;
+  const oracle = polling.median.oracle;
+  if (!hooks || !oracle) return [];
+  const reviews = hooks.verification.latencyLate.p95;
+  const ratio = pollingCostPerCheck(hooks.all.usage) / pollingCostPerCheck(oracle.all.usage);
+  return [
+    {
+      target: `webhooks: p95 resolution → archive ≤ ${TARGETS.webhookEscalationP95Seconds} s for verifications done after 10 min (reviews)`,
+      measured: `${num(reviews)} s (the loop alone: ${num(polling.median[DEPLOYED]!.verification.latencyLate.p95)} s)`,
+      met: reviews <= TARGETS.webhookEscalationP95Seconds,
+    },
+    {
+      target: `webhooks: polling cost per 1,000 checks ≤ ${TARGETS.webhookCostVsOracle}× the oracle's`,
+      measured: `${num(ratio, 2)}× (${usd(pollingCostPerCheck(hooks.all.usage) * 1000)} vs ${usd(pollingCostPerCheck(oracle.all.usage) * 1000)})`,
+      met: ratio <= TARGETS.webhookCostVsOracle,
     },
   ];
 }
@@ -120,7 +147,7 @@ export function pollingTables(polling: PollingResult): string {
 
 /** The deployed design and the candidates: what one check bills on average over the workload. */
 export function designTable(polling: PollingResult): string {
-  const designs = polling.strategies.filter((s) => s.id === DEPLOYED || s.kind === 'modelled' || s.id === 'previous' || s.id === 'fixed-60s');
+  const designs = polling.strategies.filter((s) => s.id === DEPLOYED || s.id === 'webhooks' || s.kind === 'modelled' || s.id === 'previous' || s.id === 'fixed-60s');
   return markdownTable(
     ['design', 'Standard transitions', 'Express runs', 'Express s', 'SQS messages', 'poll invocations', 'held Lambda s', 'durable ops', 'largest history', 'over 2,500 events', 'polling $ / 1,000 checks'],
     designs.map((s) => {
@@ -284,6 +311,10 @@ export interface BenchResults {
   archive?: ArchiveResult;
   e2e?: E2eFigures;
   cost?: CostResult & { startFromE2e: boolean };
+  /** The scale model over benchmarks 1, 3 and 4 (bench/scale.ts). */
+  scale?: ScaleResult;
+  /** Figures kept from earlier runs (`--only scale`, `--only cost,scale`): when each kept benchmark ran. */
+  reused?: Partial<Record<'polling' | 'archive' | 'e2e' | 'cost', string>>;
 }
 
 /** The figures of a run as Markdown: printed by the bench, and the generated part of docs/benchmarks.md. */

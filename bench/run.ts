@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--only polling,archive,e2e,cost]`: the four benchmarks of issue 7, one after the
- * other (each in child processes), then the tables, the target verdicts, bench/results.json and bench/chart.svg.
- * A full run takes several minutes; --quick is a smoke run with small samples (figures not meaningful).
+ * `npm run bench [-- --quick] [--only polling,archive,e2e,cost,scale]`: the four benchmarks of issue 7, one after the
+ * other (each in child processes), then the scale model over their figures (issue 18), the tables, the target
+ * verdicts, bench/results.json and bench/chart.svg. A full run takes several minutes; --quick is a smoke run with
+ * small samples (figures not meaningful). `--only scale` models again from the figures in bench/results.json.
  */
 import '../local/promise-shim';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { benchmarkArchive, type ArchiveOptions, type ArchiveResult } from './archive';
 import { benchmarkCost, type CostResult } from './cost';
@@ -19,6 +20,8 @@ import { PROJECT_ROOT } from '../local/paths';
 import { pollingCostPerCheck } from './cost/workload';
 import { usd } from './lib/table';
 import { archiveVerdicts, costVerdicts, figuresMarkdown, pollingVerdicts, TARGETS, type BenchResults, type Verdict } from './report';
+import { deployedSettings, modelScale, type ScaleResult } from './scale';
+import { scaleMarkdown, scaleReadme } from './scale/report';
 
 const BENCHMARKS_DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 
@@ -26,7 +29,7 @@ const BENCHMARKS_DOC = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const MIB = 2 ** 20;
-const BENCHMARKS = ['polling', 'archive', 'e2e', 'cost'] as const;
+const BENCHMARKS = ['polling', 'archive', 'e2e', 'cost', 'scale'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function settings(quick: boolean) {
@@ -93,6 +96,19 @@ async function main(): Promise<void> {
     ));
   }
 
+  // The scale model needs benchmarks 1, 3 and 4: from this run, or from the last one's results.json, whose other
+  // figures are kept (a partial run with the model updates results.json rather than dropping what it did not run).
+  let scale: ScaleResult | undefined;
+  let stored: BenchResults | undefined;
+  if (only.has('scale')) {
+    if (BENCHMARKS.some((name) => !only.has(name))) stored = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as BenchResults;
+    const inputs = { polling: polling ?? stored?.polling, cost: cost ?? stored?.cost, e2e: e2e ?? stored?.e2e };
+    if (!inputs.polling || !inputs.cost) throw new Error('the scale model needs the polling and cost benchmarks: run them (or all) first');
+    ({ value: scale, seconds: seconds.scale } = await timed('5. scale model', async () =>
+      modelScale({ ...deployedSettings(), polling: inputs.polling!, cost: inputs.cost!, startMs: inputs.e2e?.sequentialSubmitMs ?? inputs.cost!.options.startMs }),
+    ));
+  }
+
   const verdicts: Verdict[] = [
     ...(polling ? pollingVerdicts(polling) : []),
     ...(cost ? costVerdicts(cost) : []),
@@ -109,14 +125,39 @@ async function main(): Promise<void> {
     ...(archive ? { archive } : {}),
     ...(e2e ? { e2e } : {}),
     ...(cost ? { cost: { ...cost, startFromE2e: e2e !== undefined } } : {}),
+    ...(scale ? { scale } : {}),
   };
+  // A scale model over stored figures keeps them in results.json, with their verdicts, and says which they are.
+  const reused = stored
+    ? Object.fromEntries(
+        (['polling', 'archive', 'e2e', 'cost'] as const).filter((name) => !results[name] && stored![name]).map((name) => [name, stored!.reused?.[name] ?? stored!.startedAt]),
+      )
+    : {};
+  const saved: BenchResults = stored
+    ? {
+        ...stored,
+        ...results,
+        verdicts: [
+          ...pollingVerdicts((polling ?? stored.polling)!),
+          ...((cost ?? stored.cost) ? costVerdicts((cost ?? stored.cost)!) : []),
+          ...((archive ?? stored.archive) ? archiveVerdicts((archive ?? stored.archive)!) : []),
+        ],
+        reused,
+      }
+    : results;
   console.log(`# audit-archiver benchmarks${quick ? ' (quick: small samples, figures not meaningful)' : ''}\n\n${figuresMarkdown(results, config.polling)}`);
-  // Only a full run of all four says something worth keeping in the documentation.
+  if (scale) console.log(`### 5. Scale model\n\n${scaleMarkdown(scale)}`);
+  // Only a full run says something worth keeping in the documentation (the scale model also from a stored full run).
   if (!quick && only.size === BENCHMARKS.length) {
     await writeGeneratedSection(BENCHMARKS_DOC, 'bench-figures', figuresMarkdown(results, config.polling));
     process.stderr.write('wrote the figures of docs/benchmarks.md\n');
   }
-  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  if (scale && !quick && (only.size === BENCHMARKS.length || stored?.mode === 'full')) {
+    await writeGeneratedSection(BENCHMARKS_DOC, 'bench-scale', scaleMarkdown(scale));
+    await writeGeneratedSection(join(PROJECT_ROOT, 'README.md'), 'scale-quotas', scaleReadme(scale));
+    process.stderr.write('wrote the scale model of docs/benchmarks.md and its summary in README.md\n');
+  }
+  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(saved, null, 2)}\n`);
   if (polling) {
     const per1000 = (id: string) => pollingCostPerCheck(polling.median[id]!.all.usage) * 1000;
     const points = polling.strategies.map((s) => ({

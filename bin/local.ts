@@ -7,6 +7,7 @@ import '../local/quiet-sdk';
 import '../local/promise-shim';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { LOCAL_DATA_DIR } from '../local/local-names';
 import { runLocal, type RunSummary } from '../local/run-local';
 
@@ -63,17 +64,22 @@ async function main(): Promise<number> {
       'data-dir': { type: 'string', default: LOCAL_DATA_DIR },
       'time-factor': { type: 'string', default: '30' },
       'log-level': { type: 'string', default: 'WARN' },
+      // Providers whose webhooks wake their checks (the receiver on a local port); `none` for polling alone.
+      webhooks: { type: 'string', default: 'verification' },
     },
     strict: true,
   });
   const timeFactor = Number(values['time-factor']);
   if (!(timeFactor > 0)) throw new RangeError('--time-factor must be a positive number');
   const dataDir = resolve(values['data-dir']);
+  const webhooks = values.webhooks === 'none' ? [] : values.webhooks.split(',').map((p) => p.trim());
+  for (const provider of webhooks) if (!(PROVIDERS as readonly string[]).includes(provider)) throw new RangeError('--webhooks takes provider names or none');
   console.log(`audit-archiver local run — archive in ${dataDir}, waits ${timeFactor}× faster than real time`);
   const summary = await runLocal({
     dataDir,
     timeFactor,
     logLevel: values['log-level'],
+    webhooks: webhooks as ProviderName[],
     ...(values.events ? { eventsFile: values.events } : {}),
     progress: (line) => console.log(line),
   });
@@ -82,6 +88,13 @@ async function main(): Promise<number> {
     `${summary.submitted} events → ${summary.workflows} workflows (duplicates of a check never start a second one); ` +
       `${summary.invalid} invalid events dead-lettered to ${dataDir}/dead-letters.jsonl.`,
   );
+  if (summary.webhooks) {
+    const { url, sent, woken } = summary.webhooks;
+    console.log(`Webhooks: receiver on ${url}/{provider}; ${sent.length} notifications sent, answered ${sent.map((s) => s.statuses.join('+')).join(', ') || '-'}.`);
+    for (const w of woken) {
+      console.log(`  ${w.label}: archived ${w.secondsAfterNews === undefined ? '(no record)' : `${w.secondsAfterNews.toFixed(1)} s`} after its resolution (woken by its webhook)`);
+    }
+  }
   if (summary.problems.length > 0) {
     console.log(`\nPROBLEMS:\n${summary.problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;

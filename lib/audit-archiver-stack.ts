@@ -6,12 +6,15 @@ import { CheckBus } from './constructs/check-bus';
 import { CheckTrigger } from './constructs/check-trigger';
 import { EvidenceGuard } from './constructs/evidence-guard';
 import { EvidenceStorage } from './constructs/evidence-storage';
+import { IdentifierSecret } from './constructs/identifier-secret';
 import { Operations } from './constructs/operations';
 import { PollingWorkflow } from './constructs/polling-workflow';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { RetentionOperations } from './constructs/retention-operations';
 import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 import { DeadLetterRedrive } from './constructs/dead-letter-redrive';
+import { WebhookReceiver } from './constructs/webhook-receiver';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 import { DEAD_LETTER_MAX_AGE, START_QUEUE_MAX_AGE } from './defaults';
 
@@ -29,6 +32,8 @@ export class AuditArchiverStack extends Stack {
   public readonly keys: ServiceKeys;
   public readonly guard: EvidenceGuard;
   public readonly secrets: ProviderSecrets;
+  public readonly identifiers: IdentifierSecret;
+  public readonly retention: RetentionOperations;
   public readonly functions: WorkflowFunctions;
   public readonly workflow: PollingWorkflow;
   public readonly bus: CheckBus;
@@ -37,6 +42,8 @@ export class AuditArchiverStack extends Stack {
   public readonly operations: Operations;
   public readonly reconcile: ScheduledReconcile;
   public readonly deadLetterRedrive: DeadLetterRedrive;
+  /** Only when a provider's webhooks are on (cdk.json `webhooks.<provider>.enabled`). */
+  public readonly webhooks?: WebhookReceiver;
 
   constructor(scope: Construct, id: string, props: AuditArchiverStackProps) {
     super(scope, id, props);
@@ -50,11 +57,13 @@ export class AuditArchiverStack extends Stack {
     this.guard = new EvidenceGuard(this, 'Guard', {
       storage: this.storage,
       ...(config.breakGlassRoleArn ? { breakGlassRoleArn: config.breakGlassRoleArn } : {}),
+      lockedClasses: Object.entries(config.retention.classes).filter(([, cls]) => !cls.erasable).map(([name]) => name),
     });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: config.providers,
       encryptionKey: this.keys.operations,
     });
+    this.identifiers = new IdentifierSecret(this, 'Identifiers', { encryptionKey: this.keys.operations });
     this.functions = new WorkflowFunctions(this, 'Functions', {
       config,
       storage: this.storage,
@@ -71,6 +80,16 @@ export class AuditArchiverStack extends Stack {
       logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
     });
+    const webhookProviders = Object.fromEntries(Object.entries(config.webhooks).filter(([, settings]) => settings?.enabled));
+    if (Object.keys(webhookProviders).length > 0) {
+      this.webhooks = new WebhookReceiver(this, 'Webhooks', {
+        providers: webhookProviders,
+        pollFunction: this.functions.poll.function,
+        pollQueue: this.workflow.pollQueue.queue,
+        encryptionKey: this.keys.operations,
+        logKey: this.keys.logs,
+      });
+    }
     this.bus = new CheckBus(this, 'Checks', {
       ...(config.eventBusName ? { existingBusName: config.eventBusName } : {}),
       producers: config.eventProducers,
@@ -99,6 +118,7 @@ export class AuditArchiverStack extends Stack {
       deadLetterQueue: this.trigger.deadLetterQueue,
       startQueue: this.trigger.startQueue,
       queueAges: { startQueueSeconds: START_QUEUE_MAX_AGE.toSeconds(), deadLetterSeconds: DEAD_LETTER_MAX_AGE.toSeconds() },
+      recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
         poll: this.functions.poll.function,
@@ -109,11 +129,38 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.keys.operations,
     });
 
-    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', { storage: this.storage, logKey: this.keys.logs, indexShards: config.indexShards });
+
+    // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
+    // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
+    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query, this.deadLetterRedrive.function]) {
+      this.identifiers.grantTo(fn);
+    }
+    // The webhook receiver names the check a notification is about, as the archive does.
+    if (this.webhooks) this.identifiers.grantTo(this.webhooks.function);
+
+    this.retention = new RetentionOperations(this, 'Retention', {
+      storage: this.storage,
+      logKey: this.keys.logs,
+      identifiers: this.identifiers,
+      eventBus: this.bus.eventBus,
+      eventSource: config.eventSource,
+      retentionPolicy: JSON.stringify(config.retention),
+      deadLetterQueue: this.trigger.deadLetterQueue,
+    });
+    for (const fn of [this.functions.archive, this.functions.record]) this.retention.grantLedgerRead(fn);
+    this.guard.allowErasureBy(this.retention.function.role.roleArn);
+    this.identifiers.grantRead(this.guard.recordsOfficerRole);
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'LedgerTableName', { value: this.retention.ledger.tableName, description: 'Retention ledger (audit-archiver --ledger-table)' });
+    new CfnOutput(this, 'ReceiptsBucketName', { value: this.retention.receipts.bucketName, description: 'Sealed deletion receipts (audit-archiver --receipts-bucket)' });
+    new CfnOutput(this, 'IndexShards', {
+      value: String(config.indexShards),
+      description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',
+    });
     new CfnOutput(this, 'StartQueueUrl', {
       value: this.trigger.startQueue.queueUrl,
       description: 'Check Created events waiting for the start function (dead letters are replayed here)',
@@ -135,6 +182,12 @@ export class AuditArchiverStack extends Stack {
       value: this.auditorApi.auditorPolicy.managedPolicyArn,
       description: 'Attach to auditors: the query API only (records past retention hidden, images presigned by the API)',
     });
+    if (this.webhooks) {
+      new CfnOutput(this, 'WebhookUrl', {
+        value: this.webhooks.url,
+        description: 'Webhook receiver (docs/webhooks.md): give each provider whose webhooks are on {WebhookUrl}<provider> and its signing secret',
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBus.eventBusName, description: 'Publish Check Created events here' });
     new CfnOutput(this, 'EventSource', { value: config.eventSource, description: 'source of Check Created events' });
   }

@@ -8,6 +8,8 @@ import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
 import { WORST_RETRY_CHAIN_SECONDS } from './constructs/polling-workflow';
+import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
+import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../lambdas/records/table-schema';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -104,10 +106,25 @@ export const contextSchema = z
       .strict()
       .default({}),
     /**
+     * Keys the write-hot auditor indexes (byProviderDay, byOutcome) spread each provider's day and outcome over; the
+     * functions that write records and the query API get the same count. Raising it is safe at any time; after lowering
+     * it, run `audit-archiver backfill` (records in the dropped shards are not found until then). 1 for a small archive.
+     * @default 16 (DEFAULT_INDEX_SHARDS)
+     */
+    indexShards: z
+      .preprocess((value) => (typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : value), z.number().int().min(1).max(MAX_INDEX_SHARDS))
+      .default(DEFAULT_INDEX_SHARDS),
+    /**
      * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
      * @default - nobody may
      */
     breakGlassRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN').optional(),
+    /**
+     * Webhook wake-ups per provider (docs/webhooks.md): `enabled`, `scheme`, `checkIdPath`, `toleranceSeconds`,
+     * `maxBodyBytes` and optionally `secretArn` (an existing secret with the signing secret(s)).
+     * @default {} - every provider off: the checks are only polled
+     */
+    webhooks: z.partialRecord(z.enum(PROVIDERS), webhookSettingsSchema.extend({ secretArn: secretArn.optional() }).strict()).default({}),
   });
 
 export interface ProviderConfig {
@@ -130,7 +147,11 @@ export interface ArchiverConfig {
   kycImageLinks: (typeof KYC_IMAGE_LINK_KINDS)[number][];
   /** Validated by parseArchiveSettings; handed to the archive function as ARCHIVE_LIMITS. */
   archiveLimits: ArchiveLimitOverrides;
+  /** Write shards of the sharded auditor indexes, handed to the record writers and the query API as INDEX_SHARDS. */
+  indexShards: number;
   breakGlassRoleArn?: string;
+  /** Webhook wake-ups per provider; only providers with `enabled: true` get a route. */
+  webhooks: Partial<Record<ProviderName, WebhookSettings & { secretArn?: string }>>;
   /** State-machine timeout: the longest polling budget plus the margin below. */
   stateMachineTimeoutSeconds: number;
 }
@@ -154,7 +175,9 @@ export const CONTEXT_KEYS = [
   'downloadExtraHosts',
   'kycImageLinks',
   'archiveLimits',
+  'indexShards',
   'breakGlassRoleArn',
+  'webhooks',
 ] as const;
 
 /**
@@ -198,7 +221,7 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
 export function stateMachineTimeoutSeconds(policy: PollingPolicy): number {
   const longestBudget = Math.max(...PROVIDERS.map((p) => policy.maxPollingSeconds[p]), policy.maxEscalationSeconds);
   // The poll function caps a provider's Retry-After at 900 s: the longest single wait is one of these.
-  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
+  const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, policy.escalationSecondsWithWebhooks, 900);
   const total = longestBudget + longestWait + WORST_RETRY_CHAIN_SECONDS;
   return Math.ceil(total / 3_600) * 3_600;
 }

@@ -58,6 +58,8 @@ export const SIZING = {
   poll: { memorySize: 256, timeout: Duration.seconds(60) },
   archive: { memorySize: 1_024, timeout: Duration.minutes(5) },
   record: { memorySize: 256, timeout: Duration.seconds(30) },
+  /** Verifies a signature, two or three DynamoDB writes and one SQS message. */
+  webhook: { memorySize: 256, timeout: Duration.seconds(10) },
   /** Acts on the open checks that are due, and stops before its timeout (the rest wait for the next run). */
   reconcile: { memorySize: 256, timeout: Duration.minutes(5) },
   /** Seals and replays dead letters, and stops before its timeout. */

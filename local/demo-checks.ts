@@ -101,6 +101,12 @@ export const DEMO_CHECKS: readonly DemoCheck[] = [
     script: { provider: 'verification', outcome: 'escalated', escalation: { resolveAfter: { polls: 2 } } },
     expect: 'archived',
   },
+  {
+    // With webhooks on (npm start): the fake provider notifies the receiver at the resolution, and the loop polls at once.
+    label: 'verification escalated, resolved, webhook',
+    script: { provider: 'verification', outcome: 'escalated', pending: { ms: 10_000 }, escalation: { resolveAfter: { ms: 10_000 } }, webhooks: ['good'] },
+    expect: 'archived',
+  },
   { label: 'verification not found (404)', script: { provider: 'verification', outcome: 'not-found' }, expect: 'not-found' },
   { label: 'verification forbidden (403)', script: { provider: 'verification', outcome: 'forbidden' }, expect: 'forbidden' },
   {

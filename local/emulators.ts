@@ -14,7 +14,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
-import { TABLE_INDEXES, TABLE_KEY } from '../lambdas/records/table-schema';
+import { LEDGER_KEY } from '../lambdas/records/ledger';
+import { TABLE_INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
 
@@ -40,6 +41,11 @@ export interface EmulatorOptions {
   dataDir?: string;
   bucketName?: string;
   tableName?: string;
+  /** The retention ledger (records/ledger.ts) and the receipts' bucket: created beside the archive. */
+  ledgerTableName?: string;
+  receiptsBucketName?: string;
+  /** Also create the webhooks' wake-up table (key `pk` only, as the stack creates it). */
+  wakeTableName?: string;
 }
 
 export interface Emulators {
@@ -47,6 +53,9 @@ export interface Emulators {
   dynamoEndpoint: string;
   bucketName: string;
   tableName: string;
+  ledgerTableName: string;
+  receiptsBucketName: string;
+  wakeTableName?: string;
   /** A client configured for s3rver (path style, checksums only when required). */
   s3Client(): S3Client;
   dynamoClient(): DynamoDBDocumentClient;
@@ -56,13 +65,15 @@ export interface Emulators {
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const bucketName = options.bucketName ?? 'audit-archive';
   const tableName = options.tableName ?? 'audit-archive-records';
+  const ledgerTableName = options.ledgerTableName ?? `${tableName}-ledger`;
+  const receiptsBucketName = options.receiptsBucketName ?? `${bucketName}-receipts`;
   const temporary = options.dataDir === undefined;
   const root = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'audit-archiver-')));
   const s3Dir = join(root, 's3');
   await mkdir(s3Dir, { recursive: true });
 
   const S3rver = require('s3rver') as S3rverConstructor;
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: bucketName }] });
+  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, configureBuckets: [{ name: bucketName }, { name: receiptsBucketName }] });
   const s3Address = await s3rver.run();
 
   const dynalite = require('dynalite') as DynaliteFactory;
@@ -102,7 +113,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   try {
     const admin = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     try {
-      await ensureTable(admin, tableName);
+      await ensureTable(admin, tableName, [...TABLE_INDEXES]);
+      if (options.wakeTableName) await ensureTable(admin, options.wakeTableName, []);
+      await ensureLedgerTable(admin, ledgerTableName);
     } finally {
       admin.destroy();
     }
@@ -110,18 +123,28 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await close();
     throw error;
   }
-  return { s3Endpoint, dynamoEndpoint, bucketName, tableName, s3Client, dynamoClient, close };
+  return {
+    s3Endpoint,
+    dynamoEndpoint,
+    bucketName,
+    tableName,
+    ledgerTableName,
+    receiptsBucketName,
+    ...(options.wakeTableName ? { wakeTableName: options.wakeTableName } : {}),
+    s3Client,
+    dynamoClient,
+    close,
+  };
 }
 
-/** Creates the archive table as the stack does (PAY_PER_REQUEST, the auditor indexes) unless it exists. */
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates a table as the stack does (PAY_PER_REQUEST, key `pk`, the given indexes) unless it exists. */
+async function ensureTable(client: DynamoDBClient, tableName: string, indexes: IndexSchema[]): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
-  const indexes = TABLE_INDEXES;
   const attributes = new Set<string>([TABLE_KEY.partitionKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
   await client.send(
     new CreateTableCommand({
@@ -129,14 +152,14 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' }],
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      GlobalSecondaryIndexes: indexes.map((index) => ({
+      ...(indexes.length ? { GlobalSecondaryIndexes: indexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: [
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+        Projection: { ProjectionType: 'ALL' as const },
+      })) } : {}),
     }),
   );
   // dynalite with createTableMs 0 is ACTIVE at once; DynamoDB Local too. Wait briefly anyway for other targets.
@@ -145,4 +168,28 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
     if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The retention ledger as the stack creates it: `pk` and `sk`, both strings, no index. */
+async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: LEDGER_KEY.partitionKey, KeyType: 'HASH' },
+        { AttributeName: LEDGER_KEY.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: LEDGER_KEY.partitionKey, AttributeType: 'S' },
+        { AttributeName: LEDGER_KEY.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
 }

@@ -26,7 +26,12 @@ import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from './fake-providers';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from './local-names';
+import { IdentifierKey } from '../lambdas/checks/check-ref';
+import { RETENTION_DETAIL_TYPES } from '../lambdas/events/retention-events';
+import { IDENTIFIER_KEY_ENV, IDENTIFIER_SECRET_ENV } from '../lambdas/common/identifier-key';
+import { localIdentifierKey, temporaryIdentifierKey } from './identifier-key';
+import { sweepExpired } from './ttl-sweeper';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TABLE_NAME } from './local-names';
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
@@ -34,6 +39,7 @@ import { startStartQueue, type StartQueue } from './start-queue';
 import { SIZING } from '../lib/defaults';
 import type { MessageOutcome, StartBatchDependencies } from '../lambdas/handlers/start';
 import { synthesizeWorkflow } from './synthesize';
+import { startLocalWebhookReceiver } from './webhook-receiver';
 
 export interface LocalStackOptions {
   /** Keeps the archive (S3 objects, records, dead letters) here across runs; a temporary one when absent. */
@@ -45,7 +51,7 @@ export interface LocalStackOptions {
   timeFactor?: number;
   /** Checks the fake providers know from the start. */
   checks?: readonly CheckScript[];
-  /** Over the deployed policy (cdk.json). @default escalationSeconds 60, so a local escalation resolves in seconds */
+  /** Over the deployed policy (cdk.json). @default escalationSeconds (and …WithWebhooks) 60, so a local escalation resolves in seconds */
   polling?: Partial<PollingPolicy>;
   /** Powertools log level of the handlers. @default 'WARN' (the progress output is the run's log) */
   logLevel?: string;
@@ -55,10 +61,18 @@ export interface LocalStackOptions {
   stepFunctions?: { maxConcurrentExecutions?: number; startExecutionRate?: { burst: number; perSecond: number } };
   /** The start queue's event source mapping: batches at once, and the visibility timeout (seconds). */
   startQueue?: { concurrency?: number; visibilityTimeoutSeconds?: number };
+  /**
+   * Webhook wake-ups (docs/webhooks.md) for these providers: the real receiver handler behind a local Function URL,
+   * a wake-up table in dynalite, generated signing secrets the fake providers sign with. @default none
+   */
+  webhooks?: readonly ProviderName[];
+  /** The receiver's port. @default an ephemeral one */
+  webhookPort?: number;
 }
 
 export interface SubmitResult {
-  status: 'started' | 'duplicate' | 'invalid' | 'failed';
+  /** applied: a retention event (Relationship Closed, Client Interaction, Erasure Requested) was carried out. */
+  status: 'started' | 'duplicate' | 'applied' | 'invalid' | 'failed';
   provider?: string;
   checkRef?: string;
   /** Invalid or failed: the error's name and message (paths and codes, no values). */
@@ -78,14 +92,24 @@ export interface LocalStack {
   fakeProviders?: FakeProviders;
   /** The providers the environment pointed elsewhere than the fake ones. */
   realProviders: ProviderName[];
+  /** The key checkRefs and subject hashes are derived with (Secrets Manager's in AWS; the data directory's here). */
+  identifierKey: IdentifierKey;
+  /** With `webhooks`: the receiver's URL (`{url}/{provider}`) and each provider's signing secret. */
+  webhookReceiver?: { url: string; secrets: Partial<Record<ProviderName, string>> };
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
   /** Every record in the table (not the open checks' `started` items, nor the "seen" markers: they are no records). */
   records(): Promise<CheckRecord[]>;
+  /** DynamoDB's TTL process, which dynalite lacks (local/ttl-sweeper.ts): expired records go, each with a receipt. */
+  sweepExpired(now?: Date): Promise<number>;
   close(): Promise<void>;
 }
 
 type Handler = (event: unknown, context?: { awsRequestId: string; getRemainingTimeInMillis: () => number }) => Promise<unknown>;
+
+export function isRetentionEvent(event: unknown): boolean {
+  return (RETENTION_DETAIL_TYPES as readonly unknown[]).includes((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
+}
 
 /** Where notices go by default. */
 export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -102,20 +126,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeFactor = options.timeFactor ?? 30;
   const workflow = synthesizeWorkflow();
 
+  const webhookProviders = [...new Set(options.webhooks ?? [])];
   const emulators = await startEmulators({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     bucketName: LOCAL_BUCKET_NAME,
     tableName: LOCAL_TABLE_NAME,
+    ...(webhookProviders.length ? { wakeTableName: LOCAL_WAKE_TABLE_NAME } : {}),
   });
+  // The receiver listens before the fake providers start (they need its URL); its handler is imported further down.
+  let webhookHandler: Parameters<typeof startLocalWebhookReceiver>[0]['handler'] | undefined;
+  const receiver = webhookProviders.length
+    ? await startLocalWebhookReceiver({ handler: (event) => webhookHandler!(event), ...(options.webhookPort !== undefined ? { port: options.webhookPort } : {}) })
+    : undefined;
+  const webhookSecrets = Object.fromEntries(webhookProviders.map((p) => [p, `whsec_${randomBytes(32).toString('base64')}`]));
   const fakeProviders =
     realProviders.length < PROVIDERS.length
-      ? await startFakeProviders({ checks: options.checks ?? [], log: (line) => process.stderr.write(`${line}\n`) })
+      ? await startFakeProviders({
+          checks: options.checks ?? [],
+          log: (line) => process.stderr.write(`${line}\n`),
+          ...(receiver ? { webhooks: { url: receiver.url, secrets: webhookSecrets } } : {}),
+        })
       : undefined;
 
+  const identifierKeyHex = options.dataDir !== undefined ? await localIdentifierKey(options.dataDir) : temporaryIdentifierKey();
   const pollEnv = workflow.functionEnvironment('poll');
   const archiveEnv = workflow.functionEnvironment('archive');
   const deployedPolicy = pollingPolicySchema.parse(JSON.parse(pollEnv.POLLING_POLICY ?? '{}'));
-  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, ...options.polling });
+  const polling = pollingPolicySchema.parse({ ...DEFAULT_POLLING_POLICY, ...deployedPolicy, escalationSeconds: 60, escalationSecondsWithWebhooks: 60, ...options.polling });
 
   // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
   // messages reach the handlers through `call`.
@@ -177,11 +214,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
+    LEDGER_TABLE_NAME: emulators.ledgerTableName,
+    RECEIPTS_BUCKET_NAME: emulators.receiptsBucketName,
+    [IDENTIFIER_KEY_ENV]: identifierKeyHex,
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
+    INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
+    ...(receiver
+      ? {
+          WAKE_TABLE_NAME: LOCAL_WAKE_TABLE_NAME,
+          WEBHOOK_PROVIDERS: webhookProviders.join(','),
+          WEBHOOKS: JSON.stringify(Object.fromEntries(webhookProviders.map((p) => [p, { enabled: true }]))),
+          WEBHOOK_SECRETS: JSON.stringify(webhookSecrets),
+        }
+      : {}),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  delete process.env[IDENTIFIER_SECRET_ENV];
+  delete process.env.WEBHOOK_SECRET_ARNS;
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
   for (const p of real) {
     process.env[p.urlVariable] = p.baseUrl;
@@ -207,15 +258,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES = String(downloads.allowPrivateAddresses);
   for (const line of downloads.notices) notice(line);
 
-  const [start, poll, archive, record] = await Promise.all([
+  const [start, poll, archive, record, retention] = await Promise.all([
     import('../lambdas/handlers/start'),
     import('../lambdas/handlers/poll'),
     import('../lambdas/handlers/archive'),
     import('../lambdas/handlers/record'),
+    import('../lambdas/handlers/retention'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
   const startDeps: StartBatchDependencies = start.startDepsFromEnv(process.env);
   startBatch = (event) => start.startBatch(event, startDeps);
+  if (receiver) webhookHandler = (await import('../lambdas/handlers/webhook')).handler;
 
   async function deadLetters(): Promise<string[]> {
     // Peeks: each receive hides what it returned for a moment, then all of it is made visible again.
@@ -245,8 +298,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
+    identifierKey: IdentifierKey.fromSecret(identifierKeyHex),
+    ...(receiver ? { webhookReceiver: { url: receiver.url, secrets: webhookSecrets } } : {}),
     async submit(event) {
+      // The retention events have their own rule and function in AWS (lib/constructs/retention-operations.ts).
+      if (isRetentionEvent(event)) {
+        try {
+          await retention.handler(event);
+          return { status: 'applied' };
+        } catch (error) {
+          const { name, message } = error as Error;
+          return { status: name === 'InvalidEventError' ? 'invalid' : 'failed', reason: `${name}: ${message}` };
+        }
+      }
       return submitResultOf(await startQueue.submit(event));
+    },
+    sweepExpired(now) {
+      return sweepExpired({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, ...(now ? { now } : {}), deliver: retention.handler });
     },
     async records() {
       const items: CheckRecord[] = [];
@@ -268,6 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stepFunctions.close();
       await pollQueue.close();
       await fakeProviders?.close();
+      await receiver?.close();
       await emulators.close();
     },
   };

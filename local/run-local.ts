@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { checkRefOf } from '../lambdas/checks/check-ref';
 import type { CheckRecord, RecordStatus } from '../lambdas/records/record';
 import { DEMO_CHECKS, DEMO_INVALID_EVENTS } from './demo-checks';
 import { LOCAL_REGION } from './emulators';
 import { LOCAL_ACCOUNT, eventsFromText, toEventBridgeEvent } from './event-input';
-import { startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
+import { isRetentionEvent, startLocalStack, stderrLine, type LocalStack, type LocalStackOptions, type SubmitResult } from './local-stack';
 
 export interface RunOptions extends Omit<LocalStackOptions, 'checks'> {
   /**
@@ -43,12 +44,21 @@ export interface RunSummary {
   /** Checks without a record, or with another status than expected: a non-empty list fails the run. */
   problems: string[];
   dataDir?: string;
+  /** With webhooks on: the receiver, what the fake providers sent it, and how soon each notified check was archived. */
+  webhooks?: {
+    url: string;
+    sent: Array<{ delivery: string; statuses: number[] }>;
+    /** Demo checks that sent a webhook at their news: seconds from it (the resolution) to the record. */
+    woken: Array<{ label: string; secondsAfterNews?: number }>;
+  };
 }
 
 interface Planned {
   label: string;
   event: unknown;
   expect?: RecordStatus;
+  /** A demo check whose script sends webhooks: its id at the fake provider. */
+  notifies?: string;
 }
 
 export async function runLocal(options: RunOptions = {}): Promise<RunSummary> {
@@ -84,7 +94,8 @@ function demoEvents(stack: LocalStack): Planned[] {
       ...(created.clientKey && demo.eventCheckId === undefined ? { clientKey: created.clientKey } : {}),
     };
     const event = envelope(detail);
-    planned.push({ label: demo.label, event, expect: demo.expect });
+    const notifies = 'webhooks' in demo.script && demo.script.webhooks?.length ? { notifies: created.checkId } : {};
+    planned.push({ label: demo.label, event, expect: demo.expect, ...notifies });
     for (let i = 0; i < (demo.duplicates ?? 0); i++) planned.push({ label: `${demo.label} (duplicate)`, event: { ...(event as object), id: randomUUID() } });
   }
   DEMO_INVALID_EVENTS.forEach((detail, i) => planned.push({ label: `invalid event ${i + 1}`, event: envelope(detail) }));
@@ -100,7 +111,9 @@ function envelope(detail: unknown): unknown {
 async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: RunOptions): Promise<RunSummary> {
   const progress = options.progress ?? (() => {});
   const results: Array<{ plan: Planned; result: SubmitResult }> = [];
-  for (const plan of planned) results.push({ plan, result: await stack.submit(plan.event) });
+  // Retention events act on what is archived: they are delivered once the checks before them are.
+  const retentionEvents = planned.filter((plan) => isRetentionEvent(plan.event));
+  for (const plan of planned) if (!isRetentionEvent(plan.event)) results.push({ plan, result: await stack.submit(plan.event) });
 
   // Duplicates come back as 'started' while the first run is going (StartExecution is idempotent for the same name
   // and input) or as 'duplicate' after it ended: one check either way.
@@ -132,6 +145,14 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
     clearInterval(ticker);
   }
   report();
+  for (const plan of retentionEvents) {
+    const result = await stack.submit(plan.event);
+    results.push({ plan, result });
+    progress(`${result.status === 'applied' ? '✓' : '✗'} ${plan.label} — ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
+  }
+  // What DynamoDB's TTL would have removed by now, with its receipts (dynalite has no TTL).
+  const expired = await stack.sweepExpired();
+  if (expired > 0) progress(`${expired} expired records removed by the local TTL sweeper, each with a receipt`);
 
   const records = new Map((await stack.records()).map((record) => [`${record.provider}-${record.checkRef}`, record]));
   const executions = new Map(stack.stepFunctions.executions().map((execution) => [execution.name, execution]));
@@ -158,12 +179,28 @@ async function deliverAndFollow(stack: LocalStack, planned: Planned[], options: 
   });
   return {
     checks,
+    ...(stack.webhookReceiver ? { webhooks: webhookSummary(stack, started.map((s) => s.plan), records) } : {}),
     submitted: results.length,
     workflows: started.length,
     invalid: results.filter((r) => r.result.status === 'invalid').length,
     problems,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   };
+}
+
+function webhookSummary(stack: LocalStack, plans: Planned[], records: Map<string, CheckRecord>): NonNullable<RunSummary['webhooks']> {
+  const stats = stack.fakeProviders?.stats().checks ?? [];
+  const byCheckRef = new Map([...records.values()].map((record) => [record.checkRef, record]));
+  const woken = plans.flatMap((plan) => {
+    if (!plan.notifies) return [];
+    const check = stats.find((c) => c.checkId === plan.notifies);
+    const news = check?.resolvedAt ?? check?.terminalAt;
+    const record = check ? byCheckRef.get(checkRefOf(stack.identifierKey, check.provider, check.checkId)) : undefined;
+    const seconds = news && record ? (Date.parse(record.archivedAt) - Date.parse(news)) / 1000 : undefined;
+    return [{ label: plan.label, ...(seconds !== undefined ? { secondsAfterNews: seconds } : {}) }];
+  });
+  const sent = (stack.fakeProviders?.webhooksSent() ?? []).map(({ delivery, statuses }) => ({ delivery, statuses }));
+  return { url: stack.webhookReceiver!.url, sent, woken };
 }
 
 /** `[######------]  6/12`: how many workflows have ended. */

@@ -17,6 +17,7 @@ import { readFrame, openImageDownload, type DownloadPolicy, type ImageDownload }
 import { createLimiter } from '../../lambdas/archive/limiter';
 import { createS3Store } from '../../lambdas/archive/s3-store';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { BENCH_KEY } from '../lib/identifier-key';
 import type { ProviderName } from '../../lambdas/checks/check-status';
 import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
 import { archiveDepsFor, createRequestCounter, s3ClientFor } from '../lib/archive-deps';
@@ -66,10 +67,10 @@ export interface LivenessSample {
 }
 
 function workflowCheck(provider: ProviderName, checkId: string): WorkflowCheck {
-  return { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: new Date().toISOString() };
+  return { provider, checkId, checkRef: checkRefOf(BENCH_KEY, provider, checkId), createdAt: new Date().toISOString() };
 }
 
-const retention = { retentionClass: 'bench', retainUntil: '2027-01-01T00:00:00.000Z', legalHold: false };
+const retention = { retentionClass: 'bench', retainUntil: '2027-01-01T00:00:00.000Z', legalHold: false, erasable: true };
 
 async function throughput(input: Extract<ClientInput, { mode: 'throughput' }>): Promise<ThroughputSample[]> {
   const { endpoints } = input;

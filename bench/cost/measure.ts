@@ -8,6 +8,7 @@
  */
 import { archiveCheck } from '../../lambdas/archive/engine';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { BENCH_KEY } from '../lib/identifier-key';
 import { pollCheck } from '../../lambdas/polling/poll-check';
 import type { ProviderName } from '../../lambdas/checks/check-status';
 import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
@@ -19,6 +20,7 @@ import { median } from '../lib/stats';
 import { measuredUsage, usageOf, type DesignUsage } from '../polling/designs';
 import { deployedPollingPolicy, MODELLED, strategiesFor } from '../polling/seed';
 import { simulate, type SimulatedCheck } from '../polling/simulate';
+import { createWriteTracker, type RecordWrites } from '../scale/index-writes';
 import { dynamoUnits } from './model';
 import { COST_SCENARIOS } from './scenarios';
 
@@ -44,6 +46,8 @@ export interface ArchiveUsage {
   /** Estimated DynamoDB units: writes ⌈request KiB⌉ × (table + indexes the item is in), reads 1 per GetItem. */
   dynamoWriteUnits: number;
   dynamoReadUnits: number;
+  /** The record writes item by item and index by index (the scale model's hot keys and table load). */
+  recordWrites: RecordWrites;
   objects: number;
   bytes: number;
   status: string;
@@ -63,7 +67,7 @@ export interface MeasureResult {
 }
 
 function check(provider: ProviderName, checkId: string, clientKey?: string): WorkflowCheck {
-  return { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: new Date().toISOString(), ...(clientKey ? { clientKey } : {}) };
+  return { provider, checkId, checkRef: checkRefOf(BENCH_KEY, provider, checkId), createdAt: new Date().toISOString(), ...(clientKey ? { clientKey } : {}) };
 }
 
 export async function run(input: MeasureInput): Promise<MeasureResult> {
@@ -73,7 +77,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
   const scenarios: ScenarioUsage[] = [];
 
   for (const scenario of COST_SCENARIOS) {
-    const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(scenario.plan.provider, `cost_${scenario.id}`) };
+    const planned = { ...scenario.plan, checkId: `cost_${scenario.id}`, checkRef: checkRefOf(BENCH_KEY, scenario.plan.provider, `cost_${scenario.id}`) };
     const workflowUsage: Record<string, WorkflowUsage> = {};
     let ours: SimulatedCheck | undefined;
     await Promise.all(
@@ -97,6 +101,8 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
     const durations: number[][] = Array.from({ length: scenario.archives }, () => []);
     const last: ArchiveUsage[] = [];
     for (const { checkId, clientKey } of input.checkIds[scenario.id] ?? []) {
+      // Across the check's archive invocations: a later record replaces the earlier one (index keys may move).
+      const writes = createWriteTracker();
       for (let k = 0; k < scenario.archives; k++) {
         const s3Counter = createRequestCounter();
         const dynamoCounter = createRequestCounter();
@@ -111,6 +117,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
           dynamoRequests: { ...dynamoCounter.counts },
           dynamoWriteUnits: units.write,
           dynamoReadUnits: units.read,
+          recordWrites: writes.add(dynamoCounter.textBodies),
           objects: output.objects,
           bytes: output.bytes,
           status: output.status,

@@ -14,8 +14,10 @@ const POLL_MEMORY_GB = 256 / 1024;
 const DURABLE_REPLAY_SECONDS = 0.02;
 
 export function pollingCostPerCheck(usage: DesignUsage, prices = PRICES): number {
-  const invocations = usage.polls + usage.hops + usage.heldInvocations + usage.durableResumes;
-  const seconds = usage.polls * INVOCATION_SECONDS.poll + usage.hops * INVOCATION_SECONDS.hop + usage.heldSeconds + usage.durableResumes * DURABLE_REPLAY_SECONDS;
+  const webhooks = usage.webhookRequests ?? 0;
+  const invocations = usage.polls + usage.hops + usage.heldInvocations + usage.durableResumes + webhooks;
+  const seconds =
+    usage.polls * INVOCATION_SECONDS.poll + usage.hops * INVOCATION_SECONDS.hop + usage.heldSeconds + usage.durableResumes * DURABLE_REPLAY_SECONDS + webhooks * INVOCATION_SECONDS.webhook;
   return (
     usage.transitions * prices.stepFunctionsPerTransition +
     usage.expressExecutions * prices.stepFunctionsExpressPerRequest +
@@ -24,6 +26,7 @@ export function pollingCostPerCheck(usage: DesignUsage, prices = PRICES): number
     invocations * prices.lambdaPerRequest +
     seconds * POLL_MEMORY_GB * prices.lambdaArmPerGbSecond +
     usage.durableOperations * prices.lambdaDurablePerOperation +
+    (usage.wakeWrites ?? 0) * prices.dynamoPerWriteRequestUnit +
     ((usage.historyEvents * HISTORY_EVENT_BYTES + invocations * INVOCATION_LOG_BYTES) / GB) * prices.cloudWatchLogsPerGb
   );
 }

@@ -14,6 +14,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import { LOCAL_PROVIDER_CREDENTIALS } from '../../local/fake-providers';
 import { EMULATOR_ONLY } from '../cost/model';
 import type { Endpoints } from './servers';
+import { benchKeySource } from './identifier-key';
 
 /** AWS requests made, by command name, with the bytes of their serialized request bodies (when known). */
 export interface RequestCounter {
@@ -118,6 +119,7 @@ export function archiveDepsFor(endpoints: Endpoints, provider: ProviderName, opt
     limits: settings.limits,
     kycImageLinks: settings.kycImageLinks,
     retention: settings.retention,
+    identifierKey: benchKeySource,
     now: () => new Date(),
   };
 }

@@ -61,6 +61,10 @@ export interface DesignUsage {
   durableResumes: number;
   /** Step Functions API calls made by the design's own code: SendTask* answers and heartbeats, child starts. */
   sfnApiCalls: number;
+  /** Webhooks on: receiver invocations (one per notification). */
+  webhookRequests?: number;
+  /** Webhooks on: wake-up table writes (the loop's registrations; the receiver's delivery id and wake-up). */
+  wakeWrites?: number;
 }
 
 const none = { polls: 0, hops: 0, heldInvocations: 0, heldSeconds: 0, sqsMessages: 0, expressExecutions: 0, expressSeconds: 0, durableOperations: 0, durableResumes: 0, sfnApiCalls: 0 };
@@ -69,14 +73,21 @@ const none = { polls: 0, hops: 0, heldInvocations: 0, heldSeconds: 0, sqsMessage
 export function measuredUsage(run: SimulatedCheck): DesignUsage {
   const messages = run.tasks.reduce((sum, task) => sum + task.messages, 0);
   const loop = messages > 0;
+  // Each wake-up: the woken copy is among the messages; the delayed original still arrives, polls and ends superseded.
+  const wakes = run.tasks.reduce((sum, task) => sum + (task.wakes ?? 0), 0);
+  const webhooks = run.webhooks === undefined ? {} : {
+    webhookRequests: run.webhooks,
+    wakeWrites: run.tasks.reduce((sum, task) => sum + (task.wakeWrites ?? 0), 0) + 2 * run.webhooks,
+  };
   return {
     ...none,
     transitions: run.transitions,
     historyEvents: run.historyEvents,
-    polls: run.polls,
+    polls: run.polls + wakes,
     hops: loop ? messages - run.polls : 0,
-    sqsMessages: messages,
+    sqsMessages: messages + wakes,
     sfnApiCalls: loop ? run.tasks.length + run.tasks.reduce((sum, task) => sum + task.heartbeats, 0) : 0,
+    ...webhooks,
   };
 }
 
@@ -140,7 +151,7 @@ export function usageOf(design: DesignId, run: SimulatedCheck, policy: PollingPo
  * Assumed durations of the poll function at scale, for the concurrency figures (the cost benchmark measures its own):
  * a poll is a provider round trip (150 ms) plus the handler and the next SendMessage; a hop only sends.
  */
-export const INVOCATION_SECONDS = { poll: 0.17, hop: 0.03 } as const;
+export const INVOCATION_SECONDS = { poll: 0.17, hop: 0.03, webhook: 0.05 } as const;
 
 /** The poll function's busy intervals of one check under a design (seconds since its creation, sorted). */
 export function busyIntervals(design: DesignId | 'measured', run: SimulatedCheck, policy: PollingPolicy): Array<[number, number]> {

@@ -15,6 +15,8 @@ export const HISTORY_EVENT_BUDGET = HISTORY_EVENT_LIMIT / 10;
 export interface CheckFigures {
   provider: string;
   usage: DesignUsage;
+  /** Archive (or, for a failure, record) task invocations: the scale model's per-check archive usage. */
+  archives: number;
   /** Seconds from the final terminal answer to the archive (or record) task; undefined if it never ran. */
   latency?: number;
   /** Seconds from escalation to the escalation's archive task (escalated verifications). */
@@ -30,6 +32,7 @@ export function figuresOf(run: SimulatedCheck, usage: DesignUsage = measuredUsag
   return {
     provider: check.provider,
     usage,
+    archives: run.archives.length,
     ...(final && final.kind !== 'failure' ? { latency: final.at - check.endsAt } : {}),
     ...(escalation && check.provider === 'verification' && check.outcome === 'escalated' ? { escalationLatency: escalation.at - check.escalatedAt } : {}),
     finishedWithin10Min: check.endsAt <= FAST_CHECK_SECONDS,
@@ -43,6 +46,7 @@ export interface GroupFigures {
   pollsPerCheck: number;
   /** Every usage figure, averaged per check. */
   usage: DesignUsage;
+  archivesPerCheck: number;
   historyEventsMax: number;
   /** Executions AWS would have failed for exceeding the history limit. */
   overHistoryLimit: number;
@@ -62,7 +66,7 @@ export interface GroupFigures {
 
 function meanUsage(usages: readonly DesignUsage[]): DesignUsage {
   const keys = Object.keys(usages[0] ?? {}) as (keyof DesignUsage)[];
-  return Object.fromEntries(keys.map((key) => [key, mean(usages.map((u) => u[key]))])) as unknown as DesignUsage;
+  return Object.fromEntries(keys.map((key) => [key, mean(usages.map((u) => u[key] ?? 0))])) as unknown as DesignUsage;
 }
 
 export function groupFigures(checks: readonly CheckFigures[]): GroupFigures {
@@ -76,6 +80,7 @@ export function groupFigures(checks: readonly CheckFigures[]): GroupFigures {
     transitionsPerCheck: usage.transitions,
     pollsPerCheck: usage.polls,
     usage,
+    archivesPerCheck: mean(checks.map((c) => c.archives)),
     historyEventsMax: max(checks.map((c) => c.usage.historyEvents)),
     overHistoryLimit: checks.filter((c) => c.usage.historyEvents > HISTORY_EVENT_LIMIT).length,
     overHistoryBudget: checks.filter((c) => c.usage.historyEvents > HISTORY_EVENT_BUDGET).length,

@@ -11,7 +11,7 @@ import { concurrencyAt, type ConcurrencyFigures } from './concurrency';
 import { busyIntervals, DESIGNS, usageOf, type DesignId } from './designs';
 import { figuresOf, groupFigures, type CheckFigures, type GroupFigures } from './metrics';
 import { simulate, type SimulatedCheck } from './simulate';
-import { deployedStrategy, fixedStrategy, oracleStrategy, previousStrategy, type PollingStrategy } from './strategies';
+import { deployedStrategy, fixedStrategy, oracleStrategy, previousStrategy, webhookStrategy, type PollingStrategy } from './strategies';
 import { generateWorkload, type WorkloadSizes } from './workload';
 
 export interface SeedInput {
@@ -52,6 +52,7 @@ export function deployedPollingPolicy(workflow: SynthesizedWorkflow): PollingPol
 export function strategiesFor(policy: PollingPolicy): PollingStrategy[] {
   return [
     deployedStrategy(policy),
+    webhookStrategy(policy),
     previousStrategy(),
     fixedStrategy(policy, 1, "the verification doc's polling example"),
     fixedStrategy(policy, 60, "AWS's Step Functions job-poller sample"),

@@ -9,12 +9,13 @@
  * for the baselines it polls once and hands back, and the workflow's Wait state does the waiting.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { BENCH_KEY } from '../lib/identifier-key';
 import { STATE, type ArchiveOutput, type PollMessage, type PollOutput, type WorkflowState } from '../../lambdas/checks/workflow-contract';
-import { afterPoll, beforeDue, type NextMessage } from '../../lambdas/polling/poll-loop';
+import { afterPoll, beforeDue, WAKE_MIN_WAIT_SECONDS, type NextMessage } from '../../lambdas/polling/poll-loop';
 import { parseWorkflowState } from '../../lambdas/workflow/parse-state';
 import { startLocalStepFunctions } from '../../local/step-functions-service';
 import type { PollingStrategy } from './strategies';
-import { VIRTUAL_EPOCH_MS } from './provider-model';
+import { nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
 import type { PlannedCheck } from './workload';
 
 /** Modelled duration of one poll task (provider round trip + Lambda), virtual seconds. */
@@ -38,6 +39,10 @@ export interface LoopTask {
   hops: number[];
   /** SendTaskHeartbeat calls. */
   heartbeats: number;
+  /** Webhooks on: loops woken by a notification (each also leaves its delayed original to end superseded). */
+  wakes?: number;
+  /** Webhooks on: the loop's writes to the wake-up table (the touch, each registered message, the last advance). */
+  wakeWrites?: number;
 }
 
 /** What one check's execution did, in virtual seconds since the check's creation. */
@@ -50,6 +55,8 @@ export interface SimulatedCheck {
   tasks: LoopTask[];
   /** Archive/record task invocations by kind, with the virtual second each started. */
   archives: Array<{ kind: ArchiveKind; at: number; pollState?: string }>;
+  /** Webhooks on: notifications the provider sent about the check (one per change while it was followed). */
+  webhooks?: number;
 }
 
 export interface SimulationOptions {
@@ -77,29 +84,51 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
   const pause = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, (seconds * 1000) / timeFactor));
 
   const poll = async (input: unknown): Promise<PollOutput> => {
-    const state = parseWorkflowState(input);
+    const state = parseWorkflowState(input, BENCH_KEY);
     const plan = planOf(state);
     const ref = plan.checkRef;
-    const task: LoopTask = { polls: [], messages: strategy.loop ? 1 : 0, hops: [], heartbeats: 0 };
+    const task: LoopTask = { polls: [], messages: strategy.loop ? 1 : 0, hops: [], heartbeats: 0, wakes: 0, wakeWrites: 0 };
     tasks.set(ref, [...(tasks.get(ref) ?? []), task]);
     // A task after the first follows exactly one Wait of the previous poll's waitSeconds.
     let t = (state.poll ? clock.get(ref)! + state.poll.waitSeconds : strategy.startsAt(plan)) + (strategy.loop ? QUEUE_PICKUP_SECONDS : 0);
     let message: PollMessage = { taskToken: 'bench', state };
+    const wakes = strategy.loop === true && strategy.wakeAt !== undefined;
+    // As the poll loop does with webhooks on (lambdas/polling/poll-queue.ts): a touch per loop, then once a wait is
+    // registered, an advance per message and one at the hand-back.
+    let registered = false;
+    if (wakes) task.wakeWrites! += 1;
     for (;;) {
       task.polls.push(t);
+      const polledAt = t;
       const out = await strategy.poll(message.state, plan, t);
       t += POLL_TASK_SECONDS;
       clock.set(ref, t);
       if (!strategy.loop) return out;
       const step = afterPoll(message, out, at(t));
-      if (step.kind === 'hand-back') return step.output;
-      // The waits as SQS delays: hop after hop until the next poll is due.
+      if (step.kind === 'hand-back') {
+        if (registered) task.wakeWrites! += 1;
+        return wakes && step.output.state === 'escalated' ? { ...step.output, waitSeconds: 0 } : step.output;
+      }
+      // The waits as SQS delays: hop after hop until the next poll is due, or until a notification wakes the loop.
       let next: NextMessage | undefined = step;
       while (next) {
         task.heartbeats += next.heartbeat ? 1 : 0;
-        await pause(next.delaySeconds);
-        t += next.delaySeconds + QUEUE_PICKUP_SECONDS;
+        registered ||= wakes && next.delaySeconds > WAKE_MIN_WAIT_SECONDS;
+        if (registered) task.wakeWrites! += 1;
+        // A change during the poll (after the provider answered) is notified too: look from the poll's start.
+        const wakeAt = registered ? strategy.wakeAt!(plan, polledAt) : undefined;
+        const woken = wakeAt !== undefined && wakeAt < t + next.delaySeconds;
+        const delay = woken ? Math.max(0, wakeAt - t) : next.delaySeconds;
+        await pause(delay);
+        t += delay + QUEUE_PICKUP_SECONDS;
         task.messages += 1;
+        if (woken) {
+          // The woken copy, due now; the delayed original comes later and ends superseded (after its own poll).
+          task.wakes! += 1;
+          const { pollAt: _due, ...copy } = next.message;
+          message = copy;
+          break;
+        }
         message = next.message;
         next = beforeDue(message, at(t));
         if (next) task.hops.push(t);
@@ -152,10 +181,18 @@ export async function simulate({ definition, strategy, checks, timeFactor, runId
         polls: checkTasks.reduce((sum, task) => sum + task.polls.length, 0),
         tasks: checkTasks,
         archives: archives.get(check.checkRef) ?? [],
+        ...(strategy.wakeAt ? { webhooks: changesOf(check) } : {}),
       };
     });
   } finally {
     sfn.destroy();
     await service.close();
   }
+}
+
+/** The changes a provider notifies about one check: its end, and before it an escalation. */
+function changesOf(check: PlannedCheck): number {
+  let changes = 0;
+  for (let t = -1, next = nextChangeAfter(check, t); next !== undefined; t = next, next = nextChangeAfter(check, t)) changes += 1;
+  return changes;
 }

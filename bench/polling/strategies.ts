@@ -6,7 +6,7 @@
  * `Poll provider` task and a Wait state between polls — AWS's Standard job-poller pattern, three transitions a poll.
  */
 import { pollCheck } from '../../lambdas/polling/poll-check';
-import { pollingPolicySchema, type PollingPolicy } from '../../lambdas/polling/polling-policy';
+import { pollingPolicySchema, withWebhooks, type PollingPolicy } from '../../lambdas/polling/polling-policy';
 import type { PollOutput, WorkflowState } from '../../lambdas/checks/workflow-contract';
 import { firstChangeAt, type CheckPlan } from './workload';
 import { modelClient, nextChangeAfter, VIRTUAL_EPOCH_MS } from './provider-model';
@@ -28,6 +28,11 @@ export interface PollingStrategy {
    * finish before their scaled timeout, and lose nothing by it.
    */
   maxTimeFactor?: number;
+  /**
+   * Webhooks on: when a notification about the check's next change reaches the receiver after virtual second `t`
+   * (undefined when nothing changes any more). A registered wait of the loop ends then (lambdas/polling/poll-loop.ts).
+   */
+  wakeAt?(plan: CheckPlan, t: number): number | undefined;
 }
 
 const WAITING = new Set(['pending', 'escalated']);
@@ -51,6 +56,28 @@ export function deployedStrategy(policy: PollingPolicy): PollingStrategy {
     startsAt: () => 0,
     loop: true,
     poll: (state, plan, t) => pollWith(policy, state, plan, t),
+  };
+}
+
+/**
+ * Modelled: from the provider's change to the woken message being picked up — the provider's delivery, the receiver
+ * (signature, two DynamoDB writes, SendMessage) and the queue's pickup. An assumption (nothing here can measure a
+ * provider's delivery); the local test shows the same path end to end.
+ */
+export const WEBHOOK_DELIVERY_SECONDS = 0.5;
+
+/** The deployed poll loop with webhook wake-ups on (cdk.json `webhooks.<provider>.enabled`). */
+export function webhookStrategy(deployed: PollingPolicy): PollingStrategy {
+  const policy = withWebhooks(deployed);
+  return {
+    ...deployedStrategy(policy),
+    id: 'webhooks',
+    label: 'ours + webhooks (the poll loop, woken by signed notifications)',
+    description: `The deployed poll loop with webhooks on: the provider notifies every change (completion, escalation, resolution); a loop waiting longer than 5 s is woken ${WEBHOOK_DELIVERY_SECONDS} s after the change (modelled delivery) and polls at once; the first escalation leaves its review wait to the loop, and reviews are polled every ${policy.escalationSeconds} s as a safety net. Costs the receiver's invocations, its DynamoDB writes and the loop's registrations.`,
+    wakeAt: (plan, t) => {
+      const next = nextChangeAfter(plan, t);
+      return next === undefined ? undefined : next + WEBHOOK_DELIVERY_SECONDS;
+    },
   };
 }
 

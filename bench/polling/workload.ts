@@ -10,6 +10,7 @@
  *   2 h, p95 ≈ 6 h, capped at 12 h), resolved before the 24 h deadline.
  */
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { BENCH_KEY } from '../lib/identifier-key';
 import type { ProviderName } from '../../lambdas/checks/check-status';
 import { createRng, type Rng } from '../../local/reliability/rng';
 
@@ -65,7 +66,7 @@ export function generateWorkload(seed: number, sizes: WorkloadSizes): PlannedChe
     const rng = createRng(seed * 31 + provider.length); // one stream per provider: sizes do not shift the others
     for (let i = 0; i < sizes[provider]; i++) {
       const checkId = checkIdOf(provider, seed, i);
-      checks.push({ ...PLANNERS[provider](rng), checkId, checkRef: checkRefOf(provider, checkId) });
+      checks.push({ ...PLANNERS[provider](rng), checkId, checkRef: checkRefOf(BENCH_KEY, provider, checkId) });
     }
   }
   return checks;

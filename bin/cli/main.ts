@@ -12,6 +12,7 @@ import {
   VerificationFailedError,
 } from '../../lambdas/audit';
 import { ConfigurationError } from '../../lambdas/common/errors';
+import { InvalidRetentionRequestError } from '../../lambdas/retention/relationship';
 import { EXIT, type CliCommand, type CliIo, type CommandContext, type OptionSpecs, type OutputFormat } from './command';
 import { COMMANDS } from './commands';
 import { warn } from './output';
@@ -94,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunOpt
 
 function reportError(io: CliIo, error: unknown): number {
   const message = (error as Error)?.message ?? String(error);
-  if (error instanceof InvalidQueryError || error instanceof ExportTargetExistsError) {
+  if (error instanceof InvalidQueryError || error instanceof ExportTargetExistsError || error instanceof InvalidRetentionRequestError) {
     warn(io, `error: ${message}`);
     return EXIT.usage;
   }

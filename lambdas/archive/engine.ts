@@ -11,7 +11,7 @@
  * re-run computes the same keys, finds what an earlier attempt stored, and converges on the same objects and one item.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { checkRefOf } from '../checks/check-ref';
+import { checkRefOf, subjectHashOf, type IdentifierKey } from '../checks/check-ref';
 import { ConfigurationError, IdentityMismatchError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
 import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../checks/check-status';
 import { PROVIDERS, identityMismatchStatus, rejectedInputStatus } from '../checks/check-status';
@@ -120,7 +120,7 @@ export const ESCALATION_POLLING_ENDED = 'polling ended: the escalation was still
  * do not fail the check: the record is 'archived-partial' and says why.
  */
 export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck, options: ArchiveOptions = {}): Promise<ArchiveOutput> {
-  validateCheck(check);
+  validateCheck(check, await deps.identifierKey.get());
   if (deps.client.provider !== check.provider) {
     throw new ConfigurationError(`archive: ${deps.client.provider} client given for a ${check.provider} check`);
   }
@@ -166,7 +166,8 @@ export async function recordOutcome(
   outcome: OutcomeToRecord,
   options: Pick<ArchiveOptions, 'invocation'> = {},
 ): Promise<ArchiveOutput> {
-  validateCheck(check);
+  const key = await deps.identifierKey.get();
+  validateCheck(check, key);
   const status: RecordStatus =
     outcome.kind === 'no-result' ? outcome.status.reason : outcome.kind === 'timed-out' ? 'timed-out' : 'error';
   const seen = await deps.records.get(check.provider, check.checkRef);
@@ -190,8 +191,10 @@ export async function recordOutcome(
     if (existing && supersedes(existing, status)) return keep(deps, check, existing);
 
     const now = deps.now();
-    const retention = retentionFor(deps, check, status, existing, now);
-    const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now, clientKey: check.clientKey };
+    const subject = subjectKeyOf(check, undefined);
+    const subjectHash = subject ? subjectHashOf(key, subject) : undefined;
+    const retention = await retentionFor(deps, check, status, existing, now, subjectHash);
+    const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now, ...(subjectHash ? { subjectHash } : {}) };
     if (outcome.kind === 'no-result') {
       const { status: noResult } = outcome;
       Object.assign(input, { providerStatus: noResult.providerStatus, detail: noResult.detail, times: noResult.times });
@@ -203,7 +206,7 @@ export async function recordOutcome(
     }
     assertTimeFor(invocation, FINAL_WRITES_RESERVE_MS);
     input.evidence = await accountForEarlierObjects(deps, check, status, objectRetention(retention), now);
-    return await writeRecord(deps, existing, buildRecord(input), lease.lease, invocation);
+    return await writeRecord(deps, existing, buildRecord(input, deps), lease.lease, invocation);
   } finally {
     await deps.records.releaseLease(check.provider, check.checkRef, lease.lease.owner).catch(() => undefined);
   }
@@ -309,7 +312,9 @@ async function archiveUnderLease(
 
   const now = deps.now();
   const outcome = status.kind === 'complete' || status.kind === 'escalated' ? status.outcome : kindStatus;
-  const retention = retentionFor(deps, check, outcome, existing, now);
+  const subject = subjectKeyOf(check, answer.json);
+  const subjectHash = subject ? subjectHashOf(await deps.identifierKey.get(), subject) : undefined;
+  const retention = await retentionFor(deps, check, outcome, existing, now, subjectHash);
   const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
   const batch = new AbortController();
   const ctx: EvidenceContext & { abort: () => void } = {
@@ -363,12 +368,12 @@ async function archiveUnderLease(
     times: status.times,
     evidence: summary,
     retention,
-    clientKey: clientKeyOf(check, answer.json),
+    ...(subjectHash ? { subjectHash } : {}),
     drift: status.drift,
     ...detailOf(status, options),
     archivedAt: now,
     ...(status.kind === 'escalated' ? { escalation: status.escalation } : {}),
-  });
+  }, deps);
   deps.logger?.info('check archived', {
     provider: check.provider,
     checkRef: check.checkRef,
@@ -479,12 +484,16 @@ function sha256Of(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, existing: CheckRecord | undefined, now: Date) {
+/** The check's retention on its class's clock, with what the ledger knows of its subject (relationship closed, last interaction). */
+async function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, existing: CheckRecord | undefined, now: Date, subjectHash: string | undefined) {
+  const subject = subjectHash === undefined ? undefined : ((await deps.ledger?.subject(subjectHash)) ?? {});
   const { retention, warning, shorterRequestRefused } = computeRetention(deps.retention, {
     provider: check.provider,
     outcome,
     requestedClass: check.retentionClass,
     legalHold: existing?.legalHold,
+    ...(subject ? { subject } : {}),
+    createdAt: check.createdAt,
     now,
   });
   if (warning) deps.logger?.warn(warning, { checkRef: check.checkRef });
@@ -493,8 +502,8 @@ function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: string, e
 }
 
 /**
- * The record last: conditional on this run's lease, keeps a legal hold, carries the open-check bookkeeping, and
- * yields to a record that got further meanwhile.
+ * The record last: conditional on this run's lease, keeps a legal hold and a refused erasure request, carries the
+ * open-check bookkeeping, and yields to a record that got further meanwhile (or to the tombstone of an erased check).
  */
 async function writeRecord(
   deps: RecordDeps,
@@ -504,7 +513,8 @@ async function writeRecord(
   invocation: Invocation,
 ): Promise<ArchiveOutput> {
   assertTimeFor(invocation, 0);
-  const item = { ...withHoldOf(existing, record), ...openStateOf(record, existing, deps.now()) };
+  const carried = existing?.erasureRequested ? { ...record, erasureRequested: existing.erasureRequested } : record;
+  const item = { ...withHoldOf(existing, carried), ...openStateOf(record, existing, deps.now()) };
   const { written, record: stored } = await deps.records.write(item, { lease });
   if (!written) deps.logger?.info('newer record kept', { checkRef: record.checkRef, status: stored.status });
   return written ? summaryOf(stored) : { ...summaryOf(stored), recorded: false };
@@ -543,25 +553,27 @@ function keep(deps: RecordDeps, check: WorkflowCheck, existing: CheckRecord): Ar
   return { ...summaryOf(existing), recorded: false };
 }
 
-function objectRetention(retention: { retentionClass: string; retainUntil: string; legalHold: boolean }): ObjectRetention {
-  return { retentionClass: retention.retentionClass, retainUntil: retention.retainUntil, legalHold: retention.legalHold };
+function objectRetention(retention: { retentionClass: string; retainUntil: string; legalHold: boolean; erasable: boolean }): ObjectRetention {
+  return { retentionClass: retention.retentionClass, retainUntil: retention.retainUntil, legalHold: retention.legalHold, erasable: retention.erasable };
 }
 
-/** The check must name itself by the hash of its id: keys and records then cannot carry the id (a bearer token). */
-function validateCheck(check: WorkflowCheck): void {
+/** The check must name itself by the keyed hash of its id: keys and records then cannot carry the id (a bearer token). */
+function validateCheck(check: WorkflowCheck, key: IdentifierKey): void {
   if (!check || !(PROVIDERS as readonly string[]).includes(check.provider)) {
     throw new InvalidCheckInputError('check: unknown provider');
   }
   if (typeof check.checkId !== 'string' || check.checkId === '') throw new InvalidCheckInputError('check: empty checkId');
-  if (check.checkRef !== checkRefOf(check.provider, check.checkId)) {
-    throw new InvalidCheckInputError('check: checkRef is not the hash of the check id');
+  if (check.checkRef !== checkRefOf(key, check.provider, check.checkId)) {
+    throw new InvalidCheckInputError('check: checkRef is not the keyed hash of the check id');
   }
   if (typeof check.createdAt !== 'string' || Number.isNaN(Date.parse(check.createdAt))) {
     throw new InvalidCheckInputError('check: createdAt is not a date');
   }
 }
 
-function clientKeyOf(check: WorkflowCheck, answer: unknown): string | undefined {
+/** Who the check is about: the event's subjectKey, else (KYC) the clientKey of the event or of the answer. */
+function subjectKeyOf(check: WorkflowCheck, answer: unknown): string | undefined {
+  if (check.subjectKey) return check.subjectKey;
   if (check.provider !== 'kyc') return undefined;
   return check.clientKey || textField(answer, 'clientKey') || undefined;
 }

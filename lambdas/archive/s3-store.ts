@@ -2,7 +2,8 @@
  * S3 adapter of the archive. Streams are hashed (sha256) and counted on their way to S3, never held whole: lib-storage
  * buffers at most (queueSize + 1) × partSize per upload. Every object carries its retention class (metadata and tag)
  * and its sha256 (tag; also metadata when known before the upload, i.e. for buffers). SSE-KMS always; Object Lock
- * retention only when the bucket has it.
+ * retention only when the bucket has it, and only for classes kept under a legal obligation (the erasable ones must
+ * stay erasable); a legal hold for any class.
  */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
@@ -23,9 +24,11 @@ import { storageErrorFrom } from '../common/storage-errors';
 
 export interface ObjectRetention {
   retentionClass: string;
-  /** ISO-8601; the Object Lock retain-until date when the store uses Object Lock. */
+  /** ISO-8601; the Object Lock retain-until date of a locked class when the store uses Object Lock. */
   retainUntil: string;
   legalHold: boolean;
+  /** The class is erasable: no Object Lock retention, so an erasure can delete every version. */
+  erasable: boolean;
 }
 
 export interface PutOptions {
@@ -95,13 +98,10 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
       Tagging: tagQuery(lifecycleTagOf(options.retention), sha256),
       ServerSideEncryption: 'aws:kms',
       ...(config.kmsKeyId ? { SSEKMSKeyId: config.kmsKeyId } : {}),
-      ...(lock
-        ? {
-            ObjectLockMode: lock.mode,
-            ObjectLockRetainUntilDate: new Date(options.retention.retainUntil),
-            ...(options.retention.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
-          }
+      ...(lock && !options.retention.erasable
+        ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(options.retention.retainUntil) }
         : {}),
+      ...(lock && options.retention.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
     };
   }
 

@@ -5,14 +5,20 @@
  *   what the provider answers then (timed-out when that is still not terminal).
  * - Record failure → recordFailureStep: the one record of a check whose workflow failed, with a sanitized reason.
  */
+import type { IdentifierKey } from '../checks/check-ref';
 import { InvalidCheckInputError } from '../common/errors';
 import type { ProviderName } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowState } from '../checks/workflow-contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
 import { archiveCheck, recordOutcome, type ArchiveDeps, type Invocation, type RecordDeps } from './engine';
 
-export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDeps, input: unknown, invocation?: Invocation): Promise<ArchiveOutput> {
-  const state: WorkflowState = parseWorkflowState(input);
+export async function archiveStep(
+  depsFor: (provider: ProviderName) => ArchiveDeps,
+  input: unknown,
+  key: IdentifierKey,
+  invocation?: Invocation,
+): Promise<ArchiveOutput> {
+  const state: WorkflowState = parseWorkflowState(input, key);
   const deps = depsFor(state.check.provider);
   const poll = state.poll;
   const options = invocation ? { invocation } : {};
@@ -26,7 +32,7 @@ export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDe
  * failed execution (alarmed on) is the trace.
  */
 export async function recordFailureStep(deps: RecordDeps, input: unknown, invocation?: Invocation): Promise<ArchiveOutput> {
-  const check = salvageCheck(input, deps.now());
+  const check = salvageCheck(input, deps.now(), await deps.identifierKey.get());
   if (!check) throw new InvalidCheckInputError('record failure: the state names no provider and check id');
   const error = (input as { error?: { Error?: unknown; Cause?: unknown } } | null)?.error;
   const reported = {

@@ -3,9 +3,21 @@
  * liveness id is a bearer token) or a clientKey, only the parameter at fault and what would be accepted.
  */
 import { ArchiverError } from '../common/errors';
+import { RecordNotFoundError } from '../records/record-store';
+import type { Tombstone } from '../records/record';
 import type { CheckVerification } from './verify';
 
-export { RecordNotFoundError } from '../records/record-store';
+export { RecordNotFoundError };
+
+/** The check was erased: only its tombstone is left, which says when and at whose request (CLI exit 3, HTTP 404). */
+export class RecordErasedError extends RecordNotFoundError {
+  override readonly name = 'RecordErasedError';
+  constructor(readonly tombstone: Tombstone) {
+    super(
+      `${tombstone.provider} check ${tombstone.checkRef} was erased ${tombstone.erasedAt} (request ${tombstone.erasure.requestId}${tombstone.erasure.reason ? `: ${tombstone.erasure.reason}` : ''}${tombstone.receiptSeq !== undefined ? `; receipt ${tombstone.receiptSeq}` : ''})`,
+    );
+  }
+}
 
 /** A filter, paging token or argument the caller can fix: HTTP 400, CLI exit 2. */
 export class InvalidQueryError extends ArchiverError {

@@ -2,7 +2,6 @@
  * Query filters as the CLI and the HTTP API receive them (strings), validated into one shape. Every message names
  * the parameter and what it accepts, never a value that could be a clientKey.
  */
-import { clientKeyHashOf } from '../checks/check-ref';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import { STATUS_RANK, type RecordStatus } from '../records/record';
 import { InvalidQueryError } from './errors';
@@ -48,8 +47,11 @@ export interface ParsedQuery {
   defaulted: { from: boolean; to: boolean };
 }
 
-/** Validates raw parameters. `now` sets the default `to`; a range carried by a paging token is applied in query.ts. */
-export function parseQuery(raw: RawQuery, now: Date): ParsedQuery {
+/**
+ * Validates raw parameters. `now` sets the default `to`; a range carried by a paging token is applied in query.ts.
+ * `hashSubject` turns a clientKey into the keyed hash the records carry (needed only when clientKey is given).
+ */
+export function parseQuery(raw: RawQuery, now: Date, hashSubject?: (clientKey: string) => string): ParsedQuery {
   // Canonical order: results of one day come provider by provider, and tokens do not depend on how the list was typed.
   const named = raw.provider ? list(raw.provider).map((p) => parseProvider(p)) : PROVIDERS;
   const providers = PROVIDERS.filter((provider) => named.includes(provider));
@@ -60,14 +62,12 @@ export function parseQuery(raw: RawQuery, now: Date): ParsedQuery {
   }
   let clientKeyHash: string | undefined;
   if (raw.clientKey !== undefined) {
-    if (raw.clientKey.length < 1 || raw.clientKey.length > 36) throw new InvalidQueryError('clientKey must be 1-36 characters (the KYC clientKey)');
-    clientKeyHash = clientKeyHashOf(raw.clientKey);
+    if (raw.clientKey.length < 1 || raw.clientKey.length > 128) throw new InvalidQueryError('clientKey must be 1-128 characters (the subjectKey or KYC clientKey)');
+    if (!hashSubject) throw new InvalidQueryError('clientKey needs the identifier key: give clientKeyHash instead');
+    clientKeyHash = hashSubject(raw.clientKey);
   } else if (raw.clientKeyHash !== undefined) {
     if (!HASH.test(raw.clientKeyHash)) throw new InvalidQueryError('clientKeyHash must be 32 lowercase hex characters');
     clientKeyHash = raw.clientKeyHash;
-  }
-  if (clientKeyHash && raw.provider && !providers.includes('kyc')) {
-    throw new InvalidQueryError('clientKey only finds kyc checks: drop provider or include kyc');
   }
   const order = raw.order === undefined || raw.order === 'asc' ? 'asc' : raw.order === 'desc' ? 'desc' : undefined;
   if (!order) throw new InvalidQueryError('order must be asc or desc');

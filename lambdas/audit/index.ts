@@ -4,7 +4,7 @@
  * case-bundle export and legal hold.
  */
 export { auditDeps, type AuditDeps } from './deps';
-export { InvalidQueryError, RecordNotFoundError, VerificationFailedError, ExportTargetExistsError, LegalHoldIncompleteError } from './errors';
+export { InvalidQueryError, RecordErasedError, RecordNotFoundError, VerificationFailedError, ExportTargetExistsError, LegalHoldIncompleteError } from './errors';
 export { QUERY_PARAMETERS, DEFAULT_LIMIT, MAX_LIMIT, type RawQuery, type QueryFilters } from './filters';
 export { queryRecords, allRecords, type QueryPage, type QueryOptions } from './query';
 export { findRecord, isVisible, parseProvider, publicRecordOf, type FindRecordOptions, type PublicRecord } from './records';

@@ -2,18 +2,21 @@
  * Which records an auditor may see, and how they look. A record past its retainUntil is gone for every reader, even
  * while DynamoDB's TTL sweep (days late) has not deleted it yet; a legal hold suspends that, as it suspends the TTL.
  */
-import { checkRefOf } from '../checks/check-ref';
+import { checkRefOf, legacyCheckRefOf, type IdentifierKey } from '../checks/check-ref';
+import { ConfigurationError } from '../common/errors';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
-import type { CheckRecord } from '../records/record';
+import { isTombstone, type CheckRecord } from '../records/record';
 import type { AuditDeps } from './deps';
-import { InvalidQueryError, RecordNotFoundError } from './errors';
+import { InvalidQueryError, RecordErasedError, RecordNotFoundError } from './errors';
 import { CHECK_REF_PREFIX, MIN_CHECK_REF_PREFIX, recordsWithRefPrefix } from './ref-prefix';
 
 /** The record as auditors get it: index keys and bookkeeping dropped. */
 export type PublicRecord = Omit<CheckRecord, 'pk' | 'schemaVersion' | 'statusRank' | 'providerDay' | 'providerOutcome' | 'ttl'>;
 
-export function isVisible(record: Pick<CheckRecord, 'retainUntil' | 'legalHold'>, now: Date): boolean {
-  return record.legalHold === true || record.retainUntil > now.toISOString();
+/** Held, waiting for its relationship to end, or inside its retention; never a tombstone. */
+export function isVisible(record: Pick<CheckRecord, 'retainUntil' | 'legalHold' | 'relationshipOpen'>, now: Date): boolean {
+  if (isTombstone(record)) return false;
+  return record.legalHold === true || record.relationshipOpen === true || record.retainUntil > now.toISOString();
 }
 
 export function publicRecordOf(record: CheckRecord): PublicRecord {
@@ -40,8 +43,9 @@ export interface FindRecordOptions {
 }
 
 /**
- * The visible record of a check named by the provider's id (hashed here, as the archive does), by its checkRef (what
- * query results show) or, with `prefix`, by a unique checkRef prefix. Throws InvalidQueryError for an unusable name or
+ * The visible record of a check named by the provider's id (hashed here with the identifier key, as the archive does;
+ * then with the unkeyed hash of records archived before keyed identifiers), by its checkRef (what query results show)
+ * or, with `prefix`, by a unique checkRef prefix. Throws InvalidQueryError for an unusable name or
  * an ambiguous prefix, and RecordNotFoundError when there is none, or only one past its retention. Messages never
  * contain the name (a liveness id is a bearer token); an ambiguous prefix lists the checkRefs it matches (hashes).
  */
@@ -51,9 +55,12 @@ export async function findRecord(deps: AuditDeps, providerName: unknown, idOrRef
     throw new InvalidQueryError('checkId must be the provider check id or the checkRef (1-512 printable characters)');
   }
   const notFound = (hint = '') => new RecordNotFoundError(`no ${provider} check with that id or checkRef (or it is past its retention)${hint}`);
-  let record = await deps.records.get(provider, checkRefOf(provider, idOrRef));
+  const key = await keyFor(deps, idOrRef);
+  let record = key ? await deps.records.get(provider, checkRefOf(key, provider, idOrRef)) : undefined;
+  record ??= await deps.records.get(provider, legacyCheckRefOf(provider, idOrRef));
   if (!record && CHECK_REF.test(idOrRef)) record = await deps.records.get(provider, idOrRef);
   if (record) {
+    if (isTombstone(record)) throw new RecordErasedError(record);
     if (!isVisible(record, deps.now())) throw notFound();
     return record;
   }
@@ -62,6 +69,19 @@ export async function findRecord(deps: AuditDeps, providerName: unknown, idOrRef
     throw notFound(/^[0-9a-f]+$/i.test(idOrRef) && idOrRef.length < MIN_CHECK_REF_PREFIX ? `; a checkRef prefix needs at least ${MIN_CHECK_REF_PREFIX} characters` : '');
   }
   return recordByPrefix(deps, provider, idOrRef.toLowerCase(), notFound);
+}
+
+/**
+ * The identifier key, needed to name a check by its id. Without one configured (an auditor who was not given the
+ * secret) a name that is a checkRef, or a prefix of one, still works.
+ */
+async function keyFor(deps: AuditDeps, idOrRef: string): Promise<IdentifierKey | undefined> {
+  try {
+    return await deps.identifierKey.get();
+  } catch (error) {
+    if (error instanceof ConfigurationError && (CHECK_REF.test(idOrRef) || CHECK_REF_PREFIX.test(idOrRef))) return undefined;
+    throw error;
+  }
 }
 
 async function recordByPrefix(deps: AuditDeps, provider: ProviderName, prefix: string, notFound: () => Error): Promise<CheckRecord> {

@@ -17,7 +17,7 @@ export const MIN_CHECK_REF_PREFIX = 8;
 export const CHECK_REF_PREFIX = /^[0-9a-f]{8,31}$/i;
 
 /** What a prefix match needs to tell visible records apart and name them. */
-export type PrefixMatch = Pick<CheckRecord, 'checkRef' | 'retainUntil' | 'legalHold'>;
+export type PrefixMatch = Pick<CheckRecord, 'checkRef' | 'retainUntil' | 'legalHold' | 'relationshipOpen'> & { status?: string };
 
 /** Every record of `provider` whose checkRef starts with `prefix` (lowercase hex), past retention included. */
 export async function recordsWithRefPrefix(deps: AuditDeps, provider: ProviderName, prefix: string): Promise<PrefixMatch[]> {
@@ -30,8 +30,8 @@ export async function recordsWithRefPrefix(deps: AuditDeps, provider: ProviderNa
         new ScanCommand({
           TableName: deps.tableName,
           FilterExpression: 'begins_with(#pk, :prefix)',
-          ProjectionExpression: '#ref, #until, #hold',
-          ExpressionAttributeNames: { '#pk': 'pk', '#ref': 'checkRef', '#until': 'retainUntil', '#hold': 'legalHold' },
+          ProjectionExpression: '#ref, #until, #hold, #open, #status',
+          ExpressionAttributeNames: { '#pk': 'pk', '#ref': 'checkRef', '#until': 'retainUntil', '#hold': 'legalHold', '#open': 'relationshipOpen', '#status': 'status' },
           ExpressionAttributeValues: { ':prefix': recordKeyOf(provider, prefix) },
           ExclusiveStartKey,
         }),

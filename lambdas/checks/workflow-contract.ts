@@ -10,7 +10,9 @@ export interface WorkflowCheck {
   /** Liveness token / KYC sessionId / verification id. Kept only in the (KMS-encrypted) execution input. */
   checkId: string;
   clientKey?: string;
-  /** sha256-derived, safe to log and to use in keys and execution names. */
+  /** Who the check is about (the event's subjectKey); the record keeps only its keyed hash. */
+  subjectKey?: string;
+  /** HMAC-derived (checks/check-ref.ts), safe to log and to use in keys and execution names. */
   checkRef: string;
   /** When the check was created at the provider (event's createdAt), else when the event arrived. */
   createdAt: string;
@@ -96,4 +98,11 @@ export interface PollMessage {
   heartbeatAt?: string;
   /** A wait longer than one hop: the next poll is due then (ISO-8601); the hops before it only pass the message on. */
   pollAt?: string;
+  /**
+   * Webhooks on: the message's number in its loop, once the loop registered it for wake-ups (lambdas/polling/
+   * wake-store.ts). A copy the webhook receiver sent and the delayed original share it; the first to advance wins.
+   */
+  seq?: number;
+  /** The notification this message answers or already reacted to (ISO-8601, the receiver's clock). */
+  wokeAt?: string;
 }

@@ -47,6 +47,12 @@ export const METRIC = {
   deadLettersReplayed: 'DeadLettersReplayed',
   /** dead-letter redrive: age of the oldest letter it left in the queue (0 when none). Unit Seconds. */
   deadLetterOldestAgeSeconds: 'DeadLetterOldestAgeSeconds',
+  /** webhook: a signed notification recorded (the check's loop woken, or the wake-up remembered). */
+  webhooksAccepted: 'WebhooksAccepted',
+  /** webhook: a delivery id already accepted (a sender's retry or a replay): answered 200, nothing done. */
+  webhookDuplicates: 'WebhookDuplicates',
+  /** webhook: refused (bad signature, stale, malformed, oversized, no check id, unknown check) or not recorded; by `reason` on the dashboard. */
+  webhooksRefused: 'WebhooksRefused',
   /** archive: time spent in one archive step. Unit Milliseconds. */
   archiveDurationMs: 'ArchiveDurationMs',
 } as const;

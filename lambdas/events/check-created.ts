@@ -4,10 +4,10 @@
  *
  * {"source": "<configurable, default audit-archiver.checks>", "detail-type": "Check Created",
  *  "detail": {"provider": "liveness" | "kyc" | "verification", "checkId": "...", "clientKey"?: "...",
- *             "createdAt"?: "<ISO-8601 with offset>", "retentionClass"?: "<name>"}}
+ *             "subjectKey"?: "...", "createdAt"?: "<ISO-8601 with offset>", "retentionClass"?: "<name>"}}
  */
 import { z } from 'zod';
-import { checkRefOf } from '../checks/check-ref';
+import { checkRefOf, type IdentifierKey } from '../checks/check-ref';
 import { ArchiverError } from '../common/errors';
 import { PROVIDERS } from '../checks/check-status';
 import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
@@ -21,6 +21,11 @@ export const checkCreatedDetailSchema = z.object({
   checkId: z.string().min(1).max(2048),
   /** KYC only: when given, the session is looked up by clientKey. */
   clientKey: z.string().min(1).max(36).optional(),
+  /**
+   * Who the check is about (any provider): the operator's customer or client id. Stored only as a keyed hash; it is
+   * what relationship closure, interactions and erasure requests find the check by. KYC default: the clientKey.
+   */
+  subjectKey: z.string().min(1).max(128).optional(),
   /** When the check was created at the provider. Default: the event's time. */
   createdAt: z.iso.datetime({ offset: true }).optional(),
   /** A retention class of the policy; unknown names fall back to the policy's rules (lambdas/records/retention). */
@@ -49,8 +54,11 @@ export interface EventIssue {
 export class InvalidEventError extends ArchiverError {
   override readonly name = 'InvalidEventError';
   readonly retryable = false;
-  constructor(readonly issues: EventIssue[]) {
-    super(`invalid Check Created event: ${issues.map((i) => `${i.path} (${i.code})`).join(', ')}`);
+  constructor(
+    readonly issues: EventIssue[],
+    what = 'Check Created',
+  ) {
+    super(`invalid ${what} event: ${issues.map((i) => `${i.path} (${i.code})`).join(', ')}`);
   }
 }
 
@@ -75,15 +83,16 @@ export const DEFAULT_CREATED_AT_SKEW_SECONDS = 86_400;
  * past `maxSkewSeconds` from the event's time, the event's time is used and the claimed value is kept as
  * `createdAtClaimed` for the record.
  */
-export function workflowInputOf(event: CheckCreatedEvent, options: { maxSkewSeconds?: number } = {}): WorkflowState {
-  const { provider, checkId, clientKey, createdAt, retentionClass } = event.detail;
+export function workflowInputOf(event: CheckCreatedEvent, options: { key: IdentifierKey; maxSkewSeconds?: number }): WorkflowState {
+  const { provider, checkId, clientKey, subjectKey, createdAt, retentionClass } = event.detail;
   const maxSkewMs = (options.maxSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS) * 1000;
   const believed = createdAt === undefined || Math.abs(Date.parse(createdAt) - Date.parse(event.time)) <= maxSkewMs;
   const check: WorkflowCheck = {
     provider,
     checkId,
     ...(clientKey !== undefined && { clientKey }),
-    checkRef: checkRefOf(provider, checkId),
+    ...(subjectKey !== undefined && { subjectKey }),
+    checkRef: checkRefOf(options.key, provider, checkId),
     createdAt: believed ? (createdAt ?? event.time) : event.time,
     ...(believed ? {} : { createdAtClaimed: createdAt }),
     ...(retentionClass !== undefined && { retentionClass }),

@@ -7,7 +7,7 @@
  * `createdAt`, to the start queue again.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { checkRefOf } from '../checks/check-ref';
+import { checkRefOf, type IdentifierKey } from '../checks/check-ref';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
 
 export const DEAD_LETTER_KIND = 'audit-archiver.dead-letter';
@@ -64,11 +64,13 @@ export interface DeadLetterInput {
   attempts: number;
   replays: number;
   now: Date;
+  /** The key checkRefs are derived with; without it the letter shows no checkRef (the sealed event still has it all). */
+  key?: IdentifierKey;
 }
 
 /** Builds the dead letter of one message: what can be shown, and the rest sealed. */
 export async function sealDeadLetter(sealer: ReplaySealer, input: DeadLetterInput): Promise<DeadLetter> {
-  const shown = showable(input.body);
+  const shown = showable(input.body, input.key);
   const base = {
     kind: DEAD_LETTER_KIND as typeof DEAD_LETTER_KIND,
     version: 1 as const,
@@ -105,7 +107,7 @@ export function parseDeadLetter(body: string): DeadLetter | undefined {
  * event itself with checkId replaced and clientKey dropped. Anything that does not look like the contract shows
  * nothing of its content.
  */
-function showable(body: string): { fields: Partial<DeadLetter>; event?: Record<string, unknown> } {
+function showable(body: string, key: IdentifierKey | undefined): { fields: Partial<DeadLetter>; event?: Record<string, unknown> } {
   let event: unknown;
   try {
     event = JSON.parse(body);
@@ -117,7 +119,7 @@ function showable(body: string): { fields: Partial<DeadLetter>; event?: Record<s
   const detail = envelope.detail as Record<string, unknown> | undefined;
   const provider = typeof detail?.provider === 'string' && (PROVIDERS as readonly string[]).includes(detail.provider) ? (detail.provider as ProviderName) : undefined;
   const checkId = typeof detail?.checkId === 'string' && detail.checkId.length > 0 && detail.checkId.length <= 2048 ? detail.checkId : undefined;
-  const checkRef = provider && checkId ? checkRefOf(provider, checkId) : undefined;
+  const checkRef = key && provider && checkId ? checkRefOf(key, provider, checkId) : undefined;
   const time = isoOrUndefined(envelope.time);
   const createdAt = isoOrUndefined(detail?.createdAt) ?? time;
   const id = typeof envelope.id === 'string' && /^[\w-]{1,128}$/.test(envelope.id) ? envelope.id : undefined;

@@ -5,6 +5,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { requiredEnv } from '../common/environment';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
@@ -15,6 +16,7 @@ const deadLetterQueueUrl = requiredEnv(process.env, 'DEAD_LETTER_QUEUE_URL');
 const startQueueUrl = requiredEnv(process.env, 'START_QUEUE_URL');
 const sealer = sealerFromEnv(process.env);
 const sqs = new SQSClient({});
+const identifierKey = identifierKeyFromEnv(process.env);
 
 export const handler = async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<Omit<RedriveReport, 'replays'>> => {
   try {
@@ -23,6 +25,7 @@ export const handler = async (_event: unknown, context?: { getRemainingTimeInMil
       deadLetterQueueUrl,
       startQueueUrl,
       sealer,
+      identifierKey: await identifierKey.get(),
       now: () => new Date(),
       ...(context?.getRemainingTimeInMillis ? { timeLeft: () => context.getRemainingTimeInMillis!() } : {}),
     });

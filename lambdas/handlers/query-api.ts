@@ -27,13 +27,15 @@ import {
 } from '../audit';
 import { requiredEnv, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
+import { identifierKeyFromEnv } from '../common/identifier-key';
 import { logger as sharedLogger } from '../common/powertools';
 import { createDynamoDocumentClient } from '../records/record-store';
+import { indexShardsFromEnv } from '../records/runtime';
 
 export const QUERY_ROUTE = 'GET /checks';
 export const SHOW_ROUTE = 'GET /checks/{provider}/{checkId}';
-/** DynamoDB requests one API page may make: keeps latency far below API Gateway's 30 s. */
-const MAX_REQUESTS_PER_PAGE = 100;
+/** Rounds of DynamoDB requests (a group's shards in parallel) one API page may make: far below API Gateway's 30 s. */
+const MAX_ROUNDS_PER_PAGE = 100;
 
 export interface QueryApiDeps {
   audit: AuditDeps;
@@ -79,7 +81,7 @@ async function query(event: Event, deps: QueryApiDeps, audit: AuditEvent): Promi
   if (unknown.length > 0) {
     throw new InvalidQueryError(`unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(safeName).join(', ')}; accepted: ${QUERY_PARAMETERS.join(', ')}`);
   }
-  const page = await queryRecords(deps.audit, params as RawQuery, { maxRequests: MAX_REQUESTS_PER_PAGE });
+  const page = await queryRecords(deps.audit, params as RawQuery, { maxRounds: MAX_ROUNDS_PER_PAGE });
   audit.read = {
     filters: page.filters,
     returned: page.items.length,
@@ -162,6 +164,8 @@ export function queryApiDepsFromEnv(env: Env): QueryApiDeps {
       tableName: requiredEnv(env, 'TABLE_NAME'),
       s3: createS3Client({ endpoint: env.AWS_ENDPOINT_URL_S3 }),
       bucket: requiredEnv(env, 'BUCKET_NAME'),
+      identifierKey: identifierKeyFromEnv(env),
+      indexShards: indexShardsFromEnv(env),
     }),
     logger: sharedLogger,
     urlExpirySeconds: expiry,

@@ -21,6 +21,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLimiter } from '../archive/limiter';
 import { ArchiverError, ConfigurationError } from '../common/errors';
 import { requiredEnv } from '../common/environment';
+import { identifierKeyFromEnv, type IdentifierKeySource } from '../common/identifier-key';
 import { logger, metrics } from '../common/powertools';
 import { executionNameOf, InvalidEventError, parseCheckCreated, workflowInputOf } from '../events/check-created';
 import { sealDeadLetter, type ReplaySealer } from '../events/dead-letters';
@@ -50,6 +51,8 @@ export interface StartDependencies {
   stateMachineArn: string | undefined;
   records: Pick<RecordStore, 'begin' | 'markSeen' | 'abandonStarted'>;
   now: () => Date;
+  /** The key checkRefs are derived with (IDENTIFIER_KEY_SECRET_ARN). */
+  identifierKey: IdentifierKeySource;
   /** How far an event's createdAt may be from its time (CREATED_AT_SKEW_SECONDS). @default one day */
   createdAtSkewSeconds?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -70,7 +73,8 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
 
   let input: WorkflowState;
   try {
-    input = workflowInputOf(parseCheckCreated(event), { maxSkewSeconds: deps.createdAtSkewSeconds });
+    const parsed = parseCheckCreated(event);
+    input = workflowInputOf(parsed, { key: await deps.identifierKey.get(), maxSkewSeconds: deps.createdAtSkewSeconds });
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     log.error('Invalid Check Created event', { eventId: safeEventId(event), issues: error.issues });
@@ -172,7 +176,7 @@ async function startMessage(record: SQSRecord, deps: StartBatchDependencies): Pr
     const invalid = error instanceof InvalidEventError;
     if (!invalid && receives < MAX_START_RECEIVES) return { messageId, outcome: 'retry', reason: reason.name };
     try {
-      const letter = await sealDeadLetter(deps.sealer, { body: record.body, reason, replayable: !invalid, attempts: receives, replays, now: deps.now() });
+      const letter = await sealDeadLetter(deps.sealer, { body: record.body, reason, replayable: !invalid, attempts: receives, replays, now: deps.now(), key: await deps.identifierKey.get() });
       await deps.deadLetters.send(JSON.stringify(letter), { reason: letter.reason.name, ...(letter.checkRef ? { checkRef: letter.checkRef } : {}) });
       count(deps.metrics, 'EventsDeadLettered');
       return { messageId, outcome: 'dead-lettered', reason: `${reason.name}: ${reason.message}` };
@@ -214,6 +218,7 @@ export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBat
   return {
     sfn,
     stateMachineArn: env.STATE_MACHINE_ARN,
+    identifierKey: identifierKeyFromEnv(env),
     ...(createdAtSkewSeconds !== undefined ? { createdAtSkewSeconds } : {}),
     records: createRecordStore({ client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), tableName: requiredEnv(env, 'TABLE_NAME') }),
     now: () => new Date(),

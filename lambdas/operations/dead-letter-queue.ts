@@ -18,6 +18,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { IdentifierKey } from '../checks/check-ref';
 import { openDeadLetter, parseDeadLetter, sealDeadLetter, type DeadLetter, type ReplaySealer } from '../events/dead-letters';
 
 export interface DeadLetterQueueOptions {
@@ -85,6 +86,8 @@ function listed(message: Message): ListedDeadLetter {
 export interface RedriveOptions extends DeadLetterQueueOptions {
   startQueueUrl: string;
   sealer: ReplaySealer;
+  /** Names raw letters by checkRef when given (the redrive function holds it; the CLI may not). */
+  identifierKey?: IdentifierKey;
   /** Which sealed letters to replay: the replayable ones (default), or all (an operator who fixed the producer). */
   replay?: 'replayable' | 'all';
   /** Only this check's letters. */
@@ -182,6 +185,7 @@ async function redriveOne(options: RedriveOptions, message: Message): Promise<On
       attempts: 0,
       replays: 0,
       now: options.now(),
+      ...(options.identifierKey ? { key: options.identifierKey } : {}),
     });
     await send(sqs, deadLetterQueueUrl, JSON.stringify(sealed), { reason: sealed.reason.name, ...(sealed.checkRef ? { checkRef: sealed.checkRef } : {}) });
     await sqs.send(new DeleteMessageCommand({ QueueUrl: deadLetterQueueUrl, ReceiptHandle: message.ReceiptHandle }));

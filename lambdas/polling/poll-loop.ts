@@ -75,3 +75,33 @@ function passOn(message: PollMessage, waitSeconds: number, now: Date): NextMessa
     },
   };
 }
+
+/**
+ * Webhooks on: a wait longer than this is registered so a notification can end it (the message stored beside the
+ * check, lambdas/polling/wake-store.ts); shorter ones poll soon enough anyway, without a write per message. Once a
+ * loop registered a message, every later one is registered too, so a stored message is always the one in flight.
+ */
+export const WAKE_MIN_WAIT_SECONDS = 5;
+
+/** Clocks of two functions may differ this much: a notification this close before the poll may not be in its answer. */
+const WAKE_SKEW_MS = 1_000;
+
+/** Whether this step goes through the wake-up table (advance the loop's number, store or clear the message). */
+export function registers(message: PollMessage, step: LoopStep): boolean {
+  if (message.seq !== undefined) return true;
+  return step.kind === 'again' && step.delaySeconds > WAKE_MIN_WAIT_SECONDS;
+}
+
+/**
+ * A notification recorded while this turn polled (`wokenAt`, read back when the loop advanced): the poll may have
+ * missed what it announced, so poll again at once — once per notification (`wokeAt` remembers it). One that came
+ * before the poll began was answered by the poll itself.
+ */
+export function wokenDuring(step: NextMessage, wokenAt: string | undefined, polledAt: Date): NextMessage {
+  if (wokenAt === undefined || step.delaySeconds === 0) return step;
+  const served = step.message.wokeAt;
+  if (served !== undefined && Date.parse(wokenAt) <= Date.parse(served)) return step;
+  if (Date.parse(wokenAt) < polledAt.getTime() - WAKE_SKEW_MS) return step;
+  const { pollAt: _due, ...rest } = step.message;
+  return { ...step, delaySeconds: 0, message: { ...rest, wokeAt: wokenAt } };
+}

@@ -22,6 +22,11 @@ export const pollingPolicySchema = z
     /** Between polls of an escalated verification: a resolved review is archived within a minute. */
     escalationSeconds: z.number().int().min(60).max(86_400).default(60),
     /**
+     * Between polls of a review when the provider's webhooks are on (docs/webhooks.md): a notification wakes the loop
+     * at the resolution, so polling is only the safety net — a lost notification costs up to this much latency.
+     */
+    escalationSecondsWithWebhooks: z.number().int().min(60).max(86_400).default(900),
+    /**
      * How long an escalated verification is followed, from the first poll: reviews overrun their deadlines, so
      * polling goes on past them up to this ceiling (a Standard workflow may run a year).
      */
@@ -50,6 +55,19 @@ export const pollingPolicySchema = z
 export type PollingPolicy = z.output<typeof pollingPolicySchema>;
 
 export const DEFAULT_POLLING_POLICY: PollingPolicy = pollingPolicySchema.parse({});
+
+/**
+ * The policy of a provider whose webhooks are on: polling is the safety net, the notifications bring the news. No
+ * fast phase (the backoff grows from the first poll to maxSeconds: a lost notification costs at most that, well
+ * inside the image window) and reviews every escalationSecondsWithWebhooks.
+ */
+export function withWebhooks(policy: PollingPolicy): PollingPolicy {
+  return {
+    ...policy,
+    fastMaxSeconds: policy.maxSeconds,
+    escalationSeconds: Math.max(policy.escalationSeconds, policy.escalationSecondsWithWebhooks),
+  };
+}
 
 /**
  * Seconds to wait after poll number `attempt` (1-based), `elapsedSeconds` into polling: initial × factor^(attempt-1),

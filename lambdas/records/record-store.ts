@@ -12,14 +12,14 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCo
 import { ArchiverError } from '../common/errors';
 import { StorageUnavailableError, storageErrorFrom } from '../common/storage-errors';
 import type { ProviderName } from '../checks/check-status';
-import { ttlOf } from './retention';
 import { STARTED_RANK, type StartedItem } from './open-checks';
 import { FINAL_RANK, type CheckRecord } from './record';
+import { expiresOf, ttlOf } from './retention';
 import { TTL_ATTRIBUTE, recordKeyOf, seenKeyOf } from './table-schema';
 
 /** A legal-hold operation named a check that has no record. */
 export class RecordNotFoundError extends ArchiverError {
-  override readonly name = 'RecordNotFoundError';
+  override readonly name: string = 'RecordNotFoundError';
   readonly retryable = false;
 }
 
@@ -72,7 +72,10 @@ export interface RecordStore {
   releaseLease(provider: ProviderName, checkRef: string, owner: string): Promise<void>;
   /** Suspends expiry: sets `legalHold`, removes `ttl`. Idempotent. */
   applyLegalHold(provider: ProviderName, checkRef: string, options: { now: Date; reason?: string }): Promise<CheckRecord>;
-  /** Ends a hold: `ttl` comes back from `retainUntil` (already past means DynamoDB deletes it soon). Idempotent. */
+  /**
+   * Ends a hold: `ttl` comes back from `retainUntil` (already past means DynamoDB deletes it soon), unless the record
+   * waits for its relationship to end. Idempotent.
+   */
   releaseLegalHold(provider: ProviderName, checkRef: string): Promise<CheckRecord>;
 }
 
@@ -264,15 +267,15 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
     const existing = await get(provider, checkRef);
     if (!existing) throw new RecordNotFoundError(`no record for ${provider} check ${checkRef}`);
     if (existing.legalHold !== true) return existing;
+    const expires = expiresOf({ relationshipOpen: existing.relationshipOpen });
     try {
       const { Attributes } = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: existing.pk },
-          UpdateExpression: 'SET #ttl = :ttl REMOVE legalHold, legalHoldSince, legalHoldReason',
+          UpdateExpression: `${expires ? 'SET #ttl = :ttl ' : ''}REMOVE legalHold, legalHoldSince, legalHoldReason`,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':ttl': ttlOf(existing.retainUntil) },
+          ...(expires ? { ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE }, ExpressionAttributeValues: { ':ttl': ttlOf(existing.retainUntil) } } : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -316,7 +319,7 @@ export function withHoldOf(existing: CheckRecord | undefined, record: CheckRecor
       ...(existing.legalHoldReason ? { legalHoldReason: existing.legalHoldReason } : {}),
     };
   }
-  return { ...rest, ttl: ttlOf(record.retainUntil) };
+  return { ...rest, ...(expiresOf(record) ? { ttl: ttlOf(record.retainUntil) } : {}) };
 }
 
 function isConditionFailure(error: unknown): boolean {

@@ -2,12 +2,11 @@
  * The one DynamoDB item per check: a summary an auditor can query and trust. The provider's full answer and the
  * images live in S3 (result.json, manifest.json); the item stays far below DynamoDB's 400 KB limit.
  */
-import { clientKeyHashOf } from '../checks/check-ref';
 import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
 import type { OpenBookkeeping } from './open-checks';
-import type { Retention } from './retention';
-import { recordKeyOf } from './table-schema';
+import type { Retention, RetentionClock } from './retention';
+import { DEFAULT_INDEX_SHARDS, indexKeysOf, recordKeyOf } from './table-schema';
 
 export type RecordStatus =
   | 'archived'
@@ -95,8 +94,26 @@ export interface CheckRecord extends OpenBookkeeping {
   readAsUtc?: string[];
   retentionClass: string;
   retentionBasis: string;
+  /** When it expires; while a relationship is open, the earliest it could (see records/retention.ts). */
   retainUntil: string;
-  /** Epoch seconds; absent while a legal hold suspends expiry. */
+  /** What the class's days count from (absent on records archived before clocks: archive). */
+  retentionClock?: RetentionClock;
+  /** The class's days, on its clock. */
+  retentionDays?: number;
+  /** relationship-end classes: nothing expires until the client's relationship closes. */
+  relationshipOpen?: true;
+  relationshipClosedAt?: string;
+  /** Capped classes: the newest interaction with the subject, and the cap after it. */
+  lastInteractionAt?: string;
+  lastInteractionDays?: number;
+  /**
+   * An erasure request erases the check at once (its objects carry no Object Lock retention). False, or absent on
+   * records archived before erasure: a legal obligation defers it, and the objects are locked until retainUntil.
+   */
+  erasable?: boolean;
+  /** An erasure request that was refused (legal obligation or hold): carried out when the check becomes erasable. */
+  erasureRequested?: ErasureRequestNote;
+  /** Epoch seconds; absent while a legal hold or an open relationship suspends expiry. */
   ttl?: number;
   legalHold?: boolean;
   legalHoldSince?: string;
@@ -104,10 +121,44 @@ export interface CheckRecord extends OpenBookkeeping {
   /** The run writing this check now (record-store's lease): absent on records, which are written without it. */
   leaseOwner?: string;
   leaseUntil?: number;
-  /** Index attributes (see table-schema). */
+  /** Index attributes (see table-schema): sharded keys, `{provider}#{day}[#{shard}]` and `{provider}#{outcome}[#{shard}]`. */
   providerDay: string;
   providerOutcome: string;
+  /** Keyed hash of who the check is about (subjectKey, else the KYC clientKey): the byClientKey index. */
   clientKeyHash?: string;
+}
+
+/**
+ * What replaces the record of an erased check: that it was erased, when, under which class and at whose request —
+ * nothing about the person (no client hash, no dates of the check). It outranks every record (a late or duplicate
+ * event never archives the check again) and carries no index attributes, so no query lists it.
+ */
+export interface Tombstone {
+  pk: string;
+  schemaVersion: 1;
+  provider: ProviderName;
+  checkRef: string;
+  status: 'erased';
+  statusRank: typeof TOMBSTONE_RANK;
+  /** The class the check was kept under; absent when nothing had been archived. */
+  retentionClass?: string;
+  erasedAt: string;
+  erasure: ErasureRequestNote;
+  /** The deletion receipt that says what was deleted. */
+  receiptSeq?: number;
+}
+
+export const TOMBSTONE_RANK = 100;
+
+export function isTombstone(item: unknown): item is Tombstone {
+  return (item as { status?: unknown } | undefined)?.status === 'erased';
+}
+
+/** Who asked for an erasure, when and why (no personal data: a request id and a short reason). */
+export interface ErasureRequestNote {
+  requestId: string;
+  requestedAt: string;
+  reason?: string;
 }
 
 export interface RecordInput {
@@ -138,8 +189,11 @@ export interface RecordInput {
   };
   drift?: Drift;
   retention: Retention;
-  /** KYC clientKey from the event or the provider's answer; only its hash is stored. */
-  clientKey?: string;
+  /**
+   * Keyed hash (checks/check-ref subjectHashOf) of who the check is about: the event's subjectKey, else the KYC
+   * clientKey from the event or the provider's answer. The key itself is never stored.
+   */
+  subjectHash?: string;
   archivedAt: Date;
 }
 
@@ -155,8 +209,11 @@ export function storableConfidence(value: number | undefined): number | undefine
   return magnitude <= 1e9 && (magnitude === 0 || magnitude >= 1e-9) ? value : undefined;
 }
 
-/** Builds the item. Pure; strings from providers are bounded so the item stays small. */
-export function buildRecord(input: RecordInput): CheckRecord {
+/**
+ * Builds the item. Pure; strings from providers are bounded so the item stays small. `indexShards`: how many keys the
+ * sharded indexes spread a provider's day and outcome over (table-schema.ts); readers must use the same count.
+ */
+export function buildRecord(input: RecordInput, { indexShards = DEFAULT_INDEX_SHARDS }: { indexShards?: number } = {}): CheckRecord {
   const { check, retention } = input;
   const outcome = cleanText(input.outcome, 64) || input.status;
   const missing = input.evidence?.missing ?? [];
@@ -207,11 +264,17 @@ export function buildRecord(input: RecordInput): CheckRecord {
     retentionClass: retention.retentionClass,
     retentionBasis: retention.basis,
     retainUntil: retention.retainUntil,
+    retentionClock: retention.clock,
+    retentionDays: retention.days,
+    relationshipOpen: retention.relationshipOpen,
+    relationshipClosedAt: retention.relationshipClosedAt,
+    lastInteractionAt: retention.lastInteractionAt,
+    lastInteractionDays: retention.lastInteractionDays,
+    erasable: retention.erasable,
     ttl: retention.ttl,
     legalHold: retention.legalHold ? true : undefined,
-    providerDay: `${check.provider}#${createdAt.slice(0, 10)}`,
-    providerOutcome: `${check.provider}#${outcome}`,
-    clientKeyHash: input.clientKey ? clientKeyHashOf(input.clientKey) : undefined,
+    ...indexKeysOf({ provider: check.provider, checkRef: check.checkRef, createdAt, outcome }, indexShards),
+    clientKeyHash: input.subjectHash,
   });
 }
 

@@ -4,7 +4,7 @@
  * the values (the check id may be a bearer token).
  */
 import { z } from 'zod';
-import { checkRefOf } from '../checks/check-ref';
+import { checkRefOf, type IdentifierKey } from '../checks/check-ref';
 import { InvalidCheckInputError } from '../common/errors';
 import { PROVIDERS } from '../checks/check-status';
 import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
@@ -13,6 +13,7 @@ const checkSchema = z.object({
   provider: z.enum(PROVIDERS),
   checkId: z.string().min(1).max(2048),
   clientKey: z.string().min(1).max(36).optional(),
+  subjectKey: z.string().min(1).max(128).optional(),
   checkRef: z.string().regex(/^[0-9a-f]{32}$/),
   createdAt: z.iso.datetime({ offset: true }),
   createdAtClaimed: z.iso.datetime({ offset: true }).optional(),
@@ -35,15 +36,15 @@ const stateSchema = z.looseObject({
   error: z.looseObject({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 
-/** Validates a workflow state; the checkRef must be the hash of the check id (keys and records rely on it). */
-export function parseWorkflowState(input: unknown): WorkflowState {
+/** Validates a workflow state; the checkRef must be the keyed hash of the check id (keys and records rely on it). */
+export function parseWorkflowState(input: unknown, key: IdentifierKey): WorkflowState {
   const parsed = stateSchema.safeParse(input);
   if (!parsed.success) {
     const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || '(state)'))];
     throw new InvalidCheckInputError(`workflow state invalid at: ${paths.join(', ')}`);
   }
   const state = parsed.data as WorkflowState;
-  if (state.check.checkRef !== checkRefOf(state.check.provider, state.check.checkId)) {
+  if (state.check.checkRef !== checkRefOf(key, state.check.provider, state.check.checkId)) {
     throw new InvalidCheckInputError('workflow state invalid at: check.checkRef (not the hash of the check id)');
   }
   return state;
@@ -56,25 +57,27 @@ export function parseWorkflowState(input: unknown): WorkflowState {
  * provider or check id are unusable: then there is nothing to key a record by, and the execution's failure is the
  * only trace.
  */
-export function salvageCheck(input: unknown, now: Date): WorkflowCheck | undefined {
+export function salvageCheck(input: unknown, now: Date, key: IdentifierKey): WorkflowCheck | undefined {
   const raw = (input as { check?: Record<string, unknown> } | null)?.check;
   const full = checkSchema.safeParse(raw);
-  if (full.success && full.data.checkRef === checkRefOf(full.data.provider, full.data.checkId)) return full.data;
+  if (full.success && full.data.checkRef === checkRefOf(key, full.data.provider, full.data.checkId)) return full.data;
   const minimal = checkSchema.pick({ provider: true, checkId: true }).safeParse(raw);
   if (!minimal.success) return undefined;
   const { provider, checkId } = minimal.data;
-  const valid = <K extends 'createdAt' | 'clientKey' | 'retentionClass'>(key: K) => {
-    const parsed = checkSchema.shape[key].safeParse(raw?.[key]);
+  const valid = <K extends 'createdAt' | 'clientKey' | 'subjectKey' | 'retentionClass'>(field: K) => {
+    const parsed = checkSchema.shape[field].safeParse(raw?.[field]);
     return parsed.success ? parsed.data : undefined;
   };
   const clientKey = valid('clientKey');
+  const subjectKey = valid('subjectKey');
   const retentionClass = valid('retentionClass');
   return {
     provider,
     checkId,
-    checkRef: checkRefOf(provider, checkId),
+    checkRef: checkRefOf(key, provider, checkId),
     createdAt: valid('createdAt') ?? now.toISOString(),
     ...(clientKey !== undefined ? { clientKey } : {}),
+    ...(subjectKey !== undefined ? { subjectKey } : {}),
     ...(retentionClass !== undefined ? { retentionClass } : {}),
   };
 }

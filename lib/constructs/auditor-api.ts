@@ -9,13 +9,15 @@ import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_URL_EXPIRY_SECONDS } from '../../lambdas/audit/presign';
-import { INDEXES } from '../../lambdas/records/table-schema';
+import { DEFAULT_INDEX_SHARDS, INDEXES } from '../../lambdas/records/table-schema';
 import { LOG_RETENTION, type FunctionSizing } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 import type { EvidenceStorage } from './evidence-storage';
 
 export interface AuditorApiProps {
   readonly storage: EvidenceStorage;
+  /** Write shards of the sharded indexes, as the record writers use them (cdk.json indexShards). @default DEFAULT_INDEX_SHARDS */
+  readonly indexShards?: number;
   /** Encrypts the query function's and the access log groups. */
   readonly logKey: IKey;
   /** Lifetime of the presigned image URLs the API hands out. @default 300 */
@@ -62,6 +64,7 @@ export class AuditorApi extends Construct {
         TABLE_NAME: storage.table.tableName,
         BUCKET_NAME: storage.bucket.bucketName,
         URL_EXPIRY_SECONDS: String(props.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS),
+        INDEX_SHARDS: String(props.indexShards ?? DEFAULT_INDEX_SHARDS),
       },
     });
     // Presigned URLs carry the function's own credentials: it must be able to read what it signs.

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack } from 'aws-cdk-lib';
 import { AccountRootPrincipal, AnyPrincipal, Effect, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LEGAL_HOLD_TAG_VALUE, RETENTION_CLASS_TAG } from '../../lambdas/records/retention';
@@ -14,6 +14,13 @@ export interface EvidenceGuardProps {
    * @default - no one may bypass governance retention
    */
   readonly breakGlassRoleArn?: string;
+  /**
+   * Classes kept under a legal obligation (not erasable): no one but the break-glass role deletes an object or
+   * version tagged with one, nor one under legal hold, whatever Object Lock says.
+   *
+   * @default - none
+   */
+  readonly lockedClasses?: readonly string[];
 }
 
 /**
@@ -25,6 +32,7 @@ export interface EvidenceGuardProps {
 export class EvidenceGuard extends Construct {
   /** Assumed by the people who may place and lift legal holds (`audit-archiver hold` / `release`). */
   public readonly recordsOfficerRole: Role;
+  private readonly erasers: string[] = [];
 
   constructor(scope: Construct, id: string, props: EvidenceGuardProps) {
     super(scope, id);
@@ -68,12 +76,39 @@ export class EvidenceGuard extends Construct {
     );
     storage.bucket.addToResourcePolicy(
       new PolicyStatement({
-        sid: 'NoOneShortensRetentionOrDeletesVersions',
+        sid: 'NoOneShortensRetention',
         effect: Effect.DENY,
         principals: [new AnyPrincipal()],
-        actions: ['s3:BypassGovernanceRetention', 's3:DeleteObjectVersion'],
+        actions: ['s3:BypassGovernanceRetention'],
         resources: [objects],
         ...(breakGlass.length > 0 ? { conditions: except(breakGlass) } : {}),
+      }),
+    );
+    // Erasure (GDPR art. 17) deletes versions: only the roles allowed to erase (allowErasureBy), and never a locked
+    // class's or a held object's (the tag says which; Object Lock, never bypassable by them, says it again).
+    storage.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyErasureDeletesVersions',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:DeleteObjectVersion'],
+        resources: [objects],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => [...breakGlass, ...this.erasers] }) },
+        },
+      }),
+    );
+    storage.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'NoOneDeletesLockedClassesOrHeldEvidence',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [objects],
+        conditions: {
+          StringEquals: { [`s3:ExistingObjectTag/${RETENTION_CLASS_TAG}`]: [...(props.lockedClasses ?? []), LEGAL_HOLD_TAG_VALUE] },
+          ...except(breakGlass),
+        },
       }),
     );
 
@@ -81,6 +116,11 @@ export class EvidenceGuard extends Construct {
       value: officer,
       description: 'Assume to place and lift legal holds (audit-archiver hold / release); nobody else can lift one',
     });
+  }
+
+  /** A role that carries out erasures (the retention function): it may delete versions of erasable evidence. */
+  allowErasureBy(roleArn: string): void {
+    this.erasers.push(roleArn);
   }
 }
 

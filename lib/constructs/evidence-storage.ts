@@ -1,7 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Bucket, BucketEncryption, ObjectLockRetention, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption, ObjectLockRetention, type CfnBucket, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RetentionPolicy } from '../../lambdas/records/retention';
 import { INDEXES, OPEN_CHECKS_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambdas/records/table-schema';
@@ -15,7 +15,7 @@ import {
 } from '../defaults';
 
 /** The S3 object tag the archive sets and the lifecycle rules filter on (held objects carry one no rule matches). */
-import { RETENTION_CLASS_TAG } from '../../lambdas/records/retention';
+import { EXPIRED_TAG_VALUE, RETENTION_CLASS_TAG } from '../../lambdas/records/retention';
 
 export { RETENTION_CLASS_TAG };
 
@@ -79,6 +79,9 @@ export class EvidenceStorage extends Construct {
       serverAccessLogsPrefix: 'evidence/',
       lifecycleRules: lifecycleRules(props.retention),
     });
+    // Lifecycle expirations reach EventBridge (Object Deleted): each becomes a deletion receipt. Set on the resource
+    // itself: `eventBridgeEnabled` would add a custom-resource function for what CloudFormation does natively.
+    (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 
     this.table = new TableV2(this, 'Records', {
       partitionKey: { name: TABLE_KEY.partitionKey, type: AttributeType.STRING },
@@ -87,6 +90,8 @@ export class EvidenceStorage extends Construct {
       deletionProtection: true,
       encryption: TableEncryptionV2.customerManagedKey(this.tableKey),
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Every removal (TTL or not) becomes a deletion receipt (lib/constructs/retention-operations.ts).
+      dynamoStream: StreamViewType.OLD_IMAGE,
       removalPolicy: DATA_REMOVAL_POLICY,
       globalSecondaryIndexes: Object.values(INDEXES).map((index) => ({
         indexName: index.indexName,
@@ -112,7 +117,9 @@ export class EvidenceStorage extends Construct {
  * A last rule aborts incomplete multipart uploads and removes delete markers left without versions.
  */
 export function lifecycleRules(retention: RetentionPolicy): LifecycleRule[] {
-  const byClass = Object.entries(retention.classes).map(
+  // A relationship-end class has no end until its relationship closes: days from upload would delete a live client's
+  // evidence. Its objects are handed to the `expired` rule when the record expires (retention/expiry.ts).
+  const byClass = Object.entries(retention.classes).filter(([, cls]) => cls.clock !== 'relationship-end').map(
     ([name, cls]): LifecycleRule => ({
       id: `retention-${name}`,
       tagFilters: { [RETENTION_CLASS_TAG]: name },
@@ -123,6 +130,12 @@ export function lifecycleRules(retention: RetentionPolicy): LifecycleRule[] {
   return [
     ...byClass,
     {
+      id: 'retention-expired',
+      tagFilters: { [RETENTION_CLASS_TAG]: EXPIRED_TAG_VALUE },
+      expiration: Duration.days(1),
+      noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+    },
+    {
       id: 'abort-incomplete-uploads',
       abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS),
       expiredObjectDeleteMarker: true,
@@ -132,7 +145,9 @@ export function lifecycleRules(retention: RetentionPolicy): LifecycleRule[] {
 
 /** A floor that never outlasts any class: lifecycle must be able to delete a class's objects when its days end. */
 function defaultRetention(mode: ObjectLockMode, retention: RetentionPolicy): ObjectLockRetention | undefined {
-  if (mode === 'OFF') return undefined;
+  // A default retention would lock the erasable classes too, and an erasure could not delete them: those objects then
+  // carry no retention at all, and the archive locks each object of a locked class itself (archive/s3-store.ts).
+  if (mode === 'OFF' || Object.values(retention.classes).some((cls) => cls.erasable)) return undefined;
   const shortest = Duration.days(Math.min(...Object.values(retention.classes).map((cls) => cls.days)));
   return mode === 'COMPLIANCE' ? ObjectLockRetention.compliance(shortest) : ObjectLockRetention.governance(shortest);
 }

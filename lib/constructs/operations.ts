@@ -17,10 +17,12 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { StateTransitionMetric, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC, type MetricName } from '../../lambdas/common/metric-names';
+import { INDEXES } from '../../lambdas/records/table-schema';
 import { COMMON_ENVIRONMENT } from '../defaults';
 
 /** The flow's functions, by role: each gets an Errors and a Throttles alarm. */
@@ -59,6 +61,8 @@ export interface OperationsProps {
   /** Thresholds of the queue-age alarms. */
   readonly queueAges?: { startQueueSeconds: number; deadLetterSeconds: number };
   readonly functions: OperatedFunctions;
+  /** The records table: its writes and its auditor indexes' writes are watched for throttling. */
+  readonly recordsTable: ITableV2;
   /** Encrypts the alarm topic (the stack key); CloudWatch gets to use it for this topic only. */
   readonly encryptionKey: IKey;
   readonly thresholds?: Partial<OperationsThresholds>;
@@ -88,7 +92,7 @@ export class Operations extends Construct {
     const stack = Stack.of(this);
     this.stackName = stack.stackName;
     const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
-    const { stateMachine, deadLetterQueue, functions } = props;
+    const { stateMachine, deadLetterQueue, functions, recordsTable } = props;
 
     // A fixed name: the key policy names the topic's ARN, and a generated one would make key and topic depend on
     // each other.
@@ -195,6 +199,31 @@ export class Operations extends Construct {
       });
       this.alarmAtLeastOne(`${name}FunctionThrottles`, fn.metricThrottles(sum), `The ${role} function was throttled.`);
     }
+
+    // Throttling: the account-wide Step Functions buckets (shared by every state machine of the account and region)
+    // and the records table with its indexes. Retries hide throttles until they run out: any is a ceiling reached.
+    const throttles = this.throttleMetrics(recordsTable);
+    this.alarmAtLeastOne(
+      'StateTransitionThrottles',
+      throttles.transitions,
+      'Step Functions throttled state transitions (the account and region quota, shared by every state machine): executions slow down and retry.',
+    );
+    this.alarmAtLeastOne(
+      'StartExecutionThrottles',
+      throttles.starts,
+      'StartExecution calls were throttled (the account and region quota): the start function retries, then events go to the dead-letter queue.',
+    );
+    this.alarmAtLeastOne('RecordsTableWriteThrottles', throttles.table, 'Writes to the records table were throttled: records are written late, or by retries.');
+    this.alarmAtLeastOne(
+      'IndexWriteThrottles',
+      new MathExpression({
+        expression: Object.keys(throttles.indexes).map((id) => `FILL(${id}, 0)`).join(' + '),
+        usingMetrics: throttles.indexes,
+        label: 'index write throttles',
+        period: PERIOD,
+      }),
+      'Writes to an auditor index were throttled (a hot index key, or the table quota): the records writing them are throttled too.',
+    );
     this.alarms = this.alarmsById;
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -293,6 +322,63 @@ export class Operations extends Construct {
       ),
       new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarmsById), width: 12, height: 6 }),
     );
+    // Sums per period as rates, comparable with the per-second quotas; each expression names its metric uniquely.
+    let rates = 0;
+    const perSecond = (metric: Metric, label: string) => {
+      const id = `rate${rates++}`;
+      return new MathExpression({ expression: `${id} / PERIOD(${id})`, usingMetrics: { [id]: metric }, label, period: PERIOD });
+    };
+    this.dashboard.addWidgets(
+      this.graph(
+        'State transitions (account-wide quota)',
+        [
+          perSecond(StateTransitionMetric.metricConsumedCapacity({ period: PERIOD, statistic: 'Sum' }), 'used per second'),
+          StateTransitionMetric.metricProvisionedRefillRate({ period: PERIOD, statistic: 'Average', label: 'quota: refill per second' }),
+        ],
+        [throttles.transitions.with({ label: 'throttled' })],
+      ),
+      this.graph(
+        'StartExecution (account-wide quota)',
+        [
+          perSecond(this.statesApiMetric('ConsumedCapacity', 'Sum'), 'calls per second'),
+          this.statesApiMetric('ProvisionedRefillRate', 'Average').with({ label: 'quota: refill per second' }),
+        ],
+        [throttles.starts.with({ label: 'throttled' })],
+      ),
+      this.graph(
+        'Records table writes and throttles',
+        Object.values(INDEXES).map((index) =>
+          perSecond(this.dynamoMetric('ConsumedWriteCapacityUnits', recordsTable, index.indexName), `${index.indexName} write units per second`),
+        ),
+        [throttles.table.with({ label: 'table throttled' }), ...Object.values(INDEXES).map((index, i) => throttles.indexes[`index${i}`]!.with({ label: `${index.indexName} throttled` }))],
+      ),
+    );
+  }
+
+  /** Throttle counts (Sum over the period) of the Step Functions buckets and of the records table and its indexes. */
+  private throttleMetrics(table: ITableV2) {
+    return {
+      transitions: StateTransitionMetric.metricThrottledEvents({ period: PERIOD, statistic: 'Sum' }),
+      starts: this.statesApiMetric('ThrottledEvents', 'Sum'),
+      table: this.dynamoMetric('WriteThrottleEvents', table),
+      indexes: Object.fromEntries(Object.values(INDEXES).map((index, i) => [`index${i}`, this.dynamoMetric('WriteThrottleEvents', table, index.indexName)])),
+    };
+  }
+
+  /** A metric of the StartExecution API bucket (AWS/States, APIName dimension). */
+  private statesApiMetric(metricName: string, statistic: string): Metric {
+    return new Metric({ namespace: 'AWS/States', metricName, dimensionsMap: { APIName: 'StartExecution' }, statistic, period: PERIOD });
+  }
+
+  /** A metric of the records table, or of one of its global secondary indexes. */
+  private dynamoMetric(metricName: string, table: ITableV2, indexName?: string): Metric {
+    return new Metric({
+      namespace: 'AWS/DynamoDB',
+      metricName,
+      dimensionsMap: { TableName: table.tableName, ...(indexName ? { GlobalSecondaryIndexName: indexName } : {}) },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
   }
 
   /** One of the flow's metrics as the functions publish it (namespace, {service}); Sum over 5 minutes by default. */

@@ -40,6 +40,8 @@ export class WorkflowFunctions extends Construct {
       PROVIDER_SECRET_ARNS: secrets.arnsJson,
     };
     const retentionPolicy = JSON.stringify(config.retention);
+    // Every writer of records shards the index keys alike (and the query API reads that many shards).
+    const indexShards = String(config.indexShards);
 
     this.poll = new ArchiverFunction(this, 'Poll', {
       entry: 'lambdas/handlers/poll.ts',
@@ -65,6 +67,7 @@ export class WorkflowFunctions extends Construct {
         DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
         KYC_IMAGE_LINKS: config.kycImageLinks.join(','),
         ARCHIVE_LIMITS: JSON.stringify(config.archiveLimits),
+        INDEX_SHARDS: indexShards,
       },
     });
     secrets.grantRead(this.archive.role);
@@ -79,6 +82,7 @@ export class WorkflowFunctions extends Construct {
       environment: {
         TABLE_NAME: storage.table.tableName,
         RETENTION_POLICY: retentionPolicy,
+        INDEX_SHARDS: indexShards,
         BUCKET_NAME: storage.bucket.bucketName,
         KMS_KEY_ARN: storage.bucketKey.keyArn,
         OBJECT_LOCK_MODE: config.objectLockMode,

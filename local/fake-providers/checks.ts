@@ -32,6 +32,7 @@ export function createCheck(state: FakeState, script: ParsedAnyCheckScript): Cre
     state.sessionsByClientKey.set(check.clientKey, check);
     if (check.kind === 'lifecycle') layoutKycSession(state, check);
   }
+  if (check.kind === 'lifecycle') state.webhooks?.schedule(check);
   return describeCheck(check);
 }
 

@@ -3,8 +3,13 @@
  *   POST /_control/checks  body: one script, an array of scripts, or {"checks": [...]} → 201 {"checks": [created]}
  *   GET  /_control/checks  → {"checks": [created]} (all checks, in creation order)
  *   GET  /_control/stats   → stats
+ *   POST /_control/webhooks body: {"provider", "checkId", "deliveries": ["good" | "bad-signature" | "replay" | "late"]}
+ *                          → 200 {"sent": [{delivery, statuses}]} (409 when no receiver is configured)
  */
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { PROVIDERS } from '../../lambdas/checks/check-status';
+import { WEBHOOK_DELIVERIES } from './webhooks';
 import { createCheck, describeCheck, type CreatedCheck } from './checks';
 import { DuplicateCheckError, InvalidScriptError } from './errors';
 import { jsonReply, parseJson, readBody, type Reply } from './http';
@@ -28,8 +33,22 @@ export async function handleControl(state: FakeState, req: IncomingMessage, path
       throw error;
     }
   }
+  if (path === '/_control/webhooks' && req.method === 'POST') {
+    if (!state.webhooks) return jsonReply(409, { error: 'no webhook receiver configured' });
+    const parsed = webhookRequestSchema.safeParse(parseJson(await readBody(req, MAX_CONTROL_BYTES)));
+    if (!parsed.success) return jsonReply(400, { error: 'expected {provider, checkId, deliveries}' });
+    const { provider, checkId, deliveries } = parsed.data;
+    const sent = await state.webhooks.send(provider, checkId, deliveries);
+    return jsonReply(200, { sent: sent.map(({ delivery, statuses }) => ({ delivery, statuses })) });
+  }
   return jsonReply(404, { error: 'not found' });
 }
+
+const webhookRequestSchema = z.strictObject({
+  provider: z.enum(PROVIDERS),
+  checkId: z.string().min(1).max(512),
+  deliveries: z.array(z.enum(WEBHOOK_DELIVERIES)).min(1).max(10).default(['good']),
+});
 
 function toScripts(body: unknown): ParsedAnyCheckScript[] {
   const single = typeof body === 'object' && body !== null && !Array.isArray(body) && 'provider' in body;

@@ -17,3 +17,4 @@ export { IMAGE_CONTENT_TYPES, IMAGE_FORMATS, IMAGE_SIZES, imageSource, renderIma
 export { livenessFrameSpec } from './liveness';
 export { anyImage, ANY_IMAGE_CONTENT_TYPES, type AnyImage, type AnyImageExtension } from './images/any';
 export { ANY_IMAGES_PREFIX } from './any-images-route';
+export { WEBHOOK_DELIVERIES, type WebhookDelivery, type WebhookTarget, type SentWebhook } from './webhooks';

@@ -4,6 +4,7 @@
  * with zod; `CheckScript` is the lifecycle input type (defaults optional), `ParsedCheckScript` the output with
  * defaults filled in, `AnyCheckScript` either kind. Times are simulated milliseconds (scaled by the time factor).
  */
+import { WEBHOOK_DELIVERIES } from './webhooks';
 import { z } from 'zod';
 import { answersScriptSchema, isAnswersInput, type AnswersScript, type ParsedAnswersScript } from './answers-script';
 import { InvalidScriptError } from './errors';
@@ -52,6 +53,11 @@ const outcomeWindow = {
   pending: waitSchema.optional(),
   /** Already terminal at creation, reached this long ago (e.g. past the image window). Excludes `pending`. */
   completedAgoMs: simulatedMs.optional(),
+  /**
+   * Webhooks sent to the configured receiver at the outcome (an escalation: at its resolution), in order; needs a
+   * time-based `pending.ms` / `resolveAfter.ms` (see webhooks.ts). @default none
+   */
+  webhooks: z.array(z.enum(WEBHOOK_DELIVERIES)).max(10).optional(),
 };
 
 const livenessScriptSchema = z.strictObject({

@@ -17,6 +17,8 @@ import { LIVENESS_PATH, handleLiveness } from './liveness';
 import { parseCheckScript, parseScenario, type AnyCheckScript, type CheckScript, type ParsedAnyCheckScript } from './script';
 import type { FakeState, RequestArea, ServerStats, StoredCheck } from './state';
 import { VERIFICATION_PATH, handleVerification } from './verification';
+import { createWebhookSender, type SentWebhook, type WebhookDelivery, type WebhookTarget } from './webhooks';
+import type { ProviderName } from '../../lambdas/checks/check-status';
 
 /** The documented "around 30 minutes" during which liveness frames and KYC images stay available. */
 export const DEFAULT_IMAGE_WINDOW_MS = 30 * 60_000;
@@ -37,6 +39,8 @@ export interface FakeProvidersOptions {
   checks?: readonly AnyCheckScript[];
   /** Where unexpected handler errors are reported (name and message only). Default: nowhere. */
   log?: (line: string) => void;
+  /** A webhook receiver: scripts with `webhooks` notify it, and `sendWebhooks` does on demand. Default: none. */
+  webhooks?: WebhookTarget;
 }
 
 export interface CheckStats {
@@ -72,6 +76,10 @@ export interface FakeProviders {
   addCheck(script: CheckScript): CreatedCheck;
   addCheck(script: AnswersScript): CreatedCheck;
   stats(): FakeProviderStats;
+  /** Sends webhooks about a check now (needs `webhooks`); what the receiver answered to each. */
+  sendWebhooks(provider: ProviderName, checkId: string, deliveries: readonly WebhookDelivery[]): Promise<SentWebhook[]>;
+  /** Every webhook sent so far. */
+  webhooksSent(): SentWebhook[];
   close(): Promise<void>;
 }
 
@@ -102,6 +110,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     images: new Map(),
     stats: { requests: { liveness: 0, kyc: 0, verification: 0, images: 0, control: 0, other: 0 }, statusCodes: {}, imageBytesSent: 0 },
     newSessionId: createUuidV1Generator(),
+    ...(options.webhooks ? { webhooks: createWebhookSender(options.webhooks, clock) } : {}),
   };
   const stats = () => snapshotStats(state);
   try {
@@ -120,11 +129,18 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     credentials,
     addCheck: (script: AnyCheckScript) => createCheck(state, parseCheckScript(script)),
     stats,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    sendWebhooks: async (provider, checkId, deliveries) => {
+      if (!state.webhooks) throw new Error('no webhook receiver configured (startFakeProviders({ webhooks }))');
+      return state.webhooks.send(provider, checkId, deliveries);
+    },
+    webhooksSent: () => state.webhooks?.sent() ?? [],
+    close: async () => {
+      await state.webhooks?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

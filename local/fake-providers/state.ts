@@ -2,6 +2,7 @@ import type { ProviderName } from '../../lambdas/checks/check-status';
 import type { ServedAnswer } from './answers';
 import type { ParsedAnswersScript } from './answers-script';
 import type { SimClock } from './clock';
+import type { WebhookSender } from './webhooks';
 import type { ProviderCredentials } from './credentials';
 import type { ImageSpec } from './images';
 import type { KycImageFault, KycScript, LivenessScript, VerificationScript } from './script';
@@ -107,6 +108,8 @@ export interface FakeState {
   readonly images: Map<string, ImageEntry>;
   readonly stats: ServerStats;
   readonly newSessionId: (epochMs: number) => string;
+  /** Webhooks to a receiver, when one is configured. */
+  readonly webhooks?: WebhookSender;
 }
 
 export function checkKey(provider: ProviderName, checkId: string): string {

@@ -103,7 +103,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     for (const [i, state] of malformed.entries()) {
       if (state.salvage) {
         secrets.add(state.salvage.provider === 'liveness' ? 'liveness token' : 'check id', state.salvage.checkId);
-        expected.push({ provider: state.salvage.provider, checkRef: checkRefOf(state.salvage.provider, state.salvage.checkId), status: 'error' });
+        expected.push({ provider: state.salvage.provider, checkRef: checkRefOf(stack.identifierKey, state.salvage.provider, state.salvage.checkId), status: 'error' });
       }
       const name = `malformed-${scenarioCount}-${i}-${randomUUID().slice(0, 8)}`;
       await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: JSON.stringify(state.input) }));
@@ -214,7 +214,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   function enter(check: PlannedCheck): Entry {
     const created = addCheck({ ...check.script, label: check.label.slice(0, 200) });
     const checkId = check.eventCheckId ?? created.checkId;
-    const entry = { check, created, provider: created.provider, checkId, checkRef: checkRefOf(created.provider, checkId) };
+    const entry = { check, created, provider: created.provider, checkId, checkRef: checkRefOf(stack.identifierKey, created.provider, checkId) };
     secrets.add(created.provider === 'liveness' ? 'liveness token' : 'check id', created.checkId);
     secrets.add('check id', check.eventCheckId);
     secrets.add('client key', created.clientKey);

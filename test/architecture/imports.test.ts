@@ -19,7 +19,9 @@ const RANK: Record<string, number> = {
   polling: 3,
   archive: 3,
   audit: 4,
+  webhooks: 4,
   operations: 4,
+  retention: 4,
   handlers: 5,
 };
 

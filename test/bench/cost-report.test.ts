@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOP_MS, pollInvocations, QUEUE_SEND_MS, type ScenarioCost } from '../../bench/cost';
+import { HOP_MS, pollInvocations, QUEUE_SEND_MS, WEBHOOK_MS, type ScenarioCost } from '../../bench/cost';
 import type { WorkflowUsage } from '../../bench/cost/measure';
 import { addCounts, costOf, dynamoUnits, s3RequestCost, scaleCost, type CheckUsage } from '../../bench/cost/model';
 import { PRICES } from '../../bench/cost/prices';
@@ -127,6 +127,7 @@ describe('designs priced', () => {
       { fn: 'poll', count: 2, durationMs: HOP_MS },
       { fn: 'poll', count: 0, durationMs: 0 },
     ]);
+    expect(pollInvocations('webhooks', workflow({ polls: 5, sqsMessages: 5, webhookRequests: 2 }), 160)).toContainEqual({ fn: 'poll', count: 2, durationMs: WEBHOOK_MS });
     expect(pollInvocations('lambda-loop', workflow({ polls: 2, heldInvocations: 1, heldSeconds: 600 }), 160)).toContainEqual({ fn: 'poll', count: 1, durationMs: 600_000 });
     expect(pollInvocations('durable', workflow({ polls: 3, durableResumes: 2 }), 160)[0]).toMatchObject({ fn: 'durable', count: 3 });
   });

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { busyIntervals, INVOCATION_SECONDS, measuredUsage, modelledUsage } from '../../bench/polling/designs';
 import type { SimulatedCheck } from '../../bench/polling/simulate';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { BENCH_KEY } from '../../bench/lib/identifier-key';
 import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
 
 const policy = DEFAULT_POLLING_POLICY; // fast phase: the first 600 s of polling
-const check = { provider: 'kyc', outcome: 'success', endsAt: 700, ttl: 3_600, checkId: 'k', checkRef: checkRefOf('kyc', 'k') } as const;
+const check = { provider: 'kyc', outcome: 'success', endsAt: 700, ttl: 3_600, checkId: 'k', checkRef: checkRefOf(BENCH_KEY, 'kyc', 'k') } as const;
 
 /** A deployed run: one Poll provider task, seven polls in the fast phase and two after, then the archive. */
 const kyc: SimulatedCheck = {

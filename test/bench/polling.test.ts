@@ -7,11 +7,12 @@ import { nextChangeAfter, statusAt } from '../../bench/polling/provider-model';
 import type { SimulatedCheck } from '../../bench/polling/simulate';
 import { deployedStrategy, fixedStrategy, oracleStrategy, previousStrategy } from '../../bench/polling/strategies';
 import { firstChangeAt, generateWorkload, type CheckPlan, type PlannedCheck } from '../../bench/polling/workload';
+import { TEST_KEY } from '../support/identifier-key';
 
 const escalated = { provider: 'verification', outcome: 'escalated', escalatedAt: 10, endsAt: 7_210, deadline: 86_410 } as const;
 
 function planned(plan: CheckPlan): PlannedCheck {
-  return { ...plan, checkId: 'c1', checkRef: checkRefOf(plan.provider, 'c1') };
+  return { ...plan, checkId: 'c1', checkRef: checkRefOf(TEST_KEY, plan.provider, 'c1') };
 }
 
 function stateOf(check: PlannedCheck, poll?: WorkflowState['poll']): WorkflowState {
@@ -135,6 +136,8 @@ describe('metrics', () => {
     expect(group.failures).toBe(1);
     expect(group.latency.n).toBe(2);
     expect(group.transitionsPerCheck).toBe(10);
+    // Every archive or record task counts: the scale model's archive invocations per check.
+    expect(groupFigures([figuresOf(run({ archives: [{ kind: 'escalation', at: 50 }, { kind: 'evidence', at: 112 }] })), failed]).archivesPerCheck).toBe(1.5);
   });
 
   it('flags executions over the 25,000-event history limit, and over a tenth of it', () => {

@@ -70,6 +70,7 @@ describe('audit-archiver query', () => {
     expect(await json('liveness', '--outcome', 'failed')).toEqual([ref('liveness-failed')]);
     expect(await json('--status', 'archived-partial')).toEqual([]);
     expect(await json('--client-key', 'client-e2e-1')).toEqual([ref('kyc-success')]);
+    expect(await json('liveness', '--client-key', 'client-e2e-1')).toEqual([]);
     expect(await json('verification', '--from', daysAgo(500))).toEqual([ref('verification')]);
 
     const csv = await audit('query', 'kyc', '--csv');
@@ -90,7 +91,7 @@ describe('audit-archiver query', () => {
 
   it('exits 2 with the reason on bad filters, unknown options and commands', async () => {
     expect(await audit('query', '--from', 'last week')).toMatchObject({ code: 2, err: expect.stringMatching(/^error: from must be a date/) });
-    expect(await audit('query', '--client-key', 'k', 'liveness')).toMatchObject({ code: 2, err: 'error: clientKey only finds kyc checks: drop provider or include kyc\n' });
+    expect(await audit('query', '--client-key', 'k'.repeat(129))).toMatchObject({ code: 2, err: 'error: clientKey must be 1-128 characters (the subjectKey or KYC clientKey)\n' });
     expect(await audit('query', '--form', 'x')).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--form'") });
     expect(await audit('qurey')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "qurey": one of query, show, export, verify, hold, release') });
     expect(await audit('show', 'kyc')).toMatchObject({ code: 2, err: expect.stringContaining('show: expected 2 arguments, got 1') });

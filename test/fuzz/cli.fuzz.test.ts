@@ -12,6 +12,7 @@ import type { AuditTarget } from '../../bin/cli/target';
 import { auditDeps } from '../../lambdas/audit/deps';
 import { startEmulators, type Emulators } from '../../local/emulators';
 import { runAudit } from '../bin/cli-io';
+import { testKeySource } from '../support/identifier-key';
 
 let emulators: Emulators;
 let outDir: string;
@@ -27,7 +28,7 @@ afterAll(async () => {
 const openTarget = async (): Promise<AuditTarget> => ({
   kind: 'local',
   label: 'empty archive',
-  deps: auditDeps({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName }),
+  deps: auditDeps({ identifierKey: testKeySource, dynamo: emulators.dynamoClient(), tableName: emulators.tableName, s3: emulators.s3Client(), bucket: emulators.bucketName }),
   objectLock: false,
   async close() {},
 });

@@ -11,6 +11,7 @@ import { InvalidCheckInputError } from '../../lambdas/common/errors';
 import { CHECK_CREATED_DETAIL_TYPE, InvalidEventError, executionNameOf, parseCheckCreated, workflowInputOf } from '../../lambdas/events/check-created';
 import { parseWorkflowState, salvageCheck } from '../../lambdas/workflow/parse-state';
 import { CANARY, nearMiss, typedOrValue } from './support';
+import { TEST_KEY } from '../support/identifier-key';
 
 const EVENT = {
   id: '7f1c0e1e-0b4d-41ef-9a61-0242ac120002',
@@ -24,7 +25,7 @@ const STATE = {
   check: {
     provider: 'liveness',
     checkId: `${CANARY}-token`,
-    checkRef: checkRefOf('liveness', `${CANARY}-token`),
+    checkRef: checkRefOf(TEST_KEY, 'liveness', `${CANARY}-token`),
     createdAt: '2026-03-19T10:31:06.000Z',
   },
   poll: { state: 'complete', attempt: 3, firstPolledAt: '2026-03-19T10:31:08.000Z', waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
@@ -43,11 +44,11 @@ describe('parseCheckCreated', () => {
           return;
         }
         seen.valid += 1;
-        const input = workflowInputOf(value!);
-        expect(input.check.checkRef).toBe(checkRefOf(input.check.provider, input.check.checkId));
+        const input = workflowInputOf(value!, { key: TEST_KEY });
+        expect(input.check.checkRef).toBe(checkRefOf(TEST_KEY, input.check.provider, input.check.checkId));
         expect(executionNameOf(input.check)).toMatch(/^[a-z]+-[0-9a-f]{32}$/);
         expect(executionNameOf(input.check)).not.toContain(CANARY);
-        expect(parseWorkflowState(JSON.parse(JSON.stringify(input)))).toEqual(input);
+        expect(parseWorkflowState(JSON.parse(JSON.stringify(input)), TEST_KEY)).toEqual(input);
       }),
       { numRuns: 1_000 },
     );
@@ -62,8 +63,8 @@ describe('workflow states', () => {
   it('parseWorkflowState: a valid state or InvalidCheckInputError naming paths only', () => {
     fc.assert(
       fc.property(states, (state) => {
-        const { value } = typedOrValue(() => parseWorkflowState(state), [InvalidCheckInputError]);
-        if (value) expect(value.check.checkRef).toBe(checkRefOf(value.check.provider, value.check.checkId));
+        const { value } = typedOrValue(() => parseWorkflowState(state, TEST_KEY), [InvalidCheckInputError]);
+        if (value) expect(value.check.checkRef).toBe(checkRefOf(TEST_KEY, value.check.provider, value.check.checkId));
       }),
       { numRuns: 1_000 },
     );
@@ -73,9 +74,9 @@ describe('workflow states', () => {
     const now = new Date('2026-03-19T11:00:00.000Z');
     fc.assert(
       fc.property(states, (state) => {
-        const check = salvageCheck(state, now);
+        const check = salvageCheck(state, now, TEST_KEY);
         if (!check) return;
-        expect(check.checkRef).toBe(checkRefOf(check.provider, check.checkId));
+        expect(check.checkRef).toBe(checkRefOf(TEST_KEY, check.provider, check.checkId));
         expect(Number.isNaN(Date.parse(check.createdAt))).toBe(false);
       }),
       { numRuns: 1_000 },

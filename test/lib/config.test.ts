@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/records/retention';
+import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../../lambdas/records/table-schema';
 import { InvalidConfigError, loadConfig, stateMachineTimeoutSeconds } from '../../lib/config';
 import { WORST_RETRY_CHAIN_SECONDS } from '../../lib/constructs/polling-workflow';
 import { CDK_JSON_CONTEXT } from './synth';
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
       downloadExtraHosts: [],
       kycImageLinks: [],
       archiveLimits: {},
+      indexShards: DEFAULT_INDEX_SHARDS,
       providers: {
         liveness: { baseUrl: 'https://liveness.example.com' },
         kyc: { baseUrl: 'https://kyc.example.com' },
@@ -42,7 +44,9 @@ describe('loadConfig', () => {
       downloadExtraHosts: '["cdn.example.net"]',
       polling: '{"maxSeconds": 30}',
       objectLockMode: 'COMPLIANCE',
+      indexShards: '32',
     });
+    expect(config.indexShards).toBe(32);
     expect(config.downloadExtraHosts).toEqual(['cdn.example.net']);
     expect(config.polling.maxSeconds).toBe(30);
     expect(config.objectLockMode).toBe('COMPLIANCE');
@@ -68,6 +72,10 @@ describe('loadConfig', () => {
       maxBytesPerCheck: 64 * 1024 * 1024,
     });
     expect(() => from({ region: 'eu-west-1', polling: { factor: 10 } })).toThrow(/polling\.factor/);
+    for (const shards of [0, MAX_INDEX_SHARDS + 1, 2.5, '', 'many', true]) {
+      expect(() => from({ region: 'eu-west-1', indexShards: shards })).toThrow(/indexShards/);
+    }
+    expect(from({ region: 'eu-west-1', indexShards: 1 }).indexShards).toBe(1);
     expect(() => from({ region: 'eu-west-1', retention: { classes: { 'aml-cdd': { days: 0, basis: 'x' } } } })).toThrow(
       /retention policy invalid at: classes\.aml-cdd\.days/,
     );

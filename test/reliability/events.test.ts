@@ -28,7 +28,7 @@ describeReliability({
       expect(malformed.map((e) => e.status)).toEqual(['FAILED', 'FAILED']);
       const state = buildScenario('events with bad schemas', 15, 622).malformedStates![0]!;
       const records = await session.stack.records();
-      const salvaged = records.find((r) => r.checkRef === checkRefOf('liveness', state.salvage!.checkId));
+      const salvaged = records.find((r) => r.checkRef === checkRefOf(session.stack.identifierKey, 'liveness', state.salvage!.checkId));
       expect(salvaged).toMatchObject({ status: 'error', error: { name: 'InvalidCheckInputError' } });
     },
   },

@@ -36,7 +36,7 @@ describeReliability({
       const problems: string[] = [];
       for (const check of checks) {
         const { provider, checkId } = check.script;
-        const record = records.get(`${provider}/${checkRefOf(provider, checkId)}`)!;
+        const record = records.get(`${provider}/${checkRefOf(session.stack.identifierKey, provider, checkId)}`)!;
         const clientKey = 'clientKey' in check.script ? check.script.clientKey : undefined;
         const sent = answerBytes(check.script, check.script.answers.length - 1, baseUrl, { checkId, ...(clientKey ? { clientKey } : {}) });
         // Byte for byte, but for a liveness token the provider echoed (none of these answers echo it).

@@ -22,6 +22,7 @@ import { interpretVerificationAnswer } from '../../lambdas/providers/verificatio
 import type { ScriptedAnswer } from './answers';
 import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
 import type { Emulators } from '../../local/emulators';
+import { TEST_KEY, testKeySource } from './identifier-key';
 
 export const FIXED_NOW = new Date('2026-03-19T10:40:00.000Z');
 
@@ -89,7 +90,7 @@ export function makeCheck(provider: ProviderName, overrides: Partial<WorkflowChe
   return {
     provider,
     checkId,
-    checkRef: checkRefOf(provider, checkId),
+    checkRef: checkRefOf(TEST_KEY, provider, checkId),
     createdAt: '2026-03-19T10:31:06.000Z',
     ...overrides,
   };
@@ -121,6 +122,7 @@ export function harness(emulators: Emulators): Harness {
       limits: { ...PER_CHECK_CAPS, maxFrameBytes: 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, quarantineMaxBytes: 32 * 1024 * 1024, concurrency: 3 },
       kycImageLinks: [],
       retention: DEFAULT_RETENTION_POLICY,
+      identifierKey: testKeySource,
       now: () => FIXED_NOW,
       ...overrides,
     }),

@@ -3,13 +3,15 @@
  * CliCommand (see ../command.ts) and one entry here.
  */
 import type { CliCommand } from '../command';
+import { backfillCommand } from './backfill';
 import { consoleCommand } from './console';
 import { deadLettersCommand } from './dead-letters';
 import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
 import { queryCommand } from './query';
 import { reconcileCommand } from './reconcile';
+import { eraseCommand, receiptsCommand, relationshipCommand } from './retention';
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, reconcileCommand, consoleCommand, deadLettersCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, relationshipCommand, eraseCommand, receiptsCommand, reconcileCommand, consoleCommand, backfillCommand, deadLettersCommand];

@@ -1,4 +1,5 @@
 /** `query [provider] [filters]`: the records of checks, a page at a time. */
+import { retainUntilCell } from '../retention-text';
 import { allRecords, queryRecords, publicRecordOf, type RawQuery } from '../../../lambdas/audit';
 import type { CheckRecord } from '../../../lambdas/records/record';
 import { EXIT, stringValue, type CliCommand, type CommandContext, type OptionSpecs, type OptionValues } from '../command';
@@ -51,7 +52,7 @@ function row(record: CheckRecord): string[] {
     record.outcome,
     String(record.objects),
     bytesText(record.bytes),
-    record.retainUntil.slice(0, 10),
+    retainUntilCell(record),
     record.legalHold ? 'held' : '',
   ];
 }
@@ -80,7 +81,7 @@ Paging:
     if (ctx.values.all === true) {
       for await (const record of allRecords(deps, raw)) items.push(record);
     } else {
-      const page = await queryRecords(deps, { ...raw, ...(limit ? { limit } : {}), ...(next ? { next } : {}) }, { maxRequests: Infinity });
+      const page = await queryRecords(deps, { ...raw, ...(limit ? { limit } : {}), ...(next ? { next } : {}) }, { maxRounds: Infinity });
       items = page.items;
       nextToken = page.next;
     }

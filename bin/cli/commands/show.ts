@@ -1,4 +1,5 @@
 /** `show <provider> <checkId|checkRef>`: the record, the provider's answer and presigned image URLs. */
+import { clockText } from '../retention-text';
 import { InvalidQueryError, findRecord, showCheck, type ShownCheck } from '../../../lambdas/audit';
 import { CHECK_REF_PREFIX_HELP, EXIT, stringValue, type CliCommand } from '../command';
 import { bytesText, csv, printJson, println, table, timeText, warn } from '../output';
@@ -55,7 +56,8 @@ function describe(shown: ShownCheck): string {
         ...(r.quarantined ? [['quarantine', `${r.quarantined.count} item(s) kept as received, not valid images: ${r.quarantined.reasons.join(', ')}`]] : []),
         ...(r.uninterpreted ? [['uninterpreted', `the provider sent fields that could not be read: ${r.uninterpreted.join(', ')}`]] : []),
         ...(r.readAsUtc ? [['read as UTC', `timestamps without an offset: ${r.readAsUtc.join(', ')}`]] : []),
-        ['retention', `${r.retentionClass} until ${timeText(r.retainUntil)}`],
+        ['retention', r.relationshipOpen ? `${r.retentionClass}: no end while the relationship is open` : `${r.retentionClass} until ${timeText(r.retainUntil)}`],
+        ['clock', clockText(r)],
         ['basis', r.retentionBasis],
         ['legal hold', r.legalHold ? `since ${timeText(r.legalHoldSince)}${r.legalHoldReason ? ` (${r.legalHoldReason})` : ''}` : 'no'],
         ...(r.detail ? [['detail', r.detail]] : []),

@@ -3,12 +3,14 @@
  * bucket named by flags or environment — here emulated through AWS_ENDPOINT_URL_*, with credentials from the
  * environment as the SDK's default chain reads them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CREDENTIALS, startEmulators } from '../../../local/emulators';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../../local/local-names';
+import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME } from '../../../local/local-names';
+import { PROJECT_ROOT } from '../../../local/paths';
+import { deployedIndexShards, indexShardsOf } from '../../../bin/cli/target';
 import { buildArchive, daysAgo } from '../../lambdas/audit/archive-fixture';
 import { runAudit } from '../cli-io';
 
@@ -77,5 +79,22 @@ describe('a deployed stack', () => {
       err: 'error: name both the table and the bucket (--table/--bucket or AUDIT_ARCHIVER_TABLE/AUDIT_ARCHIVER_BUCKET)\n',
     });
     expect(await runAudit(['query', '--local', '--table', 't'])).toMatchObject({ code: 4, err: 'error: --local reads the local archive: drop --table/--bucket\n' });
+  });
+});
+
+describe('the shard count a query reads', () => {
+  it('is the flag, else AUDIT_ARCHIVER_INDEX_SHARDS, else what wrote the archive (cdk.json for a stack, local mode for the local one)', async () => {
+    expect(indexShardsOf({ 'index-shards': '8' }, { env: { AUDIT_ARCHIVER_INDEX_SHARDS: '4' } })).toBe(8);
+    expect(indexShardsOf({}, { env: { AUDIT_ARCHIVER_INDEX_SHARDS: ' 4 ' } })).toBe(4);
+    expect(indexShardsOf({}, { env: {} })).toBe(deployedIndexShards());
+    expect(indexShardsOf({}, { env: {} }, LOCAL_INDEX_SHARDS)).toBe(LOCAL_INDEX_SHARDS);
+    const cdkJson = JSON.parse(await readFile(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: { indexShards: number } };
+    expect(deployedIndexShards()).toBe(cdkJson.context.indexShards);
+    expect(() => indexShardsOf({ 'index-shards': '0' }, { env: {} })).toThrow(/--index-shards must be a whole number from 1 to 64/);
+    expect(() => indexShardsOf({}, { env: { AUDIT_ARCHIVER_INDEX_SHARDS: 'all' } })).toThrow(/AUDIT_ARCHIVER_INDEX_SHARDS/);
+  });
+
+  it('a bad --index-shards is refused before anything is read', async () => {
+    expect(await runAudit(['query', '--data-dir', dataDir, '--index-shards', '65'])).toMatchObject({ code: 4, err: expect.stringMatching(/--index-shards must be a whole number/) });
   });
 });

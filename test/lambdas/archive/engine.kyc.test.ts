@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
-import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { subjectHashOf } from '../../../lambdas/checks/check-ref';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import {
   getRecord,
@@ -19,6 +19,7 @@ import {
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { jpegShapedBytes, makeJpeg, makePng, sha256 } from '../../support/images';
 import { kycComplete } from '../../support/answers';
+import { TEST_KEY } from '../../support/identifier-key';
 
 let emulators: Emulators;
 let h: Harness;
@@ -103,7 +104,7 @@ describe('archiveCheck: KYC', () => {
       outcome: 'success',
       providerStatus: 'success',
       retentionClass: 'aml-cdd',
-      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      clientKeyHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       providerCreatedAt: '2026-03-19T10:31:06.000Z',
       completedAt: '2026-03-19T10:31:30.000Z',
       objects: 9,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck } from '../../../lambdas/archive/engine';
 import { auditDeps } from '../../../lambdas/audit/deps';
 import { verifyCheck } from '../../../lambdas/audit/verify';
+import { DEFAULT_INDEX_SHARDS, shardOf, shardedKey } from '../../../lambdas/records/table-schema';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import {
   FIXED_NOW,
@@ -22,6 +23,7 @@ import {
 import { dataUri, makeJpeg, makePng, makeWebp, sha256 } from '../../support/images';
 import { livenessComplete } from '../../support/answers';
 import { startImageServer } from '../../support/image-server';
+import { testKeySource } from '../../support/identifier-key';
 
 let emulators: Emulators;
 let h: Harness;
@@ -74,8 +76,8 @@ describe('archiveCheck: liveness', () => {
       retentionClass: 'biometric-short',
       retainUntil: '2026-06-17T10:40:00.000Z',
       ttl: Math.floor(Date.parse('2026-06-17T10:40:00.000Z') / 1000),
-      providerDay: 'liveness#2026-03-19',
-      providerOutcome: 'liveness#passed',
+      providerDay: shardedKey('liveness#2026-03-19', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
+      providerOutcome: shardedKey('liveness#passed', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
     });
     expect(record).not.toHaveProperty('imagesMissing');
     expect(record!.retentionBasis).toMatch(/BIPA/);
@@ -254,7 +256,7 @@ describe('archiveCheck: liveness', () => {
     expect(result.result.audit_images[1_999]).toEqual({ missing: 'over-limit', detail: 'per-check cap' });
     expect(result.result.audit_images[0]).toMatchObject({ archivedKey: `${prefix}frames/000.jpg` });
     // And it verifies: the record's count of missing images is the manifest's.
-    const audit = auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, now: () => FIXED_NOW });
+    const audit = auditDeps({ identifierKey: testKeySource, dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, now: () => FIXED_NOW });
     expect((await verifyCheck(audit, record)).problems).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } from '../../../lambdas/common/errors';
 import type { NoResultReason, ProviderName } from '../../../lambdas/checks/check-status';
+import { DEFAULT_INDEX_SHARDS, shardOf, shardedKey } from '../../../lambdas/records/table-schema';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { FIXED_NOW, getRecord, harness, listKeys, makeCheck, manifestOf, readJson, readObject, stubClient, type Harness } from '../../support/archive-harness';
 import { startImageServer } from '../../support/image-server';
@@ -35,7 +36,7 @@ describe('checks that end without a result', () => {
     const output = await archiveCheck(h.deps(stubClient(provider, answer)), check);
     expect(output).toEqual({ status: reason, objects: 3, bytes: expect.any(Number), images: 0 });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
-    expect(record).toMatchObject({ status: reason, outcome: reason, providerOutcome: `${provider}#${reason}`, detail, objects: 3 });
+    expect(record).toMatchObject({ status: reason, outcome: reason, providerOutcome: shardedKey(`${provider}#${reason}`, shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)), detail, objects: 3 });
     expect(record!.ttl).toBeGreaterThan(FIXED_NOW.getTime() / 1000);
     const prefix = `${provider}/2026/03/19/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);

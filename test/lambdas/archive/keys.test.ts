@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { InvalidCheckInputError } from '../../../lambdas/common/errors';
 import { archivePrefix, frameStem, kycStem, stemOf, withExtension } from '../../../lambdas/archive/keys';
+import { TEST_KEY } from '../../support/identifier-key';
 
-const ref = checkRefOf('liveness', 'secret-bearer-token');
+const ref = checkRefOf(TEST_KEY, 'liveness', 'secret-bearer-token');
 
 describe('archive keys', () => {
   it('date folders come from createdAt in UTC, the check is named by its hash', () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulators.close());
 
-const retention = { retentionClass: 'aml-cdd', retainUntil: '2031-03-18T10:40:00.000Z', legalHold: false };
+const retention = { retentionClass: 'aml-cdd', retainUntil: '2031-03-18T10:40:00.000Z', legalHold: false, erasable: false };
 
 function chunked(bytes: Buffer, size = 64 * 1024, failAfter?: number): Readable {
   let offset = 0;
@@ -125,6 +125,22 @@ describe('S3 store against a mocked S3 (what s3rver cannot do)', () => {
     expect(plainMock.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
     expect(plain.ObjectLockMode).toBeUndefined();
     expect(plain.SSEKMSKeyId).toBeUndefined();
+  });
+
+  it('an erasable class gets no Object Lock retention (an erasure must delete every version), but a legal hold all the same', async () => {
+    const { client, mock } = mocked();
+    mock.on(PutObjectCommand).resolves({});
+    const locked = createS3Store({ client, bucket: 'b', objectLock: { mode: 'COMPLIANCE' } });
+    const erasable = { retentionClass: 'biometric-short', retainUntil: '2026-06-17T10:40:00.000Z', legalHold: false, erasable: true };
+    await locked.putBuffer('free.png', makePng(), { contentType: 'image/png', retention: erasable });
+    await locked.putBuffer('held.png', makePng(), { contentType: 'image/png', retention: { ...erasable, legalHold: true } });
+    const [free, held] = mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    for (const input of [free!, held!]) {
+      expect(input.ObjectLockMode).toBeUndefined();
+      expect(input.ObjectLockRetainUntilDate).toBeUndefined();
+    }
+    expect(free!.ObjectLockLegalHoldStatus).toBeUndefined();
+    expect(held!.ObjectLockLegalHoldStatus).toBe('ON');
   });
 
   it('S3 500 on a streamed upload becomes StorageUnavailableError, and the source is released', async () => {

@@ -27,7 +27,8 @@ describe('parseArchiveSettings', () => {
     });
     expect(settings.limits.concurrency).toBe(2);
     expect(settings.kycImageLinks).toEqual(['faceSelfie', 'faceDoc']);
-    expect(settings.retention.classes.verification).toEqual({ days: 30, basis: 'Internal policy' });
+    // Overridden field by field: the default class's clock and erasability stay.
+    expect(settings.retention.classes.verification).toEqual({ days: 30, basis: 'Internal policy', clock: 'archive', erasable: true });
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveDepsFromEnv } from '../../../lambdas/archive/runtime';
 import { ESCALATION_POLLING_ENDED } from '../../../lambdas/archive/engine';
 import { archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
 import { ConfigurationError, InvalidCheckInputError } from '../../../lambdas/common/errors';
 import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { recordDepsFromEnv } from '../../../lambdas/records/runtime';
@@ -15,6 +15,7 @@ import type { PollOutput, WorkflowCheck } from '../../../lambdas/checks/workflow
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../../local/emulators';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import { getRecord, harness, listKeys, readJson, readObject, type Harness } from '../../support/archive-harness';
+import { TEST_KEY, TEST_KEY_SECRET } from '../../support/identifier-key';
 
 let emulators: Emulators;
 let fake: FakeProviders;
@@ -42,6 +43,7 @@ beforeAll(async () => {
     DOWNLOAD_HTTP_HOSTS: '127.0.0.1',
     DOWNLOAD_ALLOW_PRIVATE_ADDRESSES: 'true',
     OBJECT_LOCK_MODE: 'OFF',
+    IDENTIFIER_KEY: TEST_KEY_SECRET,
   };
 });
 
@@ -56,7 +58,7 @@ afterAll(async () => {
 const CREATED_AT = '2026-03-19T10:31:06.000Z';
 
 function checkOf(provider: ProviderName, checkId: string, extra: Partial<WorkflowCheck> = {}): WorkflowCheck {
-  return { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: CREATED_AT, ...extra };
+  return { provider, checkId, checkRef: checkRefOf(TEST_KEY, provider, checkId), createdAt: CREATED_AT, ...extra };
 }
 
 function added(script: CheckScript): WorkflowCheck {
@@ -79,7 +81,7 @@ const record = (check: WorkflowCheck) => getRecord(h.dynamo, emulators.tableName
 describe('archiveStep', () => {
   it('a timed-out check asks the provider once more and keeps that answer with the record', async () => {
     const check = added({ provider: 'liveness', pending: { polls: 100 } });
-    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'in_progress') });
+    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'in_progress') }, TEST_KEY);
     expect(output).toEqual({ status: 'timed-out', objects: 3, bytes: expect.any(Number), images: 0 });
     expect(requestsOf(check)).toBe(1);
     expect(await record(check)).toMatchObject({
@@ -97,13 +99,13 @@ describe('archiveStep', () => {
 
   it('a check whose polling ended but which is terminal by now is archived, not timed out', async () => {
     const check = added({ provider: 'verification' });
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'processing') })).toMatchObject({ status: 'archived' });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('timed-out', 'processing') }, TEST_KEY)).toMatchObject({ status: 'archived' });
   });
 
   it('an escalation past its deadline is archived again with the provider’s latest answer', async () => {
     const check = added({ provider: 'verification', outcome: 'escalated', completedAgoMs: 3 * 3_600_000, escalation: { deadlineMs: 60_000 } });
     const deps = archiveDepsFromEnv(env);
-    const output = await archiveStep(deps, { check, poll: polled('timed-out', 'escalated'), archive: { status: 'escalated', objects: 2, bytes: 1 } });
+    const output = await archiveStep(deps, { check, poll: polled('timed-out', 'escalated'), archive: { status: 'escalated', objects: 2, bytes: 1 } }, TEST_KEY);
     expect(output).toMatchObject({ status: 'escalated', objects: 3 });
     expect(requestsOf(check)).toBe(1);
     const stored = await record(check);
@@ -114,8 +116,8 @@ describe('archiveStep', () => {
   it('an escalation resolved by the time of that last look ends archived', async () => {
     const check = added({ provider: 'verification', outcome: 'escalated', escalation: { resolveAfter: { polls: 1 } } });
     const deps = archiveDepsFromEnv(env);
-    expect(await archiveStep(deps, { check, poll: polled('escalated', 'escalated') })).toMatchObject({ status: 'escalated' });
-    expect(await archiveStep(deps, { check, poll: polled('timed-out', 'escalated') })).toMatchObject({ status: 'archived' });
+    expect(await archiveStep(deps, { check, poll: polled('escalated', 'escalated') }, TEST_KEY)).toMatchObject({ status: 'escalated' });
+    expect(await archiveStep(deps, { check, poll: polled('timed-out', 'escalated') }, TEST_KEY)).toMatchObject({ status: 'archived' });
     expect(requestsOf(check)).toBe(2);
     const stored = await record(check);
     expect(stored).toMatchObject({ status: 'archived', providerStatus: 'completed' });
@@ -127,10 +129,10 @@ describe('archiveStep', () => {
   it('no-result: a KYC session that expired is recorded with its answer kept as result.json', async () => {
     const { checkId, clientKey } = fake.addCheck({ provider: 'kyc', outcome: 'expired' });
     const check = checkOf('kyc', checkId);
-    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', 'expired') });
+    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', 'expired') }, TEST_KEY);
     expect(output).toEqual({ status: 'expired', objects: 3, bytes: expect.any(Number), images: 0 });
     const stored = await record(check);
-    expect(stored).toMatchObject({ status: 'expired', providerStatus: 'expired', clientKeyHash: clientKeyHashOf(clientKey!) });
+    expect(stored).toMatchObject({ status: 'expired', providerStatus: 'expired', clientKeyHash: subjectHashOf(TEST_KEY, clientKey!) });
     expect(await readJson(h.s3, emulators.bucketName, stored!.resultKey!)).toMatchObject({ status: 'expired', sessionId: checkId });
     expect((await listKeys(h.s3, emulators.bucketName, prefixOf(check))).map((key) => key.slice(prefixOf(check).length))).toEqual([
       'answer.json',
@@ -141,7 +143,7 @@ describe('archiveStep', () => {
 
   it('no-result: an expired liveness link leaves a record and its answer, the token scrubbed if it was echoed', async () => {
     const check = added({ provider: 'liveness', outcome: 'expired' });
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '410') })).toMatchObject({ status: 'expired', objects: 3 });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '410') }, TEST_KEY)).toMatchObject({ status: 'expired', objects: 3 });
     const stored = await record(check);
     expect(stored).toMatchObject({ status: 'expired', providerStatus: '410' });
     expect((await readObject(h.s3, emulators.bucketName, stored!.answerKey!)).toString()).not.toContain(check.checkId);
@@ -150,14 +152,14 @@ describe('archiveStep', () => {
   it('a KYC sessionId that is not a UUID v1 is sent as given: the provider’s 400 makes it invalid', async () => {
     const check = checkOf('kyc', 'not-a-timeuuid');
     const before = fake.stats().requests.kyc;
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '400') })).toMatchObject({ status: 'invalid' });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('no-result', '400') }, TEST_KEY)).toMatchObject({ status: 'invalid' });
     expect(fake.stats().requests.kyc).toBe(before + 1);
     expect(await record(check)).toMatchObject({ status: 'invalid', providerStatus: '400', detail: 'KYC rejected the request: invalid schema at sessionId' });
   });
 
   it('complete: a KYC session’s images are downloaded from the provider host (http on loopback, as configured)', async () => {
     const check = added({ provider: 'kyc' });
-    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'success') });
+    const output = await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'success') }, TEST_KEY);
     expect(output).toMatchObject({ status: 'archived' });
     expect(output.objects).toBeGreaterThan(2);
     expect(fake.stats().imageBytesSent).toBeGreaterThan(0);
@@ -168,7 +170,7 @@ describe('archiveStep', () => {
 
   it('refuses a malformed state before any request or write', async () => {
     const check = added({ provider: 'verification' });
-    const error = await archiveStep(archiveDepsFromEnv(env), { check: { ...check, checkRef: 'f'.repeat(32) } }).catch((e: unknown) => e);
+    const error = await archiveStep(archiveDepsFromEnv(env), { check: { ...check, checkRef: 'f'.repeat(32) } }, TEST_KEY).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidCheckInputError);
     expect((error as Error).message).not.toContain(check.checkId);
     expect(requestsOf(check)).toBe(0);
@@ -209,7 +211,7 @@ describe('recordFailureStep', () => {
     };
     expect(await recordFailureStep(recordDepsFromEnv(env), input)).toMatchObject({ status: 'error' });
     const stored = await record(checkOf('kyc', sessionId));
-    expect(stored).toMatchObject({ status: 'error', checkRef: checkRefOf('kyc', sessionId), clientKeyHash: clientKeyHashOf(clientKey) });
+    expect(stored).toMatchObject({ status: 'error', checkRef: checkRefOf(TEST_KEY, 'kyc', sessionId), clientKeyHash: subjectHashOf(TEST_KEY, clientKey) });
     expect(JSON.stringify(stored)).not.toContain(sessionId);
     expect(JSON.stringify(stored)).not.toContain(clientKey);
   });
@@ -226,7 +228,7 @@ describe('recordFailureStep', () => {
 
   it('a later failure never overwrites an archived record', async () => {
     const check = added({ provider: 'verification' });
-    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'completed') })).toMatchObject({ status: 'archived' });
+    expect(await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('complete', 'completed') }, TEST_KEY)).toMatchObject({ status: 'archived' });
     const archived = await record(check);
     const output = await recordFailureStep(recordDepsFromEnv(env), { check, error: failureOf(check.checkId) });
     expect(output).toEqual({ status: 'archived', objects: archived!.objects, bytes: archived!.bytes, images: 0, recorded: false });
@@ -235,7 +237,7 @@ describe('recordFailureStep', () => {
 
   it('a failure during a review keeps the escalated record (it got further) and says the workflow ended', async () => {
     const check = added({ provider: 'verification', outcome: 'escalated' });
-    await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('escalated', 'escalated') });
+    await archiveStep(archiveDepsFromEnv(env), { check, poll: polled('escalated', 'escalated') }, TEST_KEY);
     const before = await record(check);
     expect(await recordFailureStep(recordDepsFromEnv(env), { check, error: failureOf(check.checkId) })).toMatchObject({ status: 'escalated' });
     const stored = await record(check);

@@ -13,7 +13,9 @@ import type { CheckRecord } from '../../../lambdas/records/record';
 import type { WorkflowCheck } from '../../../lambdas/checks/workflow-contract';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import type { Emulators } from '../../../local/emulators';
+import { LOCAL_INDEX_SHARDS } from '../../../local/local-names';
 import { getRecord, harness, type Harness } from '../../support/archive-harness';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 const DAY_MS = 86_400_000;
 
@@ -72,13 +74,14 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
       const check: WorkflowCheck = {
         provider: created.provider,
         checkId: created.checkId,
-        checkRef: checkRefOf(created.provider, created.checkId),
+        checkRef: checkRefOf(TEST_KEY, created.provider, created.checkId),
         createdAt: `${plan.day}T09:30:00.000Z`,
         ...(created.clientKey ? { clientKey: created.clientKey } : {}),
       };
       const client = createProviderClient(created.provider, { baseUrl: fake.baseUrl, credentials });
       const archivedAt = new Date(Date.now() - (plan.archivedDaysAgo ?? 0) * DAY_MS);
-      await archiveCheck(h.deps(client, { now: () => archivedAt }), check);
+      // Written as local mode writes (the CLI's local target reads that many shards).
+      await archiveCheck(h.deps(client, { now: () => archivedAt, indexShards: LOCAL_INDEX_SHARDS }), check);
       const record = await getRecord(h.dynamo, emulators.tableName, check);
       if (!record) throw new Error(`fixture: ${plan.label} has no record`);
       checks[plan.label] = { label: plan.label, check, record };
@@ -91,7 +94,7 @@ export async function buildArchive(emulators: Emulators, planned: Planned[] = ST
     checks,
     harness: h,
     fake,
-    audit: auditDeps({ dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName }),
+    audit: auditDeps({ identifierKey: testKeySource, dynamo: h.dynamo, tableName: emulators.tableName, s3: h.s3, bucket: emulators.bucketName, indexShards: LOCAL_INDEX_SHARDS }),
     close: () => fake.close(),
   };
 }

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidQueryError } from '../../../lambdas/audit';
 import { parseQuery } from '../../../lambdas/audit/filters';
-import { clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { subjectHashOf } from '../../../lambdas/checks/check-ref';
+import { TEST_KEY } from '../../support/identifier-key';
 
 const NOW = new Date('2026-03-19T10:40:00.000Z');
+const hash = (clientKey: string) => subjectHashOf(TEST_KEY, clientKey);
 
 function rejects(raw: Parameters<typeof parseQuery>[0], message: RegExp): void {
   let error: unknown;
   try {
-    parseQuery(raw, NOW);
+    parseQuery(raw, NOW, hash);
   } catch (e) {
     error = e;
   }
@@ -34,14 +36,20 @@ describe('parseQuery', () => {
 
   it('has no lower date bound when an index other than the day index answers', () => {
     expect(parseQuery({ outcome: 'failed' }, NOW).filters.from).toBe('0000-01-01T00:00:00.000Z');
-    expect(parseQuery({ clientKey: 'client-1' }, NOW).filters.from).toBe('0000-01-01T00:00:00.000Z');
+    expect(parseQuery({ clientKey: 'client-1' }, NOW, hash).filters.from).toBe('0000-01-01T00:00:00.000Z');
   });
 
-  it('hashes a clientKey as the archive does and never keeps the key itself', () => {
-    const parsed = parseQuery({ clientKey: 'client-1' }, NOW);
-    expect(parsed.filters.clientKeyHash).toBe(clientKeyHashOf('client-1'));
+  it('hashes a clientKey as the archive does (keyed) and never keeps the key itself', () => {
+    const parsed = parseQuery({ clientKey: 'client-1' }, NOW, hash);
+    expect(parsed.filters.clientKeyHash).toBe(subjectHashOf(TEST_KEY, 'client-1'));
     expect(JSON.stringify(parsed)).not.toContain('client-1');
-    expect(parseQuery({ clientKeyHash: clientKeyHashOf('client-1') }, NOW).filters.clientKeyHash).toBe(clientKeyHashOf('client-1'));
+    expect(parseQuery({ clientKeyHash: subjectHashOf(TEST_KEY, 'client-1') }, NOW).filters.clientKeyHash).toBe(subjectHashOf(TEST_KEY, 'client-1'));
+    // Without the identifier key a clientKey cannot be turned into what the records carry.
+    expect(() => parseQuery({ clientKey: 'client-1' }, NOW)).toThrow(/clientKey needs the identifier key/);
+  });
+
+  it('finds the checks of every provider filed under a client (a liveness check by its subjectKey too)', () => {
+    expect(parseQuery({ clientKey: 'client-1', provider: 'liveness' }, NOW, hash).filters).toMatchObject({ providers: ['liveness'], clientKeyHash: subjectHashOf(TEST_KEY, 'client-1') });
   });
 
   it('takes comma-separated lists, without duplicates', () => {
@@ -58,10 +66,9 @@ describe('parseQuery', () => {
     [{ from: '2010-01-01', to: '2026-01-01' }, /longer than 3660 days needs an outcome or clientKey/],
     [{ status: 'done' }, /status must be one of .*archived-partial/],
     [{ outcome: 'a b' }, /outcome must be letters, digits/],
-    [{ clientKey: 'x'.repeat(37) }, /clientKey must be 1-36 characters/],
+    [{ clientKey: 'x'.repeat(129) }, /clientKey must be 1-128 characters/],
     [{ clientKeyHash: 'ABC' }, /clientKeyHash must be 32 lowercase hex/],
     [{ clientKey: 'a', clientKeyHash: 'b' }, /give clientKey or clientKeyHash, not both/],
-    [{ clientKey: 'a', provider: 'liveness' }, /clientKey only finds kyc checks/],
     [{ limit: '0' }, /limit must be a whole number from 1 to 1000/],
     [{ limit: '10.5' }, /limit must be a whole number/],
     [{ limit: '1001' }, /limit must be a whole number/],
@@ -72,9 +79,11 @@ describe('parseQuery', () => {
   it('never echoes a rejected clientKey', () => {
     const secret = 'c'.repeat(40);
     try {
-      parseQuery({ clientKey: secret }, NOW);
+      parseQuery({ clientKey: secret.repeat(4) }, NOW, hash);
     } catch (error) {
       expect((error as Error).message).not.toContain(secret);
+      return;
     }
+    expect.unreachable('a 160-character clientKey is refused');
   });
 });

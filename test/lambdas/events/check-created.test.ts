@@ -8,6 +8,7 @@ import {
   parseCheckCreated,
   workflowInputOf,
 } from '../../../lambdas/events/check-created';
+import { TEST_KEY } from '../../support/identifier-key';
 
 const TOKEN = 'lt_9f3c2a7e1b5d4c8a-secret-bearer-token';
 
@@ -39,15 +40,15 @@ function rejectedAt(input: unknown): string[] {
 
 describe('parseCheckCreated and workflowInputOf', () => {
   it('turns a liveness event into the workflow input, createdAt defaulting to the event time', () => {
-    const input = workflowInputOf(parseCheckCreated(event({ provider: 'liveness', checkId: TOKEN })));
+    const input = workflowInputOf(parseCheckCreated(event({ provider: 'liveness', checkId: TOKEN })), { key: TEST_KEY });
     expect(input).toEqual({
-      check: { provider: 'liveness', checkId: TOKEN, checkRef: checkRefOf('liveness', TOKEN), createdAt: '2026-03-04T05:06:07Z' },
+      check: { provider: 'liveness', checkId: TOKEN, checkRef: checkRefOf(TEST_KEY, 'liveness', TOKEN), createdAt: '2026-03-04T05:06:07Z' },
     });
   });
 
   it('believes a createdAt within the allowed skew of the event time; further either way, uses the event time and keeps the claim', () => {
     const at = (createdAt: string, maxSkewSeconds?: number) =>
-      workflowInputOf(parseCheckCreated(event({ provider: 'liveness', checkId: TOKEN, createdAt })), maxSkewSeconds ? { maxSkewSeconds } : {}).check;
+      workflowInputOf(parseCheckCreated(event({ provider: 'liveness', checkId: TOKEN, createdAt })), { key: TEST_KEY, ...(maxSkewSeconds ? { maxSkewSeconds } : {}) }).check;
     // The event's time is 2026-03-04T05:06:07Z; the default skew is one day.
     expect(at('2026-03-03T05:06:07Z')).toMatchObject({ createdAt: '2026-03-03T05:06:07Z' });
     expect(at('2026-03-03T05:06:07Z').createdAtClaimed).toBeUndefined();
@@ -67,12 +68,12 @@ describe('parseCheckCreated and workflowInputOf', () => {
       retentionClass: 'aml-cdd',
       customerEmail: 'someone@example.com',
     };
-    const { check } = workflowInputOf(parseCheckCreated(event(detail)));
+    const { check } = workflowInputOf(parseCheckCreated(event(detail)), { key: TEST_KEY });
     expect(check).toEqual({
       provider: 'kyc',
       checkId: detail.checkId,
       clientKey: 'client-42',
-      checkRef: checkRefOf('kyc', detail.checkId),
+      checkRef: checkRefOf(TEST_KEY, 'kyc', detail.checkId),
       createdAt: '2026-03-04T06:00:00.123+01:00',
       retentionClass: 'aml-cdd',
     });
@@ -130,7 +131,7 @@ describe('parseCheckCreated and workflowInputOf', () => {
     fc.assert(
       fc.property(fc.oneof(detail, fc.anything()), (d) => {
         try {
-          const input = workflowInputOf(parseCheckCreated(event(d)));
+          const input = workflowInputOf(parseCheckCreated(event(d)), { key: TEST_KEY });
           expect(input.check.checkRef).toMatch(/^[0-9a-f]{32}$/);
         } catch (error) {
           expect(error).toBeInstanceOf(InvalidEventError);
@@ -153,7 +154,7 @@ describe('executionNameOf', () => {
         fc.string({ minLength: 1, maxLength: 2048 }),
         fc.string({ minLength: 1, maxLength: 2048 }),
         (provider, a, b) => {
-          const name = (id: string) => executionNameOf({ provider, checkRef: checkRefOf(provider, id) });
+          const name = (id: string) => executionNameOf({ provider, checkRef: checkRefOf(TEST_KEY, provider, id) });
           expect(name(a)).toBe(name(a));
           if (a !== b) expect(name(a)).not.toBe(name(b));
           // Provider and hash only: the check id (a bearer token for liveness) never shows in the name.

@@ -9,9 +9,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { startedItemOf } from '../../../lambdas/records/open-checks';
+import { TEST_KEY } from '../../support/identifier-key';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
-const checkRef = checkRefOf('kyc', 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002');
+const checkRef = checkRefOf(TEST_KEY, 'kyc', 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002');
 const executionArn = `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:kyc-${checkRef}`;
 
 const sfn = mockClient(SFNClient);

@@ -8,6 +8,7 @@ import { ArchiverError } from '../../../lambdas/common/errors';
 import { InvalidEventError } from '../../../lambdas/events/check-created';
 import { MAX_START_RECEIVES, startBatch, startCheck, StartExecutionFailedError, type StartBatchDependencies } from '../../../lambdas/handlers/start';
 import { logger, metrics } from '../../../lambdas/common/powertools';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { createLocalSealer, openDeadLetter, parseDeadLetter } from '../../../lambdas/events/dead-letters';
 import { createRecordStore, type RecordStore } from '../../../lambdas/records/record-store';
 import { seenKeyOf } from '../../../lambdas/records/table-schema';
@@ -21,7 +22,7 @@ let TOKEN = '';
 let REF = '';
 beforeEach(() => {
   TOKEN = `lt_4f0c1e9a7b2d-very-secret-liveness-token-${++n}-${Date.now()}`;
-  REF = checkRefOf('liveness', TOKEN);
+  REF = checkRefOf(TEST_KEY, 'liveness', TOKEN);
 });
 
 function event(detail: unknown) {
@@ -79,6 +80,7 @@ describe('start function (mocked SFN client, records on dynalite)', () => {
   const letters: string[] = [];
   const sealer = createLocalSealer(randomBytes(32));
   const deps = (overrides: Partial<StartBatchDependencies> = {}): StartBatchDependencies => ({
+    identifierKey: testKeySource,
     sfn: sfnClient,
     stateMachineArn: STATE_MACHINE_ARN,
     records,

@@ -28,6 +28,7 @@ import { definitionFromTemplate } from '../../../local/workflow-definition';
 import { harness, stubClient, type Harness } from '../../support/archive-harness';
 import { verificationComplete } from '../../support/answers';
 import { synthesize } from '../../lib/synth';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 /** What the local task handlers do for one check (by checkId). */
 interface Script {
@@ -118,7 +119,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       time: '2026-03-19T10:31:06Z',
       detail: { provider: 'verification', checkId },
     };
-    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, records: h.records, now: () => new Date(), logger: silentLogger, metrics: silentMetrics });
+    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, records: h.records, now: () => new Date(), identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
     expect(started.status).toBe('started');
     return { checkId, checkRef: started.checkRef, executionArn: started.executionArn!, executionName: started.executionName };
   }
@@ -256,7 +257,7 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
   /** A started check, due for reconcile at NOW. */
   async function openCheck(startedAt = new Date('2026-03-19T10:31:07Z')) {
     const checkId = `ver_mocked_${randomUUID()}`;
-    const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf('verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
+    const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
     const name = executionNameOf(check);
     await h.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: startedItemOf({ ...check, executionName: name, startId: 's', now: startedAt }) }));
     return { check, name, executionArn: `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:${name}` };
@@ -347,7 +348,7 @@ describe('reconcile at volume: 10,000 open checks', () => {
     const dynamo = emulators.dynamoClient();
     // 10,000 open checks: 1,000 of them due now, the rest not before tomorrow.
     const items = Array.from({ length: 10_000 }, (_, i) => {
-      const checkRef = checkRefOf('liveness', `volume-${i}`);
+      const checkRef = checkRefOf(TEST_KEY, 'liveness', `volume-${i}`);
       const item = startedItemOf({ provider: 'liveness', checkRef, createdAt: NOW.toISOString(), executionName: `liveness-${checkRef}`, startId: 's', now: NOW });
       return { ...item, reconcileAt: new Date(NOW.getTime() + (i < DUE ? -60_000 : 86_400_000)).toISOString() };
     });
@@ -394,7 +395,7 @@ describe('reconcile at volume: 10,000 open checks', () => {
     expect([...described.values()].every((n) => n === 1)).toBe(true);
     expect(await reconcile({ sfn, stateMachineArn: ARN, dynamo: emulators.dynamoClient(), tableName: emulators.tableName, now: NOW, restart: true })).toMatchObject({ due: 0 });
     // The open checks not yet due were never read (O(due), not O(open)): still as they were.
-    expect(openShardOf(checkRefOf('liveness', 'volume-9999'))).toMatch(/^open#/);
+    expect(openShardOf(checkRefOf(TEST_KEY, 'liveness', 'volume-9999'))).toMatch(/^open#/);
   }, 180_000);
 });
 

@@ -13,6 +13,7 @@ import { REJECTED_INPUT_STATUS, type ProviderName } from '../../../lambdas/check
 import type { PollOutput, WorkflowState } from '../../../lambdas/checks/workflow-contract';
 import { startFakeProviders, type CheckScript, type FakeProviders } from '../../../local/fake-providers';
 import { caught, expectTypedError } from '../providers/support/helpers';
+import { TEST_KEY } from '../../support/identifier-key';
 
 /** The fake providers run on this virtual clock, and so does the poller: simulated time = poller time. */
 const T0 = Date.parse('2026-03-19T10:31:06.000Z');
@@ -55,7 +56,7 @@ function depsFor(provider: ProviderName, policy: PollingPolicy = DEFAULT_POLLING
 
 function stateOf(provider: ProviderName, checkId: string, extra: Partial<WorkflowState> = {}): WorkflowState {
   return {
-    check: { provider, checkId, checkRef: checkRefOf(provider, checkId), createdAt: new Date(T0).toISOString() },
+    check: { provider, checkId, checkRef: checkRefOf(TEST_KEY, provider, checkId), createdAt: new Date(T0).toISOString() },
     ...extra,
   };
 }

@@ -11,11 +11,12 @@ import { LOOP } from '../../../lambdas/polling/poll-loop';
 import { loopTurn, MalformedPollMessageError, TaskClosedError, type LoopDeps, type LoopPorts } from '../../../lambdas/polling/poll-queue';
 import { DEFAULT_POLLING_POLICY } from '../../../lambdas/polling/polling-policy';
 import type { PollMessage, WorkflowState } from '../../../lambdas/checks/workflow-contract';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
 const t0 = new Date('2026-11-01T10:00:00.000Z');
 const checkId = 'liveness-token-secret';
 const state: WorkflowState = {
-  check: { provider: 'liveness', checkId, checkRef: checkRefOf('liveness', checkId), createdAt: t0.toISOString() },
+  check: { provider: 'liveness', checkId, checkRef: checkRefOf(TEST_KEY, 'liveness', checkId), createdAt: t0.toISOString() },
 };
 const pending: CheckStatus = { kind: 'pending', provider: 'liveness', providerStatus: 'in_progress', times: {} };
 const complete: CheckStatus = { kind: 'complete', provider: 'liveness', providerStatus: 'complete', outcome: 'passed', result: {}, times: {} };
@@ -43,7 +44,7 @@ function harness(answers: Array<CheckStatus | Error>, options: { closed?: boolea
     fail: async (token, error, cause) => (await closed(), void calls.push(['fail', token, error, JSON.parse(cause)])),
     heartbeat: async (token) => (await closed(), void calls.push(['heartbeat', token])),
   };
-  const deps: LoopDeps = { ports, pollDeps: () => ({ client, policy: DEFAULT_POLLING_POLICY, now: () => options.now ?? t0 }), now: () => options.now ?? t0 };
+  const deps: LoopDeps = { ports, pollDeps: () => ({ client, policy: DEFAULT_POLLING_POLICY, now: () => options.now ?? t0 }), identifierKey: testKeySource, now: () => options.now ?? t0 };
   return { deps, calls, polls: () => polls };
 }
 

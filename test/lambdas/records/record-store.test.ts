@@ -10,6 +10,7 @@ import { createRecordStore, type RecordStore } from '../../../lambdas/records/re
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
 import { INDEXES } from '../../../lambdas/records/table-schema';
 import { startEmulators, type Emulators } from '../../../local/emulators';
+import { TEST_KEY } from '../../support/identifier-key';
 
 let emulators: Emulators;
 let records: RecordStore;
@@ -24,7 +25,7 @@ afterAll(() => emulators.close());
 const now = new Date('2026-03-19T10:40:00.000Z');
 let n = 0;
 function recordOf(status: RecordStatus, checkId: string, outcome: string = status): CheckRecord {
-  const check = { provider: 'liveness' as const, checkId, checkRef: checkRefOf('liveness', checkId), createdAt: '2026-03-19T10:31:06Z' };
+  const check = { provider: 'liveness' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'liveness', checkId), createdAt: '2026-03-19T10:31:06Z' };
   const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'liveness', outcome, now });
   return buildRecord({ check, status, outcome, retention, archivedAt: now });
 }
@@ -53,7 +54,7 @@ describe('record store on dynalite', () => {
         TableName: emulators.tableName,
         IndexName: INDEXES.byOutcome.indexName,
         KeyConditionExpression: 'providerOutcome = :o',
-        ExpressionAttributeValues: { ':o': 'liveness#passed' },
+        ExpressionAttributeValues: { ':o': archived.providerOutcome },
       }),
     );
     expect(Items?.filter((item) => item.pk === archived.pk)).toHaveLength(1);

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefOf, clientKeyHashOf } from '../../../lambdas/checks/check-ref';
+import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
 import { STATUS_RANK, buildRecord, sanitizeWorkflowError, summaryOf } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../../lambdas/records/retention';
+import { TEST_KEY } from '../../support/identifier-key';
+import { DEFAULT_INDEX_SHARDS, indexKeysOf, shardOf, shardedKey } from '../../../lambdas/records/table-schema';
 
 const now = new Date('2026-03-19T10:40:00.000Z');
 const check = {
   provider: 'kyc' as const,
   checkId: '550e8400-e29b-11d4-a716-446655440000',
-  checkRef: checkRefOf('kyc', '550e8400-e29b-11d4-a716-446655440000'),
+  checkRef: checkRefOf(TEST_KEY, 'kyc', '550e8400-e29b-11d4-a716-446655440000'),
   createdAt: '2026-03-19T23:31:06-05:00',
 };
 const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now });
@@ -23,7 +25,7 @@ describe('buildRecord', () => {
       times: { createdAt: '2026-03-19T10:31:06.000Z', completedAt: '2026-03-19T10:31:30.000Z' },
       evidence: { objects: 5, bytes: 1234, manifestKey: 'm', resultKey: 'r', missing: ['refused', 'window-passed', 'refused'] },
       retention,
-      clientKey: 'my_client_key_123',
+      subjectHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       archivedAt: now,
     });
     expect(record).toMatchObject({
@@ -33,9 +35,10 @@ describe('buildRecord', () => {
       outcome: 'success',
       confidence: 0.93,
       createdAt: '2026-03-20T04:31:06.000Z',
-      providerDay: 'kyc#2026-03-20',
-      providerOutcome: 'kyc#success',
-      clientKeyHash: clientKeyHashOf('my_client_key_123'),
+      // The default 16 shards, by the checkRef: shard 0 keeps the unsharded key.
+      providerDay: shardedKey('kyc#2026-03-20', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
+      providerOutcome: shardedKey('kyc#success', shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)),
+      clientKeyHash: subjectHashOf(TEST_KEY, 'my_client_key_123'),
       imagesMissing: { count: 3, reasons: ['refused', 'window-passed'] },
       retentionClass: 'aml-cdd',
       ttl: retention.ttl,
@@ -46,6 +49,25 @@ describe('buildRecord', () => {
     expect(summaryOf(record)).toEqual({ status: 'archived-partial', objects: 5, bytes: 1234, imagesMissing: 'refused,window-passed', imagesMissingCount: 3 });
   });
 
+  it('spreads the day and outcome keys over the configured shards by checkRef; one shard is the unsharded key', () => {
+    const input = { check, status: 'archived' as const, outcome: 'success', retention, archivedAt: now };
+    expect(buildRecord(input, { indexShards: 1 })).toMatchObject({ providerDay: 'kyc#2026-03-20', providerOutcome: 'kyc#success' });
+    // Many checks over 8 shards: every shard used, each check always on the same one, day and outcome alike.
+    const shards = new Map<number, number>();
+    for (let i = 0; i < 400; i++) {
+      const ref = checkRefOf(TEST_KEY, 'kyc', `spread-${i}`);
+      const keys = indexKeysOf({ provider: 'kyc', checkRef: ref, createdAt: '2026-03-20T04:31:06.000Z', outcome: 'success' }, 8);
+      const shard = shardOf(ref, 8);
+      expect(keys).toEqual(indexKeysOf({ provider: 'kyc', checkRef: ref, createdAt: '2026-03-20T23:59:59.999Z', outcome: 'success' }, 8));
+      expect(keys).toEqual({ providerDay: shardedKey('kyc#2026-03-20', shard), providerOutcome: shardedKey('kyc#success', shard) });
+      shards.set(shard, (shards.get(shard) ?? 0) + 1);
+    }
+    expect([...shards.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Roughly even: no shard far from 400 / 8 = 50.
+    for (const count of shards.values()) expect(count).toBeGreaterThan(25);
+    expect(shardedKey('kyc#2026-03-20', 3)).toBe('kyc#2026-03-20#3');
+  });
+
   it('keeps a createdAt claim the start function did not believe, and counts images an entry stands for', () => {
     const record = buildRecord({
       check: { ...check, createdAt: '2026-03-19T10:30:00.000Z', createdAtClaimed: '2019-01-01T00:00:00.000Z' },
@@ -54,7 +76,7 @@ describe('buildRecord', () => {
       evidence: { objects: 3, bytes: 10, missing: ['over-limit'], missingCount: 1_500 },
       retention,
       archivedAt: now,
-    });
+    }, { indexShards: 1 });
     expect(record).toMatchObject({ createdAt: '2026-03-19T10:30:00.000Z', createdAtClaimed: '2019-01-01T00:00:00.000Z', providerDay: 'kyc#2026-03-19' });
     expect(record.imagesMissing).toEqual({ count: 1_500, reasons: ['over-limit'] });
   });

@@ -4,8 +4,12 @@ import { ConfigurationError } from '../../../lambdas/common/errors';
 import { PROVIDERS } from '../../../lambdas/checks/check-status';
 import {
   DEFAULT_RETENTION_POLICY,
+  cappedRetainUntil,
   computeRetention,
+  expiresOf,
+  keepsAtLeastAsLong,
   parseRetentionPolicy,
+  relationshipRetainUntil,
   retentionPolicySchema,
 } from '../../../lambdas/records/retention';
 
@@ -168,5 +172,90 @@ describe('parseRetentionPolicy', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('retention clocks', () => {
+  const YEAR_MS = 365 * DAY * 1000;
+  const kyc = (subject: object | undefined, extra: object = {}) =>
+    computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now, ...(subject ? { subject } : {}), ...extra }).retention;
+
+  it('a KYC check of a client whose relationship is open never expires: no ttl, archive + 5 years is only a floor', () => {
+    const r = kyc({});
+    expect(r).toMatchObject({ clock: 'relationship-end', relationshipOpen: true, erasable: false, retainUntil: '2031-03-18T10:40:00.000Z' });
+    expect(r.ttl).toBeUndefined();
+    expect(expiresOf(r)).toBe(false);
+  });
+
+  it('one whose relationship closed N years ago expires at N + 5 years (days after the close), never before its floor', () => {
+    // Onboarded eight years ago, closed two years ago: still inside the window, three years to go.
+    const onboarded = new Date(now.getTime() - 8 * YEAR_MS);
+    const closedAt = new Date(now.getTime() - 2 * YEAR_MS).toISOString();
+    const r = computeRetention(DEFAULT_RETENTION_POLICY, { provider: 'kyc', outcome: 'success', now: onboarded, subject: { relationshipClosedAt: closedAt } }).retention;
+    expect(r.retainUntil).toBe(new Date(Date.parse(closedAt) + 1_825 * DAY * 1000).toISOString());
+    expect(r.retainUntil > now.toISOString()).toBe(true);
+    expect(r).toMatchObject({ relationshipClosedAt: closedAt, ttl: Math.floor(Date.parse(r.retainUntil) / 1000) });
+    expect(r.relationshipOpen).toBeUndefined();
+    // Closed before this check was even archived: the floor (archive + 5 years) wins; a close never shortens.
+    expect(kyc({ relationshipClosedAt: '2020-01-01T00:00:00.000Z' }).retainUntil).toBe('2031-03-18T10:40:00.000Z');
+    // A close that asked for more years keeps it that much longer.
+    expect(kyc({ relationshipClosedAt: now.toISOString(), relationshipDays: 3_650 }).retainUntil).toBe(new Date(now.getTime() + 3_650 * DAY * 1000).toISOString());
+  });
+
+  it('without a client or subject key a relationship can never close: the archive clock applies, and the basis says so', () => {
+    const r = kyc(undefined);
+    expect(r).toMatchObject({ clock: 'archive', retainUntil: '2031-03-18T10:40:00.000Z', ttl: Math.floor(Date.parse('2031-03-18T10:40:00.000Z') / 1000) });
+    expect(r.basis).toMatch(/no client or subject key: counted from archive/);
+  });
+
+  it('a biometric class ends at its days or 3 years after the last interaction, whichever comes first', () => {
+    const policy = parseRetentionPolicy({ classes: { 'biometric-enrolment': { days: 3_650, basis: 'Enrolled face kept while in use', lastInteractionDays: 1_095, erasable: true } }, rules: [{ provider: 'liveness', class: 'biometric-enrolment' }] });
+    const at = (lastInteractionAt?: string) =>
+      computeRetention(policy, { provider: 'liveness', outcome: 'passed', now, createdAt: now.toISOString(), subject: lastInteractionAt ? { lastInteractionAt } : {} }).retention;
+    expect(at().retainUntil).toBe(new Date(now.getTime() + 1_095 * DAY * 1000).toISOString());
+    // A later interaction (a Client Interaction event, a newer check) moves it, up to the class's own days.
+    expect(at('2028-01-01T00:00:00.000Z')).toMatchObject({ retainUntil: new Date(Date.parse('2028-01-01T00:00:00.000Z') + 1_095 * DAY * 1000).toISOString(), lastInteractionAt: '2028-01-01T00:00:00.000Z', lastInteractionDays: 1_095 });
+    expect(at('2040-01-01T00:00:00.000Z').retainUntil).toBe(new Date(now.getTime() + 3_650 * DAY * 1000).toISOString());
+    // An older interaction never moves it back before the check itself.
+    expect(at('2020-01-01T00:00:00.000Z').lastInteractionAt).toBe(now.toISOString());
+    // The defaults: 90 and 365 days are both inside the 3-year cap.
+    expect(retention('liveness', 'passed').retention).toMatchObject({ days: 90, lastInteractionDays: 1_095, erasable: true });
+    expect(cappedRetainUntil('2026-01-01T00:00:00.000Z', 90, '2026-01-01T00:00:00.000Z', 1_095)).toBe('2026-04-01T00:00:00.000Z');
+  });
+
+  it('says which classes erasure may take at once, and a class nobody declared erasable is locked', () => {
+    const erasable = Object.entries(DEFAULT_RETENTION_POLICY.classes).filter(([, cls]) => cls.erasable).map(([name]) => name);
+    expect(erasable.sort()).toEqual(['biometric-short', 'liveness-failed', 'no-result', 'verification']);
+    expect(parseRetentionPolicy({ classes: { 'tax-10y': { days: 3_650, basis: 'Tax records' } } }).classes['tax-10y']).toMatchObject({ clock: 'archive', erasable: false });
+    // An override of a default class keeps its clock and erasability.
+    expect(parseRetentionPolicy({ classes: { 'aml-cdd': { days: 2_555, basis: 'Local law: 7 years after the relationship' } } }).classes['aml-cdd']).toMatchObject({ days: 2_555, clock: 'relationship-end', erasable: false });
+    expect(() => parseRetentionPolicy({ classes: { x: { days: 1, basis: 'x', clock: 'relationship-end', lastInteractionDays: 5 } } })).toThrow(ConfigurationError);
+  });
+
+  it('an event may ask only for a class at least as long along every clock', () => {
+    const policy = parseRetentionPolicy({
+      classes: {
+        'archive-10y': { days: 3_650, basis: 'Ten years from archive', erasable: false },
+        'erasable-10y': { days: 3_650, basis: 'Ten years, erasable', clock: 'relationship-end', erasable: true },
+        'relationship-10y': { days: 3_650, basis: 'Ten years after the relationship', clock: 'relationship-end' },
+      },
+    });
+    const asked = (requestedClass: string) => computeRetention(policy, { provider: 'kyc', outcome: 'success', requestedClass, subject: {}, now });
+    // Longer in days, but from archive: it could end while the relationship is still open.
+    expect(asked('archive-10y')).toMatchObject({ shorterRequestRefused: true, retention: { retentionClass: 'aml-cdd' } });
+    // Longer, but erasable at once where the rule's class is not.
+    expect(asked('erasable-10y')).toMatchObject({ shorterRequestRefused: true, retention: { retentionClass: 'aml-cdd' } });
+    expect(asked('relationship-10y').retention).toMatchObject({ retentionClass: 'relationship-10y', relationshipOpen: true });
+    const cls = policy.classes;
+    expect(keepsAtLeastAsLong(cls['relationship-10y']!, cls['aml-cdd']!)).toBe(true);
+    expect(keepsAtLeastAsLong(cls['aml-cdd']!, cls['relationship-10y']!)).toBe(false);
+    // A 3-year interaction cap can end a class sooner than one without it.
+    expect(keepsAtLeastAsLong(cls['biometric-short']!, cls['no-result']!)).toBe(false);
+    expect(keepsAtLeastAsLong(cls['no-result']!, cls['biometric-short']!)).toBe(true);
+  });
+
+  it('relationshipRetainUntil never moves a date back', () => {
+    expect(relationshipRetainUntil('2031-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', 1_825)).toBe('2031-01-01T00:00:00.000Z');
+    expect(relationshipRetainUntil('2031-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z', 1_825)).toBe('2034-12-31T00:00:00.000Z');
   });
 });

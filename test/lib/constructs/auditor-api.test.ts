@@ -60,7 +60,11 @@ describe('AuditorApi in the stack', () => {
   });
 
   it('gives the query function read-only access: GetItem/Query on the table and named indexes, GetObject, decrypt via the services', () => {
-    expect(actions(queryStatements())).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject']);
+    expect(actions(queryStatements())).toEqual([
+      'dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject',
+      // The identifier key: a check named by its provider id is looked up by its keyed checkRef.
+      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+    ]);
     const statements = queryStatements();
     const records = statements.find((s) => s.Sid === 'RecordsRead')!;
     expect(records.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);

@@ -111,10 +111,12 @@ describe('CheckTrigger', () => {
       TABLE_NAME: { Ref: ids.table },
       DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
       DEAD_LETTER_KEY_ARN: { 'Fn::GetAtt': [ids.deadLetterKey, 'Arn'] },
+      // Where the key of checkRefs is (an ARN, not the key).
+      IDENTIFIER_KEY_SECRET_ARN: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) },
     });
   });
 
-  it('lets the start role start this state machine, write its check items, seal (never open) dead letters — nothing else', () => {
+  it('lets the start role start this state machine, write its check items, seal (never open) dead letters, read the identifier key — nothing else', () => {
     const policies = synth.template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalIdOf(synth.stack, synth.stack.trigger.startFunction.role) }] },
     });
@@ -136,6 +138,9 @@ describe('CheckTrigger', () => {
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
     expect(
       actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl|ReceiveMessage|ChangeMessageVisibility|DeleteMessage)|dynamodb:(PutItem|GetItem|DeleteItem)|kms:.*)$/.test(a)),
-    ).toEqual([]);
+    ).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) } }),
+    );
   });
 });

@@ -48,16 +48,26 @@ describe('EvidenceGuard', () => {
     });
   });
 
-  it('denies bypassing governance retention and deleting versions to everyone when no break-glass role is set', () => {
-    const bypass = statement(statements, 'NoOneShortensRetentionOrDeletesVersions');
-    expect(bypass).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
-    expect([bypass.Action].flat().sort()).toEqual(['s3:BypassGovernanceRetention', 's3:DeleteObjectVersion']);
+  it('denies bypassing governance retention to everyone when no break-glass role is set', () => {
+    const bypass = statement(statements, 'NoOneShortensRetention');
+    expect(bypass).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:BypassGovernanceRetention' });
     expect(bypass.Condition).toBeUndefined();
+  });
+
+  it('lets only the retention function delete versions (erasure), and no one a locked class or held evidence', () => {
+    const versions = statement(statements, 'OnlyErasureDeletesVersions');
+    expect(versions).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:DeleteObjectVersion' });
+    expect(versions.Condition).toEqual({
+      ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalIdOf(synth.stack, synth.stack.retention.function.role), 'Arn'] }] },
+    });
+    const locked = statement(statements, 'NoOneDeletesLockedClassesOrHeldEvidence');
+    expect([locked.Action].flat().sort()).toEqual(['s3:DeleteObject', 's3:DeleteObjectVersion']);
+    expect(locked.Condition).toEqual({ StringEquals: { 's3:ExistingObjectTag/retention-class': ['aml-cdd', 'legal-hold'] } });
   });
 
   it('lets only the configured break-glass role bypass governance retention', () => {
     const breakGlass = 'arn:aws:iam::123456789012:role/evidence-break-glass';
-    const bypass = statement(bucketPolicyStatements(synthesize({ breakGlassRoleArn: breakGlass })), 'NoOneShortensRetentionOrDeletesVersions');
+    const bypass = statement(bucketPolicyStatements(synthesize({ breakGlassRoleArn: breakGlass })), 'NoOneShortensRetention');
     expect(bypass.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [breakGlass] } });
   });
 

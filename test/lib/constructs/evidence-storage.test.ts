@@ -54,22 +54,30 @@ describe('EvidenceStorage', () => {
     synth.template.hasResource('AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } }, DeletionPolicy: 'Retain' });
   });
 
-  it('locks objects in GOVERNANCE mode by default, no longer than the shortest retention class', () => {
-    const shortest = Math.min(...Object.values(DEFAULT_RETENTION_POLICY.classes).map((c) => c.days));
+  it('enables Object Lock in GOVERNANCE mode by default without a bucket default retention, which would lock the erasable classes too', () => {
     expect(evidence.ObjectLockEnabled).toBe(true);
-    expect(evidence.ObjectLockConfiguration).toEqual({
-      ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: shortest } },
+    // No Rule: each object of a locked class carries its own retention (archive/s3-store.ts), the erasable ones none.
+    expect(evidence.ObjectLockConfiguration?.Rule).toBeUndefined();
+  });
+
+  it('keeps a default retention no longer than the shortest class when no class is erasable', () => {
+    const classes = Object.fromEntries(Object.keys(DEFAULT_RETENTION_POLICY.classes).map((name) => [name, { erasable: false }]));
+    const shortest = Math.min(...Object.values(DEFAULT_RETENTION_POLICY.classes).map((c) => c.days));
+    synthesize({ retention: { classes } }).template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: shortest } } },
     });
   });
 
   it('switches to COMPLIANCE mode, or no Object Lock, through context', () => {
     const compliance = synthesize({ objectLockMode: 'COMPLIANCE' }).template;
-    compliance.hasResourceProperties('AWS::S3::Bucket', {
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE' } } },
+    compliance.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OBJECT_LOCK_MODE: 'COMPLIANCE' }) },
     });
     const off = synthesize({ objectLockMode: 'OFF' });
-    for (const bucket of Object.values(off.template.findResources('AWS::S3::Bucket'))) {
+    // The receipts bucket is always locked (retention-operations.test.ts): the evidence and access-log buckets are not.
+    const receipts = logicalIdOf(off.stack, off.stack.retention.receipts);
+    for (const [logicalId, bucket] of Object.entries(off.template.findResources('AWS::S3::Bucket'))) {
+      if (logicalId === receipts) continue;
       expect(bucket.Properties.ObjectLockEnabled).not.toBe(true);
       expect(bucket.Properties.ObjectLockConfiguration).toBeUndefined();
     }
@@ -80,9 +88,19 @@ describe('EvidenceStorage', () => {
     expect(JSON.stringify(off.template.findResources('AWS::IAM::Policy'))).not.toContain('s3:PutObjectLegalHold');
   });
 
-  it('expires objects by their retention-class tag, one rule per class, and aborts incomplete uploads', () => {
+  it('expires objects by their retention-class tag, one rule per archive-clock class, hands expired checks to one rule, and aborts incomplete uploads', () => {
     const rules = evidence.LifecycleConfiguration.Rules as Json[];
-    for (const [name, cls] of Object.entries(DEFAULT_RETENTION_POLICY.classes)) {
+    const archiveClock = Object.entries(DEFAULT_RETENTION_POLICY.classes).filter(([, cls]) => cls.clock === 'archive');
+    // aml-cdd runs on the relationship's clock: days from upload would delete a live client's evidence.
+    expect(rules.map((r) => r.Id)).not.toContain('retention-aml-cdd');
+    expect(rules).toContainEqual({
+      Id: 'retention-expired',
+      Status: 'Enabled',
+      TagFilters: [{ Key: RETENTION_CLASS_TAG, Value: 'expired' }],
+      ExpirationInDays: 1,
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+    });
+    for (const [name, cls] of archiveClock) {
       expect(rules).toContainEqual({
         Id: `retention-${name}`,
         Status: 'Enabled',
@@ -97,7 +115,7 @@ describe('EvidenceStorage', () => {
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       ExpiredObjectDeleteMarker: true,
     });
-    expect(rules).toHaveLength(Object.keys(DEFAULT_RETENTION_POLICY.classes).length + 1);
+    expect(rules).toHaveLength(archiveClock.length + 2);
   });
 
   it('builds the lifecycle rules from the retention context', () => {
@@ -151,8 +169,7 @@ describe('EvidenceStorage', () => {
   });
 
   it('stores records in an on-demand, PITR, deletion-protected, KMS-encrypted table with TTL and the auditor GSIs', () => {
-    synth.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
-    const table = Object.values(synth.template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+    const table = synth.template.toJSON().Resources[logicalIdOf(synth.stack, synth.stack.storage.table)]!;
     const p = table.Properties;
     expect(table.DeletionPolicy).toBe('Retain');
     expect(p.BillingMode).toBe('PAY_PER_REQUEST');

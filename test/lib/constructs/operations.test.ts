@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../../../lambdas/common/metric-names';
+import { INDEXES } from '../../../lambdas/records/table-schema';
 import { DEFAULT_THRESHOLDS, Operations } from '../../../lib/constructs/operations';
 import { COMMON_ENVIRONMENT } from '../../../lib/defaults';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
@@ -170,10 +172,43 @@ describe('Operations (in the stack)', () => {
     }
   });
 
+  it('alarms on throttled state transitions and StartExecution calls (account-wide buckets) and on throttled writes to the records table and each auditor index', () => {
+    const common = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 };
+    expect(alarms.StateTransitionThrottles).toMatchObject({
+      ...common,
+      Namespace: 'AWS/States',
+      MetricName: 'ThrottledEvents',
+      Dimensions: [{ Name: 'ServiceMetric', Value: 'StateTransition' }],
+      Statistic: 'Sum',
+      Period: 300,
+    });
+    expect(alarms.StartExecutionThrottles).toMatchObject({
+      ...common,
+      Namespace: 'AWS/States',
+      MetricName: 'ThrottledEvents',
+      Dimensions: [{ Name: 'APIName', Value: 'StartExecution' }],
+      Statistic: 'Sum',
+    });
+    const table = { Name: 'TableName', Value: { Ref: logicalIdOf(synth.stack, synth.stack.storage.table) } };
+    expect(alarms.RecordsTableWriteThrottles).toMatchObject({ ...common, Namespace: 'AWS/DynamoDB', MetricName: 'WriteThrottleEvents', Dimensions: [table], Statistic: 'Sum' });
+    const indexAlarm = alarms.IndexWriteThrottles!;
+    expect(indexAlarm).toMatchObject(common);
+    const stats = (indexAlarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat);
+    // Dimensions are a set to CloudWatch: compared by name.
+    const byName = (dimensions: Json[]) => [...dimensions].sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+    expect(stats.map((stat) => byName(stat.Metric.Dimensions))).toEqual(
+      Object.values(INDEXES).map((index) => byName([table, { Name: 'GlobalSecondaryIndexName', Value: index.indexName }])),
+    );
+    for (const stat of stats) expect(stat).toMatchObject({ Metric: { Namespace: 'AWS/DynamoDB', MetricName: 'WriteThrottleEvents' }, Stat: 'Sum', Period: 300 });
+    const sum = (indexAlarm.Metrics as Json[]).find((m) => m.Expression)!;
+    expect(sum).toMatchObject({ ReturnData: true });
+    expect(sum.Expression.split(' + ')).toHaveLength(Object.keys(INDEXES).length);
+  });
+
   it('notifies the topic when any alarm fires and when it clears; no data never alarms', () => {
     // Executions failed/timed out/aborted, dead letters, window misses, provider drift, unrecoverable checks; provider error rate;
-    // errors and throttles of five functions; the dead-letter and start queues' ages.
-    expect(Object.keys(alarms)).toHaveLength(7 + 1 + 10 + 2);
+    // errors and throttles of five functions; the dead-letter and start queues' ages; throttled transitions, StartExecution calls, table and index writes.
+    expect(Object.keys(alarms)).toHaveLength(7 + 1 + 10 + 2 + 4);
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
@@ -229,6 +264,15 @@ describe('Operations (in the stack)', () => {
     const byProvider = metricRows.find((row) => JSON.stringify(row).includes('{AuditArchiver,provider,service,statusCode} MetricName=\\"ProviderErrors\\"'));
     expect(byProvider, 'provider errors by provider and status code').toBeDefined();
     expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === Object.keys(alarms).length)).toBe(true);
+    // Throttling: used vs quota of the account's Step Functions buckets, and each index's write units and throttles.
+    for (const name of ['ConsumedCapacity', 'ProvisionedRefillRate', 'ThrottledEvents', 'ConsumedWriteCapacityUnits', 'WriteThrottleEvents']) {
+      expect(metricRows.some((row) => row.includes(name)), name).toBe(true);
+    }
+    for (const index of Object.values(INDEXES)) {
+      expect(metricRows.some((row) => row.includes('ConsumedWriteCapacityUnits') && row.includes(index.indexName)), index.indexName).toBe(true);
+    }
+    const titles = body.widgets.map((w: Json) => w.properties?.title);
+    expect(titles).toEqual(expect.arrayContaining(['State transitions (account-wide quota)', 'StartExecution (account-wide quota)', 'Records table writes and throttles']));
   });
 });
 
@@ -240,6 +284,7 @@ describe('Operations (thresholds)', () => {
     new Operations(stack, 'Operations', {
       stateMachine: new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Pass')) }),
       deadLetterQueue: new Queue(stack, 'Dlq'),
+      recordsTable: new TableV2(stack, 'Records', { partitionKey: { name: 'pk', type: AttributeType.STRING } }),
       functions: { start: fn('Start'), poll: fn('Poll'), archive: fn('Archive'), record: fn('Record'), reconcile: fn('Reconcile') },
       encryptionKey: new Key(stack, 'Key'),
       thresholds: { providerErrorRatePercent: 25, providerErrorMinPolls: 50, providerErrorPeriods: 2, functionErrors: 5 },

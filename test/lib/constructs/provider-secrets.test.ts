@@ -5,7 +5,8 @@ import { logicalIdOf, synthesize } from '../synth';
 describe('ProviderSecrets', () => {
   it('creates one KMS-encrypted secret per provider without a given ARN, and outputs its name', () => {
     const { stack, template } = synthesize();
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    // Three provider secrets, and the identifier key (identifier-secret.test.ts).
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
     for (const provider of ['liveness', 'kyc', 'verification']) {
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
@@ -23,7 +24,7 @@ describe('ProviderSecrets', () => {
   it('references an existing secret by its complete ARN and grants read on exactly that ARN', () => {
     const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:liveness-jwt-Ab12Cd';
     const { stack, template } = synthesize({ providers: { liveness: { baseUrl: 'https://liveness.example.com', secretArn } } });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
     const pollPolicy = Object.values(
       template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: logicalIdOf(stack, stack.functions.poll.role) }] },

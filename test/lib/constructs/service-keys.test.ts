@@ -67,8 +67,11 @@ describe('ServiceKeys and the key split', () => {
     const [evidence, records, operations] = [idOf(storage.bucketKey), idOf(storage.tableKey), idOf(keys.operations)];
     expect(keysUsedBy(functions.poll.role)).toEqual(new Set([operations]));
     expect(keysUsedBy(functions.archive.role)).toEqual(new Set([evidence, records, operations]));
-    expect(keysUsedBy(functions.record.role)).toEqual(new Set([evidence, records]));
+    // The identifier secret is on the operations key (read through Secrets Manager only): record and query name checks.
+    expect(keysUsedBy(functions.record.role)).toEqual(new Set([evidence, records, operations]));
     expect(keysUsedBy(reconcile.function.role)).toEqual(new Set([records, operations]));
-    expect(keysUsedBy(auditorApi.query.role)).toEqual(new Set([evidence, records]));
+    expect(keysUsedBy(auditorApi.query.role)).toEqual(new Set([evidence, records, operations]));
+    // Retention: evidence and receipts (evidence key), records and ledger (records key), the dead-letter queue.
+    expect(keysUsedBy(synth.stack.retention.function.role)).toEqual(new Set([evidence, records, operations]));
   });
 });

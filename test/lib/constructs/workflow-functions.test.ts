@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
 import { DEFAULT_RETENTION_POLICY, parseRetentionPolicy } from '../../../lambdas/records/retention';
+import { DEFAULT_INDEX_SHARDS } from '../../../lambdas/records/table-schema';
 import type { ArchiverFunction } from '../../../lib/constructs/archiver-function';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -30,7 +31,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .map((r) => Number(r.name.match(/\d+/)![0]))
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    // start, poll, archive, record, the scheduled reconcile, the dead-letter redrive and the auditor API's query function.
+    // start, poll, archive, record, the scheduled reconcile, the dead-letter redrive, the auditor API's query function and retention.
     expect(Object.keys(functions)).toHaveLength(7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
@@ -55,6 +56,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
         'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
+        'IDENTIFIER_KEY_SECRET_ARN',
       ].sort(),
     );
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
@@ -75,16 +77,23 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       DOWNLOAD_EXTRA_HOSTS: '',
       KYC_IMAGE_LINKS: '',
       ARCHIVE_LIMITS: '{}',
+      INDEX_SHARDS: String(DEFAULT_INDEX_SHARDS),
       KYC_API_URL: 'https://kyc.example.com',
     });
     expect(parseRetentionPolicy(env.RETENTION_POLICY)).toEqual(DEFAULT_RETENTION_POLICY);
-    expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY });
-    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'], archiveLimits: { maxImagesPerCheck: 50 } });
+    expect(envOf(stack.functions.record)).toMatchObject({ TABLE_NAME: { Ref: id(stack.storage.table) }, RETENTION_POLICY: env.RETENTION_POLICY, INDEX_SHARDS: env.INDEX_SHARDS });
+    const custom = synthesize({ downloadExtraHosts: ['cdn.kyc.example.net'], kycImageLinks: ['faceSelfie', 'faceDoc'], archiveLimits: { maxImagesPerCheck: 50 }, indexShards: 8 });
     custom.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc', ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}' },
+        Variables: { DOWNLOAD_EXTRA_HOSTS: 'cdn.kyc.example.net', KYC_IMAGE_LINKS: 'faceSelfie,faceDoc', ARCHIVE_LIMITS: '{"maxImagesPerCheck":50}', INDEX_SHARDS: '8' },
       },
     });
+    // Every function that writes records or reads the indexes gets the one count; the others none.
+    const withShards = Object.values(custom.template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.INDEX_SHARDS);
+    expect(withShards.map((f) => f.Properties.Environment.Variables.INDEX_SHARDS)).toEqual(['8', '8', '8']);
+    const queryFn = custom.template.toJSON().Resources[logicalIdOf(custom.stack, custom.stack.auditorApi.query.function)];
+    expect(queryFn.Properties.Environment.Variables.INDEX_SHARDS).toBe('8');
+    expect(custom.template.toJSON().Outputs.IndexShards.Value).toBe('8');
   });
 
   it('puts no secret values in any environment: secrets are referenced by ARN', () => {
@@ -110,6 +119,10 @@ describe('WorkflowFunctions and the functions of the stack', () => {
         'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage',
         'kms:Decrypt', 'kms:GenerateDataKey', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat',
       ]),
+    );
+    // The identifier key is decrypted through Secrets Manager only.
+    expect(statementsOf(synth.stack.functions.poll)).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
     );
   });
 
@@ -139,6 +152,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     const actions = actionsOf(synth.stack.functions.record);
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('kms:')).sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem', // the retention ledger: a subject's clock
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       's3:GetObject',
@@ -147,6 +161,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       's3:PutObjectLegalHold',
       's3:PutObjectRetention',
       's3:PutObjectTagging',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
     ]);
     const writes = statementsOf(synth.stack.functions.record).filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(writes).toHaveLength(1);

@@ -3,6 +3,7 @@
  * operator runs it against a local stack: arguments, output without check ids, replay into the start queue, exit codes.
  * The redrive logic itself: test/lambdas/operations/dead-letter-queue.test.ts.
  */
+import { TEST_KEY } from '../../../support/identifier-key';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -59,9 +60,10 @@ describe('audit-archiver dead-letters', () => {
       attempts: 5,
       replays: 0,
       now: new Date('2026-03-04T06:00:00Z'),
+      key: TEST_KEY,
     });
     await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: JSON.stringify(letter) }));
-    const checkRef = checkRefOf('liveness', TOKEN);
+    const checkRef = checkRefOf(TEST_KEY, 'liveness', TOKEN);
 
     const listed = await runAudit(['dead-letters', 'list', '--queue', dlq, '--sqs-endpoint', endpoint]);
     expect(listed.code).toBe(0);

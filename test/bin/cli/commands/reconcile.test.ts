@@ -14,6 +14,7 @@ import { startEmulators, type Emulators } from '../../../../local/emulators';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../local/step-functions-service';
 import { harness, stubClient, type Harness } from '../../../support/archive-harness';
 import { verificationComplete } from '../../../support/answers';
+import { TEST_KEY } from '../../../support/identifier-key';
 
 function memoryIo(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -71,7 +72,7 @@ describe('audit-archiver reconcile (local endpoints)', () => {
 
   it('reports, then recovers a killed check; exit 0; output names provider and checkRef only', async () => {
     const checkId = `ver_cli_${randomUUID()}`;
-    const check: WorkflowCheck = { provider: 'verification', checkId, checkRef: checkRefOf('verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
+    const check: WorkflowCheck = { provider: 'verification', checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
     const name = executionNameOf(check);
     // The start function's item, written an hour ago: the check is due for reconcile's first look.
     await h.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: startedItemOf({ ...check, executionName: name, startId: 's', now: new Date(Date.now() - 3_600_000) }) }));
