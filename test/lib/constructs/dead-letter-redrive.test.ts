@@ -25,14 +25,18 @@ describe('DeadLetterRedrive', () => {
     });
   });
 
-  it('may consume and write dead letters, send to the start queue and open replay blobs — no table, no workflow', () => {
+  it('may consume and write dead letters, send to the start queue and open replay blobs — no table, no workflow, nothing secret but the identifier key', () => {
     const { function: fn } = synth.stack.deadLetterRedrive;
     const trigger = synth.stack.trigger;
     const statements: Json[] = Object.values(
       synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(fn.role) }] } }),
     ).flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
-    expect(actions.filter((a) => !/^(logs:|sqs:|kms:)/.test(a))).toEqual([]);
+    // Besides queues and keys, only the identifier key's secret: raw letters are named by their keyed checkRef.
+    expect(actions.filter((a) => !/^(logs:|sqs:|kms:)/.test(a))).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('secretsmanager:'))).map((s) => s.Resource)).toEqual([
+      { Ref: id(synth.stack.identifiers.secret) },
+    ]);
     const sqsResources = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:'))).map((s) => s.Resource);
     expect(sqsResources.every((r) => [id(trigger.deadLetterQueue), id(trigger.startQueue)].includes(r['Fn::GetAtt'][0]))).toBe(true);
     // Opening a blob (kms:Decrypt on the dead-letter key) is this role's privilege, and only on that key.

@@ -32,7 +32,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
     // start, poll, archive, record, the scheduled reconcile, the dead-letter redrive, the auditor API's query function and retention.
-    expect(Object.keys(functions)).toHaveLength(7);
+    expect(Object.keys(functions)).toHaveLength(8);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
