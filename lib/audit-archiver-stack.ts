@@ -13,8 +13,10 @@ import { ProviderSecrets } from './constructs/provider-secrets';
 import { RetentionOperations } from './constructs/retention-operations';
 import { ServiceKeys } from './constructs/service-keys';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
+import { DeadLetterRedrive } from './constructs/dead-letter-redrive';
 import { WebhookReceiver } from './constructs/webhook-receiver';
 import { WorkflowFunctions } from './constructs/workflow-functions';
+import { DEAD_LETTER_MAX_AGE, START_QUEUE_MAX_AGE } from './defaults';
 
 export interface AuditArchiverStackProps extends StackProps {
   /** Validated configuration (lib/config.ts `loadConfig`). */
@@ -39,6 +41,7 @@ export class AuditArchiverStack extends Stack {
   public readonly auditorApi: AuditorApi;
   public readonly operations: Operations;
   public readonly reconcile: ScheduledReconcile;
+  public readonly deadLetterRedrive: DeadLetterRedrive;
   /** Only when a provider's webhooks are on (cdk.json `webhooks.<provider>.enabled`). */
   public readonly webhooks?: WebhookReceiver;
 
@@ -98,6 +101,8 @@ export class AuditArchiverStack extends Stack {
       eventSource: config.eventSource,
       encryptionKey: this.keys.operations,
       logKey: this.keys.logs,
+      table: this.storage.table,
+      tableKey: this.storage.tableKey,
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
@@ -106,9 +111,13 @@ export class AuditArchiverStack extends Stack {
       logKey: this.keys.logs,
     });
 
+    this.deadLetterRedrive = new DeadLetterRedrive(this, 'DeadLetterRedrive', { trigger: this.trigger, logKey: this.keys.logs });
+
     this.operations = new Operations(this, 'Operations', {
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.trigger.deadLetterQueue,
+      startQueue: this.trigger.startQueue,
+      queueAges: { startQueueSeconds: START_QUEUE_MAX_AGE.toSeconds(), deadLetterSeconds: DEAD_LETTER_MAX_AGE.toSeconds() },
       recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
@@ -124,7 +133,7 @@ export class AuditArchiverStack extends Stack {
 
     // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
     // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
-    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query]) {
+    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query, this.deadLetterRedrive.function]) {
       this.identifiers.grantTo(fn);
     }
     // The webhook receiver names the check a notification is about, as the archive does.
@@ -151,6 +160,10 @@ export class AuditArchiverStack extends Stack {
     new CfnOutput(this, 'IndexShards', {
       value: String(config.indexShards),
       description: 'Write shards of the auditor indexes: the CLI on another machine needs --index-shards with this value',
+    });
+    new CfnOutput(this, 'StartQueueUrl', {
+      value: this.trigger.startQueue.queueUrl,
+      description: 'Check Created events waiting for the start function (dead letters are replayed here)',
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.trigger.deadLetterQueue.queueUrl,

@@ -7,6 +7,7 @@ import { pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/poll
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 import { parseRetentionPolicy, type RetentionPolicy } from '../lambdas/records/retention';
 import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } from '../lambdas/archive/settings';
+import { WORST_RETRY_CHAIN_SECONDS } from './constructs/polling-workflow';
 import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
 import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../lambdas/records/table-schema';
 
@@ -213,14 +214,15 @@ export function loadConfig(read: (key: string) => unknown, env: NodeJS.ProcessEn
 
 /**
  * The workflow's hard stop. It must outlast the longest polling budget (the poll function then ends the check as
- * timed-out and records it), the one wait that may start just before the budget runs out, and the task retries and
- * the final archive/record after it: an hour covers those. Rounded up to whole hours.
+ * timed-out and records it), the one wait that may start just before the budget runs out, and the worst chain of task
+ * retries after it (WORST_RETRY_CHAIN_SECONDS, from the workflow's own retry policy), so that a check whose every
+ * retry is used still ends in its record rather than in a timeout. Rounded up to whole hours.
  */
 export function stateMachineTimeoutSeconds(policy: PollingPolicy): number {
   const longestBudget = Math.max(...PROVIDERS.map((p) => policy.maxPollingSeconds[p]), policy.maxEscalationSeconds);
   // The poll function caps a provider's Retry-After at 900 s: the longest single wait is one of these.
   const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, policy.escalationSecondsWithWebhooks, 900);
-  const total = longestBudget + longestWait + 3_600;
+  const total = longestBudget + longestWait + WORST_RETRY_CHAIN_SECONDS;
   return Math.ceil(total / 3_600) * 3_600;
 }
 

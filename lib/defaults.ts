@@ -60,8 +60,10 @@ export const SIZING = {
   record: { memorySize: 256, timeout: Duration.seconds(30) },
   /** Verifies a signature, two or three DynamoDB writes and one SQS message. */
   webhook: { memorySize: 256, timeout: Duration.seconds(10) },
-  /** Lists two days of executions and looks up their records: a few thousand calls at most. */
+  /** Acts on the open checks that are due, and stops before its timeout (the rest wait for the next run). */
   reconcile: { memorySize: 256, timeout: Duration.minutes(5) },
+  /** Seals and replays dead letters, and stops before its timeout. */
+  deadLetters: { memorySize: 256, timeout: Duration.minutes(2) },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** Function and workflow logs: long enough for an incident review, short enough to not become an archive itself. */
@@ -107,5 +109,22 @@ export const DLQ_RETENTION = Duration.days(14);
 
 /** EventBridge → start function delivery: retries for throttling/outages, then the DLQ. */
 export const TARGET_DELIVERY = { retryAttempts: 8, maxEventAge: Duration.hours(24) } as const;
-/** Lambda's own async retries of a failed start (after them: the DLQ, with the error that made it fail). */
-export const START_ASYNC_INVOKE = { retryAttempts: 2, maxEventAge: Duration.hours(6) } as const;
+/**
+ * The start queue: batches of 10 within a second, at most 5 batches in flight (the back-pressure on StartExecution and
+ * on Lambda concurrency); a message the function could not start comes back after the visibility timeout (six times
+ * the function's timeout, as AWS advises); past maxReceiveCount (above the function's own MAX_START_RECEIVES, after
+ * which it seals the event itself) the queue moves it to the dead-letter queue raw.
+ */
+export const START_QUEUE = {
+  batchSize: 10,
+  maxBatchingWindow: Duration.seconds(1),
+  maxConcurrency: 5,
+  visibilityTimeout: Duration.seconds(90),
+  maxReceiveCount: 8,
+} as const;
+
+/** The start queue's oldest event older than this raises StartQueueAge: checks are starting late. */
+export const START_QUEUE_MAX_AGE = Duration.minutes(5);
+
+/** The dead-letter queue's oldest message older than this raises DeadLettersAging: days before SQS drops it at 14. */
+export const DEAD_LETTER_MAX_AGE = Duration.days(3);

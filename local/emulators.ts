@@ -15,7 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lambdas/archive/s3-store';
 import { createDynamoDocumentClient } from '../lambdas/records/record-store';
 import { LEDGER_KEY } from '../lambdas/records/ledger';
-import { INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
+import { TABLE_INDEXES, TABLE_KEY, type IndexSchema } from '../lambdas/records/table-schema';
 
 const require = createRequire(import.meta.url);
 
@@ -113,7 +113,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   try {
     const admin = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     try {
-      await ensureTable(admin, tableName, Object.values(INDEXES));
+      await ensureTable(admin, tableName, [...TABLE_INDEXES]);
       if (options.wakeTableName) await ensureTable(admin, options.wakeTableName, []);
       await ensureLedgerTable(admin, ledgerTableName);
     } finally {

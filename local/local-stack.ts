@@ -12,13 +12,16 @@
  * (real-providers.ts checks them and says what the download policy allows for them).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import { CREDENTIAL_ENV_VARS } from '../lambdas/common/credentials';
 import { PROVIDER_URL_VARS } from '../lambdas/common/environment';
 import { DEFAULT_POLLING_POLICY, pollingPolicySchema, type PollingPolicy } from '../lambdas/polling/polling-policy';
 import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
+import { recordItemsOf } from '../lambdas/records/open-checks';
 import type { CheckRecord } from '../lambdas/records/record';
 import { STATE } from '../lambdas/checks/workflow-contract';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
@@ -32,6 +35,9 @@ import { LOCAL_BUCKET_NAME, LOCAL_INDEX_SHARDS, LOCAL_TABLE_NAME, LOCAL_WAKE_TAB
 import { startLocalPollQueue, type LocalPollQueue } from './poll-queue';
 import { localDownloadAllowance, realProvidersFrom } from './real-providers';
 import { DEFERRED, startLocalStepFunctions, type CallbackTask, type LocalStepFunctions } from './step-functions-service';
+import { startStartQueue, type StartQueue } from './start-queue';
+import { SIZING } from '../lib/defaults';
+import type { MessageOutcome, StartBatchDependencies } from '../lambdas/handlers/start';
 import { synthesizeWorkflow } from './synthesize';
 import { startLocalWebhookReceiver } from './webhook-receiver';
 
@@ -51,6 +57,10 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Where the one-line notices about real providers go (what local mode allows for them). @default stderr */
   notice?: (line: string) => void;
+  /** Local Step Functions: executions run at once (more wait, RUNNING) and StartExecution's token bucket. */
+  stepFunctions?: { maxConcurrentExecutions?: number; startExecutionRate?: { burst: number; perSecond: number } };
+  /** The start queue's event source mapping: batches at once, and the visibility timeout (seconds). */
+  startQueue?: { concurrency?: number; visibilityTimeoutSeconds?: number };
   /**
    * Webhook wake-ups (docs/webhooks.md) for these providers: the real receiver handler behind a local Function URL,
    * a wake-up table in dynalite, generated signing secrets the fake providers sign with. @default none
@@ -72,6 +82,10 @@ export interface SubmitResult {
 export interface LocalStack {
   emulators: Emulators;
   stepFunctions: LocalStepFunctions;
+  /** The start queue and its dead-letter queue (local-aws-sqs) with the event source mapping stand-in. */
+  startQueue: StartQueue;
+  /** The message bodies waiting in the dead-letter queue (sealed dead letters; raw events if the redrive moved any). */
+  deadLetters(): Promise<string[]>;
   /** The poll loop's queue. */
   pollQueue: LocalPollQueue;
   /** Absent when all three providers are real. */
@@ -84,14 +98,14 @@ export interface LocalStack {
   webhookReceiver?: { url: string; secrets: Partial<Record<ProviderName, string>> };
   /** Delivers one EventBridge event to the start handler, as the rule would. */
   submit(event: unknown): Promise<SubmitResult>;
-  /** Every record in the table. */
+  /** Every record in the table (not the open checks' `started` items, nor the "seen" markers: they are no records). */
   records(): Promise<CheckRecord[]>;
   /** DynamoDB's TTL process, which dynalite lacks (local/ttl-sweeper.ts): expired records go, each with a receipt. */
   sweepExpired(now?: Date): Promise<number>;
   close(): Promise<void>;
 }
 
-type Handler = (event: unknown) => Promise<unknown>;
+type Handler = (event: unknown, context?: { awsRequestId: string; getRemainingTimeInMillis: () => number }) => Promise<unknown>;
 
 export function isRetentionEvent(event: unknown): boolean {
   return (RETENTION_DETAIL_TYPES as readonly unknown[]).includes((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
@@ -143,11 +157,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The service and the queue first: the handlers must know their endpoints before they are imported; tasks and
   // messages reach the handlers through `call`.
   const handlers: Partial<Record<'poll' | 'archive' | 'record', Handler>> = {};
-  const call = (name: keyof typeof handlers) => (input: unknown) => handlers[name]!(input);
+  // Each task invocation gets a Lambda context: its deadline is the function's timeout, in real time as in Lambda.
+  const timeouts = { poll: SIZING.poll.timeout.toMilliseconds(), archive: SIZING.archive.timeout.toMilliseconds(), record: SIZING.record.timeout.toMilliseconds() };
+  const call = (name: keyof typeof handlers) => (input: unknown) => {
+    const deadline = Date.now() + timeouts[name];
+    return handlers[name]!(input, { awsRequestId: `local-${name}`, getRemainingTimeInMillis: () => deadline - Date.now() });
+  };
   const pollQueue = await startLocalPollQueue({ timeFactor, consumer: (event) => call('poll')(event) as never });
   const stepFunctions = await startLocalStepFunctions({
     definition: workflow.definition,
     timeFactor,
+    ...(options.stepFunctions?.maxConcurrentExecutions ? { maxConcurrentExecutions: options.stepFunctions.maxConcurrentExecutions } : {}),
+    ...(options.stepFunctions?.startExecutionRate ? { startExecutionRate: options.stepFunctions.startExecutionRate } : {}),
     taskHandlers: {
       // Step Functions' sqs:sendMessage: the message (with its task token) onto the poll queue; the loop answers.
       [STATE.poll]: async (_state: unknown, task?: CallbackTask) => {
@@ -161,6 +182,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [STATE.recordFailure]: call('record'),
     },
   });
+
+  let startBatch: ((event: SQSEvent) => ReturnType<(typeof import('../lambdas/handlers/start'))['handleBatch']>) | undefined;
+  const startQueue = await startStartQueue({
+    consumer: (event) => startBatch!(event),
+    ...(options.startQueue?.concurrency ? { concurrency: options.startQueue.concurrency } : {}),
+    ...(options.startQueue?.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.startQueue.visibilityTimeoutSeconds } : {}),
+  });
+  const deadLetterKey = await localDeadLetterKey(options.dataDir);
 
   Object.assign(process.env, {
     ...workflow.functionEnvironment('start'),
@@ -176,6 +205,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     POLL_QUEUE_URL: pollQueue.queueUrl,
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    // The start function reaches the dead-letter queue at its URL's host (the SQS endpoint above is the poll queue's).
+    DEAD_LETTER_QUEUE_URL: startQueue.deadLetterQueueUrl,
+    START_QUEUE_URL: startQueue.queueUrl,
+    // No KMS here: dead letters are sealed with a local key (kept in the data directory with the archive).
+    DEAD_LETTER_KEY_ARN: '',
+    DEAD_LETTER_LOCAL_KEY: deadLetterKey.toString('base64'),
     STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
@@ -231,35 +266,52 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     import('../lambdas/handlers/retention'),
   ]);
   Object.assign(handlers, { poll: poll.handler, archive: archive.handler, record: record.handler });
+  const startDeps: StartBatchDependencies = start.startDepsFromEnv(process.env);
+  startBatch = (event) => start.startBatch(event, startDeps);
   if (receiver) webhookHandler = (await import('../lambdas/handlers/webhook')).handler;
 
-  const deadLetters = options.dataDir ? join(options.dataDir, 'dead-letters.jsonl') : undefined;
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  async function deadLetters(): Promise<string[]> {
+    // Peeks: each receive hides what it returned for a moment, then all of it is made visible again.
+    const sqs = startQueue.sqsClient();
+    const bodies = new Map<string, string>();
+    const handles: string[] = [];
+    for (;;) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: startQueue.deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 5 }));
+      const fresh = (Messages ?? []).filter((m) => !bodies.has(m.MessageId!));
+      if (fresh.length === 0) break;
+      for (const m of fresh) {
+        bodies.set(m.MessageId!, m.Body ?? '');
+        handles.push(m.ReceiptHandle!);
+      }
+    }
+    for (const ReceiptHandle of handles) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: startQueue.deadLetterQueueUrl, ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+    }
+    return [...bodies.values()];
+  }
 
   return {
     emulators,
     stepFunctions,
+    startQueue,
+    deadLetters,
     pollQueue,
     ...(fakeProviders ? { fakeProviders } : {}),
     realProviders,
     identifierKey: IdentifierKey.fromSecret(identifierKeyHex),
     ...(receiver ? { webhookReceiver: { url: receiver.url, secrets: webhookSecrets } } : {}),
     async submit(event) {
-      try {
-        // The retention events have their own rule and function in AWS (lib/constructs/retention-operations.ts).
-        if (isRetentionEvent(event)) {
+      // The retention events have their own rule and function in AWS (lib/constructs/retention-operations.ts).
+      if (isRetentionEvent(event)) {
+        try {
           await retention.handler(event);
           return { status: 'applied' };
+        } catch (error) {
+          const { name, message } = error as Error;
+          return { status: name === 'InvalidEventError' ? 'invalid' : 'failed', reason: `${name}: ${message}` };
         }
-        const result = await start.handler(event);
-        return { status: result.status, provider: result.provider, checkRef: result.checkRef };
-      } catch (error) {
-        const { name, message } = error as Error;
-        const status = name === 'InvalidEventError' ? 'invalid' : 'failed';
-        // What the DLQ would hold in AWS: the reason, not the event (it may carry a liveness token).
-        if (deadLetters) await appendFile(deadLetters, `${JSON.stringify({ at: new Date().toISOString(), status, reason: `${name}: ${message}` })}\n`);
-        return { status, reason: `${name}: ${message}` };
       }
+      return submitResultOf(await startQueue.submit(event));
     },
     sweepExpired(now) {
       return sweepExpired({ dynamo: emulators.dynamoClient(), tableName: emulators.tableName, ...(now ? { now } : {}), deliver: retention.handler });
@@ -269,12 +321,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName, ExclusiveStartKey }));
-        items.push(...((page.Items ?? []) as CheckRecord[]));
+        items.push(...recordItemsOf((page.Items ?? []) as CheckRecord[]));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return items;
     },
     async close() {
+      // The queue is in memory: its dead letters (sealed, no secrets) are kept with the archive.
+      if (options.dataDir) {
+        const letters = await deadLetters().catch(() => []);
+        await writeFile(join(options.dataDir, 'dead-letters.jsonl'), letters.map((body) => `${body}\n`).join(''));
+      }
+      await startQueue.close();
       await stepFunctions.close();
       await pollQueue.close();
       await fakeProviders?.close();
@@ -282,4 +340,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await emulators.close();
     },
   };
+}
+
+function submitResultOf(outcome: MessageOutcome): SubmitResult {
+  switch (outcome.outcome) {
+    case 'started':
+    case 'duplicate':
+      return { status: outcome.outcome, provider: outcome.provider, checkRef: outcome.checkRef };
+    case 'dead-lettered':
+      return { status: outcome.reason.startsWith('InvalidEventError') ? 'invalid' : 'failed', reason: outcome.reason };
+    case 'retry':
+      return { status: 'failed', reason: outcome.reason };
+  }
+}
+
+/** The key local dead letters are sealed with: kept in the data directory, so a later run can replay them. */
+async function localDeadLetterKey(dataDir: string | undefined): Promise<Buffer> {
+  if (!dataDir) return randomBytes(32);
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, 'dead-letter.key');
+  const existing = await readFile(file).catch(() => undefined);
+  if (existing?.length === 32) return existing;
+  const key = randomBytes(32);
+  await writeFile(file, key, { mode: 0o600 });
+  return key;
 }

@@ -10,17 +10,18 @@
  * Write order makes a crash harmless: answer, images, then manifest.json, then result.json, then the record last. A
  * re-run computes the same keys, finds what an earlier attempt stored, and converges on the same objects and one item.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { checkRefOf, subjectHashOf, type IdentifierKey } from '../checks/check-ref';
-import { ConfigurationError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
+import { ConfigurationError, IdentityMismatchError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
 import type { CheckRef, CheckStatus, NoResultStatus, ProviderAnswer, ProviderClient } from '../checks/check-status';
-import { PROVIDERS, rejectedInputStatus } from '../checks/check-status';
+import { PROVIDERS, identityMismatchStatus, rejectedInputStatus } from '../checks/check-status';
 import { STATUS_RANK, buildRecord, cleanText, sanitizeWorkflowError, summaryOf, type CheckRecord, type RecordInput, type RecordStatus } from '../records/record';
-import { withHoldOf } from '../records/record-store';
+import { withHoldOf, type Lease } from '../records/record-store';
+import { nextLookAt, openShardOf, type OpenBookkeeping } from '../records/open-checks';
 import type { RecordsDeps } from '../records/runtime';
 import { computeRetention } from '../records/retention';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
-import { CheckNotTerminalError } from './errors';
+import { ArchiveTimeBudgetError, CheckBusyError, CheckNotTerminalError } from './errors';
 import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
 import {
   NO_EVIDENCE,
@@ -65,7 +66,41 @@ export type OutcomeToRecord =
   | { kind: 'timed-out'; providerStatus?: string }
   | { kind: 'failed'; error: { Error?: string; Cause?: string } };
 
+/**
+ * One invocation of an archive-side function: who it is (the lease owner) and when it must have stopped (its Lambda
+ * deadline). It holds a check's lease until that deadline plus LEASE_MARGIN_MS, and stops itself before the deadline:
+ * no write of a run ever lands after its lease could have passed to another.
+ */
+export interface Invocation {
+  owner: string;
+  /** Epoch ms. */
+  deadline: number;
+}
+
+/** How long past its holder's deadline a lease stays: a request sent just before the deadline has landed by then. */
+export const LEASE_MARGIN_MS = 60_000;
+/** The final writes (manifest, result.json, record) are not started with less time than this left. */
+export const FINAL_WRITES_RESERVE_MS = 15_000;
+/** Without a Lambda context (tests, scripts): the archive function's own timeout. */
+const DEFAULT_INVOCATION_MS = 300_000;
+/** An error record is looked at by reconcile this long after it was written (see lambdas/operations/reconcile.ts). */
+export const ERROR_RETRY_AFTER_MS = 10 * 60_000;
+
+/** The invocation of a Lambda context (`awsRequestId`, `getRemainingTimeInMillis`), or a fresh one. */
+export function invocationOf(
+  context?: { awsRequestId?: string; getRemainingTimeInMillis?: () => number },
+  now = Date.now(),
+): Invocation {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return {
+    owner: `${context?.awsRequestId ?? 'run'}-${randomUUID()}`,
+    deadline: now + (typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : DEFAULT_INVOCATION_MS),
+  };
+}
+
 export interface ArchiveOptions {
+  /** This invocation (lease owner and deadline). @default a fresh one with the archive function's timeout */
+  invocation?: Invocation;
   /**
    * Polling is over (the provider's budget, the poll cap, the escalation ceiling): whatever the provider answers now
    * is kept — a terminal answer is archived as usual, one still pending is recorded as `timed-out` with the answer
@@ -100,11 +135,15 @@ export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck, opti
   } catch (error) {
     // The reference cannot even be sent: recorded as invalid, like the provider's 400 would be.
     if (error instanceof InvalidCheckInputError) {
-      return recordOutcome(deps, check, { kind: 'no-result', status: rejectedInputStatus(check.provider, error.message) });
+      return recordOutcome(deps, check, { kind: 'no-result', status: rejectedInputStatus(check.provider, error.message) }, options);
+    }
+    // An answer about another session than the check names is never kept under this check: recorded as such.
+    if (error instanceof IdentityMismatchError) {
+      return recordOutcome(deps, check, { kind: 'no-result', status: identityMismatchStatus(check.provider, error.message) }, options);
     }
     // Polling is over and the provider cannot answer now: the record says so, rather than failing the check.
     if (options.pollingEnded && error instanceof ProviderUnavailableError) {
-      return recordOutcome(deps, check, { kind: 'timed-out', providerStatus: options.pollingEnded.providerStatus });
+      return recordOutcome(deps, check, { kind: 'timed-out', providerStatus: options.pollingEnded.providerStatus }, options);
     }
     throw error;
   }
@@ -121,46 +160,95 @@ export async function archiveCheck(deps: ArchiveDeps, check: WorkflowCheck, opti
  * error name and a sanitized cause, never the check's identifiers or secrets). Never overwrites a record that got
  * further.
  */
-export async function recordOutcome(deps: RecordDeps, check: WorkflowCheck, outcome: OutcomeToRecord): Promise<ArchiveOutput> {
+export async function recordOutcome(
+  deps: RecordDeps,
+  check: WorkflowCheck,
+  outcome: OutcomeToRecord,
+  options: Pick<ArchiveOptions, 'invocation'> = {},
+): Promise<ArchiveOutput> {
   const key = await deps.identifierKey.get();
   validateCheck(check, key);
   const status: RecordStatus =
     outcome.kind === 'no-result' ? outcome.status.reason : outcome.kind === 'timed-out' ? 'timed-out' : 'error';
-  const existing = await deps.records.get(check.provider, check.checkRef);
-  if (existing?.status === 'escalated' && outcome.kind !== 'no-result') {
-    // The review's evidence stays the record; it now also says the workflow ended before the review did.
-    const ended: CheckRecord = {
-      ...existing,
-      detail: outcome.kind === 'timed-out' ? 'polling ended before the review was resolved' : 'the workflow failed before the review was resolved',
-      ...(outcome.kind === 'failed' ? { error: sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]) } : {}),
-    };
-    return writeRecord(deps, existing, ended);
-  }
-  if (existing && supersedes(existing, status)) return keep(deps, check, existing);
+  const seen = await deps.records.get(check.provider, check.checkRef);
+  const endsReview = seen?.status === 'escalated' && outcome.kind !== 'no-result';
+  if (seen && !endsReview && supersedes(seen, status)) return keep(deps, check, seen);
 
-  const now = deps.now();
-  const subject = subjectKeyOf(check, undefined);
-  const subjectHash = subject ? subjectHashOf(key, subject) : undefined;
-  const retention = await retentionFor(deps, check, status, existing, now, subjectHash);
-  const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now, ...(subjectHash ? { subjectHash } : {}) };
-  if (outcome.kind === 'no-result') {
-    const { status: noResult } = outcome;
-    Object.assign(input, { providerStatus: noResult.providerStatus, detail: noResult.detail, times: noResult.times });
-  } else if (outcome.kind === 'timed-out') {
-    input.providerStatus = outcome.providerStatus;
-    input.detail = `${POLLING_ENDED_PENDING}; the provider could not be asked once more`;
-  } else {
-    input.error = sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]);
+  const invocation = options.invocation ?? invocationOf();
+  const lease = await takeLease(deps, check, invocation, endsReview ? seen.statusRank : STATUS_RANK[status], { yieldWhenBusy: true });
+  if ('kept' in lease) return lease.kept;
+  try {
+    const existing = await deps.records.get(check.provider, check.checkRef);
+    if (existing?.status === 'escalated' && outcome.kind !== 'no-result') {
+      // The review's evidence stays the record; it now also says the workflow ended before the review did.
+      const ended: CheckRecord = {
+        ...existing,
+        detail: outcome.kind === 'timed-out' ? 'polling ended before the review was resolved' : 'the workflow failed before the review was resolved',
+        ...(outcome.kind === 'failed' ? { error: sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]) } : {}),
+      };
+      return await writeRecord(deps, existing, ended, lease.lease, invocation);
+    }
+    if (existing && supersedes(existing, status)) return keep(deps, check, existing);
+
+    const now = deps.now();
+    const subject = subjectKeyOf(check, undefined);
+    const subjectHash = subject ? subjectHashOf(key, subject) : undefined;
+    const retention = await retentionFor(deps, check, status, existing, now, subjectHash);
+    const input: RecordInput = { check, status, outcome: status, retention, archivedAt: now, ...(subjectHash ? { subjectHash } : {}) };
+    if (outcome.kind === 'no-result') {
+      const { status: noResult } = outcome;
+      Object.assign(input, { providerStatus: noResult.providerStatus, detail: noResult.detail, times: noResult.times });
+    } else if (outcome.kind === 'timed-out') {
+      input.providerStatus = outcome.providerStatus;
+      input.detail = `${POLLING_ENDED_PENDING}; the provider could not be asked once more`;
+    } else {
+      input.error = sanitizeWorkflowError(outcome.error, [check.checkId, check.clientKey]);
+    }
+    assertTimeFor(invocation, FINAL_WRITES_RESERVE_MS);
+    input.evidence = await accountForEarlierObjects(deps, check, status, objectRetention(retention), now);
+    return await writeRecord(deps, existing, buildRecord(input, deps), lease.lease, invocation);
+  } finally {
+    await deps.records.releaseLease(check.provider, check.checkRef, lease.lease.owner).catch(() => undefined);
   }
-  input.evidence = await accountForEarlierObjects(deps, check, status, objectRetention(retention), now);
-  return writeRecord(deps, existing, buildRecord(input, deps));
+}
+
+/**
+ * The check's lease for this invocation, or what to do without it: a record this run cannot improve on is kept; a
+ * lease another run holds is waited for (CheckBusyError, retried by the workflow) — or, for a path that only records
+ * a failure (`yieldWhenBusy`), left to that run: it writes the check's record, and if it dies its lease expires and the
+ * check stays open for reconcile.
+ */
+async function takeLease(
+  deps: RecordDeps,
+  check: WorkflowCheck,
+  invocation: Invocation,
+  rank: number,
+  options: { yieldWhenBusy?: boolean } = {},
+): Promise<{ lease: Lease } | { kept: ArchiveOutput }> {
+  const lease: Lease = { owner: invocation.owner, until: invocation.deadline + LEASE_MARGIN_MS };
+  // Leases are about this process's real time (its Lambda deadline), not the business clock `deps.now`.
+  const result = await deps.records.acquireLease(check.provider, check.checkRef, lease, rank, new Date());
+  if (result.acquired) return { lease };
+  if ('superseded' in result) return { kept: keep(deps, check, result.superseded) };
+  if (options.yieldWhenBusy) {
+    deps.logger?.warn('another run is writing this check: its record is left to it', { checkRef: check.checkRef });
+    return { kept: { status: 'busy', objects: 0, bytes: 0, recorded: false } };
+  }
+  throw new CheckBusyError(`${check.provider} check ${check.checkRef}: another run is writing it`);
+}
+
+/** Stops this invocation before it could outlive its lease: what it stored stays, the retry resumes from it. */
+function assertTimeFor(invocation: Invocation, reserveMs: number): void {
+  if (invocation.deadline - Date.now() < reserveMs) {
+    throw new ArchiveTimeBudgetError('archive: too little time left for the final writes; the next attempt resumes');
+  }
 }
 
 /**
  * An attempt that failed may have stored the provider's answer and some images before it did: they are listed in a
- * manifest, so nothing in the check's folder is unaccounted for. Only while no run has written the folder's manifest:
- * one that has (a run still going, or one that crashed before its record) accounts for the folder itself, and its
- * manifest must never be overwritten by this one. When S3 itself is what fails, the record is written without a
+ * manifest, so nothing in the check's folder is unaccounted for. This runs under the check's lease, and only when no
+ * final record exists (the lease is refused then): a manifest already in the folder is one a crashed run left without
+ * a record, and the new one lists everything it listed. When S3 itself is what fails, the record is written without a
  * manifest — a record with a note beats no record at all.
  */
 async function accountForEarlierObjects(
@@ -174,10 +262,9 @@ async function accountForEarlierObjects(
   if (!store) return undefined;
   const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
   try {
-    if ((await store.listKeys(prefix)).includes(prefix + MANIFEST_FILE)) return undefined;
     const objects = await (await loadEarlierRun(store, prefix)).adoptLeftovers(new Set());
     if (objects.length === 0) return undefined;
-    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now, { createOnly: true });
+    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now);
   } catch (error) {
     if (!(error instanceof StorageUnavailableError || error instanceof StorageRejectedError)) throw error;
     deps.logger?.warn('earlier objects not accounted for: S3 failed', { checkRef: check.checkRef, error: error.name });
@@ -195,8 +282,32 @@ async function archiveAnswer(
 ): Promise<ArchiveOutput> {
   const kindStatus: RecordStatus =
     status.kind === 'complete' ? 'archived' : status.kind === 'escalated' ? 'escalated' : status.kind === 'no-result' ? status.reason : 'timed-out';
-  const existing = await deps.records.get(check.provider, check.checkRef);
+  const seen = await deps.records.get(check.provider, check.checkRef);
   // 'archived' stands for either final status here: only the rank matters.
+  if (seen && supersedes(seen, kindStatus)) return keep(deps, check, seen);
+
+  // One run at a time writes the check's folder and record.
+  const invocation = options.invocation ?? invocationOf();
+  const lease = await takeLease(deps, check, invocation, STATUS_RANK[kindStatus]);
+  if ('kept' in lease) return lease.kept;
+  try {
+    return await archiveUnderLease(deps, check, answer, status, options, kindStatus, lease.lease, invocation);
+  } finally {
+    await deps.records.releaseLease(check.provider, check.checkRef, lease.lease.owner).catch(() => undefined);
+  }
+}
+
+async function archiveUnderLease(
+  deps: ArchiveDeps,
+  check: WorkflowCheck,
+  answer: ProviderAnswer,
+  status: CheckStatus,
+  options: ArchiveOptions,
+  kindStatus: RecordStatus,
+  lease: Lease,
+  invocation: Invocation,
+): Promise<ArchiveOutput> {
+  const existing = await deps.records.get(check.provider, check.checkRef);
   if (existing && supersedes(existing, kindStatus)) return keep(deps, check, existing);
 
   const now = deps.now();
@@ -205,7 +316,8 @@ async function archiveAnswer(
   const subjectHash = subject ? subjectHashOf(await deps.identifierKey.get(), subject) : undefined;
   const retention = await retentionFor(deps, check, outcome, existing, now, subjectHash);
   const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
-  const ctx: EvidenceContext = {
+  const batch = new AbortController();
+  const ctx: EvidenceContext & { abort: () => void } = {
     store: deps.store,
     prefix,
     retention: objectRetention(retention),
@@ -216,6 +328,9 @@ async function archiveAnswer(
     kycImageLinks: deps.kycImageLinks,
     earlier: await loadEarlierRun(deps.store, prefix),
     now: deps.now,
+    timeLeft: () => invocation.deadline - Date.now() - FINAL_WRITES_RESERVE_MS,
+    signal: batch.signal,
+    abort: () => batch.abort(),
     logger: deps.logger,
   };
 
@@ -241,6 +356,7 @@ async function archiveAnswer(
 
   const recordStatus: RecordStatus =
     kindStatus === 'archived' && (evidence.missing.length > 0 || quarantined.length > 0) ? 'archived-partial' : kindStatus;
+  assertTimeFor(invocation, FINAL_WRITES_RESERVE_MS);
   const summary = (await writeDocuments(deps, check, prefix, recordStatus, answer, status, evidence, ctx.retention, now))!;
   const record = buildRecord({
     check,
@@ -268,7 +384,7 @@ async function archiveAnswer(
     quarantined: quarantined.length,
     uninterpreted: status.drift?.uninterpreted.length ?? 0,
   });
-  return writeRecord(deps, existing, record);
+  return writeRecord(deps, existing, record, lease, invocation);
 }
 
 /** Why the record ends where it does, in words: the no-result reason, or polling that ended first. */
@@ -316,7 +432,6 @@ async function writeDocuments(
   evidence: Evidence,
   retention: ObjectRetention,
   now: Date,
-  options: { /** Write the manifest only if no run wrote one (undefined when one did). */ createOnly?: boolean } = {},
 ): Promise<NonNullable<RecordInput['evidence']> | undefined> {
   const archivedAt = now.toISOString();
   const resultKey = prefix + RESULT_FILE;
@@ -342,11 +457,8 @@ async function writeDocuments(
   });
   const manifestBody = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const json = { contentType: 'application/json', retention };
-  if (options.createOnly) {
-    if (!(await deps.store.createBuffer(manifestKey, manifestBody, json))) return undefined;
-  } else {
-    await deps.store.putBuffer(manifestKey, manifestBody, json);
-  }
+  // Written under the check's lease, and only while no final record exists: it replaces no other run's manifest.
+  await deps.store.putBuffer(manifestKey, manifestBody, json);
   if (resultBody) await deps.store.putBuffer(resultKey, resultBody, json);
   const quarantined = manifest.objects.filter((object) => object.quarantined);
   return {
@@ -390,14 +502,41 @@ async function retentionFor(deps: RecordDeps, check: WorkflowCheck, outcome: str
 }
 
 /**
- * The record last: conditional, keeps a legal hold and a refused erasure request, and yields to a record that got
- * further meanwhile (or to the tombstone of an erased check).
+ * The record last: conditional on this run's lease, keeps a legal hold and a refused erasure request, carries the
+ * open-check bookkeeping, and yields to a record that got further meanwhile (or to the tombstone of an erased check).
  */
-async function writeRecord(deps: RecordDeps, existing: CheckRecord | undefined, record: CheckRecord): Promise<ArchiveOutput> {
+async function writeRecord(
+  deps: RecordDeps,
+  existing: CheckRecord | undefined,
+  record: CheckRecord,
+  lease: Lease,
+  invocation: Invocation,
+): Promise<ArchiveOutput> {
+  assertTimeFor(invocation, 0);
   const carried = existing?.erasureRequested ? { ...record, erasureRequested: existing.erasureRequested } : record;
-  const { written, record: stored } = await deps.records.write(withHoldOf(existing, carried));
+  const item = { ...withHoldOf(existing, carried), ...openStateOf(record, existing, deps.now()) };
+  const { written, record: stored } = await deps.records.write(item, { lease });
   if (!written) deps.logger?.info('newer record kept', { checkRef: record.checkRef, status: stored.status });
   return written ? summaryOf(stored) : { ...summaryOf(stored), recorded: false };
+}
+
+/**
+ * What a record keeps of the open item it replaces (the execution reconcile looks at, restarts, retries), and whether
+ * it stays open itself: an escalation under review (its workflow still runs) and an error record (reconcile retries
+ * it while its evidence may still be had) do; every other record is final and leaves the open index.
+ */
+function openStateOf(record: CheckRecord, existing: CheckRecord | undefined, now: Date): OpenBookkeeping {
+  const kept: OpenBookkeeping = {
+    ...(existing?.executionName ? { executionName: existing.executionName } : {}),
+    ...(existing?.restarts !== undefined ? { restarts: existing.restarts } : {}),
+    ...(existing?.startedAt ? { startedAt: existing.startedAt } : {}),
+    ...(existing?.retries !== undefined ? { retries: existing.retries } : {}),
+  };
+  if (record.status === 'escalated') return { ...kept, openShard: openShardOf(record.checkRef), reconcileAt: nextLookAt(existing?.startedAt, now) };
+  if (record.status === 'error') {
+    return { ...kept, openShard: openShardOf(record.checkRef), reconcileAt: new Date(now.getTime() + ERROR_RETRY_AFTER_MS).toISOString() };
+  }
+  return kept;
 }
 
 /**

@@ -2,6 +2,7 @@
  * What the provider-specific collectors share: their context, their result, and the two ways an image enters the
  * archive (a decoded buffer, a download stream) with the rules for what happens when it cannot.
  */
+import { createHash } from 'node:crypto';
 import type { StructuredLogger } from '../common/logger';
 import type { MissingReason } from '../records/record';
 import type { DownloadPolicy, ImageMediaType, ImageRejectedReason } from './intake';
@@ -9,6 +10,7 @@ import { DownloadFailedError, DownloadRefusedError, ImageGoneError, ImageRejecte
 import { openImageDownload, extensionOf } from './intake';
 import { StorageRejectedError, StorageUnavailableError } from '../common/storage-errors';
 import { ANSWER_STEM, MANIFEST_FILE, QUARANTINE_FOLDER, RESULT_FILE, stemOf, withExtension, type KycLinkKind } from './keys';
+import { ArchiveTimeBudgetError } from './errors';
 import type { Limiter } from './limiter';
 import type { ImageSource, ManifestObject, MissingImage, ObjectSource } from './manifest';
 import type { ImageReference, JsonPath, Replacement } from './result-document';
@@ -52,6 +54,10 @@ export interface EvidenceContext {
   kycImageLinks: readonly KycLinkKind[];
   earlier: EarlierRun;
   now: () => Date;
+  /** Milliseconds this invocation may still start work in (its deadline minus what the final writes need). */
+  timeLeft: () => number;
+  /** Aborted when one image of the batch failed for good: the others stop instead of landing after the re-run. */
+  signal: AbortSignal;
   logger?: StructuredLogger;
 }
 
@@ -63,6 +69,39 @@ export interface Evidence {
 }
 
 export const NO_EVIDENCE: Evidence = { objects: [], missing: [], replacements: [] };
+
+/** An image is not started with less time than one download may take (its timeout) plus a margin. */
+export const IMAGE_TIME_RESERVE_MS = 40_000;
+
+/**
+ * Runs one task per image through the context's limiter. The first task that fails for good (storage, time budget)
+ * aborts the rest — downloads in flight stop, tasks not started never start — and every task is waited for before
+ * the error is rethrown, so no upload of this run lands after it has given up.
+ */
+export async function settleAll<T>(ctx: EvidenceContext & { abort?: () => void }, tasks: Array<() => Promise<T>>): Promise<T[]> {
+  let failure: { error: unknown } | undefined;
+  const results = await Promise.allSettled(
+    tasks.map((task) =>
+      ctx.limit(async () => {
+        if (failure || ctx.signal.aborted) throw new BatchAbortedError();
+        try {
+          return await task();
+        } catch (error) {
+          failure ??= { error };
+          ctx.abort?.();
+          throw error;
+        }
+      }),
+    ),
+  );
+  if (failure) throw failure.error;
+  if (ctx.signal.aborted) throw new BatchAbortedError();
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
+class BatchAbortedError extends Error {
+  override readonly name = 'BatchAbortedError';
+}
 
 /** Attempts per image when the download fails transiently (connection reset, timeout, 5xx). */
 export const DOWNLOAD_ATTEMPTS = 3;
@@ -154,24 +193,35 @@ export async function storeDownloaded(ctx: EvidenceContext, image: PlannedImage,
     maxBytes: Math.min(base.maxBytes, ctx.limits.maxImageBytes),
     quarantineMaxBytes: ctx.limits.quarantineMaxBytes,
   };
+  // Resuming: what an earlier attempt already stored from this very link is kept, not downloaded again (its bytes
+  // count against the check's cap as they did the first time).
+  const origin = originOf(url);
+  const resumed = await ctx.earlier.resume(image.stem, origin, image.source);
+  if (resumed) {
+    spend(ctx, resumed.bytes);
+    return { object: resumed, replacement: { path: image.path, value: referenceTo(resumed, url) } };
+  }
   const over = overByteCap(ctx, image);
   if (over) return over;
+  if (ctx.timeLeft() < IMAGE_TIME_RESERVE_MS) {
+    throw new ArchiveTimeBudgetError('archive: out of time for more images; the next attempt resumes from what is stored');
+  }
   let failure: { reason: MissingReason; detail: string } = { reason: 'download-failed', detail: 'not attempted' };
   let quarantine: ImageRejectedReason | undefined;
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
     try {
-      const download = await openImageDownload(url, policy, quarantine ? { quarantine } : {});
+      const download = await openImageDownload(url, policy, { signal: ctx.signal, ...(quarantine ? { quarantine } : {}) });
       const reason = download.quarantine;
       const key = reason ? quarantineKey(ctx, image) : ctx.prefix + withExtension(image.stem, extensionOf(download.mediaType!));
-      const object = await ctx.store.putStream(
-        key,
-        download.body,
-        reason ? putOptions(ctx, image, QUARANTINE_CONTENT, reason) : putOptions(ctx, image, { contentType: download.mediaType! }),
-      );
+      const options = reason ? putOptions(ctx, image, QUARANTINE_CONTENT, reason) : putOptions(ctx, image, { contentType: download.mediaType! });
+      options.metadata = { ...options.metadata, origin };
+      const object = await ctx.store.putStream(key, download.body, options);
       spend(ctx, object.bytes);
       return stored(ctx, image, object, reason ? { reason } : undefined, url, download.receivedEncoding);
     } catch (error) {
       if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) throw error;
+      // The batch gave up (another image failed for good): this one stops too.
+      if (ctx.signal.aborted) throw new BatchAbortedError();
       // An image without Content-Length that overran its cap: fetched again, to be kept in quarantine.
       const overran = error instanceof ImageRejectedError && error.reason === 'too-large' && quarantine === undefined;
       if (overran && policy.quarantineMaxBytes > policy.maxBytes) {
@@ -271,6 +321,18 @@ function missingReasonOf(error: unknown): { reason: MissingReason; detail: strin
   return { reason: 'download-failed', detail: `unexpected ${typeof name === 'string' ? name : 'error'}` };
 }
 
+/** Which link an object came from, without the query (signatures change on every answer): hashed, for metadata. */
+export function originOf(url: string): string {
+  let stable = url;
+  try {
+    const parsed = new URL(url);
+    stable = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    // Not a URL: the text itself.
+  }
+  return createHash('sha256').update(stable).digest('hex').slice(0, 32);
+}
+
 /** The quarantine reason an earlier run recorded in the object's metadata (see objectMetadata). */
 function quarantineReasonOf(metadata: Record<string, string>): ImageRejectedReason {
   return (metadata['quarantine-reason'] as ImageRejectedReason | undefined) ?? 'unknown-format';
@@ -314,6 +376,10 @@ export interface EarlierRun {
   recoverAll(stemPrefix: string): Promise<ManifestObject[]>;
   /** Earlier objects this run neither wrote nor recovered: adopted so the manifest lists all that is stored. */
   adoptLeftovers(keysOfThisRun: ReadonlySet<string>): Promise<ManifestObject[]>;
+  /** The earlier copy of an image downloaded from the same link (`origin`), verified: a resumed archive keeps it. */
+  resume(stem: string, origin: string, source: ImageSource): Promise<ManifestObject | undefined>;
+  /** The answer an earlier attempt kept (answer.json, parsed), read before this run replaces it; undefined if none. */
+  readonly answer: unknown;
 }
 
 export async function loadEarlierRun(store: EvidenceStore, prefix: string): Promise<EarlierRun> {
@@ -328,8 +394,11 @@ export async function loadEarlierRun(store: EvidenceStore, prefix: string): Prom
     if (!byStem.has(stem)) byStem.set(stem, key);
   }
   const recovered = new Set<string>();
+  const answerKey = earlierKeys.find((key) => key.slice(prefix.length) === `${ANSWER_STEM}.json`);
+  const answer = answerKey ? parseJson((await store.readBack(answerKey, { withBody: true })).body?.toString('utf8') ?? '') : undefined;
 
-  async function read(key: string, source?: ObjectSource): Promise<ManifestObject> {
+  async function read(key: string, source?: ObjectSource, expectOrigin?: string): Promise<ManifestObject | undefined> {
+    if (expectOrigin !== undefined && (await store.headMetadata(key)).origin !== expectOrigin) return undefined;
     const object = await store.readBack(key);
     recovered.add(key);
     const { metadata } = object;
@@ -346,18 +415,22 @@ export async function loadEarlierRun(store: EvidenceStore, prefix: string): Prom
     };
   }
 
+  const all = async (keys: string[]) => (await Promise.all(keys.map((key) => read(key)))).filter((o): o is ManifestObject => o !== undefined);
   return {
+    answer,
     async recover(stem, source) {
       const key = byStem.get(stem);
       return key === undefined ? undefined : read(key, source);
     },
     async recoverAll(stemPrefix) {
-      const keys = [...byStem].filter(([stem]) => stem.startsWith(stemPrefix)).map(([, key]) => key);
-      return Promise.all(keys.map((key) => read(key)));
+      return all([...byStem].filter(([stem]) => stem.startsWith(stemPrefix)).map(([, key]) => key));
     },
     async adoptLeftovers(keysOfThisRun) {
-      const keys = earlierKeys.filter((key) => !keysOfThisRun.has(key) && !recovered.has(key));
-      return Promise.all(keys.map((key) => read(key)));
+      return all(earlierKeys.filter((key) => !keysOfThisRun.has(key) && !recovered.has(key)));
+    },
+    async resume(stem, origin, source) {
+      const key = byStem.get(stem);
+      return key === undefined ? undefined : read(key, source, origin);
     },
   };
 }

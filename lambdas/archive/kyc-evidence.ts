@@ -6,7 +6,7 @@
  * A link may be a string or an object around one (`{url}`).
  */
 import { isRecord } from '../providers/lenient';
-import { evidenceOf, hostOf, missing, storeDownloaded, withinImageCap, type Evidence, type EvidenceContext, type PlannedImage } from './evidence';
+import { evidenceOf, hostOf, missing, settleAll, storeDownloaded, withinImageCap, type Evidence, type EvidenceContext, type PlannedImage } from './evidence';
 import { kycCheckItemStem, kycStem, type KycLinkKind } from './keys';
 import type { JsonPath } from './result-document';
 
@@ -38,13 +38,12 @@ export async function collectKycEvidence(ctx: EvidenceContext, answer: unknown):
   });
 
   const { taken, over } = withinImageCap(ctx, links);
-  const outcomes = await Promise.all(
-    taken.map((link) =>
-      ctx.limit(async () => {
-        if (typeof link.url !== 'string') return missing(link, 'rejected', 'link-not-a-string');
-        return storeDownloaded(ctx, link, link.url);
-      }),
-    ),
+  const outcomes = await settleAll(
+    ctx,
+    taken.map((link) => async () => {
+      if (typeof link.url !== 'string') return missing(link, 'rejected', 'link-not-a-string');
+      return storeDownloaded(ctx, link, link.url);
+    }),
   );
   return evidenceOf(outcomes, over);
 }

@@ -10,6 +10,7 @@ import {
   evidenceOf,
   hostOf,
   missing,
+  settleAll,
   storeDecoded,
   storeDownloaded,
   storeQuarantined,
@@ -19,10 +20,29 @@ import {
   withinImageCap,
 } from './evidence';
 import { frameStem } from './keys';
+import type { ImageSource } from './manifest';
 import { isRecord } from '../providers/lenient';
 
 /** The provider serves frames for about 30 minutes after completion, then answers without them. */
 export const LIVENESS_IMAGE_WINDOW_MS = 30 * 60_000;
+
+/** The frames an answer references, by source (probe, frame n); data not read. */
+function framesOf(answer: unknown): Array<{ source: ImageSource }> {
+  const result = isRecord(answer) && isRecord(answer.result) ? answer.result : undefined;
+  if (!result) return [];
+  const frames: Array<{ source: ImageSource }> = [];
+  if (result.image !== undefined && result.image !== null) frames.push({ source: { kind: 'liveness-probe' } });
+  if (Array.isArray(result.audit_images)) {
+    result.audit_images.forEach((entry: unknown, index) => {
+      if (entry !== undefined && entry !== null) frames.push({ source: { kind: 'liveness-frame', index } });
+    });
+  }
+  return frames;
+}
+
+function frameKeyOf(source: ImageSource | { kind: string; index?: number }): string {
+  return `${source.kind}#${'index' in source ? String(source.index) : ''}`;
+}
 
 /** Where a frame's data may sit in an object-shaped audit image, in order of preference. */
 const FRAME_FIELDS = ['image', 'data', 'src', 'url', 'uri'] as const;
@@ -65,22 +85,21 @@ export async function collectLivenessEvidence(
 
   const limits = { maxBytes: ctx.limits.maxFrameBytes, ceilingBytes: Math.max(ctx.limits.maxFrameBytes, ctx.limits.quarantineMaxBytes) };
   const { taken, over } = withinImageCap(ctx, frames);
-  const outcomes = await Promise.all(
-    taken.map((frame) =>
-      ctx.limit(async () => {
-        const intake = readFrame(frame.data, limits);
-        switch (intake.kind) {
-          case 'image':
-            return storeDecoded(ctx, frame, intake);
-          case 'quarantine':
-            return storeQuarantined(ctx, frame, intake.bytes, intake.reason);
-          case 'link':
-            return storeDownloaded(ctx, { ...frame, source: { ...frame.source, ...hostOf(intake.url) } }, intake.url);
-          case 'unusable':
-            return missing(frame, 'rejected', intake.reason);
-        }
-      }),
-    ),
+  const outcomes = await settleAll(
+    ctx,
+    taken.map((frame) => async () => {
+      const intake = readFrame(frame.data, limits);
+      switch (intake.kind) {
+        case 'image':
+          return storeDecoded(ctx, frame, intake);
+        case 'quarantine':
+          return storeQuarantined(ctx, frame, intake.bytes, intake.reason);
+        case 'link':
+          return storeDownloaded(ctx, { ...frame, source: { ...frame.source, ...hostOf(intake.url) } }, intake.url);
+        case 'unusable':
+          return missing(frame, 'rejected', intake.reason);
+      }
+    }),
   );
   return evidenceOf(outcomes, over);
 }
@@ -88,11 +107,20 @@ export async function collectLivenessEvidence(
 /**
  * No frame in the answer. Past the image window that likely means they expired before we got here (or were never
  * requested: the provider's answer does not say which, so the record says "window passed" only then). Frames an
- * earlier attempt of this archive captured are kept.
+ * earlier attempt of this archive captured are kept, and the ones its answer had that it did not capture are
+ * counted as missing: a re-run past the window is partial, never "archived" with frames gone.
  */
 async function framesPastWindow(ctx: EvidenceContext, completedAt: string | undefined): Promise<Evidence> {
   const recovered = await ctx.earlier.recoverAll('frames/');
-  if (recovered.length > 0) return { objects: recovered, missing: [], replacements: [] };
+  if (recovered.length > 0) {
+    const captured = new Set(recovered.map((object) => frameKeyOf(object.source)));
+    const absent = framesOf(ctx.earlier.answer).filter((frame) => !captured.has(frameKeyOf(frame.source)));
+    return {
+      objects: recovered,
+      missing: absent.map((frame) => ({ source: frame.source, reason: 'window-passed' as const, detail: 'gone before the earlier attempt stored it' })),
+      replacements: [],
+    };
+  }
   const completed = completedAt ? Date.parse(completedAt) : Number.NaN;
   if (Number.isFinite(completed) && ctx.now().getTime() - completed > LIVENESS_IMAGE_WINDOW_MS) {
     return {

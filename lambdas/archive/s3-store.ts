@@ -10,6 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -49,18 +50,18 @@ export interface StoredObject {
 export interface EvidenceStore {
   putBuffer(key: string, body: Buffer, options: PutOptions): Promise<StoredObject>;
   /**
-   * Creates the object only if the key is free (`If-None-Match: *`); undefined when another writer has it. Emulators
-   * ignore the condition (s3rver has no conditional writes): callers check the key first as well.
-   */
-  createBuffer(key: string, body: Buffer, options: PutOptions): Promise<StoredObject | undefined>;
-  /**
    * Streams `body` into S3. If `body` fails, its own error is rethrown unchanged (the caller decides whether the
    * source is worth another try) and no object is created; S3 failures become StorageUnavailable/RejectedError.
    */
   putStream(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   listKeys(prefix: string): Promise<string[]>;
-  /** Reads an object back, hashing it on the way: what an earlier run left, verified rather than trusted. */
-  readBack(key: string): Promise<StoredObject & { metadata: Record<string, string> }>;
+  /**
+   * Reads an object back, hashing it on the way: what an earlier run left, verified rather than trusted. With
+   * `withBody` the bytes come back too (small documents only: the earlier answer).
+   */
+  readBack(key: string, options?: { withBody?: boolean }): Promise<StoredObject & { metadata: Record<string, string>; body?: Buffer }>;
+  /** The object's user metadata, without its bytes (HeadObject). */
+  headMetadata(key: string): Promise<Record<string, string>>;
 }
 
 export interface S3StoreConfig {
@@ -123,12 +124,11 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     }
   }
 
-  async function putObject(key: string, body: Buffer, options: PutOptions, createOnly: boolean): Promise<StoredObject | undefined> {
+  async function putObject(key: string, body: Buffer, options: PutOptions): Promise<StoredObject> {
     const sha256 = createHash('sha256').update(body).digest('hex');
     try {
-      await client.send(new PutObjectCommand({ ...putParams(key, options, sha256), ...(createOnly ? { IfNoneMatch: '*' } : {}), Body: body }));
+      await client.send(new PutObjectCommand({ ...putParams(key, options, sha256), Body: body }));
     } catch (error) {
-      if (createOnly && (error as { name?: unknown })?.name === 'PreconditionFailed') return undefined;
       throw storageErrorFrom(error, 'S3 PutObject');
     }
     // Tagging on PutObject is enough on S3; emulators (a custom endpoint: s3rver ignores that header) get it again.
@@ -189,14 +189,16 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
     return keys.sort();
   }
 
-  async function readBack(key: string): Promise<StoredObject & { metadata: Record<string, string> }> {
+  async function readBack(key: string, options: { withBody?: boolean } = {}): Promise<StoredObject & { metadata: Record<string, string>; body?: Buffer }> {
     try {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const hash = createHash('sha256');
+      const chunks: Buffer[] = [];
       let bytes = 0;
       for await (const chunk of object.Body as Readable) {
         hash.update(chunk as Buffer);
         bytes += (chunk as Buffer).length;
+        if (options.withBody) chunks.push(chunk as Buffer);
       }
       return {
         key,
@@ -204,15 +206,24 @@ export function createS3Store(config: S3StoreConfig): EvidenceStore {
         bytes,
         contentType: object.ContentType ?? 'application/octet-stream',
         metadata: object.Metadata ?? {},
+        ...(options.withBody ? { body: Buffer.concat(chunks) } : {}),
       };
     } catch (error) {
       throw storageErrorFrom(error, 'S3 GetObject');
     }
   }
 
+  async function headMetadata(key: string): Promise<Record<string, string>> {
+    try {
+      return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
+    } catch (error) {
+      throw storageErrorFrom(error, 'S3 HeadObject');
+    }
+  }
+
   return {
-    putBuffer: async (key, body, options) => (await putObject(key, body, options, false))!,
-    createBuffer: (key, body, options) => putObject(key, body, options, true),
+    headMetadata,
+    putBuffer: (key, body, options) => putObject(key, body, options),
     putStream,
     listKeys,
     readBack,

@@ -10,14 +10,20 @@ import { InvalidCheckInputError } from '../common/errors';
 import type { ProviderName } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowState } from '../checks/workflow-contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
-import { archiveCheck, recordOutcome, type ArchiveDeps, type RecordDeps } from './engine';
+import { archiveCheck, recordOutcome, type ArchiveDeps, type Invocation, type RecordDeps } from './engine';
 
-export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDeps, input: unknown, key: IdentifierKey): Promise<ArchiveOutput> {
+export async function archiveStep(
+  depsFor: (provider: ProviderName) => ArchiveDeps,
+  input: unknown,
+  key: IdentifierKey,
+  invocation?: Invocation,
+): Promise<ArchiveOutput> {
   const state: WorkflowState = parseWorkflowState(input, key);
   const deps = depsFor(state.check.provider);
   const poll = state.poll;
-  if (poll?.state === 'timed-out') return archiveCheck(deps, state.check, { pollingEnded: { providerStatus: poll.providerStatus } });
-  return archiveCheck(deps, state.check);
+  const options = invocation ? { invocation } : {};
+  if (poll?.state === 'timed-out') return archiveCheck(deps, state.check, { ...options, pollingEnded: { providerStatus: poll.providerStatus } });
+  return archiveCheck(deps, state.check, options);
 }
 
 /**
@@ -25,7 +31,7 @@ export async function archiveStep(depsFor: (provider: ProviderName) => ArchiveDe
  * with a malformed check): the record is then keyed by what can be salvaged; with nothing usable it throws, and the
  * failed execution (alarmed on) is the trace.
  */
-export async function recordFailureStep(deps: RecordDeps, input: unknown): Promise<ArchiveOutput> {
+export async function recordFailureStep(deps: RecordDeps, input: unknown, invocation?: Invocation): Promise<ArchiveOutput> {
   const check = salvageCheck(input, deps.now(), await deps.identifierKey.get());
   if (!check) throw new InvalidCheckInputError('record failure: the state names no provider and check id');
   const error = (input as { error?: { Error?: unknown; Cause?: unknown } } | null)?.error;
@@ -33,5 +39,5 @@ export async function recordFailureStep(deps: RecordDeps, input: unknown): Promi
     Error: typeof error?.Error === 'string' ? error.Error : 'UnknownError',
     ...(typeof error?.Cause === 'string' ? { Cause: error.Cause } : {}),
   };
-  return recordOutcome(deps, check, { kind: 'failed', error: reported });
+  return recordOutcome(deps, check, { kind: 'failed', error: reported }, invocation ? { invocation } : {});
 }

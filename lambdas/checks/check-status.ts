@@ -135,3 +135,11 @@ export const REJECTED_INPUT_STATUS = 'rejected-before-request';
 export function rejectedInputStatus(provider: ProviderName, reason: string): NoResultStatus {
   return { kind: 'no-result', provider, providerStatus: REJECTED_INPUT_STATUS, reason: 'invalid', detail: reason, times: {} };
 }
+
+/** Provider status word of a check whose answer named another session than the check (nothing of it was kept). */
+export const IDENTITY_MISMATCH_STATUS = 'identity-mismatch';
+
+/** A check the provider answered about someone else: recorded invalid, with why, and the answer is not kept. */
+export function identityMismatchStatus(provider: ProviderName, reason: string): NoResultStatus {
+  return { kind: 'no-result', provider, providerStatus: IDENTITY_MISMATCH_STATUS, reason: 'invalid', detail: reason, times: {} };
+}

@@ -79,6 +79,8 @@ export const STATE = {
   /** Choice default: turns a poll state nobody routes into an error for Record failure. */
   unexpected: 'Unexpected poll state',
   recordFailure: 'Record failure',
+  /** After Archive evidence: the re-fetched answer may be an escalation, which goes back to the review loop. */
+  archivedOrReview: 'Archived or under review',
   archived: 'Archived',
   recorded: 'Recorded',
   failed: 'Failed',

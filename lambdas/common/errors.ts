@@ -33,6 +33,15 @@ export class ProviderContractError extends ArchiverError {
   readonly retryable = false;
 }
 
+/**
+ * The provider answered about another session than the check names (a KYC clientKey lookup finds the client's latest
+ * session). Not retryable, and never archived under this check: it is recorded as such.
+ */
+export class IdentityMismatchError extends ArchiverError {
+  override readonly name = 'IdentityMismatchError';
+  readonly retryable = false;
+}
+
 /** The provider's answer exceeded the response-size cap. */
 export class ResponseTooLargeError extends ArchiverError {
   override readonly name = 'ResponseTooLargeError';

@@ -43,6 +43,10 @@ export const METRIC = {
   checksRecovered: 'ChecksRecovered',
   /** reconcile (scheduled): checks without a record that could not be recovered. */
   checksUnrecoverable: 'ChecksUnrecoverable',
+  /** dead-letter redrive: events sent back to the start queue. */
+  deadLettersReplayed: 'DeadLettersReplayed',
+  /** dead-letter redrive: age of the oldest letter it left in the queue (0 when none). Unit Seconds. */
+  deadLetterOldestAgeSeconds: 'DeadLetterOldestAgeSeconds',
   /** webhook: a signed notification recorded (the check's loop woken, or the wake-up remembered). */
   webhooksAccepted: 'WebhooksAccepted',
   /** webhook: a delivery id already accepted (a sender's retry or a replay): answered 200, nothing done. */

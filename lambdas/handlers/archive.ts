@@ -5,6 +5,7 @@ import { identifierKeyFromEnv } from '../common/identifier-key';
 import { METRIC } from '../common/metric-names';
 import { logger, metrics } from '../common/powertools';
 import { archiveDepsFromEnv } from '../archive/runtime';
+import { invocationOf } from '../archive/engine';
 import { archiveStep } from '../archive/workflow-steps';
 import { countOutcome, publishMetrics } from '../common/outcome-metrics';
 import type { ArchiveOutput } from '../checks/workflow-contract';
@@ -14,11 +15,12 @@ const depsFor = archiveDepsFromEnv(process.env, logger, {
 });
 const identifierKey = identifierKeyFromEnv(process.env);
 
-export const handler = (event: unknown): Promise<ArchiveOutput> =>
+/** `context` gives the lease owner and the deadline the archive stops itself before (see engine.ts Invocation). */
+export const handler = (event: unknown, context?: Parameters<typeof invocationOf>[0]): Promise<ArchiveOutput> =>
   withCheckKeys(logger, event, async () => {
     const startedAt = Date.now();
     try {
-      const output = await archiveStep(depsFor, event, await identifierKey.get());
+      const output = await archiveStep(depsFor, event, await identifierKey.get(), invocationOf(context, startedAt));
       countOutcome(metrics, output, Date.now() - startedAt);
       return output;
     } finally {

@@ -1,7 +1,7 @@
 /**
- * Scheduled reconcile: every check whose workflow ended in the last two days without a record (its Record failure
- * failed too, the execution timed out or was stopped) is redriven or restarted — see lambdas/operations/reconcile.ts.
- * Reports counts as metrics; an unrecoverable check raises an alarm.
+ * Scheduled reconcile: every open check that is due — started and never recorded, an escalation whose workflow
+ * died, an error record worth another try — is looked at once and recovered, within this invocation's time (see
+ * lambdas/operations/reconcile.ts). Reports counts as metrics; a check it cannot recover is parked and alarmed on.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,23 +10,29 @@ import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
 import { reconcile, type ReconcileReport } from '../operations/reconcile';
-import { createDynamoDocumentClient, createRecordStore } from '../records/record-store';
-
-/** Looks back further than the schedule's period, so a missed run or a slow redrive is picked up by the next one. */
-const LOOK_BACK_MS = 2 * 86_400_000;
+import { createDynamoDocumentClient } from '../records/record-store';
 
 const stateMachineArn = requiredEnv(process.env, 'STATE_MACHINE_ARN');
-const records = createRecordStore({ client: createDynamoDocumentClient(), tableName: requiredEnv(process.env, 'TABLE_NAME') });
+const tableName = requiredEnv(process.env, 'TABLE_NAME');
+const dynamo = createDynamoDocumentClient();
 const sfn = new SFNClient({});
 
-export const handler = async (): Promise<Omit<ReconcileReport, 'lines'>> => {
+export const handler = async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<Omit<ReconcileReport, 'lines'>> => {
   const now = new Date();
   try {
-    const report = await reconcile({ sfn, stateMachineArn, records, now, since: new Date(now.getTime() - LOOK_BACK_MS), restart: true });
-    metrics.addMetric(METRIC.checksRecovered, MetricUnit.Count, report.redriven + report.restarted);
-    metrics.addMetric(METRIC.checksUnrecoverable, MetricUnit.Count, report.failed);
+    const report = await reconcile({
+      sfn,
+      stateMachineArn,
+      dynamo,
+      tableName,
+      now,
+      restart: true,
+      ...(context?.getRemainingTimeInMillis ? { timeLeft: () => context.getRemainingTimeInMillis!() } : {}),
+    });
+    metrics.addMetric(METRIC.checksRecovered, MetricUnit.Count, report.redriven + report.restarted + report.retried);
+    metrics.addMetric(METRIC.checksUnrecoverable, MetricUnit.Count, report.parked + report.failed);
     // Lines name checks by provider and checkRef only.
-    for (const line of report.lines) logger.warn('check without a record', { ...line });
+    for (const line of report.lines) logger.warn('open check acted on', { ...line });
     const { lines: _lines, ...counts } = report;
     logger.info('reconciled', counts);
     return counts;

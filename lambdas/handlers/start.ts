@@ -1,55 +1,74 @@
 /**
- * Start function: EventBridge `Check Created` → StartExecution with a deterministic name, so a duplicate event never
- * starts a second workflow.
+ * Start function: `Check Created` events arrive through an SQS queue (the EventBridge rule's target), in batches, at a
+ * bounded concurrency — a burst waits in the queue instead of being throttled away. For each event: validate, write the
+ * check's `started` item (lowest rank, no personal data: reconcile's view of open checks), mark the check as seen,
+ * then StartExecution with a deterministic name. Duplicates start nothing: a check that has an item (any status) or a
+ * "seen" marker never gets a second workflow, whether the duplicate comes within the execution name's 90 days, after
+ * them, or after the record itself expired.
  *
- * Failure path (documented in lib/constructs/check-trigger.ts): an invalid event throws InvalidEventError; the
- * asynchronous invocation fails, Lambda retries it twice, then its on-failure destination puts the event and the
- * error (type and message: field paths, no values) in the dead-letter queue. Failures to deliver the event to this
- * function at all land in the same queue through the EventBridge target's DLQ.
- *
- * The SFN endpoint follows the SDK's standard `AWS_ENDPOINT_URL_SFN` variable (local mode points it at the local
- * executor).
+ * Failures, per message (partial batch responses): an event outside the contract is dead-lettered at once (sealed, see
+ * lambdas/events/dead-letters.ts) and acknowledged; a StartExecution or DynamoDB failure is retried — inside the
+ * invocation first (the SDK's throttling retries), then by the queue's redelivery — and dead-lettered, sealed, after
+ * MAX_START_RECEIVES receives. The queue's own redrive policy (more receives) is the last resort for a function that
+ * cannot even seal; the scheduled redrive seals what it moved there.
  */
+import { randomUUID } from 'node:crypto';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLimiter } from '../archive/limiter';
 import { ArchiverError, ConfigurationError } from '../common/errors';
+import { requiredEnv } from '../common/environment';
 import { identifierKeyFromEnv, type IdentifierKeySource } from '../common/identifier-key';
 import { logger, metrics } from '../common/powertools';
 import { executionNameOf, InvalidEventError, parseCheckCreated, workflowInputOf } from '../events/check-created';
+import { sealDeadLetter, type ReplaySealer } from '../events/dead-letters';
+import { sealerFromEnv } from '../events/sealer-runtime';
 import type { WorkflowState } from '../checks/workflow-contract';
+import { startedItemOf } from '../records/open-checks';
+import { createDynamoDocumentClient, createRecordStore, type RecordStore } from '../records/record-store';
 
-/** StartExecution failed for a reason other than a duplicate: worth the asynchronous invocation's retries. */
+/** StartExecution failed for a reason other than a duplicate: worth the queue's redelivery. */
 export class StartExecutionFailedError extends ArchiverError {
   override readonly name = 'StartExecutionFailedError';
   readonly retryable = true;
 }
 
 export interface StartResult {
+  /** `duplicate`: the check already has a workflow, a record, or had one that expired (`expired: true`). */
   status: 'started' | 'duplicate';
   provider: string;
   checkRef: string;
   executionName: string;
   executionArn?: string;
+  expired?: true;
 }
 
 export interface StartDependencies {
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string | undefined;
+  records: Pick<RecordStore, 'begin' | 'markSeen' | 'abandonStarted'>;
+  now: () => Date;
   /** The key checkRefs are derived with (IDENTIFIER_KEY_SECRET_ARN). */
   identifierKey: IdentifierKeySource;
   /** How far an event's createdAt may be from its time (CREATED_AT_SKEW_SECONDS). @default one day */
   createdAtSkewSeconds?: number;
-  logger: Pick<Logger, 'info' | 'error'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
 }
 
+/** Step Functions forgets execution names after 90 days: past that a started item is reconcile's, not a restart's. */
+const NAME_REUSE_MS = 89 * 86_400_000;
+
 /**
  * Validates one event and starts its workflow. Resolves for a started or duplicate check; rejects with
- * InvalidEventError, ConfigurationError or StartExecutionFailedError. Logs provider and checkRef, never the checkId.
+ * InvalidEventError, ConfigurationError, StartExecutionFailedError or a storage error. Logs provider and checkRef,
+ * never the checkId.
  */
 export async function startCheck(event: unknown, deps: StartDependencies): Promise<StartResult> {
-  const { sfn, stateMachineArn, logger: log, metrics: m } = deps;
+  const { sfn, stateMachineArn, records, logger: log, metrics: m } = deps;
   if (!stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN is not set');
 
   let input: WorkflowState;
@@ -67,10 +86,36 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
   const executionName = executionNameOf(input.check);
   const base = { provider, checkRef, executionName };
   if (input.check.createdAtClaimed) log.info('createdAt too far from the event time: the event time is used', base);
+  const now = deps.now();
+  const startId = randomUUID();
+  const begun = await records.begin(
+    startedItemOf({ provider, checkRef, createdAt: input.check.createdAt, executionName, startId, now }),
+  );
+  if (!begun.created) {
+    const { existing } = begun;
+    if (existing.status !== 'started') {
+      log.info('Duplicate check event: the check has its record', base);
+      count(m, 'DuplicateEvents');
+      return { status: 'duplicate', ...base };
+    }
+    // Started, not yet recorded: this may be the redelivery of an event whose start failed half-way.
+    await records.markSeen(provider, checkRef, (existing as { startId?: string }).startId ?? startId, now);
+    const startedAt = Date.parse((existing as { startedAt?: string }).startedAt ?? '');
+    if (Number.isFinite(startedAt) && now.getTime() - startedAt > NAME_REUSE_MS) {
+      log.info('Duplicate check event: its workflow is older than execution names are kept (reconcile follows it)', base);
+      count(m, 'DuplicateEvents');
+      return { status: 'duplicate', ...base };
+    }
+  } else if (!(await records.markSeen(provider, checkRef, startId, now))) {
+    // The check was seen before and its item is gone: its record expired (or was erased). Nothing starts again.
+    await records.abandonStarted(provider, checkRef, startId);
+    log.warn('Duplicate check event after the check\'s record expired: nothing started', base);
+    count(m, 'DuplicateEvents');
+    return { status: 'duplicate', ...base, expired: true };
+  }
+
   try {
-    const out = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
-    );
+    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
     log.info('Check workflow started', { ...base, executionArn: out.executionArn });
     count(m, 'ChecksStarted');
     return { status: 'started', ...base, executionArn: out.executionArn };
@@ -88,7 +133,66 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
   }
 }
 
-function count(m: StartDependencies['metrics'], name: 'ChecksStarted' | 'DuplicateEvents' | 'InvalidEvents'): void {
+/** Receives of one message before the start function dead-letters it itself (the queue's redrive allows more). */
+export const MAX_START_RECEIVES = 5;
+/** Events of one batch started at the same time (the event source mapping bounds the batches in flight). */
+const EVENTS_IN_PARALLEL = 5;
+
+export interface StartBatchDependencies extends StartDependencies {
+  deadLetters: { send(body: string, attributes: Record<string, string>): Promise<void> };
+  sealer: ReplaySealer;
+}
+
+/** What became of one message of a batch (local mode and tests read these; the queue sees only the failures). */
+export type MessageOutcome =
+  | { messageId: string; outcome: 'started' | 'duplicate'; provider: string; checkRef: string }
+  | { messageId: string; outcome: 'dead-lettered'; reason: string }
+  | { messageId: string; outcome: 'retry'; reason: string };
+
+/** One SQS batch: every message started, found duplicate, dead-lettered (sealed) or left for redelivery. */
+export async function startBatch(event: SQSEvent, deps: StartBatchDependencies): Promise<{ response: SQSBatchResponse; outcomes: MessageOutcome[] }> {
+  const limit = createLimiter(EVENTS_IN_PARALLEL);
+  const outcomes = await Promise.all(event.Records.map((record) => limit(() => startMessage(record, deps))));
+  const failures = outcomes.filter((o) => o.outcome === 'retry').map((o) => ({ itemIdentifier: o.messageId }));
+  return { response: { batchItemFailures: failures }, outcomes };
+}
+
+async function startMessage(record: SQSRecord, deps: StartBatchDependencies): Promise<MessageOutcome> {
+  const { messageId } = record;
+  const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+  const replays = Number(record.messageAttributes?.replays?.stringValue ?? '0') || 0;
+  let event: unknown;
+  try {
+    event = JSON.parse(record.body);
+  } catch {
+    event = undefined;
+  }
+  try {
+    const result = await startCheck(event ?? record.body, deps);
+    return { messageId, outcome: result.status, provider: result.provider, checkRef: result.checkRef };
+  } catch (error) {
+    const name = (error as { name?: unknown })?.name;
+    const reason = { name: typeof name === 'string' ? name : 'UnknownError', message: messageOf(error) };
+    const invalid = error instanceof InvalidEventError;
+    if (!invalid && receives < MAX_START_RECEIVES) return { messageId, outcome: 'retry', reason: reason.name };
+    try {
+      const letter = await sealDeadLetter(deps.sealer, { body: record.body, reason, replayable: !invalid, attempts: receives, replays, now: deps.now(), key: await deps.identifierKey.get() });
+      await deps.deadLetters.send(JSON.stringify(letter), { reason: letter.reason.name, ...(letter.checkRef ? { checkRef: letter.checkRef } : {}) });
+      count(deps.metrics, 'EventsDeadLettered');
+      return { messageId, outcome: 'dead-lettered', reason: `${reason.name}: ${reason.message}` };
+    } catch (sealError) {
+      deps.logger.error('dead letter could not be written: the message stays in the queue', { error: (sealError as Error)?.name });
+      return { messageId, outcome: 'retry', reason: reason.name };
+    }
+  }
+}
+
+/** Error messages of our own errors carry field paths and names only; anything else is reduced to its name. */
+function messageOf(error: unknown): string {
+  return error instanceof ArchiverError ? error.message.slice(0, 500) : `${(error as Error)?.name ?? 'error'}`;
+}
+
+function count(m: StartDependencies['metrics'], name: 'ChecksStarted' | 'DuplicateEvents' | 'InvalidEvents' | 'EventsDeadLettered'): void {
   m.addMetric(name, MetricUnit.Count, 1);
   m.publishStoredMetrics();
 }
@@ -99,17 +203,44 @@ function safeEventId(event: unknown): string | undefined {
   return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : undefined;
 }
 
-// Throttled StartExecution calls are retried inside the invocation first (standard retry, jittered backoff, within the
-// 15 s timeout): Lambda's own async retries are only two, and a liveness check's images do not wait long.
-const sfnClient = new SFNClient({ maxAttempts: 6 });
-
-const createdAtSkewSeconds = process.env.CREATED_AT_SKEW_SECONDS ? Number(process.env.CREATED_AT_SKEW_SECONDS) : undefined;
-if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
-  throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
+/** The function's wiring from its environment (built at the first batch: local mode sets the environment late). */
+export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBatchDependencies {
+  // Throttled StartExecution calls are retried inside the invocation first (standard retry, jittered backoff).
+  const sfn = new SFNClient({ maxAttempts: 6 });
+  const queueUrl = requiredEnv(env, 'DEAD_LETTER_QUEUE_URL');
+  // Reached at its own URL's host: in AWS that is the regional SQS endpoint; in local mode the generic SQS endpoint
+  // is another queue's (the poll queue's).
+  const sqs = new SQSClient({ endpoint: new URL(queueUrl).origin });
+  const createdAtSkewSeconds = env.CREATED_AT_SKEW_SECONDS ? Number(env.CREATED_AT_SKEW_SECONDS) : undefined;
+  if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
+    throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
+  }
+  return {
+    sfn,
+    stateMachineArn: env.STATE_MACHINE_ARN,
+    identifierKey: identifierKeyFromEnv(env),
+    ...(createdAtSkewSeconds !== undefined ? { createdAtSkewSeconds } : {}),
+    records: createRecordStore({ client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), tableName: requiredEnv(env, 'TABLE_NAME') }),
+    now: () => new Date(),
+    logger,
+    metrics,
+    sealer: sealerFromEnv(env),
+    deadLetters: {
+      async send(body, attributes) {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: body,
+            MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+          }),
+        );
+      },
+    },
+  };
 }
 
-const identifierKey = identifierKeyFromEnv(process.env);
+let deps: StartBatchDependencies | undefined;
 
-/** Lambda entry point (asynchronous invocation by the EventBridge rule). */
-export const handler = (event: unknown): Promise<StartResult> =>
-  startCheck(event, { sfn: sfnClient, stateMachineArn: process.env.STATE_MACHINE_ARN, identifierKey, createdAtSkewSeconds, logger, metrics });
+/** Lambda entry point (SQS event source mapping, ReportBatchItemFailures). */
+export const handleBatch = (event: SQSEvent) => startBatch(event, (deps ??= startDepsFromEnv()));
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => (await handleBatch(event)).response;

@@ -1,225 +1,373 @@
 /**
- * Reconcile: every check whose workflow was started must end with a record. Lists the state machine's executions,
- * groups them by check (execution names, see execution-names.ts), looks each check's record up, and recovers the
- * checks whose workflows ended without one: RedriveExecution when Step Functions allows it (the execution resumes
- * where it stopped, same name), otherwise a new execution `{name}-r{n}` with the same input. Idempotent: a second run
- * finds the redriven or restarted executions running (or recorded) and leaves them alone; two concurrent runs pick
- * the same restart name, which Step Functions starts once.
+ * Reconcile, driven by records: every check that was started must end with a final record. The start function writes
+ * a `started` item for each check; items that are not final (started, escalated under review, error records worth a
+ * retry) sit in a sparse index with the time reconcile should look at them (lambdas/records/open-checks.ts). Reconcile
+ * queries that index for the checks that are due — its work is O(due open checks), never a listing of executions —
+ * and for each one:
  *
- * Reports name checks by provider + checkRef only. The execution input holds the checkId (a liveness token): it is
- * read to restart a check and never leaves this module except as that execution's input.
+ * 1. claims it (a conditional write on the `reconcileAt` it read): two reconciles at once (the schedule and an
+ *    operator) never act on one check twice;
+ * 2. asks Step Functions about the check's current execution (the name is in the item). RUNNING — or anything it
+ *    cannot be sure has ended — is left alone and looked at later: reconcile never starts a second execution while
+ *    one runs;
+ * 3. an execution that ended without a final record is redriven (it resumes where it stopped) or restarted as
+ *    `{provider}-{checkRef}-r{n}` with the same input; an `error` record is retried the same way while the check's
+ *    evidence may still be had (RETRY_WINDOW_SECONDS, at most MAX_RETRIES), unless its error can never succeed;
+ * 4. what it cannot recover is parked: it stays listed (`audit-archiver reconcile --parked`), is counted
+ *    (UnrecoverableChecks alarm), and is never silently dropped. A check with a `started` item and no execution is an
+ *    event that never got one (its start failed and the event is in the dead-letter queue): reported, looked at again,
+ *    parked only once the dead-letter queue can no longer hold its event.
+ *
+ * Bounded in time: it stops before `timeLeft` runs out and the rest stays due for the next run. Reports name checks by
+ * provider and checkRef only; the execution input (which holds the checkId) is read only to restart a check.
  */
+import { randomUUID } from 'node:crypto';
 import {
   DescribeExecutionCommand,
-  ListExecutionsCommand,
   RedriveExecutionCommand,
   StartExecutionCommand,
-  type ExecutionListItem,
-  type ExecutionStatus,
+  type DescribeExecutionCommandOutput,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLimiter } from '../archive/limiter';
-import type { ProviderName } from '../checks/check-status';
-import type { RecordStore } from '../records/record-store';
+import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import type { WorkflowCheck, WorkflowState } from '../checks/workflow-contract';
-import { parseExecutionName, restartNameOf } from './execution-names';
+import { storageErrorFrom } from '../common/storage-errors';
+import { executionNameOf } from '../events/check-created';
+import { PARKED_PREFIX, allOpenShards, nextLookAt, parkedAt } from '../records/open-checks';
+import { OPEN_CHECKS_INDEX, recordKeyOf } from '../records/table-schema';
+import { restartNameOf } from './execution-names';
 
 export interface ReconcileOptions {
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
-  records: Pick<RecordStore, 'get'>;
+  dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  tableName: string;
   now: Date;
-  /** Only executions started at or after this. Default: 90 days before `now` (Step Functions' own horizon). */
-  since?: Date;
   /** Recover what is found. False: report what would be done and change nothing (a dry run). */
   restart: boolean;
-  /** Also recover checks whose record says their workflow failed (status `error`), by a new execution. */
+  /** Also retry `error` records past their retry window or retries, and errors that would otherwise be parked. */
   retryFailed?: boolean;
-  /** Checks looked at in parallel. Default 4. */
-  concurrency?: number;
-  /** ListExecutions page size (1–1000). Default 100. */
+  /** Milliseconds this run may still work; it stops (the rest stays due) when fewer than STOP_RESERVE_MS remain. */
+  timeLeft?: () => number;
+  /** Items per index page. Default 100. */
   pageSize?: number;
+  /** Checks acted on at the same time. Default 8. */
+  concurrency?: number;
 }
 
-export type ReconcileAction = 'redriven' | 'restarted' | 'would-redrive' | 'would-restart' | 'failed';
+export type ReconcileAction =
+  | 'redriven'
+  | 'restarted'
+  | 'retried'
+  | 'parked'
+  | 'no-execution'
+  | 'would-redrive'
+  | 'would-restart'
+  | 'would-retry'
+  | 'would-park'
+  | 'failed';
 
-/** One check that needed recovery: what its latest execution was, and what was done. */
+/** One check reconcile did something about (checks still running are counted, not listed). */
 export interface ReconcileLine {
   provider: ProviderName;
   checkRef: string;
-  /** The check's latest execution (by start) and its status. */
+  /** The item's status: started, escalated or error. */
+  status: string;
   executionName: string;
-  executionStatus: ExecutionStatus;
-  /** Present when the check has a record (only with retryFailed: an `error` record). */
-  recordStatus?: string;
+  /** What Step Functions said about it (or ExecutionDoesNotExist). */
+  executionStatus: string;
   action: ReconcileAction;
-  /** restarted / would-restart: the new execution's name. */
   newExecutionName?: string;
-  /** failed: the error's name (never its message, which may quote input). */
+  /** failed / parked: why (error names and fixed words, never input). */
   reason?: string;
 }
 
 export interface ReconcileReport {
   generatedAt: string;
-  since: string;
   dryRun: boolean;
-  /** Executions listed (started since `since`). */
-  executions: number;
-  /** Executions whose names are not check names (started by hand): ignored. */
-  unrecognized: number;
-  /** Checks seen, and how they stand. */
-  checks: number;
-  recorded: number;
+  /** Open checks found due, and how they stand. */
+  due: number;
   running: number;
-  /** Checks whose workflows ended without a record (or with an error record, with retryFailed). */
-  unrecorded: number;
+  /** Taken by another reconcile between the query and the claim. */
+  claimedElsewhere: number;
+  /** Final by the time they were looked at (recorded meanwhile). */
+  recorded: number;
   redriven: number;
   restarted: number;
+  retried: number;
+  parked: number;
+  withoutExecution: number;
   failed: number;
+  /** True when the run stopped for time: due checks remain for the next run. */
+  stoppedForTime: boolean;
   lines: ReconcileLine[];
 }
 
-/** Step Functions keeps closed executions (and their names) 90 days. */
-const HORIZON_DAYS = 90;
-const REDRIVABLE_STATUSES: ReadonlySet<string> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
-const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'PENDING_REDRIVE']);
-/** Restart names tried when a name is already taken by an execution outside the listing window. */
-const RESTART_NAME_ATTEMPTS = 5;
+/** Retries of an error record reconcile makes at most. */
+export const MAX_RETRIES = 3;
+/**
+ * How long after the check's creation an error record is still worth a retry: while its provider may still serve
+ * the evidence (liveness frames ~30 minutes after completion, KYC and verification answers for their polling budget).
+ */
+export const RETRY_WINDOW_SECONDS: Record<ProviderName, number> = { liveness: 3_600, kyc: 86_400, verification: 86_400 };
+/** Errors another try cannot fix: the answer broke the provider's contract, or the check's reference is unusable. */
+const NEVER_SUCCEEDS = new Set(['ProviderContractError', 'InvalidCheckInputError', 'ResponseTooLargeError']);
+/** How long a claim keeps other reconciles off a check (longer than acting on it takes). */
+const CLAIM_MS = 10 * 60_000;
+/** A started item without an execution is looked at again after this, while its event may come back. */
+const NO_EXECUTION_LOOK_MS = 3_600_000;
+/** The dead-letter queue keeps an event 14 days: past that (and a day), a check without an execution is parked. */
+const EVENT_HORIZON_MS = 15 * 86_400_000;
+/** Stop this much before the time runs out. */
+export const STOP_RESERVE_MS = 10_000;
 
-interface CheckExecutions {
+const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+
+interface OpenItem {
+  pk: string;
+  openShard: string;
+  reconcileAt: string;
   provider: ProviderName;
   checkRef: string;
-  executions: ExecutionListItem[];
-  /** Highest restart number among the listed executions. */
-  lastRestart: number;
+  status: string;
+  executionName?: string;
+  restarts?: number;
+  startedAt?: string;
+  createdAt?: string;
+  retries?: number;
+  error?: { name?: string };
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const { now } = options;
-  const since = options.since ?? new Date(now.getTime() - HORIZON_DAYS * 86_400_000);
-  const listed = await listExecutions(options, since);
-
-  const groups = new Map<string, CheckExecutions>();
-  let unrecognized = 0;
-  for (const execution of listed) {
-    const parsed = parseExecutionName(execution.name ?? '');
-    if (!parsed) {
-      unrecognized++;
-      continue;
-    }
-    const key = `${parsed.provider}#${parsed.checkRef}`;
-    const group = groups.get(key) ?? { provider: parsed.provider, checkRef: parsed.checkRef, executions: [], lastRestart: 0 };
-    group.executions.push(execution);
-    group.lastRestart = Math.max(group.lastRestart, parsed.restart);
-    groups.set(key, group);
-  }
-
+  const runId = randomUUID();
   const report: ReconcileReport = {
     generatedAt: now.toISOString(),
-    since: since.toISOString(),
     dryRun: !options.restart,
-    executions: listed.length,
-    unrecognized,
-    checks: groups.size,
-    recorded: 0,
+    due: 0,
     running: 0,
-    unrecorded: 0,
+    claimedElsewhere: 0,
+    recorded: 0,
     redriven: 0,
     restarted: 0,
+    retried: 0,
+    parked: 0,
+    withoutExecution: 0,
     failed: 0,
+    stoppedForTime: false,
     lines: [],
   };
-  const limit = createLimiter(options.concurrency ?? 4);
-  await Promise.all(
-    [...groups.values()].map((group) =>
-      limit(async () => {
-        const outcome = await reconcileCheck(options, group);
-        if (outcome === 'recorded' || outcome === 'running') {
-          report[outcome]++;
-          return;
-        }
-        report.unrecorded++;
-        if (outcome.action === 'redriven') report.redriven++;
-        else if (outcome.action === 'restarted') report.restarted++;
-        else if (outcome.action === 'failed') report.failed++;
-        report.lines.push(outcome);
-      }),
-    ),
-  );
+  const timeLeft = options.timeLeft ?? (() => Number.POSITIVE_INFINITY);
+  const limit = createLimiter(options.concurrency ?? 8);
+
+  // With retryFailed, the parked checks are looked at again too (after the operator fixed the cause).
+  const passes: Array<'due' | 'parked'> = options.retryFailed ? ['due', 'parked'] : ['due'];
+  for (const [shard, pass] of allOpenShards().flatMap((shard) => passes.map((pass) => [shard, pass] as const))) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      if (timeLeft() < STOP_RESERVE_MS) {
+        report.stoppedForTime = true;
+        break;
+      }
+      const page = await queryDue(options, shard, pass, startKey);
+      startKey = page.LastEvaluatedKey;
+      await Promise.all(
+        (page.Items ?? []).map((item) =>
+          limit(async () => {
+            if (timeLeft() < STOP_RESERVE_MS) {
+              report.stoppedForTime = true;
+              return;
+            }
+            report.due++;
+            const outcome = await reconcileCheck(options, item as OpenItem, runId);
+            tally(report, outcome);
+          }),
+        ),
+      );
+    } while (startKey && !report.stoppedForTime);
+    if (report.stoppedForTime) break;
+  }
   report.lines.sort((a, b) => a.provider.localeCompare(b.provider) || a.checkRef.localeCompare(b.checkRef));
   return report;
 }
 
-/** All executions started since `since`, newest first (as ListExecutions orders them), every status. */
-async function listExecutions(options: ReconcileOptions, since: Date): Promise<ExecutionListItem[]> {
-  const executions: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await options.sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: options.stateMachineArn, maxResults: options.pageSize ?? 100, nextToken }),
-    );
-    for (const execution of page.executions ?? []) {
-      // Newest first: the first one older than the window ends the listing.
-      if (execution.startDate && execution.startDate < since) return executions;
-      executions.push(execution);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return executions;
+type Outcome = 'running' | 'claimed-elsewhere' | 'recorded' | ReconcileLine;
+
+function tally(report: ReconcileReport, outcome: Outcome): void {
+  if (outcome === 'running') report.running++;
+  else if (outcome === 'claimed-elsewhere') report.claimedElsewhere++;
+  else if (outcome === 'recorded') report.recorded++;
+  else {
+    report.lines.push(outcome);
+    const counts: Partial<Record<ReconcileAction, keyof ReconcileReport>> = {
+      redriven: 'redriven',
+      restarted: 'restarted',
+      retried: 'retried',
+      parked: 'parked',
+      'no-execution': 'withoutExecution',
+      failed: 'failed',
+    };
+    const key = counts[outcome.action];
+    if (key) (report[key] as number)++;
+  }
 }
 
-async function reconcileCheck(options: ReconcileOptions, group: CheckExecutions): Promise<'recorded' | 'running' | ReconcileLine> {
-  if (group.executions.some((e) => IN_PROGRESS_STATUSES.has(e.status ?? ''))) return 'running';
-  const record = await options.records.get(group.provider, group.checkRef);
-  const failedRecord = record?.status === 'error' && options.retryFailed === true;
-  if (record && !failedRecord) return 'recorded';
+async function queryDue(options: ReconcileOptions, shard: string, pass: 'due' | 'parked', startKey?: Record<string, unknown>) {
+  try {
+    return await options.dynamo.send(
+      new QueryCommand({
+        TableName: options.tableName,
+        IndexName: OPEN_CHECKS_INDEX.indexName,
+        KeyConditionExpression: pass === 'due' ? 'openShard = :shard AND reconcileAt <= :now' : 'openShard = :shard AND begins_with(reconcileAt, :now)',
+        ExpressionAttributeValues: { ':shard': shard, ':now': pass === 'due' ? options.now.toISOString() : PARKED_PREFIX },
+        Limit: options.pageSize ?? 100,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+  } catch (error) {
+    throw storageErrorFrom(error, 'DynamoDB Query of open checks');
+  }
+}
 
-  const latest = latestOf(group.executions);
+async function reconcileCheck(options: ReconcileOptions, seen: OpenItem, runId: string): Promise<Outcome> {
+  const { now } = options;
+  if (!(PROVIDERS as readonly string[]).includes(seen.provider) || !/^[0-9a-f]{32}$/.test(seen.checkRef ?? '')) return 'recorded';
+  if (options.restart && !(await claim(options, seen, runId))) return 'claimed-elsewhere';
+  const item = await getItem(options, seen);
+  if (!item?.openShard) return 'recorded';
+  const executionName = item.executionName ?? executionNameOf(item);
   const line: ReconcileLine = {
-    provider: group.provider,
-    checkRef: group.checkRef,
-    executionName: latest.name ?? '',
-    executionStatus: latest.status ?? 'FAILED',
-    ...(record && { recordStatus: record.status }),
+    provider: item.provider,
+    checkRef: item.checkRef,
+    status: item.status,
+    executionName,
+    executionStatus: 'UNKNOWN',
     action: 'failed',
   };
   try {
-    const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: latest.executionArn }));
-    const check = checkOf(described.input, group);
-    // An error record means the workflow ran to its end: resuming it would only fail again. Start it afresh.
-    const redrivable =
-      !failedRecord && REDRIVABLE_STATUSES.has(described.status ?? '') && described.redriveStatus === 'REDRIVABLE';
-    if (!options.restart) {
-      return redrivable
-        ? { ...line, action: 'would-redrive' }
-        : { ...line, action: 'would-restart', newExecutionName: restartNameOf(group, group.lastRestart + 1) };
+    const described = await describe(options, executionName);
+    if (!described) {
+      line.executionStatus = 'ExecutionDoesNotExist';
+      const since = Date.parse(item.startedAt ?? item.createdAt ?? '');
+      if (item.status === 'started' && Number.isFinite(since) && now.getTime() - since < EVENT_HORIZON_MS) {
+        // The event never got an execution (its start failed): it waits in the dead-letter queue, or comes back.
+        await reschedule(options, item, runId, new Date(now.getTime() + NO_EXECUTION_LOOK_MS).toISOString());
+        return { ...line, action: 'no-execution' };
+      }
+      return park(options, item, runId, line, 'no execution and no event left to start one');
     }
-    if (redrivable && (await redrive(options, latest, described.redriveCount ?? 0, group.checkRef))) {
+    line.executionStatus = described.status ?? 'UNKNOWN';
+    if (!ENDED.has(described.status ?? '')) {
+      // RUNNING, PENDING_REDRIVE, or a status not known here: never a second execution while one may run.
+      await reschedule(options, item, runId, nextLookAt(item.startedAt, now));
+      return 'running';
+    }
+    if (item.status === 'error') return await retryError(options, item, runId, line, described);
+    const redrivable = REDRIVABLE.has(described.status ?? '') && described.redriveStatus === 'REDRIVABLE';
+    if (!options.restart) {
+      return redrivable ? { ...line, action: 'would-redrive' } : { ...line, action: 'would-restart', newExecutionName: restartNameOf(item, (item.restarts ?? 0) + 1) };
+    }
+    if (redrivable && (await redrive(options, described, item.checkRef))) {
+      await reschedule(options, item, runId, nextLookAt(undefined, now));
       return { ...line, action: 'redriven' };
     }
-    const newExecutionName = await restartCheck(options, check, group.lastRestart + 1);
+    const newExecutionName = await restart(options, item, runId, described);
     return { ...line, action: 'restarted', newExecutionName };
   } catch (error) {
     return { ...line, action: 'failed', reason: errorName(error) };
   }
 }
 
-/** The execution started last; among equal starts, the higher restart. */
-function latestOf(executions: ExecutionListItem[]): ExecutionListItem {
-  const restartOf = (e: ExecutionListItem) => parseExecutionName(e.name ?? '')?.restart ?? 0;
-  return executions.reduce((latest, e) => {
-    const byDate = (e.startDate?.getTime() ?? 0) - (latest.startDate?.getTime() ?? 0);
-    return byDate > 0 || (byDate === 0 && restartOf(e) > restartOf(latest)) ? e : latest;
-  });
+/** An `error` record whose execution has ended: retried by a fresh execution while it can still succeed, else parked. */
+async function retryError(options: ReconcileOptions, item: OpenItem, runId: string, line: ReconcileLine, described: DescribeExecutionCommandOutput): Promise<Outcome> {
+  const created = Date.parse(item.createdAt ?? '');
+  const inWindow = Number.isFinite(created) && options.now.getTime() - created < RETRY_WINDOW_SECONDS[item.provider] * 1000;
+  const retries = item.retries ?? 0;
+  const errorName = item.error?.name ?? 'UnknownError';
+  const worthIt = options.retryFailed === true || (inWindow && retries < MAX_RETRIES && !NEVER_SUCCEEDS.has(errorName));
+  if (!worthIt) {
+    const reason = NEVER_SUCCEEDS.has(errorName) ? `${errorName} does not succeed on a retry` : retries >= MAX_RETRIES ? `${retries} retries failed` : 'its evidence window has passed';
+    return park(options, item, runId, line, reason);
+  }
+  if (!options.restart) return { ...line, action: 'would-retry', newExecutionName: restartNameOf(item, (item.restarts ?? 0) + 1) };
+  const newExecutionName = await restart(options, item, runId, described, { retries: retries + 1 });
+  return { ...line, action: 'retried', newExecutionName };
+}
+
+async function claim(options: ReconcileOptions, item: OpenItem, runId: string): Promise<boolean> {
+  try {
+    await options.dynamo.send(
+      new UpdateCommand({
+        TableName: options.tableName,
+        Key: { pk: recordKeyOf(item.provider, item.checkRef) },
+        UpdateExpression: 'SET reconcileAt = :claimed, reconcileClaim = :run',
+        ConditionExpression: 'reconcileAt = :seen',
+        ExpressionAttributeValues: { ':claimed': new Date(options.now.getTime() + CLAIM_MS).toISOString(), ':run': runId, ':seen': item.reconcileAt },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: unknown })?.name === 'ConditionalCheckFailedException') return false;
+    throw storageErrorFrom(error, 'DynamoDB UpdateItem (claim)');
+  }
+}
+
+async function getItem(options: ReconcileOptions, item: OpenItem): Promise<OpenItem | undefined> {
+  try {
+    const { Item } = await options.dynamo.send(
+      new GetCommand({ TableName: options.tableName, Key: { pk: recordKeyOf(item.provider, item.checkRef) }, ConsistentRead: true }),
+    );
+    return Item as OpenItem | undefined;
+  } catch (error) {
+    throw storageErrorFrom(error, 'DynamoDB GetItem');
+  }
+}
+
+/** The next look, and what changed, written only while this run's claim holds (a final record removes the item). */
+async function reschedule(options: ReconcileOptions, item: OpenItem, runId: string, at: string, set: Record<string, unknown> = {}): Promise<void> {
+  if (!options.restart) return;
+  const names = Object.keys(set);
+  try {
+    await options.dynamo.send(
+      new UpdateCommand({
+        TableName: options.tableName,
+        Key: { pk: recordKeyOf(item.provider, item.checkRef) },
+        UpdateExpression: `SET reconcileAt = :at${names.map((name, i) => `, #f${i} = :v${i}`).join('')} REMOVE reconcileClaim`,
+        ConditionExpression: 'reconcileClaim = :run AND attribute_exists(openShard)',
+        ...(names.length > 0 ? { ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])) } : {}),
+        ExpressionAttributeValues: { ':at': at, ':run': runId, ...Object.fromEntries(names.map((name, i) => [`:v${i}`, set[name]])) },
+      }),
+    );
+  } catch (error) {
+    // The check was recorded meanwhile (its item left the index) or another run took it after the claim expired.
+    if ((error as { name?: unknown })?.name !== 'ConditionalCheckFailedException') throw storageErrorFrom(error, 'DynamoDB UpdateItem');
+  }
+}
+
+async function park(options: ReconcileOptions, item: OpenItem, runId: string, line: ReconcileLine, reason: string): Promise<ReconcileLine> {
+  if (!options.restart) return { ...line, action: 'would-park', reason };
+  await reschedule(options, item, runId, parkedAt(options.now), { parkReason: reason });
+  return { ...line, action: 'parked', reason };
+}
+
+async function describe(options: ReconcileOptions, name: string): Promise<DescribeExecutionCommandOutput | undefined> {
+  const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    return await options.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  } catch (error) {
+    if (errorName(error) === 'ExecutionDoesNotExist') return undefined;
+    throw error;
+  }
 }
 
 /** RedriveExecution; false when Step Functions says it cannot (the caller restarts instead). */
-async function redrive(options: ReconcileOptions, execution: ExecutionListItem, redriveCount: number, checkRef: string): Promise<boolean> {
+async function redrive(options: ReconcileOptions, described: DescribeExecutionCommandOutput, checkRef: string): Promise<boolean> {
   try {
-    await options.sfn.send(
-      // The same token from two concurrent runs makes one redrive.
-      new RedriveExecutionCommand({ executionArn: execution.executionArn, clientToken: `${checkRef}-${redriveCount}` }),
-    );
+    // The same token from two reconciles makes one redrive.
+    await options.sfn.send(new RedriveExecutionCommand({ executionArn: described.executionArn, clientToken: `${checkRef}-${described.redriveCount ?? 0}` }));
     return true;
   } catch (error) {
     if (errorName(error) === 'ExecutionNotRedrivable') return false;
@@ -227,29 +375,32 @@ async function redrive(options: ReconcileOptions, execution: ExecutionListItem, 
   }
 }
 
-/** StartExecution `{name}-r{n}` with the check as the start function gave it; skips names already taken. */
-async function restartCheck(options: ReconcileOptions, check: WorkflowCheck, firstRestart: number): Promise<string> {
+/**
+ * StartExecution `{name}-r{n}` with the check as the start function gave it, then the item names it. The name is
+ * deterministic: a reconcile that died between the two finds it taken next time, and takes it as started.
+ */
+async function restart(
+  options: ReconcileOptions,
+  item: OpenItem,
+  runId: string,
+  described: DescribeExecutionCommandOutput,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const check = checkOf(described.input, item);
+  const restarts = (item.restarts ?? 0) + 1;
+  const name = restartNameOf(check, restarts);
   const input: WorkflowState = { check };
-  for (let restart = firstRestart; restart < firstRestart + RESTART_NAME_ATTEMPTS; restart++) {
-    const name = restartNameOf(check, restart);
-    try {
-      await options.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: options.stateMachineArn, name, input: JSON.stringify(input) }),
-      );
-      return name;
-    } catch (error) {
-      if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
-    }
+  try {
+    await options.sfn.send(new StartExecutionCommand({ stateMachineArn: options.stateMachineArn, name, input: JSON.stringify(input) }));
+  } catch (error) {
+    if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
   }
-  throw new RestartNamesTakenError(`restart names r${firstRestart}..r${firstRestart + RESTART_NAME_ATTEMPTS - 1} are taken`);
+  const now = options.now;
+  await reschedule(options, item, runId, nextLookAt(undefined, now), { executionName: name, restarts, startedAt: now.toISOString(), ...extra });
+  return name;
 }
 
-/** Every candidate restart name is taken by an execution outside the listing window. */
-export class RestartNamesTakenError extends Error {
-  override readonly name = 'RestartNamesTakenError';
-}
-
-/** The execution input does not hold the check its name says (started by hand, or the input is not available). */
+/** The execution input does not hold the check its item says (started by hand, or the input is not available). */
 export class UnexpectedExecutionInputError extends Error {
   override readonly name = 'UnexpectedExecutionInputError';
 }
@@ -268,7 +419,7 @@ function checkOf(input: string | undefined, expected: { provider: ProviderName; 
     typeof check.checkId !== 'string' ||
     typeof check.createdAt !== 'string'
   ) {
-    throw new UnexpectedExecutionInputError('execution input does not hold the check its name says');
+    throw new UnexpectedExecutionInputError('execution input does not hold the check its item says');
   }
   return check as WorkflowCheck;
 }
@@ -278,22 +429,48 @@ function errorName(error: unknown): string {
   return typeof name === 'string' && /^[\w.]{1,80}$/.test(name) ? name : 'UnknownError';
 }
 
+/** Checks reconcile parked (could not recover): provider, checkRef, when and why. */
+export async function listParked(options: Pick<ReconcileOptions, 'dynamo' | 'tableName'>): Promise<Array<{ provider: string; checkRef: string; parkedAt: string; status: string }>> {
+  const parked: Array<{ provider: string; checkRef: string; parkedAt: string; status: string }> = [];
+  for (const shard of allOpenShards()) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await options.dynamo.send(
+        new QueryCommand({
+          TableName: options.tableName,
+          IndexName: OPEN_CHECKS_INDEX.indexName,
+          KeyConditionExpression: 'openShard = :shard AND begins_with(reconcileAt, :parked)',
+          ExpressionAttributeValues: { ':shard': shard, ':parked': PARKED_PREFIX },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of (page.Items ?? []) as OpenItem[]) {
+        parked.push({ provider: item.provider, checkRef: item.checkRef, parkedAt: item.reconcileAt.slice(PARKED_PREFIX.length), status: item.status });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return parked;
+}
+
 /** Lines for a terminal or a log: counts first, then one line per check (provider, checkRef, what was done). */
 export function formatReport(report: ReconcileReport): string[] {
   const mode = report.dryRun ? ' (dry run: nothing changed)' : '';
   const lines = [
-    `reconcile since ${report.since}${mode}`,
-    `executions: ${report.executions} (${report.unrecognized} not named after a check, ignored)`,
-    `checks: ${report.checks}: ${report.recorded} recorded, ${report.running} running, ${report.unrecorded} without a record`,
+    `reconcile at ${report.generatedAt}${mode}`,
+    `open checks due: ${report.due}: ${report.running} still running, ${report.recorded} recorded meanwhile, ${report.claimedElsewhere} taken by another reconcile`,
   ];
   if (!report.dryRun) {
-    lines.push(`recovered: ${report.redriven} redriven, ${report.restarted} restarted; ${report.failed} failed`);
+    lines.push(
+      `recovered: ${report.redriven} redriven, ${report.restarted} restarted, ${report.retried} error records retried; ` +
+        `${report.withoutExecution} events without an execution; ${report.parked} parked; ${report.failed} failed`,
+    );
   }
+  if (report.stoppedForTime) lines.push('stopped for time: the remaining due checks wait for the next run');
   for (const line of report.lines) {
-    const record = line.recordStatus ? ` record=${line.recordStatus}` : '';
     const next = line.newExecutionName ? ` as ${line.newExecutionName}` : '';
     const reason = line.reason ? ` (${line.reason})` : '';
-    lines.push(`  ${line.provider} ${line.checkRef} ${line.executionStatus}${record}: ${line.action}${next}${reason}`);
+    lines.push(`  ${line.provider} ${line.checkRef} ${line.status} ${line.executionStatus}: ${line.action}${next}${reason}`);
   }
   return lines;
 }

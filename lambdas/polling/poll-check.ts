@@ -3,8 +3,8 @@
  * unavailable (5xx, 429, timeout) does not fail the task: the observation goes into the backoff (honouring
  * Retry-After) until maxTransientErrors, then the error is rethrown for the state machine's Retry and Catch.
  */
-import { InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
-import { rejectedInputStatus, type ProviderName, type StatusSource } from '../checks/check-status';
+import { IdentityMismatchError, InvalidCheckInputError, ProviderUnavailableError } from '../common/errors';
+import { identityMismatchStatus, rejectedInputStatus, type ProviderName, type StatusSource } from '../checks/check-status';
 import type { PollOutput, WorkflowState } from '../checks/workflow-contract';
 import { decideNextPoll, type PollObservation } from './next-poll';
 import type { PollingPolicy } from './polling-policy';
@@ -43,6 +43,9 @@ export async function pollCheck(deps: PollDeps, state: WorkflowState): Promise<P
   } catch (error) {
     if (error instanceof InvalidCheckInputError) {
       observation = { kind: 'status', status: rejectedInputStatus(check.provider, error.message) };
+    } else if (error instanceof IdentityMismatchError) {
+      // Terminal for this check: the archive step asks once more and records the mismatch, keeping nothing.
+      observation = { kind: 'status', status: identityMismatchStatus(check.provider, error.message) };
     } else if (error instanceof ProviderUnavailableError) {
       transientError = error;
       deps.onTransientError?.(error, check.provider);

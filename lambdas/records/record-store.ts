@@ -1,15 +1,21 @@
 /**
  * DynamoDB adapter of the check records. Writes are conditional so a record only moves forward (see STATUS_RANK) and
  * a legal hold survives any rewrite; dynalite has no transactions, so everything is single-item PutItem/UpdateItem.
+ *
+ * One run at a time writes a check: it takes the item's lease (acquireLease) before it stores anything, and its record
+ * write is conditional on still holding it. The condition itself says "first final answer wins": a record replaces
+ * one of lower rank, or one of equal rank below the final ranks, or its own twin (same rank, same manifest) — never a
+ * different final answer, so a record can never name a manifest other than the one its own run stored.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ArchiverError } from '../common/errors';
 import { StorageUnavailableError, storageErrorFrom } from '../common/storage-errors';
 import type { ProviderName } from '../checks/check-status';
-import type { CheckRecord } from './record';
+import { STARTED_RANK, type StartedItem } from './open-checks';
+import { FINAL_RANK, type CheckRecord } from './record';
 import { expiresOf, ttlOf } from './retention';
-import { TTL_ATTRIBUTE, recordKeyOf } from './table-schema';
+import { TTL_ATTRIBUTE, recordKeyOf, seenKeyOf } from './table-schema';
 
 /** A legal-hold operation named a check that has no record. */
 export class RecordNotFoundError extends ArchiverError {
@@ -18,15 +24,52 @@ export class RecordNotFoundError extends ArchiverError {
 }
 
 export interface WriteResult {
-  /** False when a record of higher rank was already there: `record` is that one, unchanged. */
+  /**
+   * False when the record was not written: a record that ranks higher (or an equal final one) was already there —
+   * `record` is that one, unchanged — or another run holds the check's lease.
+   */
   written: boolean;
   record: CheckRecord;
 }
 
+/** A run's claim on a check: who (a per-invocation id) and until when (epoch ms). */
+export interface Lease {
+  owner: string;
+  until: number;
+}
+
+export type LeaseResult =
+  | { acquired: true }
+  /** A record this run could not improve on is there: keep it. */
+  | { acquired: false; superseded: CheckRecord }
+  /** Another run holds the lease until `until`. */
+  | { acquired: false; heldUntil: number };
+
+export type BeginResult = { created: true } | { created: false; existing: CheckRecord | StartedItem };
+
 export interface RecordStore {
   get(provider: ProviderName, checkRef: string): Promise<CheckRecord | undefined>;
-  /** Conditional put: only when no record of higher rank exists; keeps an existing legal hold (and drops `ttl`). */
-  write(record: CheckRecord): Promise<WriteResult>;
+  /**
+   * Conditional put: only over a record this one may replace (see above) and, with `lease`, only while this run holds
+   * it (or nobody does); keeps an existing legal hold (and drops `ttl`).
+   */
+  write(record: CheckRecord, options?: { lease?: Lease }): Promise<WriteResult>;
+  /** The start function's `started` item, unless the check has an item already (which is returned). */
+  begin(item: StartedItem): Promise<BeginResult>;
+  /**
+   * The check's "seen" marker (no TTL: it outlives the record). True when it is this start's (or absent until now);
+   * false when an earlier incarnation of the check left it: the record was there and has expired or been erased.
+   */
+  markSeen(provider: ProviderName, checkRef: string, startId: string, now: Date): Promise<boolean>;
+  /** Removes this start's `started` item again (a duplicate after expiry): only while nothing else wrote it. */
+  abandonStarted(provider: ProviderName, checkRef: string, startId: string): Promise<void>;
+  /**
+   * Takes the check's lease for a run that will write a record of `rank`: refused while another run holds it, or when
+   * a record this run could not replace is there. Creates a `started` item when the check has none.
+   */
+  acquireLease(provider: ProviderName, checkRef: string, lease: Lease, rank: number, now: Date): Promise<LeaseResult>;
+  /** Gives the lease up (a run that failed or yielded); a no-op when it is no longer this run's. */
+  releaseLease(provider: ProviderName, checkRef: string, owner: string): Promise<void>;
   /** Suspends expiry: sets `legalHold`, removes `ttl`. Idempotent. */
   applyLegalHold(provider: ProviderName, checkRef: string, options: { now: Date; reason?: string }): Promise<CheckRecord>;
   /**
@@ -55,31 +98,139 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
     }
   }
 
-  async function write(record: CheckRecord): Promise<WriteResult> {
+  async function write(record: CheckRecord, options: { lease?: Lease } = {}): Promise<WriteResult> {
     let candidate = record;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const held = candidate.legalHold === true;
+      const now = Date.now();
       try {
         await client.send(
           new PutCommand({
             TableName: tableName,
             Item: candidate,
-            ConditionExpression: `attribute_not_exists(pk) OR (statusRank <= :rank AND ${
+            ConditionExpression: `attribute_not_exists(pk) OR ((${REPLACEABLE}) AND (${FREE_OR_MINE}) AND ${
               held ? 'legalHold = :true' : 'attribute_not_exists(legalHold)'
             })`,
-            ExpressionAttributeValues: { ':rank': candidate.statusRank, ...(held ? { ':true': true } : {}) },
+            ExpressionAttributeValues: {
+              ':rank': candidate.statusRank,
+              ':final': FINAL_RANK,
+              ':sha': candidate.manifestSha256 ?? '-',
+              ':owner': options.lease?.owner ?? '-',
+              ':now': now,
+              ...(held ? { ':true': true } : {}),
+            },
           }),
         );
         return { written: true, record: candidate };
       } catch (error) {
         if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB PutItem');
       }
-      // Someone got there first: a higher-ranked record wins; otherwise adopt its legal-hold state and write again.
+      // Someone got there first: a record this one may not replace wins, as does another run's live lease; otherwise
+      // adopt the stored legal-hold state and write again.
       const existing = await get(record.provider, record.checkRef);
-      if (existing && existing.statusRank > candidate.statusRank) return { written: false, record: existing };
+      if (existing && !mayReplace(existing, candidate)) return { written: false, record: existing };
+      if (existing && leaseHeldByOther(existing, options.lease?.owner, now)) return { written: false, record: existing };
       candidate = withHoldOf(existing, candidate);
     }
     throw new StorageUnavailableError('DynamoDB PutItem: record kept changing under concurrent writes');
+  }
+
+  async function begin(item: StartedItem): Promise<BeginResult> {
+    try {
+      await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return { created: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB PutItem');
+    }
+    const existing = await get(item.provider, item.checkRef);
+    // Deleted in between (an abandoned start): try once more.
+    if (!existing) return begin(item);
+    return { created: false, existing };
+  }
+
+  async function markSeen(provider: ProviderName, checkRef: string, startId: string, now: Date): Promise<boolean> {
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: seenKeyOf(provider, checkRef), provider, checkRef, startId, seenAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR startId = :startId',
+          ExpressionAttributeValues: { ':startId': startId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw storageErrorFrom(error, 'DynamoDB PutItem');
+    }
+  }
+
+  async function abandonStarted(provider: ProviderName, checkRef: string, startId: string): Promise<void> {
+    try {
+      await client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: { pk: recordKeyOf(provider, checkRef) },
+          ConditionExpression: '#status = :started AND startId = :startId AND attribute_not_exists(leaseOwner)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':started': 'started', ':startId': startId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB DeleteItem');
+    }
+  }
+
+  async function acquireLease(provider: ProviderName, checkRef: string, lease: Lease, rank: number, now: Date): Promise<LeaseResult> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: recordKeyOf(provider, checkRef) },
+          UpdateExpression:
+            'SET leaseOwner = :owner, leaseUntil = :until, provider = if_not_exists(provider, :provider), ' +
+            'checkRef = if_not_exists(checkRef, :checkRef), #status = if_not_exists(#status, :started), ' +
+            'statusRank = if_not_exists(statusRank, :startedRank), schemaVersion = if_not_exists(schemaVersion, :one)',
+          ConditionExpression: `attribute_not_exists(pk) OR ((statusRank < :rank OR (statusRank = :rank AND :rank < :final)) AND (${FREE_OR_MINE}))`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': lease.owner,
+            ':until': lease.until,
+            ':now': now.getTime(),
+            ':rank': rank,
+            ':final': FINAL_RANK,
+            ':provider': provider,
+            ':checkRef': checkRef,
+            ':started': 'started',
+            ':startedRank': STARTED_RANK,
+            ':one': 1,
+          },
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB UpdateItem');
+    }
+    const existing = await get(provider, checkRef);
+    if (!existing) return acquireLease(provider, checkRef, lease, rank, now);
+    if (leaseHeldByOther(existing, lease.owner, now.getTime())) return { acquired: false, heldUntil: Number(existing.leaseUntil) };
+    return { acquired: false, superseded: existing };
+  }
+
+  async function releaseLease(provider: ProviderName, checkRef: string, owner: string): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: recordKeyOf(provider, checkRef) },
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB UpdateItem');
+    }
   }
 
   async function applyLegalHold(
@@ -135,12 +286,31 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
     }
   }
 
-  return { get, write, applyLegalHold, releaseLegalHold };
+  return { get, write, begin, markSeen, abandonStarted, acquireLease, releaseLease, applyLegalHold, releaseLegalHold };
+}
+
+/**
+ * What a record may replace (both as a condition expression and as a check on a stored item): a record of lower rank;
+ * one of equal rank below the final ranks (an error retried, an escalation updated); or its own twin, the same rank
+ * anchoring the same manifest (a retried write). Never a different final answer.
+ */
+const REPLACEABLE = 'statusRank < :rank OR (statusRank = :rank AND (:rank < :final OR manifestSha256 = :sha))';
+/** Nobody holds the check's lease, this run does, or the holder's time is up. */
+const FREE_OR_MINE = 'attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseUntil < :now';
+
+export function mayReplace(existing: Pick<CheckRecord, 'statusRank' | 'manifestSha256'>, record: Pick<CheckRecord, 'statusRank' | 'manifestSha256'>): boolean {
+  if (existing.statusRank < record.statusRank) return true;
+  if (existing.statusRank > record.statusRank) return false;
+  return record.statusRank < FINAL_RANK || (record.manifestSha256 !== undefined && existing.manifestSha256 === record.manifestSha256);
+}
+
+function leaseHeldByOther(existing: CheckRecord, owner: string | undefined, now: number): boolean {
+  return typeof existing.leaseOwner === 'string' && existing.leaseOwner !== owner && Number(existing.leaseUntil) >= now;
 }
 
 /** The record to write given the legal-hold state of the one already stored. */
 export function withHoldOf(existing: CheckRecord | undefined, record: CheckRecord): CheckRecord {
-  const { legalHold: _h, legalHoldSince: _s, legalHoldReason: _r, ttl: _t, ...rest } = record;
+  const { legalHold: _h, legalHoldSince: _s, legalHoldReason: _r, ttl: _t, leaseOwner: _o, leaseUntil: _u, ...rest } = record;
   if (existing?.legalHold === true) {
     return {
       ...rest,

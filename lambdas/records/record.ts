@@ -4,6 +4,7 @@
  */
 import type { Drift, Escalation, NoResultReason, ProviderName, ProviderTimes } from '../checks/check-status';
 import type { ArchiveOutput, WorkflowCheck } from '../checks/workflow-contract';
+import type { OpenBookkeeping } from './open-checks';
 import type { Retention, RetentionClock } from './retention';
 import { DEFAULT_INDEX_SHARDS, indexKeysOf, recordKeyOf } from './table-schema';
 
@@ -41,7 +42,10 @@ export const STATUS_RANK: Record<RecordStatus, number> = {
   archived: 3,
 };
 
-export interface CheckRecord {
+/** Ranks from here up are final answers: the first one written wins (record-store's condition). */
+export const FINAL_RANK = 2;
+
+export interface CheckRecord extends OpenBookkeeping {
   pk: string;
   schemaVersion: 1;
   provider: ProviderName;
@@ -114,6 +118,9 @@ export interface CheckRecord {
   legalHold?: boolean;
   legalHoldSince?: string;
   legalHoldReason?: string;
+  /** The run writing this check now (record-store's lease): absent on records, which are written without it. */
+  leaseOwner?: string;
+  leaseUntil?: number;
   /** Index attributes (see table-schema): sharded keys, `{provider}#{day}[#{shard}]` and `{provider}#{outcome}[#{shard}]`. */
   providerDay: string;
   providerOutcome: string;

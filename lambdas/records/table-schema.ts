@@ -37,6 +37,31 @@ export function recordKeyOf(provider: string, checkRef: string): string {
 }
 
 /**
+ * Sparse index of open checks (lambdas/records/open-checks.ts): only items with `openShard` are in it — checks
+ * started and not yet recorded, escalated ones under review, error records still worth a retry, and the ones
+ * reconcile parked. Reconcile queries each shard for `reconcileAt <= now`: its work is the open checks that are due,
+ * never the whole table. Not an auditor index (auditors are granted INDEXES only).
+ */
+export const OPEN_CHECKS_INDEX = {
+  indexName: 'byOpenDeadline',
+  partitionKey: 'openShard',
+  sortKey: 'reconcileAt',
+  /** What reconcile reads from the index; everything else comes from a consistent GetItem. */
+  projection: ['provider', 'checkRef', 'status', 'statusRank', 'executionName', 'restarts', 'startedAt'],
+} as const;
+
+/** Every index of the table, as the stack and the local emulator create them. */
+export const TABLE_INDEXES: ReadonlyArray<IndexSchema & { projection?: readonly string[] }> = [...Object.values(INDEXES), OPEN_CHECKS_INDEX];
+
+/** Open checks spread over this many index partitions (checkRefs are hashes, so the spread is even). */
+export const OPEN_SHARDS = 16;
+
+/** Partition key of a check's "seen" marker: outlives the record, so an event replayed after expiry starts nothing. */
+export function seenKeyOf(provider: string, checkRef: string): string {
+  return `seen#${provider}#${checkRef}`;
+}
+
+/**
  * Write shards of the sharded index keys. A DynamoDB partition takes about 1,000 write units a second; with one key
  * per provider and day, a popular provider's checks all landed on one. 16 keys keep the hottest one under 10 % of a
  * partition at 1,000 checks/s (the scale model in `npm run bench` says by how much); a query reads a group's 16 in

@@ -1,14 +1,15 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_CREATED_AT_SKEW_SECONDS, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
-import { DLQ_RETENTION, SIZING, START_ASYNC_INVOKE, TARGET_DELIVERY } from '../defaults';
+import { DATA_REMOVAL_POLICY, DLQ_RETENTION, SIZING, START_QUEUE, TARGET_DELIVERY } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 
 /** A workflow the start function may start, and nothing else (PollingWorkflow). */
@@ -34,25 +35,34 @@ export interface CheckTriggerProps {
    * @default 'audit-archiver.checks'
    */
   readonly eventSource?: string;
-  /** Encrypts the dead-letter queue (dead-lettered events hold check ids, liveness tokens among them). */
+  /** Encrypts the queues (events hold check ids, liveness tokens among them). */
   readonly encryptionKey: IKey;
+  /** The records table: the start function writes each check's `started` item and "seen" marker there. */
+  readonly table: ITableV2;
+  /** The records table's key (used through DynamoDB only). */
+  readonly tableKey: IKey;
   /** Encrypts the start function's log group. */
   readonly logKey: IKey;
 }
 
 /**
- * `Check Created` → start function → StartExecution. Every event that does not start (or find) its workflow ends up
- * in one dead-letter queue, with its reason:
- * - EventBridge could not deliver it to the function (throttling, outage) after TARGET_DELIVERY retries: the target's
- *   DLQ; the message is the event, the reason is in the ERROR_CODE / ERROR_MESSAGE message attributes.
- * - The function failed on it (InvalidEventError for an event outside the contract, StartExecutionFailedError)
- *   after START_ASYNC_INVOKE retries: the function's on-failure destination; the message is an invocation record with
- *   the event in `requestPayload` and `responsePayload.errorType` / `errorMessage` (field paths, no values).
+ * `Check Created` → start queue → start function → StartExecution. The queue is the back-pressure: a burst waits in
+ * it, the function takes batches at a bounded concurrency, and what it cannot start yet comes back (partial batch
+ * responses, the visibility timeout as the retry delay). Every event that does not start (or find) its workflow ends
+ * up in one dead-letter queue:
+ * - the start function seals it there itself (lambdas/events/dead-letters.ts): an event outside the contract at once,
+ *   one it could not start after MAX_START_RECEIVES receives — checkId replaced by the checkRef, the original event
+ *   encrypted with the dead-letter key, which only the replay (scheduled redrive, `audit-archiver dead-letters`) opens;
+ * - as a last resort, raw: EventBridge could not deliver it to the queue (target DLQ), or the function failed on it
+ *   past the queue's maxReceiveCount; the scheduled redrive seals those on its next run.
  */
 export class CheckTrigger extends Construct {
   public readonly rule: Rule;
   public readonly startFunction: ArchiverFunction;
+  public readonly startQueue: Queue;
   public readonly deadLetterQueue: Queue;
+  /** Encrypts the replay blobs of dead letters: decrypting them is the replay's privilege alone. */
+  public readonly deadLetterKey: Key;
   public readonly eventBus: IEventBus;
 
   constructor(scope: Construct, id: string, props: CheckTriggerProps) {
@@ -68,12 +78,25 @@ export class CheckTrigger extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue (of the rule target and of the start function); it needs none itself.',
+      reason: 'This queue is the dead-letter queue (of the rule target and of the start queue); it needs none itself.',
     });
-    // EventBridge encrypts what it dead-letters with the queue's key: allow it for this account's rules only.
+    this.startQueue = new Queue(this, 'Checks', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+      visibilityTimeout: START_QUEUE.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: START_QUEUE.maxReceiveCount },
+    });
+    this.deadLetterKey = new Key(this, 'DeadLetterKey', {
+      description: 'audit-archiver: encrypts the replay blobs of dead-lettered events (the original event, liveness tokens included)',
+      enableKeyRotation: true,
+      removalPolicy: DATA_REMOVAL_POLICY,
+    });
+    // EventBridge encrypts what it delivers and dead-letters with the queues' key: for this account's rules only.
     props.encryptionKey.addToResourcePolicy(
       new PolicyStatement({
-        sid: 'AllowEventBridgeDeadLettersOfThisAccount',
+        sid: 'AllowEventBridgeQueuesOfThisAccount',
         principals: [new ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
@@ -85,35 +108,53 @@ export class CheckTrigger extends Construct {
 
     this.startFunction = new ArchiverFunction(this, 'Start', {
       entry: 'lambdas/handlers/start.ts',
-      description: 'audit-archiver: validates a Check Created event and starts its workflow once',
+      description: 'audit-archiver: validates Check Created events from the start queue and starts each workflow once',
       sizing: SIZING.start,
       logKey: props.logKey,
       environment: {
         STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn,
         CREATED_AT_SKEW_SECONDS: String(props.createdAtSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),
+        TABLE_NAME: props.table.tableName,
+        DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        DEAD_LETTER_KEY_ARN: this.deadLetterKey.keyArn,
       },
     });
-    props.workflow.grantStartExecution(this.startFunction.role);
-    this.startFunction.function.configureAsyncInvoke({
-      ...START_ASYNC_INVOKE,
-      onFailure: new SqsDestination(this.deadLetterQueue),
-    });
-    // The destination sends with the function's role: SqsDestination grants sqs:SendMessage plus the key actions
-    // SQS needs for an encrypted queue, as CDK's grantSendMessages writes them.
+    const role = this.startFunction.role;
+    props.workflow.grantStartExecution(role);
+    // The started item, the seen marker, and taking back an abandoned start: item-level, no index, no scan.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [props.table.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [props.tableKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    this.deadLetterQueue.grantSendMessages(role);
+    // Seal only: the start function can encrypt a replay blob, never open one.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.deadLetterKey.keyArn] }));
+    this.startFunction.function.addEventSource(
+      new SqsEventSource(this.startQueue, {
+        batchSize: START_QUEUE.batchSize,
+        maxBatchingWindow: START_QUEUE.maxBatchingWindow,
+        maxConcurrency: START_QUEUE.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
     for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      Validations.of(this.startFunction.role).acknowledge({
+      Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: `${action} on the one dead-letter-queue key only, granted by CDK's Queue.grantSendMessages for the on-failure destination.`,
+        reason: `${action} on the queues' key only, as CDK's Queue.grantSendMessages writes it for the dead-letter queue.`,
       });
     }
 
     this.rule = new Rule(this, 'CheckCreated', {
-      description: 'audit-archiver: Check Created events start the archiving workflow',
+      description: 'audit-archiver: Check Created events start the archiving workflow (through the start queue)',
       eventBus: this.eventBus,
       eventPattern: { source: [props.eventSource ?? DEFAULT_EVENT_SOURCE], detailType: [CHECK_CREATED_DETAIL_TYPE] },
-      targets: [
-        new LambdaFunction(this.startFunction.function, { ...TARGET_DELIVERY, deadLetterQueue: this.deadLetterQueue }),
-      ],
+      targets: [new SqsQueue(this.startQueue, { ...TARGET_DELIVERY, deadLetterQueue: this.deadLetterQueue })],
     });
   }
 }

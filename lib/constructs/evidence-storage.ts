@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, BucketEncryption, ObjectLockRetention, type CfnBucket, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RetentionPolicy } from '../../lambdas/records/retention';
-import { INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambdas/records/table-schema';
+import { INDEXES, OPEN_CHECKS_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambdas/records/table-schema';
 import type { ObjectLockMode } from '../config';
 import {
   ABORT_INCOMPLETE_UPLOAD_DAYS,
@@ -99,6 +99,14 @@ export class EvidenceStorage extends Construct {
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
         projectionType: ProjectionType.ALL,
       })),
+    });
+    // Reconcile's sparse index of open checks: keys and what reconcile reads, not whole records.
+    this.table.addGlobalSecondaryIndex({
+      indexName: OPEN_CHECKS_INDEX.indexName,
+      partitionKey: { name: OPEN_CHECKS_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: OPEN_CHECKS_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...OPEN_CHECKS_INDEX.projection],
     });
   }
 }

@@ -56,6 +56,10 @@ export interface OperationsProps {
   readonly stateMachine: IStateMachine;
   /** The trigger's dead-letter queue (events that did not start a workflow). */
   readonly deadLetterQueue: IQueue;
+  /** The start queue (events waiting for the start function): its oldest message's age is the start path's lag. */
+  readonly startQueue?: IQueue;
+  /** Thresholds of the queue-age alarms. */
+  readonly queueAges?: { startQueueSeconds: number; deadLetterSeconds: number };
   readonly functions: OperatedFunctions;
   /** The records table: its writes and its auditor indexes' writes are watched for throttling. */
   readonly recordsTable: ITableV2;
@@ -135,6 +139,33 @@ export class Operations extends Construct {
       deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       'Check Created events are waiting in the dead-letter queue: their checks have no workflow.',
     );
+    // Nothing expires from the dead-letter queue unseen (SQS keeps messages 14 days at most), and a start queue that
+    // lags means checks wait: liveness frames are served about 30 minutes.
+    if (props.queueAges) {
+      // SQS stops counting a message in its age metric once it was received three times, which the redrive does to
+      // every letter it leaves; the redrive reports those letters' age itself. The larger of the two is watched, per
+      // hour (the redrive reports every 15 minutes; the threshold is days).
+      const hour = Duration.hours(1);
+      const age = new MathExpression({
+        expression: 'MAX([FILL(queue, 0), FILL(redrive, 0)])',
+        usingMetrics: {
+          queue: deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: hour, statistic: 'Maximum' }),
+          redrive: this.flowMetric(METRIC.deadLetterOldestAgeSeconds, undefined, 'Maximum').with({ period: hour }),
+        },
+        label: 'Oldest dead letter (s)',
+        period: hour,
+      });
+      this.alarm('DeadLettersAging', age, {
+        threshold: props.queueAges.deadLetterSeconds,
+        description: 'A dead letter has waited days without being replayed: look before the queue drops it at 14 days.',
+      });
+    }
+    if (props.startQueue && props.queueAges) {
+      this.alarm('StartQueueAge', props.startQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }), {
+        threshold: props.queueAges.startQueueSeconds,
+        description: 'Check Created events wait in the start queue: checks start late (StartExecution throttled or the start function failing).',
+      });
+    }
     this.alarmAtLeastOne('WindowMisses', this.flowMetric(METRIC.windowMisses), 'An image was gone before it could be archived.');
     this.alarmAtLeastOne(
       'ProviderDrift',

@@ -59,7 +59,7 @@ export class PollQueue extends Construct {
       maxConcurrency: POLL_MAX_CONCURRENCY,
     });
     fn.addEnvironment('POLL_QUEUE_URL', this.queue.queueUrl);
-    // Granted by hand rather than by grantConsumeMessages/grantSendMessages: the key also encrypts the evidence, so
+    // Granted by hand rather than by grantConsumeMessages/grantSendMessages: the key also encrypts state and secrets, so
     // its use is limited to SQS acting for the function (kms:ViaService), as the other functions' grants are.
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -26,11 +26,11 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../lambdas/archive/errors';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
 import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
 import { LOOP } from '../../lambdas/polling/poll-loop';
-import { LOG_RETENTION } from '../defaults';
+import { LOG_RETENTION, SIZING } from '../defaults';
 import { PollQueue } from './poll-queue';
 
 /** Handler errors worth another try, by `name`: the retryable ones the error modules export. */
@@ -77,6 +77,74 @@ const BACKOFF: Omit<RetryProps, 'errors'> = {
   jitterStrategy: JitterType.FULL,
 };
 
+/**
+ * Another run holds the check's lease (CheckBusyError): waited for with a slow backoff that outlasts a lease (the
+ * holder's Lambda timeout plus a minute): 30 s, then ×1.5 up to 2 minutes, 8 times (about 12 minutes in all).
+ */
+export const LEASE_BACKOFF: Omit<RetryProps, 'errors'> = {
+  interval: Duration.seconds(30),
+  backoffRate: 1.5,
+  maxAttempts: 8,
+  maxDelay: Duration.seconds(120),
+  jitterStrategy: JitterType.FULL,
+};
+
+/** A refused credential: two more tries, with the secret fetched again (after a rotation). */
+const CREDENTIAL_RETRY: Omit<RetryProps, 'errors'> = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 };
+
+/** The retriers of each kind of task, in order: what the construct adds, and what the worst chain counts. */
+const STEP_RETRIES: RetryProps[] = [
+  { errors: TRANSIENT_ERRORS, ...BACKOFF },
+  { errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF },
+  { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
+];
+const TASK_RETRIES = {
+  // Transient provider errors are absorbed in the poll loop (maxTransientErrors, about half an hour): one that reaches
+  // the workflow has outlasted them and is recorded. A silent loop is started again; a refused credential gets the
+  // loop's one more try.
+  poll: [
+    { errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 },
+    { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
+  ],
+  archive: [...STEP_RETRIES, { errors: [...LEASE_ERROR_NAMES], ...LEASE_BACKOFF }],
+  recordFailure: [{ errors: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], ...BACKOFF }],
+} as const satisfies Record<string, RetryProps[]>;
+
+/**
+ * A task never times out before its function does (the default here and aws-local-stepfunctions' 60 s would leave a
+ * run going on beside its own retry): the function's timeout plus a minute.
+ */
+const TASK_TIMEOUT_MARGIN = Duration.seconds(60);
+
+/**
+ * The longest a task can take with all its retries: every attempt running into its bound (a Lambda task's timeout,
+ * the poll loop's heartbeat timeout), every wait at its full (un-jittered) delay. An upper bound: a retrier's attempts
+ * are counted as if each error kind used them all.
+ */
+export function worstTaskSeconds(retries: readonly RetryProps[], attemptSeconds: number): number {
+  const attempts = 1 + retries.reduce((n, r) => n + (r.maxAttempts ?? 3), 0);
+  let waits = 0;
+  for (const r of retries) {
+    const interval = (r.interval ?? Duration.seconds(1)).toSeconds();
+    const cap = r.maxDelay?.toSeconds() ?? Number.POSITIVE_INFINITY;
+    for (let i = 0; i < (r.maxAttempts ?? 3); i++) waits += Math.min(interval * (r.backoffRate ?? 2) ** i, cap);
+  }
+  return attempts * attemptSeconds + Math.ceil(waits);
+}
+
+/** A Lambda task's bound per attempt: its task timeout. */
+const lambdaAttempt = (functionTimeout: Duration) => functionTimeout.plus(TASK_TIMEOUT_MARGIN).toSeconds();
+
+/**
+ * The worst retry chain an execution can run beyond its polling budget (lib/config.ts adds it to the state machine's
+ * timeout, so it fits for any accepted configuration): a poll loop that goes silent at the budget's end and is
+ * started again, the escalation's archive and the final archive (each with lease waits), then Record failure.
+ */
+export const WORST_RETRY_CHAIN_SECONDS =
+  worstTaskSeconds(TASK_RETRIES.poll, LOOP.heartbeatTimeoutSeconds) +
+  2 * worstTaskSeconds(TASK_RETRIES.archive, lambdaAttempt(SIZING.archive.timeout)) +
+  worstTaskSeconds(TASK_RETRIES.recordFailure, lambdaAttempt(SIZING.record.timeout));
+
 export interface WorkflowHandlers {
   /** The poll loop (lambdas/handlers/poll.ts): fed by the poll queue, answers the workflow's task token. */
   readonly poll: LambdaFunction;
@@ -102,7 +170,7 @@ export interface PollingWorkflowProps {
  *
  *   Poll provider (the poll loop, until the check needs the workflow) → Route by status
  *     pending                     → Wait before next poll ($.poll.waitSeconds) → Poll provider
- *     complete                    → Archive evidence → Archived
+ *     complete                    → Archive evidence → Archived (or, when the re-fetch says escalated, Wait for review)
  *     escalated, archived         → Wait for review ($.poll.waitSeconds) → Poll provider
  *     escalated, not yet archived → Archive escalation → Wait for review
  *     no-result | timed-out       → Record outcome → Recorded
@@ -136,18 +204,13 @@ export class PollingWorkflow extends Construct {
       heartbeatTimeout: Timeout.duration(Duration.seconds(LOOP.heartbeatTimeoutSeconds)),
       resultPath: '$.poll',
     });
-    // Transient provider errors are absorbed in the loop (maxTransientErrors, about half an hour): one that reaches
-    // the workflow has outlasted them and is recorded. A refused credential gets the loop's one more try.
-    poll.addRetry({ errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 });
-    poll.addRetry({ errors: CREDENTIAL_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
-    const archive = this.task(STATE.archive, handlers.archive, '$.archive');
-    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive');
+    for (const retry of TASK_RETRIES.poll) poll.addRetry(retry);
+    // Archive tasks also wait out another run's lease on the check (CheckBusyError).
+    const archive = this.task(STATE.archive, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
+    const archiveEscalation = this.task(STATE.recordEscalation, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
     // The archive function, not the record one: a no-result answer is fetched again and kept as result.json.
-    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive');
-    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', [
-      ...LAMBDA_SERVICE_ERRORS,
-      ...RECORD_STORE_ERRORS,
-    ]);
+    const recordOutcome = this.task(STATE.record, handlers.archive, '$.archive', SIZING.archive.timeout, TASK_RETRIES.archive);
+    const recordFailure = this.task(STATE.recordFailure, handlers.record, '$.archive', SIZING.record.timeout, TASK_RETRIES.recordFailure);
 
     const failed = Fail.jsonPath(this, STATE.failed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     recordFailure.next(failed);
@@ -166,9 +229,13 @@ export class PollingWorkflow extends Construct {
     });
 
     const is = (state: PollState) => Condition.stringEquals('$.poll.state', state);
+    // The archive step asks the provider again: a check that went (back) to review since the poll keeps being followed.
+    const archivedOrReview = Choice.jsonPath(this, STATE.archivedOrReview)
+      .when(Condition.stringEquals('$.archive.status', 'escalated'), waitForReview)
+      .otherwise(new Succeed(this, STATE.archived));
     const route = Choice.jsonPath(this, STATE.route)
       .when(is('pending'), waitBeforeNextPoll.next(poll))
-      .when(is('complete'), archive.next(new Succeed(this, STATE.archived)))
+      .when(is('complete'), archive.next(archivedOrReview))
       // Written as "archived already → wait; else archive" rather than with IsPresent: false, which
       // aws-local-stepfunctions 3.0.0 never matches (it returns `IsPresent && value !== undefined`).
       .when(Condition.and(is('escalated'), Condition.isPresent('$.archive')), waitForReview.next(poll))
@@ -229,20 +296,15 @@ export class PollingWorkflow extends Construct {
   }
 
   /** A Lambda task (Resource = the function ARN, payload = the whole state) with backoff retries. */
-  private task(name: string, fn: IFunction, resultPath: string, retryOn?: string[]): LambdaInvoke {
+  private task(name: string, fn: IFunction, resultPath: string, functionTimeout: Duration, retries: readonly RetryProps[]): LambdaInvoke {
     const task = LambdaInvoke.jsonPath(this, name, {
       lambdaFunction: fn,
       payloadResponseOnly: true,
       resultPath,
       retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(functionTimeout.plus(TASK_TIMEOUT_MARGIN)),
     });
-    if (retryOn) {
-      task.addRetry({ errors: retryOn, ...BACKOFF });
-    } else {
-      task.addRetry({ errors: TRANSIENT_ERRORS, ...BACKOFF });
-      task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, ...BACKOFF });
-      task.addRetry({ errors: CREDENTIAL_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
-    }
+    for (const retry of retries) task.addRetry(retry);
     return task;
   }
 

@@ -5,6 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { ArnFormat } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { OPEN_CHECKS_INDEX } from '../../lambdas/records/table-schema';
 import { SIZING } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 import type { EvidenceStorage } from './evidence-storage';
@@ -15,14 +16,15 @@ export interface ScheduledReconcileProps {
   readonly storage: EvidenceStorage;
   /** Encrypts the function's log group. */
   readonly logKey: IKey;
-  /** How often it runs. @default Duration.hours(1) */
+  /** How often it runs. @default Duration.minutes(5): each run only reads the open checks that are due */
   readonly every?: Duration;
 }
 
 /**
- * Runs reconcile on a schedule (lambdas/handlers/reconcile.ts): checks whose workflow ended without a record are
- * redriven or restarted without waiting for an operator. Its role can list, describe, redrive and start executions of
- * this state machine and read records — nothing else.
+ * Runs reconcile on a schedule (lambdas/handlers/reconcile.ts): open checks that are due — started and never recorded,
+ * escalations whose workflow died, error records worth another try — are recovered without waiting for an operator.
+ * Its role can describe, redrive and start executions of this state machine, query the open-checks index, and read
+ * and update items (its claim, the next look) — nothing else.
  */
 export class ScheduledReconcile extends Construct {
   public readonly function: ArchiverFunction;
@@ -43,7 +45,6 @@ export class ScheduledReconcile extends Construct {
     const role = this.function.role;
     // StartExecution plus the execution input's key, for this state machine's encryption context only.
     workflow.grantStartExecution(role);
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
     const executions = stack.formatArn({
       service: 'states',
       resource: 'execution',
@@ -51,11 +52,15 @@ export class ScheduledReconcile extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:RedriveExecution'], resources: [executions] }));
-    // Records: GetItem on the table (no index), decrypting through DynamoDB only.
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [storage.table.tableArn] }));
+    // Records: GetItem and UpdateItem on the table, Query on the open-checks index only; the key through DynamoDB only.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [storage.table.tableArn] }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${storage.table.tableArn}/index/${OPEN_CHECKS_INDEX.indexName}`] }),
+    );
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        // Encrypt and GenerateDataKey too: reconcile writes (its claim, the next look), not only reads.
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
         resources: [storage.tableKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
       }),
@@ -67,7 +72,7 @@ export class ScheduledReconcile extends Construct {
 
     this.rule = new Rule(this, 'Schedule', {
       description: 'audit-archiver: recover checks whose workflow ended without a record',
-      schedule: Schedule.rate(props.every ?? Duration.hours(1)),
+      schedule: Schedule.rate(props.every ?? Duration.minutes(5)),
       targets: [new LambdaFunction(this.function.function, { retryAttempts: 2 })],
     });
   }

@@ -120,11 +120,14 @@ function grantEvidenceWrite(fn: ArchiverFunction, storage: EvidenceStorage, scop
   }
 }
 
-/** The check's record: read it (idempotency, records only move forward) and put it, conditionally. No delete, no scan. */
+/**
+ * The check's record: read it (idempotency, records only move forward), take and give back its write lease
+ * (UpdateItem), and put it, conditionally. No delete, no scan.
+ */
 function grantRecordWrite(fn: ArchiverFunction, storage: EvidenceStorage): void {
   fn.role.addToPrincipalPolicy(
     new PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [storage.table.tableArn],
     }),
   );

@@ -40,6 +40,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AuditorApi/ArchiveReaderPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
         'AuditorApi/AuditorPolicy AwsSolutions-IAM5[Resource::arn:aws:execute-api:us-east-1:<AWS::AccountId>:<AuditorApi56B801F6>/$default/GET/checks/*]',
         'AuditorApi/Query/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
+        'DeadLetterRedrive/Redrive/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'DeadLetterRedrive/Redrive/Role AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
         'Functions/Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*/manifest.json]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*]',

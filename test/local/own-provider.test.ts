@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { recordItemsOf } from '../../lambdas/records/open-checks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../lambdas/archive/manifest';
 import type { CheckRecord } from '../../lambdas/records/record';
@@ -74,7 +75,7 @@ beforeAll(async () => {
   const kycRef = summary.checks.find((c) => c.provider === 'kyc')!.checkRef;
   cliShow = await runAudit(['show', 'kyc', kycRef.slice(0, 12), '--data-dir', dataDir]);
   emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
-  records = ((await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName }))).Items ?? []) as CheckRecord[];
+  records = recordItemsOf(((await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName }))).Items ?? []) as CheckRecord[]);
 }, 120_000);
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { checkInvariants, type InvariantReport } from '../../local/invariants';
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../local/local-names';
 import { runLocal, type RunSummary } from '../../local/run-local';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { recordItemsOf } from '../../lambdas/records/open-checks';
 import type { CheckRecord } from '../../lambdas/records/record';
 import { runAudit, type CliRun } from '../bin/cli-io';
 
@@ -38,7 +39,8 @@ beforeAll(async () => {
   // Reopen the archive the run left on disk, as the auditor CLI does.
   emulators = await startEmulators({ dataDir, bucketName: LOCAL_BUCKET_NAME, tableName: LOCAL_TABLE_NAME });
   const scan = await emulators.dynamoClient().send(new ScanCommand({ TableName: emulators.tableName }));
-  records = (scan.Items ?? []) as CheckRecord[];
+  // The check records: not the start function's seen markers or started items.
+  records = recordItemsOf((scan.Items ?? []) as CheckRecord[]);
   invariants = await checkInvariants({
     s3: emulators.s3Client(),
     bucket: emulators.bucketName,

@@ -89,7 +89,7 @@ describe('definitionFromTemplate', () => {
     expect(visited).toEqual([
       STATE.poll, STATE.route, STATE.wait,
       STATE.poll, STATE.route, STATE.wait,
-      STATE.poll, STATE.route, STATE.archive, STATE.archived,
+      STATE.poll, STATE.route, STATE.archive, STATE.archivedOrReview, STATE.archived,
     ]);
     expect(output.archive).toEqual({ status: 'archived', objects: 3, bytes: 10 });
     expect(output.check).toEqual(check);
@@ -111,9 +111,31 @@ describe('definitionFromTemplate', () => {
     expect(visited).toEqual([
       STATE.poll, STATE.route, STATE.recordEscalation, STATE.waitReview,
       STATE.poll, STATE.route, STATE.waitReview,
-      STATE.poll, STATE.route, STATE.archive, STATE.archived,
+      STATE.poll, STATE.route, STATE.archive, STATE.archivedOrReview, STATE.archived,
     ]);
     expect(archived).toEqual(['escalated', 'complete']);
+    expect(output.archive.status).toBe('archived');
+  });
+
+  it('complete, but the archive step\'s re-fetch says escalated: back to the review loop, archived when complete', async () => {
+    const answers = [poll('complete', 1, 0), poll('escalated', 2, 900), poll('complete', 3, 0)];
+    const archived: string[] = [];
+    // The provider moved the check to review between the poll and the archive step's own fetch.
+    const reFetched = ['escalated', 'archived'];
+    const { output, visited } = await run({
+      [STATE.poll]: () => answers.shift()!,
+      [STATE.archive]: (s: WorkflowState) => {
+        archived.push(s.poll!.state);
+        return { status: reFetched.shift()!, objects: 1, bytes: 1 };
+      },
+    });
+    expect(visited).toEqual([
+      STATE.poll, STATE.route, STATE.archive, STATE.archivedOrReview, STATE.waitReview,
+      // Archived already ($.archive present): the escalation is not archived twice, the review is followed.
+      STATE.poll, STATE.route, STATE.waitReview,
+      STATE.poll, STATE.route, STATE.archive, STATE.archivedOrReview, STATE.archived,
+    ]);
+    expect(archived).toEqual(['complete', 'complete']);
     expect(output.archive.status).toBe('archived');
   });
 

@@ -159,11 +159,12 @@ export async function metadataOf(s3: S3Client, bucket: string, key: string): Pro
   return Metadata ?? {};
 }
 
+/** The check's record; undefined while the item is only the open check's `started` marker (no record yet). */
 export async function getRecord(dynamo: DynamoDBDocumentClient, tableName: string, check: WorkflowCheck): Promise<CheckRecord | undefined> {
   const { Item } = await dynamo.send(
     new GetCommand({ TableName: tableName, Key: { pk: recordKeyOf(check.provider, check.checkRef) }, ConsistentRead: true }),
   );
-  return Item as CheckRecord | undefined;
+  return Item?.status === 'started' ? undefined : (Item as CheckRecord | undefined);
 }
 
 /** The manifest of a check, asserted to list exactly the objects under its prefix (besides itself). */

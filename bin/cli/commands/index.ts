@@ -5,6 +5,7 @@
 import type { CliCommand } from '../command';
 import { backfillCommand } from './backfill';
 import { consoleCommand } from './console';
+import { deadLettersCommand } from './dead-letters';
 import { exportCommand } from './export';
 import { holdCommand, releaseCommand } from './hold';
 import { queryCommand } from './query';
@@ -13,4 +14,4 @@ import { eraseCommand, receiptsCommand, relationshipCommand } from './retention'
 import { showCommand } from './show';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, relationshipCommand, eraseCommand, receiptsCommand, reconcileCommand, consoleCommand, backfillCommand];
+export const COMMANDS: readonly CliCommand[] = [queryCommand, showCommand, exportCommand, verifyCommand, holdCommand, releaseCommand, relationshipCommand, eraseCommand, receiptsCommand, reconcileCommand, consoleCommand, backfillCommand, deadLettersCommand];

@@ -9,9 +9,8 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient, createRecordStore } from '../../../lambdas/records/record-store';
-import { formatReport, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
-import type { RecordStore } from '../../../lambdas/records/record-store';
+import { createDynamoDocumentClient } from '../../../lambdas/records/record-store';
+import { formatReport, listParked, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
 import { LOCAL_CREDENTIALS } from '../../../local/emulators';
 import { EXIT, type CliCommand, type CliIo, type OptionSpecs, type OptionValues } from '../command';
 
@@ -20,7 +19,7 @@ export const RECONCILE_OPTIONS = {
   table: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
-  since: { type: 'string' },
+  parked: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'retry-failed': { type: 'boolean' },
   'sfn-endpoint': { type: 'string' },
@@ -31,18 +30,20 @@ export const RECONCILE_OPTIONS = {
 
 export const RECONCILE_HELP = `audit-archiver reconcile [options]
 
-Finds checks whose workflow was started but ended (failed, timed out, aborted, or succeeded) without a record in
-the table, and recovers them: RedriveExecution when Step Functions allows it, otherwise a new execution named
-{provider}-{checkRef}-r{n} with the same input. Checks still running are left alone. Reports name checks by
-provider and checkRef only.
+Looks at the open checks that are due (started and not recorded, escalations under review, error records worth a
+retry: the records table's open-checks index, not a listing of executions) and recovers the ones whose execution
+ended without a final record: RedriveExecution when Step Functions allows it, otherwise a new execution named
+{provider}-{checkRef}-r{n} with the same input. A check whose execution still runs is never started twice. What
+cannot be recovered is parked (listed with --parked). The stack runs this every 5 minutes; running it by hand too
+is harmless (each check is claimed by one run). Reports name checks by provider and checkRef only.
 
 Options:
   --state-machine ARN       the workflow (stack output StateMachineArn; env STATE_MACHINE_ARN)
   --table NAME              the records table (stack output RecordsTableName; env AUDIT_ARCHIVER_TABLE or TABLE_NAME)
   --region REGION --profile P  as for the AWS CLI
-  --since WHEN              only executions started since: an ISO date or 12h / 7d (default: 90 days)
   --dry-run                 report what would be done, change nothing
-  --retry-failed            also restart checks whose record says their workflow failed (status error)
+  --retry-failed            also retry error records past their retry window or retries (after fixing the cause)
+  --parked                  list the checks reconcile could not recover, and stop
   --sfn-endpoint URL        local Step Functions service (or AWS_ENDPOINT_URL_SFN)
   --dynamodb-endpoint URL   local DynamoDB, e.g. dynalite (or AWS_ENDPOINT_URL_DYNAMODB)
   --json                    the report as JSON
@@ -55,7 +56,7 @@ export interface ReconcileSettings {
   tableName: string;
   region?: string;
   profile?: string;
-  since?: Date;
+  parked: boolean;
   dryRun: boolean;
   retryFailed: boolean;
   sfnEndpoint?: string;
@@ -74,7 +75,6 @@ export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date)
   const tableName = text('table') ?? (env.AUDIT_ARCHIVER_TABLE || env.TABLE_NAME || undefined);
   if (!stateMachineArn) throw new ReconcileUsageError('--state-machine (or STATE_MACHINE_ARN) is required');
   if (!tableName) throw new ReconcileUsageError('--table (or AUDIT_ARCHIVER_TABLE) is required');
-  const since = text('since');
   const region = text('region');
   const profile = text('profile');
   const sfnEndpoint = text('sfn-endpoint');
@@ -84,7 +84,7 @@ export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date)
     tableName,
     ...(region !== undefined && { region }),
     ...(profile !== undefined && { profile }),
-    ...(since !== undefined && { since: sinceOf(since, now) }),
+    parked: values.parked === true,
     dryRun: values['dry-run'] === true,
     retryFailed: values['retry-failed'] === true,
     ...(sfnEndpoint !== undefined && { sfnEndpoint }),
@@ -93,18 +93,9 @@ export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date)
   };
 }
 
-/** `2026-03-01`, `2026-03-01T10:00:00Z`, or a span back from now: `36h`, `7d`. */
-export function sinceOf(text: string, now: Date): Date {
-  const span = /^(\d{1,5})([hd])$/.exec(text.trim());
-  if (span) return new Date(now.getTime() - Number(span[1]) * (span[2] === 'h' ? 3_600_000 : 86_400_000));
-  const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new ReconcileUsageError('--since: expected an ISO date or a span like 12h / 7d');
-  return date;
-}
-
 export interface ReconcileClients {
   sfn: Pick<SFNClient, 'send'>;
-  records: Pick<RecordStore, 'get'>;
+  dynamo: Pick<DynamoDBDocumentClient, 'send'>;
   close(): void;
 }
 
@@ -124,7 +115,7 @@ export function clientsFor(settings: ReconcileSettings): ReconcileClients {
       );
   return {
     sfn,
-    records: createRecordStore({ client: dynamo, tableName: settings.tableName }),
+    dynamo,
     close: () => {
       sfn.destroy();
       dynamo.destroy();
@@ -141,12 +132,21 @@ export async function executeReconcile(
   const clients = options.clients ?? clientsFor(settings);
   let report: ReconcileReport;
   try {
+    if (settings.parked) {
+      const parked = await listParked({ dynamo: clients.dynamo, tableName: settings.tableName });
+      io.stdout.write(
+        settings.json
+          ? `${JSON.stringify(parked, null, 2)}\n`
+          : `${[`parked checks: ${parked.length}`, ...parked.map((p) => `  ${p.provider} ${p.checkRef} ${p.status} parked ${p.parkedAt}`)].join('\n')}\n`,
+      );
+      return parked.length > 0 ? EXIT.failed : EXIT.ok;
+    }
     report = await reconcile({
       sfn: clients.sfn,
-      records: clients.records,
+      dynamo: clients.dynamo,
+      tableName: settings.tableName,
       stateMachineArn: settings.stateMachineArn,
       now: options.now ?? new Date(),
-      ...(settings.since && { since: settings.since }),
       restart: !settings.dryRun,
       retryFailed: settings.retryFailed,
     });
@@ -162,7 +162,7 @@ export async function executeReconcile(
     if (!options.clients) clients.close();
   }
   io.stdout.write(settings.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report).join('\n')}\n`);
-  return report.failed > 0 ? EXIT.failed : EXIT.ok;
+  return report.failed + report.parked > 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** Standalone entry: `args` are the words after `reconcile`. */
@@ -197,7 +197,7 @@ async function runWith(values: OptionValues, io: CliIo, json?: boolean): Promise
 /** For the CLI's command registry (bin/cli): the runner parses these options; `--format json` works as `--json`. */
 export const reconcileCommand: CliCommand = {
   name: 'reconcile',
-  summary: 'Recover checks whose workflow ended without a record (redrive or restart)',
+  summary: 'Recover open checks whose workflow ended without a final record (redrive, restart, retry)',
   help: RECONCILE_HELP,
   // The runner's global options already give --table, --region, --profile, --json and --help.
   options: Object.fromEntries(

@@ -7,7 +7,7 @@
  * session, so an answer about another one is asked again by sessionId, and an answer that still names another
  * session is refused (archiving another person's session under this check would be worse than failing).
  */
-import { ConfigurationError, InvalidCheckInputError, ProviderAuthError, ProviderContractError } from '../../common/errors';
+import { ConfigurationError, IdentityMismatchError, InvalidCheckInputError, ProviderAuthError, ProviderContractError } from '../../common/errors';
 import { joinUrl, requestJson, type HttpResponse } from '../../common/http';
 import { answerOf } from '../answer';
 import type { CheckRef, CheckStatus, ProviderAnswer, ProviderClient } from '../../checks/check-status';
@@ -194,12 +194,22 @@ function answersAnotherSession(response: HttpResponse, sessionId: string): boole
   return answered !== undefined && answered !== sessionId.trim().toLowerCase();
 }
 
-/** Refuses an answer that names another session than the check's (or another client than the one asked about). */
+/**
+ * Refuses an answer that is not provably about the check's session: a session answer (200, not the provider's
+ * "error" status) must name the check's sessionId, whatever the lookup — a clientKey finds the client's latest
+ * session, which for a checkId that is no session id (or one of another client) is someone else's. A 400 about the
+ * request itself names no session and is kept as the provider's verdict.
+ */
 function assertSameSession(response: HttpResponse, lookup: Lookup): void {
   if (response.status !== 200) return;
-  const clientKey = isRecord(response.json) ? response.json.clientKey : undefined;
+  const body = isRecord(response.json) ? response.json : undefined;
+  if (body && statusWord(typeof body.status === 'string' ? body.status : '') === 'error') return;
+  const clientKey = body?.clientKey;
   const otherClient = lookup.by === 'clientKey' && typeof clientKey === 'string' && clientKey !== '' && clientKey !== lookup.clientKey;
-  if (answersAnotherSession(response, lookup.sessionId) || otherClient) {
-    throw new ProviderContractError(`kyc: the answer is about a different session than the check names (asked by ${lookup.by})`);
+  const answered = sessionIdOf(response);
+  if (answered === undefined || answered !== lookup.sessionId.trim().toLowerCase() || otherClient) {
+    throw new IdentityMismatchError(
+      `kyc: the answer is not about the session the check names (asked by ${lookup.by}; ${answered === undefined ? 'it names no session' : 'it names another session'})`,
+    );
   }
 }

@@ -6,9 +6,7 @@ import { StorageUnavailableError } from '../../../lambdas/common/storage-errors'
 import { createS3Store } from '../../../lambdas/archive/s3-store';
 import type { RecordStore } from '../../../lambdas/records/record-store';
 import { startEmulators, type Emulators } from '../../../local/emulators';
-import { getRecord, harness, listKeys, makeCheck, manifestOf, readObject, stubClient, type Harness,
-  PER_CHECK_CAPS,
-} from '../../support/archive-harness';
+import { getRecord, harness, listKeys, makeCheck, manifestOf, PER_CHECK_CAPS, readObject, stubClient, type Harness } from '../../support/archive-harness';
 import { startImageServer, type ImageServer } from '../../support/image-server';
 import { dataUri, makeJpeg, makePng, sha256 } from '../../support/images';
 import { kycComplete, livenessComplete } from '../../support/answers';
@@ -30,10 +28,10 @@ function failingOnce(records: RecordStore): RecordStore & { attempts: number } {
   const wrapped = {
     ...records,
     attempts: 0,
-    async write(record: Parameters<RecordStore['write']>[0]) {
+    async write(...args: Parameters<RecordStore['write']>) {
       wrapped.attempts++;
       if (wrapped.attempts === 1) throw new StorageUnavailableError('DynamoDB PutItem failed: ThrottlingException');
-      return records.write(record);
+      return records.write(...args);
     },
   };
   return wrapped;
@@ -142,31 +140,94 @@ describe('a failure after some evidence was stored', () => {
   });
 });
 
-describe('a failure record next to a run that got further', () => {
-  it('never overwrites the manifest another run wrote (a run still going, or one that crashed before its record)', async () => {
-    const frame = makeJpeg(12, 12, 72);
+describe('one run at a time: the lease and the first final answer', () => {
+  it('a failure path never touches a finished run: its manifest and record stay as they are', async () => {
     const check = makeCheck('liveness');
-    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', frame) })), { records: failingOnce(h.records) });
-    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 72)) })));
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
     const prefix = `liveness/2026/03/19/${check.checkRef}/`;
     const manifestBefore = await readObject(h.s3, emulators.bucketName, `${prefix}manifest.json`);
+    const recordBefore = await getRecord(h.dynamo, emulators.tableName, check);
 
-    expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toEqual({ status: 'error', objects: 0, bytes: 0 });
+    expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toMatchObject({ status: 'archived', recorded: false });
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}manifest.json`)).equals(manifestBefore)).toBe(true);
-    // The run that wrote it then records the check, and the record agrees with its manifest.
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toEqual(recordBefore);
+    expect(sha256(manifestBefore)).toBe(recordBefore!.manifestSha256);
+  });
+
+  it('while another run holds the lease, a second archive waits (CheckBusyError) and a failure path leaves folder and record to it', async () => {
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 73)) })));
+    const other = { owner: 'another-run', until: Date.now() + 60_000 };
+    expect(await h.records.acquireLease('liveness', check.checkRef, other, 3, new Date())).toEqual({ acquired: true });
+
+    await expect(archiveCheck(deps, check)).rejects.toMatchObject({ name: 'CheckBusyError' });
+    expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toMatchObject({ recorded: false });
+    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/`)).toEqual([]);
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
+
+    // The holder's lease ends (released, or past its deadline and margin): the next run archives the check.
+    await h.records.releaseLease('liveness', check.checkRef, 'another-run');
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
+  });
+
+  it('an expired lease (its holder is past its deadline and stopped itself) is taken over', async () => {
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 74)) })));
+    await h.records.acquireLease('liveness', check.checkRef, { owner: 'dead-run', until: Date.now() - 1 }, 3, new Date(Date.now() - 10_000));
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
+  });
+
+  it('a run whose time is nearly up stores nothing more and writes no record: the retry resumes (ArchiveTimeBudgetError)', async () => {
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 75)) })));
+    const nearlyOver = { owner: 'late-run', deadline: Date.now() + 5_000 };
+    await expect(archiveCheck(deps, check, { invocation: nearlyOver })).rejects.toMatchObject({ name: 'ArchiveTimeBudgetError' });
+    expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
+    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/`)).not.toContain(`liveness/2026/03/19/${check.checkRef}/manifest.json`);
+    // Its lease was given back: the retry does not wait for it.
     expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     expect(sha256(await readObject(h.s3, emulators.bucketName, record!.manifestKey!))).toBe(record!.manifestSha256);
   });
 
-  it('in AWS the manifest is created only if the key is free (If-None-Match): a taken key is left alone', async () => {
-    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-    const mock = mockClient(client);
-    mock.on(PutObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
-    const store = createS3Store({ client, bucket: 'archive' });
-    const retention = { retentionClass: 'no-result', retainUntil: '2030-01-01T00:00:00.000Z', legalHold: false, erasable: true };
-    expect(await store.createBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).toBeUndefined();
-    expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input.IfNoneMatch).toBe('*');
-    await expect(store.putBuffer('k/manifest.json', Buffer.from('{}'), { contentType: 'application/json', retention })).rejects.toMatchObject({ name: 'StorageRejectedError' });
+  it('a crash left a manifest and no record: the failure record accounts for everything the crashed run stored', async () => {
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 76)) })), { records: failingOnce(h.records) });
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const left = await listKeys(h.s3, emulators.bucketName, prefix);
+    expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toMatchObject({ status: 'error', objects: left.length });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect(sha256(await readObject(h.s3, emulators.bucketName, record!.manifestKey!))).toBe(record!.manifestSha256);
+    expect(manifest.status).toBe('error');
+    // The run that completes later replaces the error with its answer, and its record anchors the manifest stored.
+    expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
+    const archived = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(sha256(await readObject(h.s3, emulators.bucketName, archived!.manifestKey!))).toBe(archived!.manifestSha256);
+  });
+});
+
+describe('a liveness re-run past the image window', () => {
+  it('counts the frames the earlier attempt did not store as missing: archived-partial, never archived', async () => {
+    const check = makeCheck('liveness');
+    const frames = [makeJpeg(8, 8, 80), makeJpeg(8, 8, 81), makeJpeg(8, 8, 82)];
+    const withFrames = livenessComplete({ image: dataUri('image/jpeg', frames[0]!), audit_images: frames.slice(1).map((f) => dataUri('image/jpeg', f)) });
+    const withoutFrames = livenessComplete({});
+    // S3 fails on the last frame: the attempt stored the answer, the probe and frame 0, then died.
+    const store = { ...h.store, putBuffer: async (...args: Parameters<typeof h.store.putBuffer>) => {
+      if (args[0].endsWith('frames/001.jpg')) throw new StorageUnavailableError('S3 PutObject failed: SlowDown (HTTP 503)');
+      return h.store.putBuffer(...args);
+    } };
+    const limits = { ...PER_CHECK_CAPS, maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 1 };
+    await expect(archiveCheck(h.deps(stubClient('liveness', withFrames), { store, limits }), check)).rejects.toBeInstanceOf(StorageUnavailableError);
+
+    // Past the window the provider answers without frames: what was stored is kept, the rest is counted.
+    const later = h.deps(stubClient('liveness', withoutFrames), { now: () => new Date('2026-03-19T11:20:00.000Z') });
+    const output = await archiveCheck(later, check);
+    expect(output).toMatchObject({ status: 'archived-partial', imagesMissing: 'window-passed', imagesMissingCount: 1 });
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(record?.imagesMissing).toEqual({ count: 1, reasons: ['window-passed'] });
   });
 });

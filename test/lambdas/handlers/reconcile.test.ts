@@ -1,12 +1,14 @@
 /**
- * The scheduled reconcile handler as deployed: configuration from its environment, two days looked back, recovered
- * and unrecoverable checks reported. The reconcile core itself runs end to end in test/lambdas/operations.
+ * The scheduled reconcile handler as deployed: configuration from its environment, the open checks that are due,
+ * recovered and unrecoverable checks reported, the Lambda's remaining time respected. The reconcile core itself runs
+ * end to end in test/lambdas/operations.
  */
-import { DescribeExecutionCommand, ListExecutionsCommand, RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
+import { startedItemOf } from '../../../lambdas/records/open-checks';
 import { TEST_KEY } from '../../support/identifier-key';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
@@ -29,9 +31,14 @@ afterAll(() => {
 });
 
 describe('scheduled reconcile handler', () => {
-  it('redrives a check whose workflow failed without a record, looking back two days', async () => {
+  it('redrives a due open check whose workflow failed without a record', async () => {
     const started = new Date(Date.now() - 3_600_000);
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn, name: `kyc-${checkRef}`, status: 'FAILED', startDate: started, stateMachineArn: STATE_MACHINE }] });
+    const item = startedItemOf({ provider: 'kyc', checkRef, createdAt: started.toISOString(), executionName: `kyc-${checkRef}`, startId: 's', now: started });
+    dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => ({
+      Items: input.ExpressionAttributeValues[':shard'] === item.openShard ? [item] : [],
+    }));
+    dynamo.on(GetCommand).resolves({ Item: item });
+    dynamo.on(UpdateCommand).resolves({});
     sfn.on(DescribeExecutionCommand).resolves({
       executionArn,
       status: 'FAILED',
@@ -41,14 +48,16 @@ describe('scheduled reconcile handler', () => {
       input: JSON.stringify({ check: { provider: 'kyc', checkId: 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002', checkRef, createdAt: started.toISOString() } }),
     });
     sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date() });
-    dynamo.on(GetCommand).resolves({});
 
     const { handler } = await import('../../../lambdas/handlers/reconcile');
-    const report = await handler();
-    expect(report).toMatchObject({ checks: 1, unrecorded: 1, redriven: 1, failed: 0, dryRun: false });
-    expect(Date.now() - Date.parse(report.since)).toBeGreaterThanOrEqual(2 * 86_400_000);
-    expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input.stateMachineArn).toBe(STATE_MACHINE);
+    const report = await handler({}, { getRemainingTimeInMillis: () => 290_000 });
+    expect(report).toMatchObject({ due: 1, redriven: 1, failed: 0, dryRun: false, stoppedForTime: false });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]!.args[0].input.executionArn).toBe(executionArn);
     expect(sfn.commandCalls(RedriveExecutionCommand)[0]!.args[0].input.executionArn).toBe(executionArn);
-    expect(dynamo.commandCalls(GetCommand)[0]!.args[0].input.TableName).toBe('records');
+    expect(dynamo.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ TableName: 'records', IndexName: 'byOpenDeadline' });
+
+    // Out of time: it stops before touching anything.
+    const late = await handler({}, { getRemainingTimeInMillis: () => 5_000 });
+    expect(late).toMatchObject({ due: 0, stoppedForTime: true });
   });
 });

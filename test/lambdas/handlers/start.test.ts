@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, SFNServiceException } from '@aws-sdk/client-sfn';
@@ -7,12 +6,24 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { ArchiverError } from '../../../lambdas/common/errors';
 import { InvalidEventError } from '../../../lambdas/events/check-created';
-import { handler, StartExecutionFailedError } from '../../../lambdas/handlers/start';
-import { TEST_KEY, TEST_KEY_SECRET } from '../../support/identifier-key';
+import { MAX_START_RECEIVES, startBatch, startCheck, StartExecutionFailedError, type StartBatchDependencies } from '../../../lambdas/handlers/start';
+import { logger, metrics } from '../../../lambdas/common/powertools';
+import { TEST_KEY, testKeySource } from '../../support/identifier-key';
+import { createLocalSealer, openDeadLetter, parseDeadLetter } from '../../../lambdas/events/dead-letters';
+import { createRecordStore, type RecordStore } from '../../../lambdas/records/record-store';
+import { seenKeyOf } from '../../../lambdas/records/table-schema';
+import { GetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { startEmulators, type Emulators } from '../../../local/emulators';
+import type { SQSRecord } from 'aws-lambda';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow';
-const TOKEN = 'lt_4f0c1e9a7b2d-very-secret-liveness-token';
-const REF = checkRefOf(TEST_KEY, 'liveness', TOKEN);
+let n = 0;
+let TOKEN = '';
+let REF = '';
+beforeEach(() => {
+  TOKEN = `lt_4f0c1e9a7b2d-very-secret-liveness-token-${++n}-${Date.now()}`;
+  REF = checkRefOf(TEST_KEY, 'liveness', TOKEN);
+});
 
 function event(detail: unknown) {
   return {
@@ -55,60 +66,103 @@ function metricsIn(output: string): string[] {
     .flatMap((line) => JSON.parse(line)._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name));
 }
 
-describe('start handler (mocked SFN client)', () => {
+let emulators: Emulators;
+let records: RecordStore;
+beforeAll(async () => {
+  emulators = await startEmulators();
+  records = createRecordStore({ client: emulators.dynamoClient(), tableName: emulators.tableName });
+});
+afterAll(() => emulators.close());
+
+describe('start function (mocked SFN client, records on dynalite)', () => {
+  let sfnClient: SFNClient;
   let sfn: AwsClientStub<SFNClient>;
+  const letters: string[] = [];
+  const sealer = createLocalSealer(randomBytes(32));
+  const deps = (overrides: Partial<StartBatchDependencies> = {}): StartBatchDependencies => ({
+    identifierKey: testKeySource,
+    sfn: sfnClient,
+    stateMachineArn: STATE_MACHINE_ARN,
+    records,
+    now: () => new Date(),
+    logger,
+    metrics,
+    sealer,
+    deadLetters: { send: async (body) => void letters.push(body) },
+    ...overrides,
+  });
+  const item = async (pk: string) => (await emulators.dynamoClient().send(new GetCommand({ TableName: emulators.tableName, Key: { pk }, ConsistentRead: true }))).Item;
 
   beforeEach(() => {
-    process.env.STATE_MACHINE_ARN = STATE_MACHINE_ARN;
-    process.env.IDENTIFIER_KEY = TEST_KEY_SECRET;
-    sfn = mockClient(SFNClient);
+    sfnClient = new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    sfn = mockClient(sfnClient);
+    letters.length = 0;
   });
-  afterEach(() => {
-    sfn.restore();
-    delete process.env.STATE_MACHINE_ARN;
-    delete process.env.IDENTIFIER_KEY;
-  });
+  afterEach(() => sfn.restore());
 
-  it('starts the workflow with the deterministic name and the check as input', async () => {
+  it('writes the started item (no personal data), marks the check seen, and starts the workflow with the deterministic name', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE_ARN}:liveness-${REF}`, startDate: new Date() });
-    const { result, output } = await captureOutput(() => handler(event({ provider: 'liveness', checkId: TOKEN })));
+    const { result, output } = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
     expect(result).toMatchObject({ status: 'started', provider: 'liveness', checkRef: REF, executionName: `liveness-${REF}` });
     const calls = sfn.commandCalls(StartExecutionCommand);
     expect(calls).toHaveLength(1);
     const sent = calls[0]!.args[0].input;
     expect(sent.stateMachineArn).toBe(STATE_MACHINE_ARN);
     expect(sent.name).toBe(`liveness-${REF}`);
-    expect(JSON.parse(sent.input!)).toEqual({
-      check: { provider: 'liveness', checkId: TOKEN, checkRef: REF, createdAt: '2026-03-04T05:06:07Z' },
-    });
+    expect(JSON.parse(sent.input!)).toEqual({ check: { provider: 'liveness', checkId: TOKEN, checkRef: REF, createdAt: '2026-03-04T05:06:07Z' } });
+    const started = await item(`liveness#${REF}`);
+    expect(started).toMatchObject({ status: 'started', statusRank: -1, executionName: `liveness-${REF}`, createdAt: '2026-03-04T05:06:07.000Z' });
+    expect(started?.openShard).toMatch(/^open#\d\d$/);
+    expect(JSON.stringify(started)).not.toContain(TOKEN);
+    expect(await item(seenKeyOf('liveness', REF))).toMatchObject({ provider: 'liveness', checkRef: REF });
     expect(metricsIn(output)).toEqual(['ChecksStarted']);
-    expect(output).toContain(REF);
     expect(output).not.toContain(TOKEN);
   });
 
-  it('treats ExecutionAlreadyExists as done: a duplicate event never starts a second workflow', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-    const { result, output } = await captureOutput(() => handler(event({ provider: 'liveness', checkId: TOKEN })));
+  it('a duplicate while the workflow runs finds its name taken (ExecutionAlreadyExists) and starts nothing', async () => {
+    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: 'arn', startDate: new Date() }).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    await startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps());
+    const { result, output } = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
     expect(result).toMatchObject({ status: 'duplicate', checkRef: REF });
     expect(metricsIn(output)).toEqual(['DuplicateEvents']);
+  });
+
+  it('a duplicate after the check was recorded starts nothing, whatever Step Functions still remembers (90 days)', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
+    await startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps());
+    await emulators.dynamoClient().send(new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
+      TableName: emulators.tableName, Key: { pk: `liveness#${REF}` }, UpdateExpression: 'SET #s = :s, statusRank = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'archived', ':r': 3 },
+    }));
+    const { result } = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
+    expect(result).toMatchObject({ status: 'duplicate' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('a duplicate after the record expired (TTL deleted it) starts nothing: the seen marker outlives the record', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
+    await startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps());
+    // The record expires years later: DynamoDB's TTL deletes the item, the marker stays.
+    await emulators.dynamoClient().send(new DeleteCommand({ TableName: emulators.tableName, Key: { pk: `liveness#${REF}` } }));
+    const { result, output } = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
+    expect(result).toMatchObject({ status: 'duplicate', expired: true });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(await item(`liveness#${REF}`)).toBeUndefined();
     expect(output).not.toContain(TOKEN);
   });
 
-  it('fails with a typed, retryable error when StartExecution fails otherwise', async () => {
-    sfn.on(StartExecutionCommand).rejects(
-      new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }),
-    );
-    const { error, output } = await captureOutput(() => handler(event({ provider: 'liveness', checkId: TOKEN })));
-    expect(error).toBeInstanceOf(StartExecutionFailedError);
-    expect(error).toMatchObject({ name: 'StartExecutionFailedError', retryable: true });
-    expect((error as Error).message).toBe('StartExecution failed: ThrottlingException (HTTP 400)');
-    expect(output).not.toContain(TOKEN);
+  it('an event redelivered after a start that failed half-way (item written, no execution) starts the workflow', async () => {
+    sfn.on(StartExecutionCommand).rejectsOnce(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }))
+      .resolves({ executionArn: 'arn', startDate: new Date() });
+    const first = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
+    expect(first.error).toBeInstanceOf(StartExecutionFailedError);
+    expect(first.error).toMatchObject({ retryable: true, message: 'StartExecution failed: ThrottlingException (HTTP 400)' });
+    const again = await captureOutput(() => startCheck(event({ provider: 'liveness', checkId: TOKEN }), deps()));
+    expect(again.result).toMatchObject({ status: 'started' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
   });
 
   it('rejects an invalid event with InvalidEventError, counts it, and logs paths without values', async () => {
-    const { error, output } = await captureOutput(() =>
-      handler(event({ provider: 'selfie', checkId: TOKEN, createdAt: `at ${TOKEN}` })),
-    );
+    const { error, output } = await captureOutput(() => startCheck(event({ provider: 'selfie', checkId: TOKEN, createdAt: `at ${TOKEN}` }), deps()));
     expect(error).toBeInstanceOf(InvalidEventError);
     expect((error as InvalidEventError).issues).toEqual([
       { path: 'detail.provider', code: 'invalid_value' },
@@ -116,17 +170,49 @@ describe('start handler (mocked SFN client)', () => {
     ]);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(metricsIn(output)).toEqual(['InvalidEvents']);
-    expect(output).toContain('Invalid Check Created event');
-    expect(output).toContain('detail.provider');
     expect(output).not.toContain(TOKEN);
-    expect(JSON.stringify(error)).not.toContain(TOKEN);
     expect((error as Error).message).not.toContain(TOKEN);
   });
 
   it('fails with ConfigurationError when STATE_MACHINE_ARN is missing', async () => {
-    delete process.env.STATE_MACHINE_ARN;
-    const { error } = await captureOutput(() => handler(event({ provider: 'kyc', checkId: 'abc' })));
+    const { error } = await captureOutput(() => startCheck(event({ provider: 'kyc', checkId: 'abc' }), deps({ stateMachineArn: undefined })));
     expect(error).toMatchObject({ name: 'ConfigurationError' });
+  });
+
+  describe('batches from the queue', () => {
+    const message = (body: unknown, receives: number, id = `m-${++n}`): SQSRecord =>
+      ({ messageId: id, receiptHandle: id, body: JSON.stringify(body), attributes: { ApproximateReceiveCount: String(receives) }, messageAttributes: {} }) as unknown as SQSRecord;
+
+    it('an invalid event is dead-lettered at once: sealed, its reason in paths, the token nowhere in clear; the batch acknowledges it', async () => {
+      const bad = event({ provider: 'selfie', checkId: TOKEN });
+      const { result, output } = await captureOutput(() => startBatch({ Records: [message(bad, 1)] }, deps()));
+      expect(result?.response.batchItemFailures).toEqual([]);
+      expect(result?.outcomes[0]).toMatchObject({ outcome: 'dead-lettered' });
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).not.toContain(TOKEN);
+      const letter = parseDeadLetter(letters[0]!)!;
+      expect(letter).toMatchObject({ reason: { name: 'InvalidEventError' }, replayable: false, attempts: 1, createdAt: '2026-03-04T05:06:07Z' });
+      expect(letter.event).toBeUndefined();
+      expect(JSON.parse(await openDeadLetter(sealer, letter))).toEqual(bad);
+      expect(output).not.toContain(TOKEN);
+    });
+
+    it('a throttled start is retried by the queue (batch item failure), then dead-lettered with the checkRef in place of the token', async () => {
+      sfn.on(StartExecutionCommand).rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      const good = event({ provider: 'liveness', checkId: TOKEN });
+      const early = await startBatch({ Records: [message(good, 1, 'a')] }, deps());
+      expect(early.response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+      expect(letters).toHaveLength(0);
+      const last = await startBatch({ Records: [message(good, MAX_START_RECEIVES, 'a')] }, deps());
+      expect(last.response.batchItemFailures).toEqual([]);
+      const letter = parseDeadLetter(letters[0]!)!;
+      expect(letters[0]).not.toContain(TOKEN);
+      expect(letter).toMatchObject({ provider: 'liveness', checkRef: REF, replayable: true, reason: { name: 'StartExecutionFailedError' } });
+      expect(letter.event).toMatchObject({ detail: { provider: 'liveness', checkRef: REF }, time: '2026-03-04T05:06:07Z' });
+      expect(JSON.parse(await openDeadLetter(sealer, letter))).toEqual(good);
+      // The blob opens only as part of its own letter.
+      await expect(openDeadLetter(sealer, { ...letter, checkRef: 'f'.repeat(32) })).rejects.toThrow();
+    });
   });
 
   it('fast-check: arbitrary details never produce an untyped error, and never leak the check id', async () => {
@@ -147,82 +233,17 @@ describe('start handler (mocked SFN client)', () => {
     );
     await fc.assert(
       fc.asyncProperty(detail, async (d) => {
-        const { result, error, output } = await captureOutput(() => handler(event(d)));
+        const { result, error, output } = await captureOutput(() => startCheck(event(d), deps()));
         if (error !== undefined) {
           expect(error).toBeInstanceOf(ArchiverError);
           expect(error).toBeInstanceOf(InvalidEventError);
         } else {
-          expect(result?.status).toBe('started');
+          expect(['started', 'duplicate']).toContain(result?.status);
         }
         const checkId = (d as { checkId?: unknown } | null)?.checkId;
         if (typeof checkId === 'string' && checkId.startsWith('tok-')) expect(output).not.toContain(checkId);
       }),
-      { numRuns: 200 },
+      { numRuns: 60 },
     );
-  });
-});
-
-describe('start handler against a real SFN endpoint (AWS_ENDPOINT_URL_SFN)', () => {
-  let server: Server;
-  const requests: { target: string; body: Record<string, unknown> }[] = [];
-  const saved: Record<string, string | undefined> = {};
-  const env = {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    STATE_MACHINE_ARN,
-    IDENTIFIER_KEY: TEST_KEY_SECRET,
-  };
-
-  async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  }
-
-  beforeAll(async () => {
-    const started = new Set<string>();
-    server = createServer(async (req, res) => {
-      const parsed = await body(req);
-      requests.push({ target: String(req.headers['x-amz-target']), body: parsed });
-      res.setHeader('content-type', 'application/x-amz-json-1.0');
-      const name = String(parsed.name);
-      if (started.has(name)) {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists', message: 'Execution Already Exists' }));
-        return;
-      }
-      started.add(name);
-      res.end(JSON.stringify({ executionArn: `${parsed.stateMachineArn}:${name}`, startDate: 1_767_225_600 }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    for (const [k, v] of Object.entries({ ...env, AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${port}` })) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-  });
-
-  afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  it('sends StartExecution to the endpoint, and a repeated event comes back as a duplicate', async () => {
-    vi.resetModules();
-    // A fresh module: its SFN client is created at init, after AWS_ENDPOINT_URL_SFN is set.
-    const start = await import('../../../lambdas/handlers/start');
-    const first = await captureOutput(() => start.handler(event({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' })));
-    const again = await captureOutput(() => start.handler(event({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' })));
-
-    expect(first.result).toMatchObject({ status: 'started', executionArn: `${STATE_MACHINE_ARN}:kyc-${checkRefOf(TEST_KEY, 'kyc', 'session-1')}` });
-    expect(again.result).toMatchObject({ status: 'duplicate' });
-    expect(requests).toHaveLength(2);
-    expect(requests[0]!.target).toBe('AWSStepFunctions.StartExecution');
-    expect(requests[0]!.body).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: `kyc-${checkRefOf(TEST_KEY, 'kyc', 'session-1')}` });
-    expect(JSON.parse(String(requests[0]!.body.input)).check).toMatchObject({ provider: 'kyc', checkId: 'session-1', clientKey: 'c-1' });
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   DescribeExecutionCommand,
-  ListExecutionsCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
@@ -9,7 +8,7 @@ import {
   ExecutionAlreadyExists,
   ExecutionNotRedrivable,
 } from '@aws-sdk/client-sfn';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
@@ -19,7 +18,8 @@ import { StorageRejectedError } from '../../../lambdas/common/storage-errors';
 import { executionNameOf } from '../../../lambdas/events/check-created';
 import { startCheck, type StartDependencies } from '../../../lambdas/handlers/start';
 import { parseExecutionName, restartNameOf } from '../../../lambdas/operations/execution-names';
-import { formatReport, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
+import { formatReport, listParked, reconcile, type ReconcileReport } from '../../../lambdas/operations/reconcile';
+import { openShardOf, startedItemOf } from '../../../lambdas/records/open-checks';
 import { recordKeyOf } from '../../../lambdas/records/table-schema';
 import { STATE, type PollOutput, type WorkflowState } from '../../../lambdas/checks/workflow-contract';
 import { startEmulators, type Emulators } from '../../../local/emulators';
@@ -47,7 +47,9 @@ function deferred() {
   return { promise, resolve };
 }
 
-const silentLogger = { info() {}, error() {} };
+const silentLogger = { info() {}, warn() {}, error() {} };
+/** Reconcile looks at a started check this long after its start at the earliest (FIRST_LOOK_SECONDS). */
+const LATER = () => new Date(Date.now() + 2 * 3_600_000);
 const silentMetrics = { addMetric() {}, publishStoredMetrics() {} } as unknown as StartDependencies['metrics'];
 
 describe('reconcile, end to end (real definition on the local Step Functions service, dynalite)', () => {
@@ -98,7 +100,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       },
     });
     sfn = new SFNClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     sfn?.destroy();
@@ -117,15 +119,18 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       time: '2026-03-19T10:31:06Z',
       detail: { provider: 'verification', checkId },
     };
-    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
+    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, records: h.records, now: () => new Date(), identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
     expect(started.status).toBe('started');
     return { checkId, checkRef: started.checkRef, executionArn: started.executionArn!, executionName: started.executionName };
   }
 
-  const recordOf = (checkRef: string) => h.records.get('verification', checkRef);
+  const recordOf = async (checkRef: string) => {
+    const item = await h.records.get('verification', checkRef);
+    return item?.status === ('started' as never) ? undefined : item;
+  };
   const snapshot = () => local.executions().map((e) => `${e.name}:${e.status}:${e.redriveCount}`);
 
-  it('recovers checks whose workflows ended without a record, leaves recorded and running ones alone', async () => {
+  it('recovers open checks whose workflows ended without a final record, leaves running ones alone, parks what cannot succeed', async () => {
     // Killed: stopped while polling, before anything was written.
     const killedGate = deferred();
     const killedPolling = deferred();
@@ -135,24 +140,17 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
     killedGate.resolve();
 
     const done = await startVerification('done');
-    // Archive failed, then Record failure could not write either: FAILED with no record.
+    // Archive failed, then Record failure could not write either: FAILED, the check still only `started`.
     const unrecordedFailure = await startVerification('unrecorded-failure', { archiveFailures: 1, recordFailureFailures: 1 });
-    // Archive failed, Record failure wrote the error record: FAILED, recorded.
+    // Archive failed, Record failure wrote the error record: an error that a retry cannot fix (ProviderContractError).
     const recordedFailure = await startVerification('recorded-failure', { archiveFailures: 1 });
-    // Succeeded, but its record is gone.
+    // Succeeded, yet the check has no final record (its failure path yielded to a run that then died).
     const lost = await startVerification('record-lost');
-    // Started by hand under a name that is not a check's: ignored.
-    const manual = `ver_manual_${randomUUID()}`;
-    scripts.set(manual, {});
-    await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: local.stateMachineArn,
-        name: `manual-${randomUUID()}`,
-        input: JSON.stringify({ check: { provider: 'verification', checkId: manual, checkRef: checkRefOf(TEST_KEY, 'verification', manual), createdAt: '2026-03-19T10:31:06Z' } }),
-      }),
-    );
     await local.idle();
-    await h.dynamo.send(new DeleteCommand({ TableName: emulators.tableName, Key: { pk: recordKeyOf('verification', lost.checkRef) } }));
+    await h.dynamo.send(new PutCommand({
+      TableName: emulators.tableName,
+      Item: startedItemOf({ provider: 'verification', checkRef: lost.checkRef, createdAt: '2026-03-19T10:31:06Z', executionName: lost.executionName, startId: 'x', now: new Date() }),
+    }));
 
     // Still polling while reconcile runs.
     const runningGate = deferred();
@@ -160,79 +158,80 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
     const running = await startVerification('running', { gate: runningGate.promise, pollStarted: runningPolling.resolve });
     await runningPolling.promise;
 
-    const statusOf = async (arn: string) => (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status;
-    expect(await statusOf(killed.executionArn)).toBe('ABORTED');
-    expect(await statusOf(unrecordedFailure.executionArn)).toBe('FAILED');
-    expect(await statusOf(recordedFailure.executionArn)).toBe('FAILED');
-    expect(await statusOf(lost.executionArn)).toBe('SUCCEEDED');
-    for (const check of [killed, unrecordedFailure, lost]) expect(await recordOf(check.checkRef), check.executionName).toBeUndefined();
     expect((await recordOf(recordedFailure.checkRef))?.status).toBe('error');
     expect((await recordOf(done.checkRef))?.status).toBe('archived');
-
-    const base = { sfn, stateMachineArn: local.stateMachineArn, records: h.records, pageSize: 2 };
+    const base = { sfn, stateMachineArn: local.stateMachineArn, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2 };
 
     // Dry run: the findings, and nothing changes.
     const before = snapshot();
-    const dry = await reconcile({ ...base, now: new Date(), restart: false });
+    const dry = await reconcile({ ...base, now: LATER(), restart: false });
     expect(snapshot()).toEqual(before);
-    expect(dry).toMatchObject({ dryRun: true, executions: 7, unrecognized: 1, checks: 6, recorded: 2, running: 1, unrecorded: 3, redriven: 0, restarted: 0, failed: 0 });
+    expect(dry).toMatchObject({ dryRun: true, due: 5, running: 1, redriven: 0, restarted: 0, failed: 0 });
     const byRef = (report: ReconcileReport) => Object.fromEntries(report.lines.map((l) => [l.checkRef, l]));
     expect(byRef(dry)).toEqual({
-      [killed.checkRef]: { provider: 'verification', checkRef: killed.checkRef, executionName: killed.executionName, executionStatus: 'ABORTED', action: 'would-redrive' },
+      [killed.checkRef]: { provider: 'verification', checkRef: killed.checkRef, status: 'started', executionName: killed.executionName, executionStatus: 'ABORTED', action: 'would-redrive' },
       [unrecordedFailure.checkRef]: expect.objectContaining({ executionStatus: 'FAILED', action: 'would-redrive' }),
       [lost.checkRef]: expect.objectContaining({ executionStatus: 'SUCCEEDED', action: 'would-restart', newExecutionName: `${lost.executionName}-r1` }),
+      [recordedFailure.checkRef]: expect.objectContaining({ status: 'error', action: 'would-park', reason: 'ProviderContractError does not succeed on a retry' }),
     });
 
     // For real.
-    const recovered = await reconcile({ ...base, now: new Date(), restart: true });
-    expect(recovered).toMatchObject({ dryRun: false, checks: 6, recorded: 2, running: 1, unrecorded: 3, redriven: 2, restarted: 1, failed: 0 });
-    expect(byRef(recovered)[killed.checkRef]?.action).toBe('redriven');
-    expect(byRef(recovered)[unrecordedFailure.checkRef]?.action).toBe('redriven');
+    const recovered = await reconcile({ ...base, now: LATER(), restart: true });
+    expect(recovered).toMatchObject({ dryRun: false, due: 5, running: 1, redriven: 2, restarted: 1, parked: 1, failed: 0 });
     expect(byRef(recovered)[lost.checkRef]).toMatchObject({ action: 'restarted', newExecutionName: `${lost.executionName}-r1` });
+    expect((await listParked({ dynamo: h.dynamo, tableName: emulators.tableName })).map((p) => p.checkRef)).toContain(recordedFailure.checkRef);
+    // Acted on once: the same run again finds nothing due (the running one is looked at later, the rest are claimed).
+    expect(await reconcile({ ...base, now: LATER(), restart: true })).toMatchObject({ due: 0 });
 
     runningGate.resolve();
     await local.idle();
-    // Every started check now has its record. (The local service redrives from the first state, so the redriven
-    // failure archives; on AWS it resumes at Record failure and records the error — a record either way.)
     for (const check of [killed, unrecordedFailure, lost, running, done]) {
       expect((await recordOf(check.checkRef))?.status, check.executionName).toBe('archived');
     }
     const executions = local.executions();
     expect(executions.find((e) => e.name === killed.executionName)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
-    expect(executions.find((e) => e.name === `${lost.executionName}-r1`)).toMatchObject({ status: 'SUCCEEDED' });
     const restartInput = JSON.parse(executions.find((e) => e.name === `${lost.executionName}-r1`)!.input);
     expect(restartInput).toEqual({ check: { provider: 'verification', checkId: lost.checkId, checkRef: lost.checkRef, createdAt: '2026-03-19T10:31:06Z' } });
+    // A final record leaves the open index by itself.
+    const archived = await h.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: recordKeyOf('verification', killed.checkRef) } }));
+    expect(archived.Item?.openShard).toBeUndefined();
 
     // The report names checks by provider and checkRef: no checkId anywhere.
     const text = JSON.stringify(recovered) + formatReport(recovered).join('\n');
     for (const check of [killed, unrecordedFailure, lost, running, done, recordedFailure]) expect(text).not.toContain(check.checkId);
-    expect(formatReport(recovered)).toContain(`  verification ${lost.checkRef} SUCCEEDED: restarted as ${lost.executionName}-r1`);
+    expect(formatReport(recovered)).toContain(`  verification ${lost.checkRef} started SUCCEEDED: restarted as ${lost.executionName}-r1`);
 
-    // With retryFailed the error record is retried by a new execution, which archives and replaces it.
-    const retried = await reconcile({ ...base, now: new Date(), restart: true, retryFailed: true });
-    expect(retried).toMatchObject({ recorded: 5, running: 0, unrecorded: 1, redriven: 0, restarted: 1, failed: 0 });
-    expect(retried.lines).toEqual([
-      {
-        provider: 'verification',
-        checkRef: recordedFailure.checkRef,
-        executionName: recordedFailure.executionName,
-        executionStatus: 'FAILED',
-        recordStatus: 'error',
-        action: 'restarted',
-        newExecutionName: `${recordedFailure.executionName}-r1`,
-      },
-    ]);
+    // With retryFailed (the operator fixed the cause) the parked error is retried by a new execution, which archives.
+    const retried = await reconcile({ ...base, now: LATER(), restart: true, retryFailed: true });
+    expect(retried).toMatchObject({ retried: 1, failed: 0 });
+    expect(retried.lines).toEqual([expect.objectContaining({ checkRef: recordedFailure.checkRef, status: 'error', action: 'retried', newExecutionName: `${recordedFailure.executionName}-r1` })]);
     await local.idle();
     expect((await recordOf(recordedFailure.checkRef))?.status).toBe('archived');
+    expect(await listParked({ dynamo: h.dynamo, tableName: emulators.tableName })).toEqual([]);
+  }, 120_000);
 
-    // Nothing left: a further run changes nothing; a window after every start sees nothing.
-    const settled = snapshot();
-    const again = await reconcile({ ...base, now: new Date(), restart: true, retryFailed: true });
-    expect(again).toMatchObject({ checks: 6, recorded: 6, unrecorded: 0, redriven: 0, restarted: 0, lines: [] });
-    expect(snapshot()).toEqual(settled);
-    const empty = await reconcile({ ...base, now: new Date(), since: new Date(Date.now() + 60_000), restart: true });
-    expect(empty).toMatchObject({ executions: 0, checks: 0 });
-  });
+  it('two reconciles at once act on each check once: one execution per check, never a second while one runs', async () => {
+    const checks = [];
+    for (let i = 0; i < 6; i++) {
+      const gate = deferred();
+      const polling = deferred();
+      const check = await startVerification(`race-${i}`, { gate: gate.promise, pollStarted: polling.resolve });
+      await polling.promise;
+      await sfn.send(new StopExecutionCommand({ executionArn: check.executionArn }));
+      gate.resolve();
+      checks.push(check);
+    }
+    await local.idle();
+    const base = { sfn, stateMachineArn: local.stateMachineArn, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2, restart: true };
+    const [a, b] = await Promise.all([reconcile({ ...base, now: LATER() }), reconcile({ ...base, now: LATER() })]);
+    expect(a.redriven + b.redriven).toBe(6);
+    expect(a.claimedElsewhere + b.claimedElsewhere + a.redriven + b.redriven).toBeGreaterThanOrEqual(6);
+    await local.idle();
+    for (const check of checks) {
+      expect(local.executions().filter((e) => e.name.startsWith(check.executionName))).toEqual([expect.objectContaining({ status: 'SUCCEEDED', redriveCount: 1 })]);
+      expect((await recordOf(check.checkRef))?.status).toBe('archived');
+    }
+  }, 120_000);
 });
 
 describe('reconcile, paths the local service cannot produce (mocked SFN client, dynalite records)', () => {
@@ -242,10 +241,7 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
   // This instance only: the end-to-end block's client talks to the local service.
   const sfnMock = mockClient(sfn);
   const ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
-  const checkId = 'ver_mocked';
-  const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
-  const name = executionNameOf(check);
-  const executionArn = `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:${name}`;
+  const NOW = new Date('2026-03-20T00:00:00Z');
 
   beforeAll(async () => {
     emulators = await startEmulators();
@@ -258,75 +254,149 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
     await emulators?.close();
   });
 
-  function listing(status: string) {
-    sfnMock.reset();
-    sfnMock.on(ListExecutionsCommand).resolves({
-      executions: [{ executionArn, stateMachineArn: ARN, name, status: status as never, startDate: new Date('2026-03-19T10:31:07Z') }],
-    });
+  /** A started check, due for reconcile at NOW. */
+  async function openCheck(startedAt = new Date('2026-03-19T10:31:07Z')) {
+    const checkId = `ver_mocked_${randomUUID()}`;
+    const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
+    const name = executionNameOf(check);
+    await h.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: startedItemOf({ ...check, executionName: name, startId: 's', now: startedAt }) }));
+    return { check, name, executionArn: `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:${name}` };
   }
+  const run = (overrides: Record<string, unknown> = {}) =>
+    reconcile({ sfn, stateMachineArn: ARN, dynamo: h.dynamo, tableName: emulators.tableName, now: NOW, restart: true, ...overrides });
 
   it('restarts when Step Functions refuses the redrive it said was possible (a race)', async () => {
-    listing('ABORTED');
+    sfnMock.reset();
+    const { check, executionArn } = await openCheck();
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'ABORTED', redriveStatus: 'REDRIVABLE', input: JSON.stringify({ check }) });
     sfnMock.on(RedriveExecutionCommand).rejects(new ExecutionNotRedrivable({ message: 'no', $metadata: {} }));
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${executionArn}-r1`, startDate: new Date() });
-    const report = await reconcile({ sfn, stateMachineArn: ARN, records: h.records, now: new Date('2026-03-20T00:00:00Z'), restart: true });
+    const report = await run();
     expect(report.lines).toEqual([expect.objectContaining({ action: 'restarted', newExecutionName: restartNameOf(check, 1) })]);
     expect(sfnMock.commandCalls(RedriveExecutionCommand)[0]!.args[0].input).toEqual({ executionArn, clientToken: `${check.checkRef}-0` });
     expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).toEqual({ check });
+    const item = (await h.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: recordKeyOf('verification', check.checkRef) } }))).Item;
+    expect(item).toMatchObject({ executionName: restartNameOf(check, 1), restarts: 1 });
   });
 
-  it('restarts a timed-out execution AWS will not redrive, skipping restart names already taken', async () => {
-    listing('TIMED_OUT');
-    sfnMock.on(DescribeExecutionCommand).resolves({
-      executionArn,
-      status: 'TIMED_OUT',
-      redriveStatus: 'NOT_REDRIVABLE',
-      redriveStatusReason: 'Execution has exceeded the max execution time.',
-      input: JSON.stringify({ check }),
-    });
-    sfnMock
-      .on(StartExecutionCommand)
-      .rejectsOnce(new ExecutionAlreadyExists({ message: 'taken', $metadata: {} }))
-      .resolves({ executionArn: `${executionArn}-r2`, startDate: new Date() });
-    const report = await reconcile({ sfn, stateMachineArn: ARN, records: h.records, now: new Date('2026-03-20T00:00:00Z'), restart: true });
-    expect(report).toMatchObject({ restarted: 1, redriven: 0 });
-    expect(report.lines[0]?.newExecutionName).toBe(restartNameOf(check, 2));
+  it('a restart whose name is already taken (a reconcile that died after starting it) is taken as started', async () => {
+    sfnMock.reset();
+    const { check, executionArn } = await openCheck();
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'TIMED_OUT', redriveStatus: 'NOT_REDRIVABLE', input: JSON.stringify({ check }) });
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'taken', $metadata: {} }));
+    const report = await run();
+    expect(report).toMatchObject({ restarted: 1, redriven: 0, failed: 0 });
     expect(sfnMock.commandCalls(RedriveExecutionCommand)).toHaveLength(0);
-    expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([restartNameOf(check, 1), restartNameOf(check, 2)]);
+  });
+
+  it('a stale RUNNING (Step Functions is eventually consistent) is left alone: no second execution, looked at later', async () => {
+    sfnMock.reset();
+    const { executionArn, check } = await openCheck();
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'RUNNING' });
+    const report = await run();
+    expect(report).toMatchObject({ due: 1, running: 1, restarted: 0, redriven: 0 });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const item = (await h.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: recordKeyOf('verification', check.checkRef) } }))).Item;
+    expect(Date.parse(item!.reconcileAt)).toBeGreaterThan(NOW.getTime());
+    expect(await run()).toMatchObject({ due: 0 });
+  });
+
+  it('a started check without an execution (its event is dead-lettered) is reported, looked at again, and parked only after the queue dropped it', async () => {
+    sfnMock.reset();
+    const { check } = await openCheck();
+    sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+    const first = await run();
+    expect(first).toMatchObject({ withoutExecution: 1 });
+    expect(first.lines).toEqual([expect.objectContaining({ checkRef: check.checkRef, action: 'no-execution', executionStatus: 'ExecutionDoesNotExist' })]);
+    const weeksLater = await run({ now: new Date(NOW.getTime() + 20 * 86_400_000) });
+    expect(weeksLater.lines.filter((line) => line.checkRef === check.checkRef)).toEqual([expect.objectContaining({ action: 'parked' })]);
   });
 
   it('reports a check it cannot recover with the error name only, and goes on', async () => {
-    listing('FAILED');
+    sfnMock.reset();
+    const { check, executionArn } = await openCheck();
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'FAILED', redriveStatus: 'REDRIVABLE', input: JSON.stringify({ check }) });
-    const denied = Object.assign(new Error(`User is not authorized: ${checkId}`), { name: 'AccessDeniedException' });
+    const denied = Object.assign(new Error(`User is not authorized: ${check.checkId}`), { name: 'AccessDeniedException' });
     sfnMock.on(RedriveExecutionCommand).rejects(denied);
-    const report = await reconcile({ sfn, stateMachineArn: ARN, records: h.records, now: new Date('2026-03-20T00:00:00Z'), restart: true });
-    expect(report).toMatchObject({ failed: 1, unrecorded: 1 });
+    const report = await run();
+    expect(report).toMatchObject({ failed: 1 });
     expect(report.lines).toEqual([expect.objectContaining({ action: 'failed', reason: 'AccessDeniedException' })]);
-    expect(JSON.stringify(report)).not.toContain(checkId);
+    expect(JSON.stringify(report)).not.toContain(check.checkId);
   });
 
-  it('refuses to restart from an input that is not the check its name says', async () => {
-    listing('ABORTED');
+  it('refuses to restart from an input that is not the check its item says', async () => {
+    sfnMock.reset();
+    const { check, executionArn } = await openCheck();
     const other = { ...check, checkRef: '0'.repeat(32) };
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'ABORTED', redriveStatus: 'NOT_REDRIVABLE', input: JSON.stringify({ check: other }) });
-    const report = await reconcile({ sfn, stateMachineArn: ARN, records: h.records, now: new Date('2026-03-20T00:00:00Z'), restart: true });
+    const report = await run();
     expect(report.lines).toEqual([expect.objectContaining({ action: 'failed', reason: 'UnexpectedExecutionInputError' })]);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
+});
 
-  it('stops listing at the first execution older than `since` (newest first)', async () => {
-    sfnMock.reset();
-    const item = (n: number, day: string) => ({ executionArn: `${executionArn}-${n}`, stateMachineArn: ARN, name: `manual-${n}`, status: 'SUCCEEDED' as const, startDate: new Date(day) });
-    sfnMock
-      .on(ListExecutionsCommand)
-      .resolvesOnce({ executions: [item(1, '2026-03-19T00:00:00Z'), item(2, '2026-03-18T00:00:00Z')], nextToken: 't1' })
-      .resolvesOnce({ executions: [item(3, '2026-03-10T00:00:00Z'), item(4, '2026-03-09T00:00:00Z')], nextToken: 't2' });
-    const report = await reconcile({ sfn, stateMachineArn: ARN, records: h.records, now: new Date('2026-03-20T00:00:00Z'), since: new Date('2026-03-15T00:00:00Z'), restart: true });
-    expect(report).toMatchObject({ executions: 2, unrecognized: 2, checks: 0, since: '2026-03-15T00:00:00.000Z' });
-    expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(2);
+describe('reconcile at volume: 10,000 open checks', () => {
+  let emulators: Emulators;
+  const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const sfnMock = mockClient(sfn);
+  const ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
+  const NOW = new Date('2026-03-20T12:00:00Z');
+  const DUE = 1_000;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    const dynamo = emulators.dynamoClient();
+    // 10,000 open checks: 1,000 of them due now, the rest not before tomorrow.
+    const items = Array.from({ length: 10_000 }, (_, i) => {
+      const checkRef = checkRefOf(TEST_KEY, 'liveness', `volume-${i}`);
+      const item = startedItemOf({ provider: 'liveness', checkRef, createdAt: NOW.toISOString(), executionName: `liveness-${checkRef}`, startId: 's', now: NOW });
+      return { ...item, reconcileAt: new Date(NOW.getTime() + (i < DUE ? -60_000 : 86_400_000)).toISOString() };
+    });
+    for (let i = 0; i < items.length; i += 25) {
+      await dynamo.send(new BatchWriteCommand({ RequestItems: { [emulators.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    sfnMock.restore();
+    sfn.destroy();
+    await emulators?.close();
   });
+
+  it('touches only the due ones, page by page, stops within its time and the next runs finish: each check looked at once', async () => {
+    const described = new Map<string, number>();
+    sfnMock.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      described.set(input.executionArn, (described.get(input.executionArn) ?? 0) + 1);
+      return { executionArn: input.executionArn, status: 'RUNNING' };
+    });
+    // A clock the test owns: every Step Functions call costs 100 ms of the run's budget of 40 s.
+    let runs = 0;
+    let looked = 0;
+    for (; runs < 10 && looked < DUE; runs++) {
+      const callsBefore = sfnMock.commandCalls(DescribeExecutionCommand).length;
+      const budget = 40_000;
+      const report = await reconcile({
+        sfn,
+        stateMachineArn: ARN,
+        dynamo: emulators.dynamoClient(),
+        tableName: emulators.tableName,
+        now: NOW,
+        restart: true,
+        pageSize: 50,
+        timeLeft: () => budget - (sfnMock.commandCalls(DescribeExecutionCommand).length - callsBefore) * 100,
+      });
+      looked += report.running;
+      expect(report.running).toBeLessThanOrEqual(400);
+      if (looked < DUE) expect(report.stoppedForTime).toBe(true);
+    }
+    expect(looked).toBe(DUE);
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(described.size).toBe(DUE);
+    expect([...described.values()].every((n) => n === 1)).toBe(true);
+    expect(await reconcile({ sfn, stateMachineArn: ARN, dynamo: emulators.dynamoClient(), tableName: emulators.tableName, now: NOW, restart: true })).toMatchObject({ due: 0 });
+    // The open checks not yet due were never read (O(due), not O(open)): still as they were.
+    expect(openShardOf(checkRefOf(TEST_KEY, 'liveness', 'volume-9999'))).toMatch(/^open#/);
+  }, 180_000);
 });
 
 describe('execution names', () => {

@@ -37,7 +37,7 @@ describe('record store on dynalite', () => {
     const escalated = recordOf('escalated', id, 'uncertain');
     expect(await records.write(escalated)).toEqual({ written: true, record: escalated });
 
-    const archived = recordOf('archived', id, 'passed');
+    const archived = { ...recordOf('archived', id, 'passed'), manifestSha256: 'c'.repeat(64) };
     expect((await records.write(archived)).written).toBe(true);
 
     const error = recordOf('error', id);
@@ -45,7 +45,7 @@ describe('record store on dynalite', () => {
     expect(attempt.written).toBe(false);
     expect(attempt.record.status).toBe('archived');
 
-    // Same rank rewrites (idempotent re-runs).
+    // The first final answer wins: the same rank rewrites only its own twin (the same manifest anchored).
     expect((await records.write(archived)).written).toBe(true);
     expect(await records.get('liveness', archived.checkRef)).toEqual(archived);
 
@@ -58,6 +58,60 @@ describe('record store on dynalite', () => {
       }),
     );
     expect(Items?.filter((item) => item.pk === archived.pk)).toHaveLength(1);
+  });
+
+  it('an equal-rank race: the second final answer, anchoring another manifest, never replaces the first', async () => {
+    const id = freshId();
+    const first = { ...recordOf('archived', id, 'passed'), manifestSha256: 'a'.repeat(64) };
+    const second = { ...recordOf('archived-partial', id, 'passed'), manifestSha256: 'b'.repeat(64) };
+    const [a, b] = await Promise.all([records.write(first), records.write(second)]);
+    expect([a.written, b.written].sort()).toEqual([false, true]);
+    const stored = await records.get('liveness', first.checkRef);
+    const winner = a.written ? first : second;
+    expect(stored?.manifestSha256).toBe(winner.manifestSha256);
+    // The loser is told which record stands; its retry changes nothing, the winner's own retry is idempotent.
+    expect((a.written ? b : a).record.manifestSha256).toBe(winner.manifestSha256);
+    expect((await records.write(a.written ? second : first)).written).toBe(false);
+    expect((await records.write(winner)).written).toBe(true);
+    // Errors (below the final ranks) may be rewritten by a retry.
+    const id2 = freshId();
+    expect((await records.write(recordOf('error', id2))).written).toBe(true);
+    expect((await records.write({ ...recordOf('error', id2), detail: 'again' })).written).toBe(true);
+  });
+
+  it('a lease keeps every other writer out until it is released or expires', async () => {
+    const id = freshId();
+    const record = recordOf('archived', id, 'passed');
+    const now = new Date();
+    const lease = { owner: 'run-a', until: now.getTime() + 60_000 };
+    expect(await records.acquireLease('liveness', record.checkRef, lease, 3, now)).toEqual({ acquired: true });
+    expect(await records.acquireLease('liveness', record.checkRef, { owner: 'run-b', until: now.getTime() + 60_000 }, 3, now)).toEqual({ acquired: false, heldUntil: lease.until });
+    // A write without the lease is refused while it is held; the holder's goes through and ends the lease.
+    expect((await records.write(record)).written).toBe(false);
+    expect((await records.write(record, { lease })).written).toBe(true);
+    const stored = await records.get('liveness', record.checkRef);
+    expect(stored?.leaseOwner).toBeUndefined();
+    // A final record refuses every later lease of a rank that cannot replace it.
+    expect(await records.acquireLease('liveness', record.checkRef, { owner: 'run-c', until: now.getTime() + 60_000 }, 2, now)).toMatchObject({ acquired: false, superseded: { status: 'archived' } });
+    // An expired lease is taken over.
+    const id2 = freshId();
+    const ref2 = recordOf('error', id2).checkRef;
+    await records.acquireLease('liveness', ref2, { owner: 'dead', until: now.getTime() - 1 }, 0, new Date(now.getTime() - 5_000));
+    expect(await records.acquireLease('liveness', ref2, { owner: 'alive', until: now.getTime() + 1_000 }, 0, now)).toEqual({ acquired: true });
+  });
+
+  it('begin and markSeen: a started item once per check, and a marker that tells an expired record from a race', async () => {
+    const id = freshId();
+    const ref = recordOf('archived', id).checkRef;
+    const { startedItemOf } = await import('../../../lambdas/records/open-checks');
+    const item = startedItemOf({ provider: 'liveness', checkRef: ref, createdAt: now.toISOString(), executionName: `liveness-${ref}`, startId: 's1', now });
+    expect(await records.begin(item)).toEqual({ created: true });
+    expect(await records.begin({ ...item, startId: 's2' })).toMatchObject({ created: false, existing: { status: 'started', startId: 's1' } });
+    expect(await records.markSeen('liveness', ref, 's1', now)).toBe(true);
+    expect(await records.markSeen('liveness', ref, 's1', now)).toBe(true);
+    expect(await records.markSeen('liveness', ref, 's9', now)).toBe(false);
+    await records.abandonStarted('liveness', ref, 's1');
+    expect(await records.get('liveness', ref)).toBeUndefined();
   });
 
   it('legal hold removes ttl, survives a rewrite of the record, and release restores ttl from retainUntil', async () => {
@@ -117,7 +171,7 @@ describe('record store failures (aws-sdk-client-mock)', () => {
     const { doc, mock } = mockedDoc();
     const record = recordOf('archived', freshId());
     mock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    mock.on(GetCommand).resolves({ Item: { ...record, status: 'archived', statusRank: record.statusRank } });
+    mock.on(GetCommand).resolves({ Item: { ...record, status: 'error', statusRank: 0 } });
     const store = createRecordStore({ client: doc, tableName: 't' });
     await expect(store.write(record)).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(mock.commandCalls(PutCommand)).toHaveLength(3);

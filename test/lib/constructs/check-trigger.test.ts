@@ -6,7 +6,7 @@ type Json = Record<string, any>;
 
 describe('CheckTrigger', () => {
   let synth: Synthesized;
-  let ids: { fn: string; dlq: string; rule: string; key: string; stateMachine: string };
+  let ids: { fn: string; dlq: string; queue: string; rule: string; key: string; deadLetterKey: string; stateMachine: string; table: string };
 
   beforeAll(() => {
     synth = synthesize();
@@ -14,6 +14,9 @@ describe('CheckTrigger', () => {
     ids = {
       fn: logicalIdOf(stack, stack.trigger.startFunction.function),
       dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
+      queue: logicalIdOf(stack, stack.trigger.startQueue),
+      deadLetterKey: logicalIdOf(stack, stack.trigger.deadLetterKey),
+      table: logicalIdOf(stack, stack.storage.table),
       rule: logicalIdOf(stack, stack.trigger.rule),
       key: logicalIdOf(stack, stack.keys.operations),
       stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
@@ -35,32 +38,35 @@ describe('CheckTrigger', () => {
     });
   });
 
-  it('targets the start function with a retry policy and the dead-letter queue', () => {
+  it('targets the start queue with a retry policy and the dead-letter queue (back-pressure instead of loss)', () => {
     const rule = synth.template.toJSON().Resources[ids.rule].Properties;
     expect(rule.Targets).toEqual([
       {
         Id: expect.any(String),
-        Arn: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+        Arn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } },
       },
     ]);
-    synth.template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
-      SourceArn: { 'Fn::GetAtt': [ids.rule, 'Arn'] },
-    });
   });
 
-  it('dead-letters what the start function rejects (after 2 retries) into the same queue', () => {
-    synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+  it('feeds the start function in batches at a bounded concurrency, with partial batch responses; the queue redrives to the DLQ', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ids.fn },
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 21_600,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } } },
+      EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 5 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    const queue = synth.template.toJSON().Resources[ids.queue].Properties;
+    expect(queue).toMatchObject({
+      VisibilityTimeout: 90,
+      KmsMasterKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] }, maxReceiveCount: 8 },
+    });
+    // No asynchronous invocation path is left: nothing reaches the function but the queue.
+    expect(Object.keys(synth.template.findResources('AWS::Lambda::EventInvokeConfig'))).toEqual([]);
   });
 
   it('keeps dead letters 14 days, encrypted with the key, over TLS only, writable by this rule', () => {
@@ -93,7 +99,7 @@ describe('CheckTrigger', () => {
     );
   });
 
-  it('gives the start function the state machine ARN and nothing secret', () => {
+  it('gives the start function the state machine ARN, the table, the dead-letter queue and key, and nothing secret', () => {
     const fn = synth.template.toJSON().Resources[ids.fn].Properties;
     expect(fn.Environment.Variables).toEqual({
       POWERTOOLS_SERVICE_NAME: 'audit-archiver',
@@ -102,12 +108,15 @@ describe('CheckTrigger', () => {
       NODE_OPTIONS: '--enable-source-maps',
       STATE_MACHINE_ARN: { Ref: ids.stateMachine },
       CREATED_AT_SKEW_SECONDS: '86400',
+      TABLE_NAME: { Ref: ids.table },
+      DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
+      DEAD_LETTER_KEY_ARN: { 'Fn::GetAtt': [ids.deadLetterKey, 'Arn'] },
       // Where the key of checkRefs is (an ARN, not the key).
       IDENTIFIER_KEY_SECRET_ARN: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) },
     });
   });
 
-  it('lets the start role start this state machine, read the identifier key, and nothing else', () => {
+  it('lets the start role start this state machine, write its check items, seal (never open) dead letters, read the identifier key — nothing else', () => {
     const policies = synth.template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalIdOf(synth.stack, synth.stack.trigger.startFunction.role) }] },
     });
@@ -121,11 +130,15 @@ describe('CheckTrigger', () => {
       Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': { Ref: ids.stateMachine } } },
     });
+    // Its check items: item-level writes on the table itself, no index, no scan, no update.
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] } });
+    // The dead-letter key: seal only. Opening a replay blob is the redrive's privilege.
+    const onDeadLetterKey = statements.filter((s) => JSON.stringify(s.Resource).includes(ids.deadLetterKey));
+    expect(onDeadLetterKey).toEqual([{ Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: { 'Fn::GetAtt': [ids.deadLetterKey, 'Arn'] } }]);
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
-    expect(actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)|kms:.*)$/.test(a))).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
+    expect(
+      actions.filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|states:StartExecution|sqs:(SendMessage|GetQueueAttributes|GetQueueUrl|ReceiveMessage|ChangeMessageVisibility|DeleteMessage)|dynamodb:(PutItem|GetItem|DeleteItem)|kms:.*)$/.test(a)),
+    ).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) } }),
     );

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_RETENTION_POLICY } from '../../../lambdas/records/retention';
-import { INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../../lambdas/records/table-schema';
+import { INDEXES, OPEN_CHECKS_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../../lambdas/records/table-schema';
 import { RETENTION_CLASS_TAG } from '../../../lib/constructs/evidence-storage';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -28,6 +28,7 @@ describe('EvidenceStorage', () => {
     const keys = Object.values(synth.template.findResources('AWS::KMS::Key')) as Json[];
     expect(keys.map((key) => key.Properties.Description).sort()).toEqual([
       'audit-archiver: check records',
+      'audit-archiver: encrypts the replay blobs of dead-lettered events (the original event, liveness tokens included)',
       'audit-archiver: evidence objects',
       'audit-archiver: log groups',
       'audit-archiver: provider secrets, dead letters, workflow state, alarm topic',
@@ -184,7 +185,16 @@ describe('EvidenceStorage', () => {
       }),
     ]);
     const indexes = p.GlobalSecondaryIndexes as Json[];
-    expect(indexes).toHaveLength(Object.keys(INDEXES).length);
+    // The auditor indexes, and reconcile's sparse index of open checks (keys and a few fields only).
+    expect(indexes).toHaveLength(Object.keys(INDEXES).length + 1);
+    expect(indexes).toContainEqual({
+      IndexName: OPEN_CHECKS_INDEX.indexName,
+      KeySchema: [
+        { AttributeName: OPEN_CHECKS_INDEX.partitionKey, KeyType: 'HASH' },
+        { AttributeName: OPEN_CHECKS_INDEX.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...OPEN_CHECKS_INDEX.projection] },
+    });
     for (const index of Object.values(INDEXES)) {
       expect(indexes).toContainEqual({
         IndexName: index.indexName,

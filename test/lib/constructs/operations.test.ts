@@ -113,6 +113,16 @@ describe('Operations (in the stack)', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+    // Nothing expires unseen: the oldest letter (the queue's age, or the redrive's for letters it received and left)
+    // alarms days before SQS drops it at 14 days.
+    const aging = alarms.DeadLettersAging!;
+    expect(aging.Threshold).toBe(3 * 86_400);
+    expect(aging.Threshold).toBeLessThan(14 * 86_400 / 2);
+    const expression = aging.Metrics.find((m: Json) => m.Expression);
+    expect(expression.Expression).toBe('MAX([FILL(queue, 0), FILL(redrive, 0)])');
+    const byId = (id: string) => aging.Metrics.find((m: Json) => m.Id === id).MetricStat;
+    expect(byId('queue')).toMatchObject({ Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage' }, Stat: 'Maximum' });
+    expect(byId('redrive')).toMatchObject({ Metric: { MetricName: METRIC.deadLetterOldestAgeSeconds }, Stat: 'Maximum', Period: 3600 });
     for (const [alarm, metric] of [['WindowMisses', METRIC.windowMisses], ['ProviderDrift', METRIC.providerDrift]] as const) {
       expect(alarms[alarm], alarm).toMatchObject({
         Namespace: COMMON_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
@@ -197,8 +207,8 @@ describe('Operations (in the stack)', () => {
 
   it('notifies the topic when any alarm fires and when it clears; no data never alarms', () => {
     // Executions failed/timed out/aborted, dead letters, window misses, provider drift, unrecoverable checks; provider error rate;
-    // errors and throttles of five functions; throttled transitions, StartExecution calls, table and index writes.
-    expect(Object.keys(alarms)).toHaveLength(7 + 1 + 10 + 4);
+    // errors and throttles of five functions; the dead-letter and start queues' ages; throttled transitions, StartExecution calls, table and index writes.
+    expect(Object.keys(alarms)).toHaveLength(7 + 1 + 10 + 2 + 4);
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.AlarmActions, name).toEqual([{ Ref: ids.topic }]);
       expect(alarm.OKActions, name).toEqual([{ Ref: ids.topic }]);
@@ -253,7 +263,7 @@ describe('Operations (in the stack)', () => {
     expect(running, 'executions running').toBeDefined();
     const byProvider = metricRows.find((row) => JSON.stringify(row).includes('{AuditArchiver,provider,service,statusCode} MetricName=\\"ProviderErrors\\"'));
     expect(byProvider, 'provider errors by provider and status code').toBeDefined();
-    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === 22)).toBe(true);
+    expect(body.widgets.some((w: Json) => w.type === 'alarm' && w.properties.alarms.length === Object.keys(alarms).length)).toBe(true);
     // Throttling: used vs quota of the account's Step Functions buckets, and each index's write units and throttles.
     for (const name of ['ConsumedCapacity', 'ProvisionedRefillRate', 'ThrottledEvents', 'ConsumedWriteCapacityUnits', 'WriteThrottleEvents']) {
       expect(metricRows.some((row) => row.includes(name)), name).toBe(true);

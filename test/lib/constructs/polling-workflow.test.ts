@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
-import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS } from '../../../lib/constructs/polling-workflow';
+import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS, WORST_RETRY_CHAIN_SECONDS } from '../../../lib/constructs/polling-workflow';
+import { SIZING } from '../../../lib/defaults';
+import { loadConfig } from '../../../lib/config';
 import { LOOP } from '../../../lambdas/polling/poll-loop';
 import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/workflow-definition';
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
-import { ARCHIVE_RETRYABLE_ERROR_NAMES } from '../../../lambdas/archive/errors';
+import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../../lambdas/archive/errors';
 import { STATE } from '../../../lambdas/checks/workflow-contract';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
@@ -108,7 +110,13 @@ describe('PollingWorkflow', () => {
       Next: STATE.record,
     });
     expect(states[STATE.recordEscalation]!.Next).toBe(STATE.waitReview);
-    expect(states[STATE.archive]!.Next).toBe(STATE.archived);
+    // The archive step asks the provider again: an answer that went (back) to review returns to the review loop.
+    expect(states[STATE.archive]!.Next).toBe(STATE.archivedOrReview);
+    expect(states[STATE.archivedOrReview]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.archive.status', StringEquals: 'escalated', Next: STATE.waitReview }],
+      Default: STATE.archived,
+    });
     expect(states[STATE.record]!.Next).toBe(STATE.recorded);
     expect(states[STATE.unexpected]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: STATE.recordFailure });
     expect(states[STATE.archived]!.Type).toBe('Succeed');
@@ -125,7 +133,9 @@ describe('PollingWorkflow', () => {
     expect(TRANSIENT_ERRORS).toEqual(expect.arrayContaining([...RETRYABLE_ERROR_NAMES, ...ARCHIVE_RETRYABLE_ERROR_NAMES]));
     for (const name of [STATE.archive, STATE.recordEscalation, STATE.record]) {
       const retry = states[name]!.Retry as AnyState[];
-      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS]);
+      // Archive tasks also wait out another run's lease on the check (CheckBusyError), slowly enough to outlast it.
+      const lease = [[...LEASE_ERROR_NAMES]];
+      expect(retry.map((r) => r.ErrorEquals), name).toEqual([TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, CREDENTIAL_ERRORS, ...lease]);
       for (const r of retry.slice(0, 2)) {
         expect(r).toEqual({
           ErrorEquals: r.ErrorEquals,
@@ -142,6 +152,27 @@ describe('PollingWorkflow', () => {
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
       expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
     }
+  });
+
+  it('waits for a lease longer than the lease lasts (the holder\'s Lambda timeout plus a minute)', () => {
+    const retry = (states[STATE.archive]!.Retry as AnyState[]).find((r) => r.ErrorEquals.includes('CheckBusyError'))!;
+    expect(retry).toMatchObject({ IntervalSeconds: 30, BackoffRate: 1.5, MaxDelaySeconds: 120, JitterStrategy: 'FULL' });
+    // Full jitter waits a random part of each delay (half on average): the full delays must add up to more than
+    // twice a lease, so that the retries outlast it on average and a lease rarely exhausts them.
+    let total = 0;
+    for (let i = 0, wait = retry.IntervalSeconds; i < retry.MaxAttempts; i++, wait *= retry.BackoffRate) total += Math.min(wait, retry.MaxDelaySeconds);
+    expect(total).toBeGreaterThan(2 * (SIZING.archive.timeout.toSeconds() + 60));
+    expect(LEASE_BACKOFF.maxAttempts).toBe(retry.MaxAttempts);
+  });
+
+  it('gives every Lambda task a timeout longer than its function\'s, so a run never goes on beside its own retry', () => {
+    const timeouts: Record<string, number> = {
+      [STATE.archive]: SIZING.archive.timeout.toSeconds(),
+      [STATE.recordEscalation]: SIZING.archive.timeout.toSeconds(),
+      [STATE.record]: SIZING.archive.timeout.toSeconds(),
+      [STATE.recordFailure]: SIZING.record.timeout.toSeconds(),
+    };
+    for (const [name, fn] of Object.entries(timeouts)) expect(states[name]!.TimeoutSeconds, name).toBe(fn + 60);
   });
 
   it('restarts a silent poll loop twice, gives a refused credential two more tries, and leaves provider outages to the loop', () => {
@@ -215,6 +246,36 @@ describe('PollingWorkflow', () => {
       expect.objectContaining({ ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...RECORD_STORE_ERRORS], JitterStrategy: 'FULL' }),
     ]);
     expect(states[STATE.failed]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  /** The worst a state can take, read from the synthesized definition: every attempt to its timeout, full waits. */
+  function worstOf(state: AnyState): number {
+    const retries = (state.Retry ?? []) as AnyState[];
+    const attempts = 1 + retries.reduce((n, r) => n + (r.MaxAttempts ?? 3), 0);
+    let waits = 0;
+    for (const r of retries) {
+      for (let i = 0; i < (r.MaxAttempts ?? 3); i++) waits += Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** i, r.MaxDelaySeconds ?? Infinity);
+    }
+    // A Lambda task is bound by its TimeoutSeconds; the poll loop by its HeartbeatSeconds (a silent loop is retried).
+    return attempts * (state.TimeoutSeconds ?? state.HeartbeatSeconds) + Math.ceil(waits);
+  }
+
+  it('fits the worst retry chain inside the state machine timeout, for any polling policy config accepts', () => {
+    // The chain as the deployed definition has it: the last poll, two archives (escalation and final), Record failure.
+    const chain = worstOf(states[STATE.poll]!) + worstOf(states[STATE.recordEscalation]!) + worstOf(states[STATE.archive]!) + worstOf(states[STATE.recordFailure]!);
+    expect(WORST_RETRY_CHAIN_SECONDS).toBe(chain);
+    for (const polling of [
+      undefined,
+      { maxPollingSeconds: { liveness: 600, kyc: 600, verification: 600 }, maxEscalationSeconds: 3_600, escalationSeconds: 60 },
+      { maxPollingSeconds: { liveness: 7_200, kyc: 86_400, verification: 30 * 86_400 } },
+    ]) {
+      const synthesized = polling ? synthesize({ polling }) : synth;
+      const policy = loadConfig((key) => synthesized.stack.node.tryGetContext(key), { CDK_DEFAULT_REGION: 'us-east-1' }).polling;
+      const timeout = (definitionFromTemplate(synthesized.template.toJSON()) as AnyState).TimeoutSeconds as number;
+      const longestBudget = Math.max(...Object.values(policy.maxPollingSeconds), policy.maxEscalationSeconds);
+      const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
+      expect(timeout, JSON.stringify(polling)).toBeGreaterThanOrEqual(longestBudget + longestWait + chain);
+    }
   });
 
   it('times out only after the longest polling budget (unlike a timeout shorter than the wait)', () => {

@@ -13,9 +13,9 @@ describe('ScheduledReconcile', () => {
     resources = synth.template.toJSON().Resources;
   });
 
-  it('runs the reconcile function every hour', () => {
+  it('runs the reconcile function every 5 minutes (each run reads only the open checks that are due)', () => {
     const rule = resources[id(synth.stack.reconcile.rule)]!;
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [id(synth.stack.reconcile.function.function), 'Arn'] });
     const env = resources[id(synth.stack.reconcile.function.function)]!.Properties.Environment.Variables;
     expect(env).toMatchObject({
@@ -24,18 +24,23 @@ describe('ScheduledReconcile', () => {
     });
   });
 
-  it('may list, describe, redrive and start this workflow’s executions and read records — nothing else', () => {
+  it('may describe, redrive and start this workflow’s executions, query the open-checks index and claim items — nothing else', () => {
     const statements: Json[] = Object.values(
       synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(synth.stack.reconcile.function.role) }] } }),
     ).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).filter((a) => !a.startsWith('logs:')).sort();
-    expect(actions).toEqual(
-      ['dynamodb:GetItem', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'states:DescribeExecution', 'states:ListExecutions', 'states:RedriveExecution', 'states:StartExecution'].sort(),
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).filter((a) => !a.startsWith('logs:'));
+    // No ListExecutions any more: reconcile reads records, O(open checks), not two days of executions.
+    expect(actions).not.toContain('states:ListExecutions');
+    expect(actions.filter((a) => !a.startsWith('kms:')).sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution'].sort(),
     );
     const byAction = (action: string) => statements.find((s) => [s.Action].flat().includes(action))!;
     expect(byAction('states:StartExecution').Resource).toEqual({ Ref: id(synth.stack.workflow.stateMachine) });
-    expect(byAction('states:ListExecutions').Resource).toEqual({ Ref: id(synth.stack.workflow.stateMachine) });
     expect(JSON.stringify(byAction('states:RedriveExecution').Resource)).toContain(':execution:AuditArchiver-Workflow:*');
-    expect(byAction('dynamodb:GetItem').Resource).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
+    expect(byAction('dynamodb:UpdateItem').Resource).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
+    expect(JSON.stringify(byAction('dynamodb:Query').Resource)).toMatch(/\/index\/[\w-]+"/);
+    // The records key only through DynamoDB.
+    const onRecordsKey = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('kms:')) && s.Condition?.StringEquals?.['kms:ViaService']);
+    expect(onRecordsKey.length).toBeGreaterThan(0);
   });
 });

@@ -49,9 +49,17 @@ describe('ServiceKeys and the key split', () => {
     expect(denies.every((s) => s.Action === 'kms:*')).toBe(true);
   });
 
-  it('the start function uses only the workflow key: it can never decrypt evidence or records', () => {
-    const used = keysUsedBy(synth.stack.trigger.startFunction.role);
-    expect([...used]).toEqual([idOf(synth.stack.keys.operations)]);
+  it('the start function never touches evidence: the workflow key, records through DynamoDB, dead letters to seal only', () => {
+    const { keys, storage, trigger } = synth.stack;
+    const used = keysUsedBy(trigger.startFunction.role);
+    // Its own `started` items and seen markers (no personal data) are in the records table; it seals dead letters.
+    expect(used).toEqual(new Set([idOf(keys.operations), idOf(storage.tableKey), idOf(trigger.deadLetterKey)]));
+    const statements = Object.values(
+      synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: idOf(trigger.startFunction.role) }] } }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as Json[]);
+    const on = (key: { node: { defaultChild?: unknown } }) => statements.filter((s) => JSON.stringify(s.Resource).includes(idOf(key)));
+    expect(on(storage.tableKey).every((s) => s.Condition?.StringEquals?.['kms:ViaService'] === 'dynamodb.us-east-1.amazonaws.com')).toBe(true);
+    expect(on(trigger.deadLetterKey).flatMap((s) => [s.Action].flat())).toEqual(['kms:GenerateDataKey']);
   });
 
   it('each function touches only the keys of the data it handles', () => {

@@ -6,7 +6,9 @@ import { checkRefOf } from '../../../../lambdas/checks/check-ref';
 import { executionNameOf } from '../../../../lambdas/events/check-created';
 import type { ReconcileReport } from '../../../../lambdas/operations/reconcile';
 import type { WorkflowCheck, WorkflowState } from '../../../../lambdas/checks/workflow-contract';
-import { reconcileCommand, runReconcile, sinceOf } from '../../../../bin/cli/commands/reconcile';
+import { reconcileCommand, runReconcile } from '../../../../bin/cli/commands/reconcile';
+import { startedItemOf } from '../../../../lambdas/records/open-checks';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CliIo } from '../../../../bin/cli/command';
 import { startEmulators, type Emulators } from '../../../../local/emulators';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../local/step-functions-service';
@@ -72,6 +74,8 @@ describe('audit-archiver reconcile (local endpoints)', () => {
     const checkId = `ver_cli_${randomUUID()}`;
     const check: WorkflowCheck = { provider: 'verification', checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
     const name = executionNameOf(check);
+    // The start function's item, written an hour ago: the check is due for reconcile's first look.
+    await h.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: startedItemOf({ ...check, executionName: name, startId: 's', now: new Date(Date.now() - 3_600_000) }) }));
     const started = deferred();
     const gate = deferred();
     gates.set(checkId, { gate: gate.promise, started: started.resolve });
@@ -86,13 +90,13 @@ describe('audit-archiver reconcile (local endpoints)', () => {
     const dry = memoryIo(env);
     expect(await runReconcile([...endpoints(), '--dry-run'], dry.io)).toBe(0);
     expect(dry.stdout()).toContain('(dry run: nothing changed)');
-    expect(dry.stdout()).toContain(`  verification ${check.checkRef} ABORTED: would-redrive`);
+    expect(dry.stdout()).toContain(`  verification ${check.checkRef} started ABORTED: would-redrive`);
     expect(local.executions()[0]).toMatchObject({ status: 'ABORTED', redriveCount: 0 });
 
     const run = memoryIo(env);
-    expect(await runReconcile([...endpoints(), '--json', '--since', '1d'], run.io)).toBe(0);
+    expect(await runReconcile([...endpoints(), '--json'], run.io)).toBe(0);
     const report = JSON.parse(run.stdout()) as ReconcileReport;
-    expect(report).toMatchObject({ dryRun: false, checks: 1, unrecorded: 1, redriven: 1, failed: 0 });
+    expect(report).toMatchObject({ dryRun: false, due: 1, redriven: 1, failed: 0 });
     await local.idle();
     expect((await h.records.get('verification', check.checkRef))?.status).toBe('archived');
     for (const text of [dry.stdout(), run.stdout(), dry.stderr(), run.stderr()]) expect(text).not.toContain(checkId);
@@ -102,7 +106,10 @@ describe('audit-archiver reconcile (local endpoints)', () => {
     const values = { 'state-machine': local.stateMachineArn, table: emulators.tableName, 'sfn-endpoint': local.endpoint, 'dynamodb-endpoint': emulators.dynamoEndpoint };
     const exit = await reconcileCommand.run({ io: registered.io, values, positionals: [], format: 'json', target: () => Promise.reject(new Error('not needed')) });
     expect(exit).toBe(0);
-    expect(JSON.parse(registered.stdout())).toMatchObject({ checks: 1, recorded: 1, unrecorded: 0 });
+    expect(JSON.parse(registered.stdout())).toMatchObject({ due: 0, redriven: 0 });
+    const parked = memoryIo(env);
+    expect(await runReconcile([...endpoints(), '--parked'], parked.io)).toBe(0);
+    expect(parked.stdout()).toBe('parked checks: 0\n');
     expect(Object.keys(reconcileCommand.options ?? {})).not.toContain('table'); // a global option of the runner
   });
 
@@ -115,24 +122,17 @@ describe('audit-archiver reconcile (local endpoints)', () => {
     expect(await runReconcile(['--nope'], unknownFlag.io)).toBe(2);
     expect(unknownFlag.stderr()).toContain('audit-archiver reconcile [options]');
 
-    const badSince = memoryIo({ STATE_MACHINE_ARN: local.stateMachineArn, TABLE_NAME: emulators.tableName });
-    expect(await runReconcile([...endpoints(), '--since', 'yesterday'], badSince.io)).toBe(2);
+    const removed = memoryIo({ STATE_MACHINE_ARN: local.stateMachineArn, TABLE_NAME: emulators.tableName });
+    expect(await runReconcile([...endpoints(), '--since', '1d'], removed.io)).toBe(2);
 
-    const refused = memoryIo({ TABLE_NAME: emulators.tableName });
-    const other = 'arn:aws:states:us-east-1:000000000000:stateMachine:not-this-one';
-    expect(await runReconcile([...endpoints(), '--state-machine', other], refused.io)).toBe(4);
-    expect(refused.stderr()).toBe('reconcile failed: StateMachineDoesNotExist (HTTP 400)\n');
+    const refused = memoryIo({ STATE_MACHINE_ARN: local.stateMachineArn, TABLE_NAME: 'no-such-table' });
+    expect(await runReconcile([...endpoints()], refused.io)).toBe(4);
+    expect(refused.stderr()).toBe('reconcile failed: StorageRejectedError\n');
 
     const help = memoryIo();
     expect(await runReconcile(['--help'], help.io)).toBe(0);
     expect(help.stdout()).toContain('Exit codes');
   });
 
-  it('reads --since as an ISO date or a span back from now', () => {
-    const now = new Date('2026-03-20T12:00:00Z');
-    expect(sinceOf('36h', now).toISOString()).toBe('2026-03-19T00:00:00.000Z');
-    expect(sinceOf('7d', now).toISOString()).toBe('2026-03-13T12:00:00.000Z');
-    expect(sinceOf('2026-03-01', now).toISOString()).toBe('2026-03-01T00:00:00.000Z');
-    expect(() => sinceOf('last week', now)).toThrow(/--since/);
-  });
+
 });

@@ -127,9 +127,38 @@ describe('kyc client: sessions', () => {
     expect(status.drift).toBeUndefined();
   });
 
-  it('refuses an answer about a different session', async () => {
+  it('refuses an answer about a different session (IdentityMismatchError: recorded as such, never archived)', async () => {
     server.script({ status: 200, body: session({ status: 'success', sessionId: 'aaaaaaaa-0b4d-11ef-8a61-0242ac120002' }) });
-    expectTypedError(await caught(client().getStatus(bySession)), 'ProviderContractError', false, SECRETS);
+    expectTypedError(await caught(client().getStatus(bySession)), 'IdentityMismatchError', false, SECRETS);
+  });
+
+  it('refuses a session answer that names no session at all', async () => {
+    const { sessionId: _none, ...anonymous } = session({ status: 'success' });
+    server.script({ status: 200, body: anonymous });
+    expectTypedError(await caught(client().getStatus(bySession)), 'IdentityMismatchError', false, SECRETS);
+  });
+
+  it('a checkId that is no session id, with a clientKey: the client\'s latest session is not taken for it', async () => {
+    const latest = 'f47ac10b-58cc-11ef-9a61-0242ac120002';
+    // The clientKey finds the client's latest session (someone else's answer for this check); asked again by the
+    // check's own id, the provider refuses it.
+    server.script(
+      { status: 200, body: session({ status: 'success', clientKey: CLIENT_KEY, sessionId: latest }) },
+      { status: 400, body: { ...fixture('kyc-invalid-schema.json') } },
+    );
+    const status = await client().getStatus({ provider: 'kyc', checkId: 'order-12345', clientKey: CLIENT_KEY });
+    expect(server.requests.map((r) => r.json)).toEqual([{ clientKey: CLIENT_KEY }, { sessionId: 'order-12345' }]);
+    expect(status).toMatchObject({ kind: 'no-result', reason: 'invalid' });
+    expect(JSON.stringify(status)).not.toContain(latest);
+  });
+
+  it('… and if the provider answers that id with yet another session, it is an identity mismatch', async () => {
+    server.script(
+      { status: 200, body: session({ status: 'success', clientKey: CLIENT_KEY, sessionId: 'f47ac10b-58cc-11ef-9a61-0242ac120002' }) },
+      { status: 200, body: session({ status: 'success', clientKey: CLIENT_KEY, sessionId: 'f47ac10b-58cc-11ef-9a61-0242ac120003' }) },
+    );
+    const err = await caught(client().getStatus({ provider: 'kyc', checkId: 'order-12345', clientKey: CLIENT_KEY }));
+    expectTypedError(err, 'IdentityMismatchError', false, SECRETS);
   });
 
   it('when the clientKey answers about a newer session, asks for the session the check names', async () => {
@@ -147,7 +176,7 @@ describe('kyc client: sessions', () => {
   it('refuses an answer about a different clientKey', async () => {
     server.script({ status: 200, body: session({ status: 'success', clientKey: 'someone-else' }) });
     const err = await caught(client().getStatus({ provider: 'kyc', checkId: SESSION_ID, clientKey: CLIENT_KEY }));
-    expectTypedError(err, 'ProviderContractError', false, [...SECRETS, 'someone-else']);
+    expectTypedError(err, 'IdentityMismatchError', false, [...SECRETS, 'someone-else']);
   });
 
   it.each([
