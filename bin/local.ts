@@ -91,8 +91,11 @@ async function main(): Promise<number> {
   if (summary.webhooks) {
     const { url, sent, woken } = summary.webhooks;
     console.log(`Webhooks: receiver on ${url}/{provider}; ${sent.length} notifications sent, answered ${sent.map((s) => s.statuses.join('+')).join(', ') || '-'}.`);
+    // Woken only when the receiver took the notification (2xx); a refused one (e.g. 404 before the loop began) leaves it to polling.
+    const accepted = sent.some((s) => s.statuses.some((status) => status >= 200 && status < 300));
     for (const w of woken) {
-      console.log(`  ${w.label}: archived ${w.secondsAfterNews === undefined ? '(no record)' : `${w.secondsAfterNews.toFixed(1)} s`} after its resolution (woken by its webhook)`);
+      const how = accepted ? 'woken by its webhook' : 'its webhook was refused: archived by polling';
+      console.log(`  ${w.label}: archived ${w.secondsAfterNews === undefined ? '(no record)' : `${w.secondsAfterNews.toFixed(1)} s`} after its resolution (${how})`);
     }
   }
   if (summary.problems.length > 0) {

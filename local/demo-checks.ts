@@ -104,7 +104,8 @@ export const DEMO_CHECKS: readonly DemoCheck[] = [
   {
     // With webhooks on (npm start): the fake provider notifies the receiver at the resolution, and the loop polls at once.
     label: 'verification escalated, resolved, webhook',
-    script: { provider: 'verification', outcome: 'escalated', pending: { ms: 10_000 }, escalation: { resolveAfter: { ms: 10_000 } }, webhooks: ['good'] },
+    // Long enough for the check to leave the start queue and its loop to be waiting when the review ends.
+    script: { provider: 'verification', outcome: 'escalated', pending: { ms: 20_000 }, escalation: { resolveAfter: { ms: 30_000 } }, webhooks: ['good'] },
     expect: 'archived',
   },
   { label: 'verification not found (404)', script: { provider: 'verification', outcome: 'not-found' }, expect: 'not-found' },
