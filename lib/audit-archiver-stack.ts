@@ -169,6 +169,10 @@ export class AuditArchiverStack extends Stack {
       value: this.trigger.deadLetterQueue.queueUrl,
       description: 'Check Created events that did not start a workflow, with the reason',
     });
+    new CfnOutput(this, 'DeadLetterKeyArn', {
+      value: this.trigger.deadLetterKey.keyArn,
+      description: 'Opens sealed dead letters: audit-archiver dead-letters replay --key (decrypt is granted to the redrive only)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.operations.topic.topicArn,
       description: 'Alarm notifications (subscribe on-call here); docs/operations.md (Runbook) says what each alarm means',

@@ -43,4 +43,8 @@ describe('DeadLetterRedrive', () => {
     const opens = statements.filter((s) => JSON.stringify(s.Resource).includes(id(trigger.deadLetterKey)));
     expect(opens).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(trigger.deadLetterKey), 'Arn'] } });
   });
+
+  it('outputs the dead-letter key the runbook replays with', () => {
+    synth.template.hasOutput('DeadLetterKeyArn', { Value: { 'Fn::GetAtt': [id(synth.stack.trigger.deadLetterKey), 'Arn'] } });
+  });
 });
