@@ -69,6 +69,15 @@ export function createWakeStore({ client, tableName }: { client: DynamoDBDocumen
       throw storageErrorFrom(error, operation);
     }
   };
+  /** A conditional write: undefined when its condition did not hold (another writer got there first). */
+  const unlessConditionFails = async <T>(operation: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await send(operation, run);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  };
 
   return {
     async touch(key, now) {
@@ -92,79 +101,67 @@ export function createWakeStore({ client, tableName }: { client: DynamoDBDocumen
         from === 0
           ? 'attribute_not_exists(#loop) OR #loop <> :loop OR (#seq = :next AND #by = :by)'
           : '#loop = :loop AND (#seq = :from OR (#seq = :next AND #by = :by))';
-      try {
-        const { Attributes } = await send('DynamoDB UpdateItem', () =>
-          client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { pk: wakeKeyOf(key) },
-              UpdateExpression: `SET #loop = :loop, #seq = :next, #by = :by, #ttl = :ttl, knownSince = if_not_exists(knownSince, :now)${
-                message ? ', message = :message' : ''
-              }${message ? '' : ' REMOVE message'}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#loop': 'loop', '#seq': 'seq', '#by': 'by', '#ttl': WAKE_TTL_ATTRIBUTE },
-              ExpressionAttributeValues: {
-                ':loop': loop,
-                ':next': next,
-                ':by': by,
-                ':ttl': epoch(now, ITEM_TTL_SECONDS),
-                ':now': now.toISOString(),
-                ...(from === 0 ? {} : { ':from': from }),
-                ...(message ? { ':message': JSON.stringify(message) } : {}),
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        );
-        const wokenAt = Attributes?.wokenAt;
-        return typeof wokenAt === 'string' ? { wokenAt } : {};
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      const updated = await unlessConditionFails('DynamoDB UpdateItem', () =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: wakeKeyOf(key) },
+            // The message in flight is kept while the loop waits and dropped when it hands back.
+            UpdateExpression: `SET #loop = :loop, #seq = :next, #by = :by, #ttl = :ttl, knownSince = if_not_exists(knownSince, :now)${
+              message ? ', message = :message' : ' REMOVE message'
+            }`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#loop': 'loop', '#seq': 'seq', '#by': 'by', '#ttl': WAKE_TTL_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':loop': loop,
+              ':next': next,
+              ':by': by,
+              ':ttl': epoch(now, ITEM_TTL_SECONDS),
+              ':now': now.toISOString(),
+              ...(from === 0 ? {} : { ':from': from }),
+              ...(message ? { ':message': JSON.stringify(message) } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (!updated) return undefined;
+      const wokenAt = updated.Attributes?.wokenAt;
+      return typeof wokenAt === 'string' ? { wokenAt } : {};
     },
 
     async wake(key, now) {
-      try {
-        const { Attributes } = await send('DynamoDB UpdateItem', () =>
-          client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { pk: wakeKeyOf(key) },
-              UpdateExpression: 'SET wokenAt = :now',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':now': now.toISOString() },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        );
-        const stored = Attributes?.message;
-        return typeof stored === 'string' ? { message: JSON.parse(stored) as PollMessage } : {};
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      const updated = await unlessConditionFails('DynamoDB UpdateItem', () =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: wakeKeyOf(key) },
+            UpdateExpression: 'SET wokenAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (!updated) return undefined;
+      const stored = updated.Attributes?.message;
+      return typeof stored === 'string' ? { message: JSON.parse(stored) as PollMessage } : {};
     },
 
     async firstDelivery(provider, deliveryId, now) {
-      try {
-        await send('DynamoDB PutItem', () =>
-          client.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: { pk: deliveryKeyOf(provider, deliveryId), [WAKE_TTL_ATTRIBUTE]: epoch(now, DELIVERY_TTL_SECONDS), receivedAt: now.toISOString() },
-              // DynamoDB deletes expired items some time after their ttl: an expired one no longer counts.
-              ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-              ExpressionAttributeNames: { '#ttl': WAKE_TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':now': epoch(now, 0) },
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const put = await unlessConditionFails('DynamoDB PutItem', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: deliveryKeyOf(provider, deliveryId), [WAKE_TTL_ATTRIBUTE]: epoch(now, DELIVERY_TTL_SECONDS), receivedAt: now.toISOString() },
+            // DynamoDB deletes expired items some time after their ttl: an expired one no longer counts.
+            ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+            ExpressionAttributeNames: { '#ttl': WAKE_TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':now': epoch(now, 0) },
+          }),
+        ),
+      );
+      return put !== undefined;
     },
 
     async forgetDelivery(provider, deliveryId) {
