@@ -23,7 +23,15 @@ export type StorageFault =
    * refused for good, the workflow's Catch records an error and the execution fails; the scenario then re-runs the
    * workflow (RedriveExecution), which must converge on one record and no orphan.
    */
-  | { kind: 'crash-before-record' };
+  | { kind: 'crash-before-record' }
+  /**
+   * S3 is down for `ms` (real milliseconds; a scenario scales simulated minutes by SUITE_TIME_FACTOR) from the check's
+   * first S3 request: every request of the check answers 503 SlowDown until then.
+   */
+  | { kind: 's3-outage'; ms: number };
+
+/** Wait states and retry pauses of the suite's local stack run this many times faster than real time. */
+export const SUITE_TIME_FACTOR = 100;
 
 export interface PlannedCheck {
   label: string;

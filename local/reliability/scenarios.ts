@@ -64,6 +64,15 @@ export const SCENARIO_BUILDERS = {
       size,
       seed,
     ),
+  'provider or S3 outage of 25 minutes across the archive step': (size: number, seed: number) =>
+    cycle(
+      'provider or S3 outage of 25 minutes across the archive step',
+      ['provider outage of 25 minutes across the archive step', 'S3 outage of 25 minutes across the archive step'],
+      size,
+      seed,
+    ),
+  'provider outage of 25 minutes during polling': (size: number, seed: number) =>
+    cycle('provider outage of 25 minutes during polling', ['provider outage of 25 minutes during polling'], size, seed),
   'crash after uploads, before the record': (size: number, seed: number) => {
     const rng = createRng(seed);
     const bases = ['liveness passed', 'kyc success', 'malformed base64 frame', 'image already gone (404)'];

@@ -19,12 +19,12 @@ import { checkInvariants, type ExpectedCheck } from '../invariants';
 import { startLocalStack, type LocalStack, type SubmitResult } from '../local-stack';
 import { classifyViolations, type ScenarioFigures } from './figures';
 import { captureOutput, type LogCapture } from './log-capture';
-import { faultsOf, type PlannedCheck, type Scenario } from './plan';
+import { SUITE_TIME_FACTOR, faultsOf, type PlannedCheck, type Scenario } from './plan';
 import { SecretRegistry, collectAnswerSecrets, type Leak } from './secrets';
 import { installStorageFaults, type StorageFaults } from './storage-faults';
 
 export interface SessionOptions {
-  /** Wait states and retry pauses this many times faster than real time. @default 100 */
+  /** Wait states and retry pauses this many times faster than real time. @default SUITE_TIME_FACTOR (100) */
   timeFactor?: number;
   /** Inject S3/DynamoDB faults (aws-sdk-client-mock in this process). Needed by checks with a `storage` fault. */
   storageFaults?: boolean;
@@ -60,7 +60,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   const dataDir = await mkdtemp(join(tmpdir(), 'issue6-reliability-'));
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? 100, logLevel: 'DEBUG' });
+    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? SUITE_TIME_FACTOR, logLevel: 'DEBUG' });
   } catch (error) {
     capture.stop();
     throw error;
@@ -195,9 +195,10 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     const problems: string[] = [];
     for (const entry of entries) {
       const script = entry.check.script;
-      const faults = ('faults' in script ? script.faults : undefined) as { serverErrors?: { count: number }; rateLimited?: { count: number } } | undefined;
+      const faults = ('faults' in script ? script.faults : undefined) as { serverErrors?: { count: number }; rateLimited?: { count: number }; outage?: unknown } | undefined;
       const planned = (faults?.serverErrors?.count ?? 0) + (faults?.rateLimited?.count ?? 0);
       const seen = stats.get(`${entry.provider}/${entry.created.checkId}`);
+      if (faults?.outage && seen && seen.requests - seen.answers === 0) problems.push(`${entry.check.label}: the provider outage met no request`);
       if (planned > 0 && entry.check.eventCheckId === undefined && seen && seen.requests - seen.answers < Math.min(planned, 8)) {
         problems.push(`${entry.check.label}: ${planned} fault answers planned, ${seen.requests - seen.answers} given`);
       }

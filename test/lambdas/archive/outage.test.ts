@@ -19,8 +19,12 @@ function providerError(status: number, retryAfter?: string): ProviderUnavailable
   return new ProviderUnavailableError(`liveness: HTTP ${status}`, { statusCode: status, retryAfterSeconds: parseRetryAfter(retryAfter, NOW.getTime()) });
 }
 
-const slowDown = () =>
-  storageErrorFrom(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }), 'S3 PutObject');
+/** S3's 503 SlowDown as the store maps it: retryable. */
+function slowDown(): StorageUnavailableError {
+  const error = storageErrorFrom(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }), 'S3 PutObject');
+  if (!(error instanceof StorageUnavailableError)) throw new Error('SlowDown must be retryable');
+  return error;
+}
 
 const decide = (input: Partial<FailureInput> & Pick<FailureInput, 'error'>) =>
   afterFailure({ provider: 'liveness', now: NOW, timeLeftMs: LOTS_OF_TIME, ...input });

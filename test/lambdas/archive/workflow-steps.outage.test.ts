@@ -96,9 +96,11 @@ function s3SlowDown(checkRef: string, failures: number): () => number {
   const original = S3Client.prototype.send;
   const mock = mockClient(S3Client);
   let refused = 0;
-  mock.send.callsFake(async function (this: S3Client, command: { constructor: { name: string }; input?: { Key?: string } }, ...rest: unknown[]) {
+  type Send = (this: S3Client, command: { constructor: { name: string }; input?: unknown }, ...rest: unknown[]) => Promise<unknown>;
+  (mock.send as unknown as { callsFake(fn: Send): void }).callsFake(async function (this: S3Client, command, ...rest) {
     const write = command.constructor.name === 'PutObjectCommand' || command.constructor.name === 'CreateMultipartUploadCommand';
-    if (write && String(command.input?.Key ?? '').includes(checkRef) && refused < failures) {
+    const key = String((command.input as { Key?: unknown } | undefined)?.Key ?? '');
+    if (write && key.includes(checkRef) && refused < failures) {
       refused += 1;
       throw new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
     }
