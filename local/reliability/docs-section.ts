@@ -25,8 +25,8 @@ function row(f: ScenarioFigures, bold = false): string {
   return `| ${[...cells, ...promises, counts(f.statuses)].join(' | ')} |`;
 }
 
-/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, the random mix last. */
-const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'soak-small'];
+/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, long outages, the random mix last. */
+const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'outages', 'soak-small'];
 
 function rank(file: FiguresFile): number {
   const index = FILE_ORDER.findIndex((name) => file.source.includes(name.replace('-small', '')));
@@ -63,7 +63,8 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
     'strings, fields nobody announced, timestamps without an offset, status and task words the documents do not list,',
     'images in every form), malformed base64 frames, wrong content types and magic bytes, oversized images,',
     'redirects off the allowlist and into internal addresses, image URLs to the metadata service, the Lambda runtime',
-    'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, a bucket refusing writes,',
+    'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, 25-minute outages of the',
+    'provider (while polling, and before the archive step\'s own fetch) and of S3, a bucket refusing writes,',
     'crashes between the uploads and the record, duplicate deliveries, events that break the contract and',
     `hand-started executions with malformed states. All ${n(all.rejected)} broken events and states were refused with a`,
     'typed error: an event is dead-lettered (its reason, not its content) and starts no workflow; a malformed state fails',
