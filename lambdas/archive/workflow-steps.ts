@@ -6,7 +6,8 @@
  * - Record failure → recordFailureStep: the one record of a check whose workflow failed, with a sanitized reason.
  */
 import type { IdentifierKey } from '../checks/check-ref';
-import { InvalidCheckInputError } from '../common/errors';
+import type { Env } from '../common/environment';
+import { ConfigurationError, InvalidCheckInputError } from '../common/errors';
 import type { ProviderName } from '../checks/check-status';
 import { RETRY_LATER, type ArchiveOutput, type OutageMemory, type WorkflowState } from '../checks/workflow-contract';
 import { parseWorkflowState, salvageCheck } from '../workflow/parse-state';
@@ -17,6 +18,19 @@ import { afterFailure, isOutageFailure } from './outage';
 /** How the step sleeps a short wait of an outage (tests pass their own). */
 export type Sleep = (ms: number) => Promise<void>;
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The step's sleep. Local mode only (the stack never sets it): ARCHIVE_WAIT_SPEEDUP makes its waits that many times
+ * shorter, as local Wait states are, so a simulated outage and the step's budget (which counts the waits in full)
+ * keep the same time.
+ */
+export function sleepFromEnv(env: Env): Sleep {
+  const raw = env.ARCHIVE_WAIT_SPEEDUP?.trim();
+  if (!raw) return sleep;
+  const speedup = Number(raw);
+  if (!(Number.isFinite(speedup) && speedup >= 1)) throw new ConfigurationError('environment variable ARCHIVE_WAIT_SPEEDUP must be a number ≥ 1');
+  return (ms) => sleep(ms / speedup);
+}
 
 /**
  * Archives the check of this state, riding out an outage of the provider or of S3 (lambdas/archive/outage.ts): short

@@ -21,8 +21,8 @@ export interface FaultKind {
 }
 
 const MINUTE = 60_000;
-/** 25 simulated minutes, in the real milliseconds the fake providers and the storage faults keep. */
-const OUTAGE_MS = (25 * MINUTE) / SUITE_TIME_FACTOR;
+/** Simulated minutes, in the real milliseconds the fake providers and the storage faults keep. */
+const outageMs = (minutes: number) => (minutes * MINUTE) / SUITE_TIME_FACTOR;
 const FORMATS = ['jpeg', 'png', 'webp'] as const;
 
 /** Image URLs an attacker-controlled answer could point at: cloud metadata, the Lambda runtime API, private ranges. */
@@ -227,22 +227,28 @@ const KINDS: FaultKind[] = [
     return planned('', [], { ...script, completedAgoMs: rng.int(31, 180) * MINUTE }, 'archived-partial', 1);
   }),
 
-  // Long outages: 25 simulated minutes (at the suite's time factor) of the provider or of S3, which polling or the
-  // archive step must ride out — archived, nothing missing.
+  // Long outages of the provider or of S3 (simulated minutes, at the suite's time factor): 25 minutes are ridden out
+  // by polling or the archive step — archived, nothing missing; 40 outlast the evidence window — an error record that
+  // says so, never `archived` with gaps.
   kind('provider outage of 25 minutes during polling', 'outage', (rng) => {
     // Pending across the outage: its polls meet only errors, then it completes.
-    const script = withStatusFaults({ ...anyProvider(rng), pending: { polls: 1 } }, { outage: { ms: OUTAGE_MS, status: rng.pick([500, 502, 503, 504] as const) } });
+    const script = withStatusFaults({ ...anyProvider(rng), pending: { polls: 1 } }, { outage: { ms: outageMs(25), status: rng.pick([500, 502, 503, 504] as const) } });
     return planned('', [], script, 'archived', 1);
   }),
-  kind('provider outage of 25 minutes across the archive step', 'outage', (rng) => {
-    // The poll sees the outcome; the provider is down before the archive step's own fetch, a 429 with Retry-After.
-    const status = rng.pick([503, 502, 429] as const);
-    const outage = { ms: OUTAGE_MS, status, afterTerminalAnswers: 1, ...(status === 429 ? { retryAfterSeconds: rng.int(60, 240) } : {}) };
-    return planned('', [], withStatusFaults(anyProvider(rng), { outage }), 'archived', 1);
+  ...[25, 40].flatMap((minutes) => {
+    const expect = minutes < 30 ? ('archived' as const) : ('error' as const);
+    return [
+      kind(`provider outage of ${minutes} minutes across the archive step`, 'outage', (rng) => {
+        // The poll sees the outcome; the provider is down before the archive step's own fetch (429: with Retry-After).
+        const status = rng.pick([503, 502, 429] as const);
+        const outage = { ms: outageMs(minutes), status, afterTerminalAnswers: 1, ...(status === 429 ? { retryAfterSeconds: rng.int(60, 240) } : {}) };
+        return planned('', [], withStatusFaults(anyProvider(rng), { outage }), expect, 1);
+      }),
+      kind(`S3 outage of ${minutes} minutes across the archive step`, 'outage', (rng) =>
+        ({ script: rng.pick([liveness, kyc])(rng), expect, faults: 1, storage: { kind: 's3-outage', ms: outageMs(minutes) } }),
+      ),
+    ];
   }),
-  kind('S3 outage of 25 minutes across the archive step', 'outage', (rng) =>
-    ({ script: rng.pick([liveness, kyc])(rng), expect: 'archived', faults: 1, storage: { kind: 's3-outage', ms: OUTAGE_MS } }),
-  ),
 
   // Storage faults on an otherwise clean check with evidence.
   kind('S3 throttling', 'storage', (rng) => storageFaulted(rng, { kind: 's3-throttle', failures: rng.int(1, 3) })),
@@ -271,7 +277,7 @@ export function kindsOf(family: KindFamily): FaultKind[] {
 
 const STORAGE_KIND_NAMES: Record<StorageFault['kind'], string> = {
   's3-throttle': 'S3 throttling',
-  's3-outage': 'S3 outage of 25 minutes across the archive step',
+  's3-outage': 'S3 outage across the archive step',
   'dynamo-throttle': 'DynamoDB throttling',
   's3-denied': 'S3 refuses writes',
   'crash-before-record': 'crash after uploads, before the record',

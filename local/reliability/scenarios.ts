@@ -71,6 +71,13 @@ export const SCENARIO_BUILDERS = {
       size,
       seed,
     ),
+  'provider or S3 outage of 40 minutes, past the evidence window': (size: number, seed: number) =>
+    cycle(
+      'provider or S3 outage of 40 minutes, past the evidence window',
+      ['provider outage of 40 minutes across the archive step', 'S3 outage of 40 minutes across the archive step'],
+      size,
+      seed,
+    ),
   'provider outage of 25 minutes during polling': (size: number, seed: number) =>
     cycle('provider outage of 25 minutes during polling', ['provider outage of 25 minutes during polling'], size, seed),
   'crash after uploads, before the record': (size: number, seed: number) => {

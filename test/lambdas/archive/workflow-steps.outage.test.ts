@@ -7,11 +7,12 @@
  */
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invocationOf } from '../../../lambdas/archive/engine';
 import { OUTAGE } from '../../../lambdas/archive/outage';
 import { archiveDepsFromEnv } from '../../../lambdas/archive/runtime';
-import { archiveStep, recordFailureStep } from '../../../lambdas/archive/workflow-steps';
+import { archiveStep, recordFailureStep, sleepFromEnv } from '../../../lambdas/archive/workflow-steps';
+import { ConfigurationError } from '../../../lambdas/common/errors';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import type { ArchiveOutput, PollOutput, WorkflowCheck, WorkflowState } from '../../../lambdas/checks/workflow-contract';
 import { recordDepsFromEnv } from '../../../lambdas/records/runtime';
@@ -197,5 +198,20 @@ describe('archiveStep through an S3 outage (SlowDown)', () => {
     const { output, waits } = await step({ check, poll: polledComplete() }, OUTAGE.attemptReserveMs);
     expect(waits).toEqual([]);
     expect(output).toMatchObject({ status: 'retry-later', retryAfterSeconds: 2 });
+  });
+});
+
+describe('sleepFromEnv', () => {
+  it('sleeps in real time in AWS; local mode (ARCHIVE_WAIT_SPEEDUP) as fast as its Wait states', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      await sleepFromEnv({ ARCHIVE_WAIT_SPEEDUP: '100' })(2_000);
+      expect(timers.mock.calls.map((call) => call[1])).toContain(20);
+      expect(timers.mock.calls.map((call) => call[1])).not.toContain(2_000);
+    } finally {
+      timers.mockRestore();
+    }
+    expect(sleepFromEnv({})).toBe(sleepFromEnv({ ARCHIVE_WAIT_SPEEDUP: ' ' }));
+    for (const bad of ['0', '0.5', 'fast', '-3']) expect(() => sleepFromEnv({ ARCHIVE_WAIT_SPEEDUP: bad }), bad).toThrow(ConfigurationError);
   });
 });
