@@ -100,9 +100,9 @@ const STEP_RETRIES: RetryProps[] = [
   { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
 ];
 const TASK_RETRIES = {
-  // Transient provider errors are absorbed in the poll loop (maxTransientErrors: about 26 minutes at the default policy): one that reaches
-  // the workflow has outlasted them and is recorded. A silent loop is started again; a refused credential gets the
-  // loop's one more try.
+  // Transient provider errors are absorbed in the poll loop (maxTransientErrors: an outage of about 26 minutes at the
+  // default policy): one that reaches the workflow has outlasted them and is recorded. A silent loop is started again;
+  // a refused credential gets the loop's one more try.
   poll: [
     { errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 },
     { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
@@ -150,7 +150,7 @@ export const WORST_RETRY_CHAIN_SECONDS =
  * An archive step through an outage: its first task chain up to the outage's first failure, the retry-later loop the
  * step keeps within its outage budget (wall clock from that failure, waits included), then the last attempt's chain.
  */
-export function worstArchiveSeconds(worstTask: number): number {
+function worstArchiveSeconds(worstTask: number): number {
   return worstTask + OUTAGE.budgetSeconds + worstTask;
 }
 
