@@ -11,6 +11,8 @@ import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { buildRecord, isTombstone, type CheckRecord } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention, plusDays } from '../../../lambdas/records/retention';
 import { receiptSortKey } from '../../../lambdas/records/ledger';
+import { SEEN_HORIZON_DAYS } from '../../../lambdas/records/open-checks';
+import { TTL_ATTRIBUTE, seenKeyOf } from '../../../lambdas/records/table-schema';
 import { createRetentionDeps, type RetentionDeps } from '../../../lambdas/retention/deps';
 import { carryOutDueErasures, requestErasure, RELATIONSHIP_OPEN_TEXT, HOLD_TEXT } from '../../../lambdas/retention/erasure';
 import { closeRelationship, InvalidRetentionRequestError, noteInteraction } from '../../../lambdas/retention/relationship';
@@ -277,6 +279,26 @@ describe('expiry receipts (the TTL sweep seen through the stream)', () => {
       expect(TagSet).toContainEqual({ Key: 'retention-class', Value: 'expired' });
     }
     expect((await deps.receipts.verify()).ok).toBe(true);
+  });
+
+  it('the record\'s removal moves its seen marker 400 days past it: a start then is refused; the marker\'s own expiry is no receipt', async () => {
+    const record = await archive('verification', 'authentic', `subject-${Date.now()}-m`);
+    clock = new Date(Date.parse(record.retainUntil) + 1000);
+    await sweep();
+    expect(await deps.records.get('verification', record.checkRef)).toBeUndefined();
+    const marker = (await deps.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: seenKeyOf('verification', record.checkRef) } }))).Item;
+    expect(marker?.[TTL_ATTRIBUTE]).toBe(Math.floor(clock.getTime() / 1000) + SEEN_HORIZON_DAYS * 86_400);
+    // A replayed event now: its start finds the marker of an earlier incarnation and starts nothing.
+    expect(await deps.records.markSeen('verification', record.checkRef, 'a-later-start', clock)).toBe(false);
+
+    const receiptsBefore = [];
+    for await (const stored of deps.receipts.list()) receiptsBefore.push(stored.receipt);
+    clock = new Date((marker![TTL_ATTRIBUTE] as number) * 1000 + 1000);
+    await sweep();
+    expect((await deps.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: seenKeyOf('verification', record.checkRef) } }))).Item).toBeUndefined();
+    const receiptsAfter = [];
+    for await (const stored of deps.receipts.list()) receiptsAfter.push(stored.receipt);
+    expect(receiptsAfter.filter((r) => r.checkRef === record.checkRef)).toEqual(receiptsBefore.filter((r) => r.checkRef === record.checkRef));
   });
 
   it('a lifecycle expiration reported by S3 becomes a receipt naming the check, the key and the version', async () => {
