@@ -86,7 +86,7 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
     ...(recovery.length > 0
       ? [
           `Overlapping runs and open checks: ${n(sum('concurrentRuns'))} second workflows started beside live ones converged on one`,
-          `record each; reconcile, in ${n(sum('reconcileRuns'))} runs that each stopped for time, paged the open-checks index, redrove`,
+          `record each; reconcile, in ${n(sum('reconcileRuns'))} runs bounded by a time budget, paged the open-checks index, redrove`,
           `${n(sum('redriven'))} workflows stopped while polling (resumed at the failed state) and retried ${n(sum('retried'))} error records, each`,
           `check once, and never read the ${n(sum('notDue'))} open checks that were not due.`,
           '',
