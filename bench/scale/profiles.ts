@@ -44,9 +44,15 @@ export interface ProfileInput {
   cost: Pick<CostResult, 'measured'>;
   /** The start function's duration per event, ms (benchmark 3, else the cost benchmark's assumption). */
   startMs: number;
-  /** The poll function is invoked by a queue (the poll loop): messages come in batches, handled side by side. */
-  pollQueue?: { batchSize: number };
+  /**
+   * The queues that invoke the poll function (the poll loop), as synthesized: one for every provider, or one per
+   * provider (`provider`). Messages come in batches, handled side by side.
+   */
+  pollQueues?: ReadonlyArray<{ batchSize: number; provider?: string }>;
 }
+
+/** The mapping id of a poll queue: its provider's name, or `shared` for one queue that serves every provider. */
+export const mappingOf = (queue: { provider?: string }): string => queue.provider ?? 'shared';
 
 export function profilesFrom(input: ProfileInput): CheckProfile[] {
   const { sizes, seeds } = input.polling.options;
@@ -64,7 +70,8 @@ export function profilesFrom(input: ProfileInput): CheckProfile[] {
     const endsAt = mean(workloads.flat().filter((check) => check.provider === provider).map((check) => check.endsAt));
     const perArchive = (f: (archive: ArchiveUsage) => number) => mean(archives.map(f)) * archivesPerCheck;
     const count = (archive: ArchiveUsage, names: string[]) => names.reduce((sum, name) => sum + (archive.s3Requests[name] ?? 0), 0);
-    const queue = input.pollQueue ? { queue: { batch: input.pollQueue.batchSize } } : {};
+    const source = input.pollQueues?.find((q) => q.provider === provider) ?? input.pollQueues?.find((q) => q.provider === undefined);
+    const queue = source ? { queue: { batch: source.batchSize, mapping: mappingOf(source) } } : {};
     const polls = pollInvocations(DEPLOYED_STRATEGY, { ...usage, archiveInvocations: archivesPerCheck }, input.cost.measured.pollMs[provider] + PROVIDER_ROUND_TRIP_MS);
     return {
       id: provider,

@@ -4,10 +4,13 @@ import { TEST_KEY } from '../support/identifier-key';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
-import { deployedPollQueue, scaleOf } from '../../bench/scale';
+import { deployedPollQueues, scaleOf } from '../../bench/scale';
 import { HOP_MS, PROVIDER_ROUND_TRIP_MS, QUEUE_SEND_MS } from '../../bench/cost';
 import { createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
 import {
+  batchSeconds,
+  bindingQueue,
+  queueLoads,
   firstCeiling,
   hottestKey,
   increasesFor,
@@ -20,7 +23,7 @@ import {
   type ScaleSettings,
 } from '../../bench/scale/model';
 import { profilesFrom } from '../../bench/scale/profiles';
-import { scaleReadme } from '../../bench/scale/report';
+import { scaleMarkdown, scaleReadme } from '../../bench/scale/report';
 import { defaultQuotas } from '../../bench/scale/quotas';
 import { generateWorkload } from '../../bench/polling/workload';
 import { mean } from '../../bench/lib/stats';
@@ -140,9 +143,10 @@ describe('scale model formulas', () => {
   it('counts a queue-invoked function in batches in flight, and asks for the setting rather than a quota request', () => {
     const queued = profiles().map((p) => ({
       ...p,
-      invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5 } } : i)),
+      invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5, mapping: 'shared' } } : i)),
     }));
-    const loads = perCheckLoads(queued, SETTINGS);
+    const capped = { ...SETTINGS, queueCaps: { shared: 100 } };
+    const loads = perCheckLoads(queued, capped);
     // Kind a: 4 polls of 250 ms, five to a batch: 0.2 batch-seconds a check; 75 % of arrivals.
     expect(loads.queueConcurrency).toBeCloseTo(0.75 * ((4 * 0.25) / 5));
     expect(perCheckLoads(profiles(), SETTINGS).queueConcurrency).toBe(0);
@@ -153,15 +157,60 @@ describe('scale model formulas', () => {
     const quotas = defaultQuotas('us-east-1', { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
     expect(quotas.queueConcurrency).toMatchObject({ limit: 100, raise: 'setting' });
     expect(defaultQuotas('us-east-1', { name: 'poll queue', settingAt: 'X in y.ts' }).queueConcurrency.limit).toBe(1_000);
-    const at1000 = increasesFor(1_000, quotaLoads(queued, quotas, SETTINGS), quotas, SETTINGS, hottestKey(queued, SETTINGS));
+    const at1000 = increasesFor(1_000, quotaLoads(queued, quotas, capped), quotas, capped, hottestKey(queued, capped));
     // 150 batches in flight at 1,000 checks/s: past 80 % of 100, so the setting goes to ≥ 150 ÷ 0.8.
     const queue = at1000.find((i) => i.id === 'queueConcurrency')!;
     expect(queue.load).toBeCloseTo(150);
     expect(queue).toMatchObject({ setting: 190, action: expect.stringMatching(/^X in y\.ts ≥ 190 \(at most 1,000 in standard mode/) });
-    const result = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40 }, { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
+    const result = scaleOf(queued, 'us-east-1', { ...capped, indexShards: 40 }, { name: 'poll queue', settingAt: 'X in y.ts' });
     expect(result.verdicts[0]).toMatchObject({ met: false, measured: expect.stringMatching(/X in y\.ts/) });
     expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive \(no quota request raises them\):\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
     expect(scaleReadme(scaleOf(profiles(), 'us-east-1', { ...SETTINGS, indexShards: 40 }))).toMatch(/needs no change to code or settings, only these quota requests/);
+    // At the most a mapping takes, 150 batches are 15 %: nothing to change.
+    const roomy = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40, queueCaps: { shared: 1_000 } }, { name: 'poll queue', settingAt: 'X in y.ts' });
+    expect(roomy.verdicts[0]).toMatchObject({ met: true });
+  });
+
+  it('lasts a batch as long as its slowest message: the expected maximum over the kinds of message it is drawn from', () => {
+    // One message in ten takes 1 s, the rest 100 ms: a batch of ten has a slow one with probability 1 − 0.9¹⁰.
+    const kinds = [
+      { count: 9, durationMs: 100 },
+      { count: 1, durationMs: 1_000 },
+    ];
+    expect(batchSeconds(kinds, 10)).toBeCloseTo(0.1 * 0.9 ** 10 + 1 * (1 - 0.9 ** 10)); // 0.686 s, not the mean 0.19 s
+    expect(batchSeconds(kinds, 1)).toBeCloseTo(0.19);
+    expect(batchSeconds([{ count: 4, durationMs: 250 }], 10)).toBeCloseTo(0.25);
+    expect(batchSeconds([], 10)).toBe(0);
+  });
+
+  it('compares each provider’s poll queue with its own cap, and the queues together with the sum of the caps', () => {
+    const perProvider = profiles().map((p) =>
+      p.id === 'a'
+        ? { ...p, invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5, mapping: 'p' } } : i)) }
+        : { ...p, invocations: [...p.invocations, { fn: 'poll', count: 8, durationMs: 500, queue: { batch: 10, mapping: 'q' } }] },
+    );
+    const loads = queueLoads(perProvider);
+    // p: 0.75 × 4 ÷ 5 × 0.25 s = 0.15 batches per check/s; q: 0.25 × 8 ÷ 10 × 0.5 s = 0.1.
+    expect(loads.map((l) => [l.mapping, l.perCheck])).toEqual([
+      ['p', expect.closeTo(0.15)],
+      ['q', expect.closeTo(0.1)],
+    ]);
+    // q reaches its cap of 50 first (at 500 checks/s; p's 100 at 667): it is the queueConcurrency quota.
+    const caps = { p: 100, q: 50 };
+    expect(bindingQueue(loads, caps)).toMatchObject({ mapping: 'q', cap: 50 });
+    const settings = { ...SETTINGS, indexShards: 40, queueCaps: caps };
+    expect(perCheckLoads(perProvider, settings).queueConcurrency).toBeCloseTo(0.1);
+    const result = scaleOf(perProvider, 'us-east-1', settings, { name: 'poll queue', settingAt: 'X in y.ts' });
+    expect(result.quotas.find((q) => q.id === 'queueConcurrency')).toMatchObject({ name: "Lambda concurrency of the q poll queue's event source mapping", limit: 50 });
+    expect(result.quotas.find((q) => q.id === 'queueConcurrency')!.ceiling).toBeCloseTo(500);
+    expect(result.queues.map((q) => q.cap)).toEqual([100, 50]);
+    expect(scaleMarkdown(result)).toMatch(/\| all poll queues +\| +\| +\| +150 \|/);
+    // One queue for both: a batch mixes 250 ms and 500 ms polls and lasts nearly as long as the slow ones.
+    const shared = perProvider.map((p) => ({ ...p, invocations: p.invocations.map((i) => (i.queue ? { ...i, queue: { batch: 10, mapping: 'shared' } } : i)) }));
+    const [one] = queueLoads(shared);
+    expect(one!.messages).toBeCloseTo(0.75 * 4 + 0.25 * 8);
+    expect(one!.batchSeconds).toBeCloseTo(0.25 * 0.6 ** 10 + 0.5 * (1 - 0.6 ** 10));
+    expect(one!.perCheck).toBeGreaterThan(0.15 + 0.1 * 0.9);
   });
 
   it('rounds requests up, never down', () => {
@@ -293,9 +342,18 @@ describe('profiles from the bench’s measurements', () => {
     // Open for the workload's mean end, plus the median latency to the archive.
     const ends = generateWorkload(1, input.polling.options.sizes).filter((c) => c.provider === 'liveness').map((c) => c.endsAt);
     expect(liveness!.lifetimeSeconds).toBeCloseTo(mean(ends) + 4);
-    // Polled from a queue: every poll-function invocation is marked with its batch size.
-    const queued = profilesFrom({ ...input, pollQueue: { batchSize: 10 } } as never)[1]!;
-    expect(queued.invocations.filter((i) => i.fn === 'poll').map((i) => i.queue)).toEqual([{ batch: 10 }, { batch: 10 }]);
+    // Polled from a queue: every poll-function invocation is marked with its batch size and its mapping.
+    const queued = profilesFrom({ ...input, pollQueues: [{ batchSize: 10 }] } as never)[1]!;
+    expect(queued.invocations.filter((i) => i.fn === 'poll').map((i) => i.queue)).toEqual([
+      { batch: 10, mapping: 'shared' },
+      { batch: 10, mapping: 'shared' },
+    ]);
+    // A poll queue per provider: each check's polls go to its provider's.
+    const own = profilesFrom({ ...input, pollQueues: [{ batchSize: 10, provider: 'liveness' }, { batchSize: 5, provider: 'kyc' }] } as never);
+    expect(own.map((p) => p.invocations.find((i) => i.fn === 'poll')!.queue)).toEqual([
+      { batch: 10, mapping: 'liveness' },
+      { batch: 5, mapping: 'kyc' },
+    ]);
   });
 
   it('refuses figures of another design or without the record writes, rather than guess', () => {
@@ -307,8 +365,12 @@ describe('profiles from the bench’s measurements', () => {
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, options: { ...input.polling.options, sizes: { liveness: 1, kyc: 0, verification: 0 } } }, cost: old } as never)).toThrow(/record writes/);
   });
 
-  it('finds the poll queue in the synthesized app', () => {
-    expect(deployedPollQueue({ queueEventSources: (entry) => (entry === 'poll' ? [{ batchSize: 10, maxConcurrency: 500 }] : []) })).toEqual({ batchSize: 10, maxConcurrency: 500 });
-    expect(deployedPollQueue({ queueEventSources: () => [] })).toBeUndefined();
+  it('finds every poll queue in the synthesized app', () => {
+    const three = [
+      { batchSize: 10, maxConcurrency: 500, provider: 'liveness' as const },
+      { batchSize: 10, maxConcurrency: 800, provider: 'kyc' as const },
+    ];
+    expect(deployedPollQueues({ queueEventSources: (entry) => (entry === 'poll' ? three : []) })).toEqual(three);
+    expect(deployedPollQueues({ queueEventSources: () => [] })).toEqual([]);
   });
 });
