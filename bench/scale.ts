@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../local/paths';
 import { synthesizeWorkflow, type QueueEventSource, type SynthesizedWorkflow } from '../local/synthesize';
 import type { Verdict } from './report';
 import { bindingQueue, firstCeiling, hottestKey, increasesFor, queueLoads, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QueueLoad, type QuotaLoad, type ScaleSettings } from './scale/model';
+import { FIXED_SHARDS } from './scale/index-writes';
 import { mappingOf, profilesFrom, type ProfileInput } from './scale/profiles';
 import { defaultQuotas, SQS_MAPPING_MAX_BATCHES, type Quota, type QuotaId, type QueueSource } from './scale/quotas';
 
@@ -62,6 +63,7 @@ export function modelScale(input: Omit<ProfileInput, 'pollQueues'> & { pollQueue
   const settings: ScaleSettings = {
     indexShards: input.indexShards,
     shardedIndexes: Object.values(INDEXES).filter((index) => 'sharded' in index).map((index) => index.indexName),
+    fixedShards: FIXED_SHARDS,
     perClientIndexes: [INDEXES.byClientKey.indexName],
     duplicateRate: 0,
     headroom: 0.8,

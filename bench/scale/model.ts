@@ -42,6 +42,8 @@ export interface ScaleSettings {
   /** Sharded indexes divide a key's writes over this many keys. */
   indexShards: number;
   shardedIndexes: readonly string[];
+  /** Indexes whose keys are spread over a fixed number of shard keys, by index (the open-checks index). */
+  fixedShards?: Readonly<Record<string, number>>;
   /** Indexes whose keys belong to one client (a KYC clientKey): their load does not grow with the arrival rate. */
   perClientIndexes: readonly string[];
   /** Extra deliveries of an event (EventBridge is at least once): each starts the start function again. */
@@ -103,7 +105,7 @@ export function hottestKey(profiles: readonly CheckProfile[], settings: ScaleSet
   let hottest: HotKey | undefined;
   for (const load of indexKeyLoads(profiles).values()) {
     if (settings.perClientIndexes.includes(load.index)) continue;
-    const shards = settings.shardedIndexes.includes(load.index) ? settings.indexShards : 1;
+    const shards = settings.shardedIndexes.includes(load.index) ? settings.indexShards : (settings.fixedShards?.[load.index] ?? 1);
     const key: HotKey = { ...load, shards, perShardKey: load.unitsPerCheck / shards };
     if (!hottest || key.perShardKey > hottest.perShardKey) hottest = key;
   }
@@ -260,6 +262,8 @@ export function increasesFor(
     }
     else if (id === 'dynamoPartitionWrites' && hot && settings.shardedIndexes.includes(hot.index)) {
       increase.action = `indexShards ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.headroom, quota.limit)} in cdk.json (${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} for ≤ ${settings.hotKeyShare * 100} % of a partition), then deploy`;
+    } else if (hot && settings.fixedShards?.[hot.index] !== undefined) {
+      increase.action = `${hot.index}: its ${hot.shards} shard keys to ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} (a code change)`;
     } else increase.action = `${hot?.index ?? 'an index'} key ${hot?.key ?? ''} is not sharded: a design change`;
     increases.push(increase);
   }

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TEST_KEY } from '../support/identifier-key';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { OPEN_CHECKS_INDEX } from '../../lambdas/records/table-schema';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
 import { deployedPollQueues, scaleOf } from '../../bench/scale';
 import { HOP_MS, PROVIDER_ROUND_TRIP_MS, QUEUE_SEND_MS } from '../../bench/cost';
-import { createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
+import { changedAttributes, createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
 import {
   batchSeconds,
   bindingQueue,
@@ -251,32 +252,86 @@ describe('DynamoDB write units of records', () => {
       { indexName: 'byOutcome', partitionKey: 'outcome', sortKey: 'createdAt', sharded: true },
       { indexName: 'byClient', partitionKey: 'client', sortKey: 'createdAt' },
     ]);
-    const body = (item: object) => JSON.stringify({ TableName: 't', Item: marshall(item) });
-    const first = tracker.add({ PutItemCommand: [body({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#escalated#3', createdAt: 'x' })] });
+    const put = (item: object) => ({ name: 'PutItemCommand', body: JSON.stringify({ TableName: 't', Item: marshall(item) }) });
+    const first = tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#escalated#3', createdAt: 'x' })]);
     expect(first.tableUnits).toBe(1);
     expect(first.indexWrites.map((w) => [w.index, w.kind, w.key])).toEqual([
       ['byDay', 'put', 'v#2026-03-19'],
       ['byOutcome', 'put', 'v#escalated'],
     ]);
     const big = 'x'.repeat(1500);
-    const second = tracker.add({ PutItemCommand: [body({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })] });
+    const second = tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })]);
     expect(second.tableUnits).toBe(2);
     expect(second.indexWrites.map((w) => [w.index, w.kind, w.key, w.units])).toEqual([
       ['byDay', 'update', 'v#2026-03-19', 2],
       ['byOutcome', 'delete', 'v#escalated', 1],
       ['byOutcome', 'put', 'v#true', 2],
     ]);
-    // A transactional put costs double; an UpdateItem is sized by its request (an upper bound).
-    const third = tracker.add({
-      TransactWriteItemsCommand: [JSON.stringify({ TransactItems: [{ Put: { TableName: 't', Item: marshall({ pk: 'v#2', client: 'c' }) } }] })],
-      UpdateItemCommand: [JSON.stringify({ Key: { pk: { S: 'v#3' } }, UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'day' } })],
-    });
+    // The same item again: no index holds anything new, so only the table is written.
+    expect(tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })]).indexWrites).toEqual([]);
+    // A transactional put costs double; an UpdateItem of an item not seen is sized by its request (an upper bound).
+    const third = tracker.add([
+      { name: 'TransactWriteItemsCommand', body: JSON.stringify({ TransactItems: [{ Put: { TableName: 't', Item: marshall({ pk: 'v#2', client: 'c', createdAt: 'x' }) } }] }) },
+      { name: 'UpdateItemCommand', body: JSON.stringify({ Key: { pk: { S: 'v#3' } }, UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'day' } }) },
+    ]);
     expect(third.tableUnits).toBe(2 + 1);
     expect(third.estimated).toBe(1);
     expect(third.indexWrites.map((w) => [w.index, w.kind, w.units])).toEqual([
       ['byClient', 'put', 2],
       ['byDay', 'update', 1],
     ]);
+    // An index takes only items with both its keys: no sort key, no entry.
+    expect(tracker.add([put({ pk: 'v#4', day: 'v#2026-03-19#1' })]).indexWrites).toEqual([]);
+  });
+
+  it('follows a check from its started item through the open-checks index (projected, sparse, sharded) to its final record', () => {
+    const open = OPEN_CHECKS_INDEX;
+    const byDay = { indexName: 'byDay', partitionKey: 'day', sortKey: 'createdAt', sharded: true as const };
+    const tracker = createWriteTracker([byDay, open]);
+    const put = (item: object, conditionFailed = false) => ({ name: 'PutItemCommand', body: JSON.stringify({ Item: marshall(item) }), ...(conditionFailed ? { conditionFailed } : {}) });
+    const update = (expression: string, conditionFailed = false) => ({
+      name: 'UpdateItemCommand',
+      body: JSON.stringify({ Key: { pk: { S: 'k#1' } }, UpdateExpression: expression, ExpressionAttributeNames: { '#status': 'status' } }),
+      ...(conditionFailed ? { conditionFailed } : {}),
+    });
+    const started = { pk: 'k#1', status: 'started', openShard: 'open#07', reconcileAt: 't1', executionName: 'e', padding: 'p'.repeat(200) };
+    const start = tracker.add([put(started), put({ pk: 'seen#k#1', startId: 's' })]);
+    // The entry holds the table key, the index keys and the projected attributes, not the padding; its key is one of
+    // the index's fixed shards, counted as `open`.
+    const entry = marshall({ pk: 'k#1', openShard: 'open#07', reconcileAt: 't1', status: 'started', executionName: 'e' });
+    expect(start.indexWrites).toEqual([{ index: 'byOpenDeadline', key: 'open', kind: 'put', units: 1, entryBytes: itemBytes(entry as never) }]);
+    expect(start.tableUnits).toBe(2);
+    // The lease: attributes the open index does not hold, and if_not_exists of what it holds: no index write.
+    const archive = tracker.add([
+      update('SET leaseOwner = :owner, leaseUntil = :until, #status = if_not_exists(#status, :started)'),
+      put({ pk: 'k#1', status: 'archived', day: 'k#2026-03-19#4', createdAt: 'c', executionName: 'e' }),
+      update('REMOVE leaseOwner, leaseUntil', true),
+    ]);
+    // Lease, record, and the refused release (charged, writes nothing); the record leaves the open index.
+    expect(archive.tableUnits).toBe(3);
+    expect(archive.indexWrites.map((w) => [w.index, w.kind, w.key])).toEqual([
+      ['byDay', 'put', 'k#2026-03-19'],
+      ['byOpenDeadline', 'delete', 'open'],
+    ]);
+    // An escalated record moves its entry (a new reconcileAt: delete and put); a lease on it rewrites every ALL index.
+    const tracker2 = createWriteTracker([byDay, open]);
+    tracker2.add([put(started)]);
+    const escalated = tracker2.add([put({ ...started, status: 'escalated', reconcileAt: 't2', day: 'k#d#4', createdAt: 'c' }), update('SET leaseOwner = :owner')]);
+    expect(escalated.indexWrites.map((w) => [w.index, w.kind])).toEqual([
+      ['byDay', 'put'],
+      ['byOpenDeadline', 'delete'],
+      ['byOpenDeadline', 'put'],
+      ['byDay', 'update'],
+    ]);
+  });
+
+  it('reads which attributes an update changes', () => {
+    expect(changedAttributes('SET leaseOwner = :o, leaseUntil = :u, provider = if_not_exists(provider, :p), #s = if_not_exists(#s, :x)', { '#s': 'status' })).toEqual([
+      'leaseOwner',
+      'leaseUntil',
+    ]);
+    expect(changedAttributes('SET legalHold = :true, legalHoldSince = if_not_exists(legalHoldSince, :now) REMOVE #ttl', { '#ttl': 'ttl' })).toEqual(['legalHold', 'ttl']);
+    expect(changedAttributes('REMOVE leaseOwner, leaseUntil')).toEqual(['leaseOwner', 'leaseUntil']);
   });
 
   it('a record the archive builds is under 1 KB, so each index write costs one unit', () => {
@@ -306,6 +361,11 @@ describe('profiles from the bench’s measurements', () => {
     s3Requests: { PutObjectCommand: 3, 'PutObjectTaggingCommand (emulator only)': 3, ListObjectsV2Command: 1, HeadObjectCommand: 1 },
     recordWrites: { tableUnits: units, itemBytes: [900], estimated: 0, indexWrites: [{ index: 'byProviderDay', key: 'x#d', kind: 'put', units, entryBytes: 900 }] },
   });
+  /** The start function's writes: the started item (1 unit, in the open-checks index) and the seen marker. */
+  const started = {
+    dynamoRequests: { PutItemCommand: 2 },
+    recordWrites: { tableUnits: 2, itemBytes: [300, 100], estimated: 0, indexWrites: [{ index: 'byOpenDeadline', key: 'open', kind: 'put', units: 1, entryBytes: 250 }] },
+  };
   const input = {
     polling: {
       options: { seeds: [1], sizes: { liveness: 30, kyc: 10, verification: 0 }, timeFactor: 1, parallel: 1, arrivalRate: 100 },
@@ -315,8 +375,8 @@ describe('profiles from the bench’s measurements', () => {
       measured: {
         pollMs: { liveness: 2, kyc: 4, verification: 1 },
         scenarios: [
-          { scenario: 'liveness-1min', archives: [archive(200, 1)] },
-          { scenario: 'kyc-10min', archives: [archive(100, 1), archive(300, 3)] },
+          { scenario: 'liveness-1min', archives: [archive(200, 1)], start: started },
+          { scenario: 'kyc-10min', archives: [archive(100, 1), archive(300, 3)], start: started },
         ],
       },
     },
@@ -337,8 +397,12 @@ describe('profiles from the bench’s measurements', () => {
     ]);
     // No hops: no invocation for them.
     expect(liveness!.invocations.map((i) => i.fn)).toEqual(['start', 'poll', 'archive']);
-    expect(kyc!.dynamo.tableUnits).toBe(3);
-    expect(kyc!.dynamo.indexUnits).toEqual([{ index: 'byProviderDay', key: 'x#d', units: 3 }]);
+    // The archive's 2 units an invocation × 1.5, and the start's 2 once.
+    expect(kyc!.dynamo.tableUnits).toBe(3 + 2);
+    expect(kyc!.dynamo.indexUnits).toEqual([
+      { index: 'byOpenDeadline', key: 'open', units: 1 },
+      { index: 'byProviderDay', key: 'x#d', units: 3 },
+    ]);
     // Open for the workload's mean end, plus the median latency to the archive.
     const ends = generateWorkload(1, input.polling.options.sizes).filter((c) => c.provider === 'liveness').map((c) => c.endsAt);
     expect(liveness!.lifetimeSeconds).toBeCloseTo(mean(ends) + 4);
@@ -363,6 +427,9 @@ describe('profiles from the bench’s measurements', () => {
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, median: { ours: { liveness: before, kyc: before } } } } as never)).toThrow(/--only polling,scale/);
     const old = { measured: { ...input.cost.measured, scenarios: [{ scenario: 'liveness-1min', archives: [{ durationMs: 1, s3Requests: {} }] }] } };
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, options: { ...input.polling.options, sizes: { liveness: 1, kyc: 0, verification: 0 } } }, cost: old } as never)).toThrow(/record writes/);
+    // Benchmark 4 from before the start function's writes were measured: the open-checks index would be missing.
+    const noStart = { measured: { ...input.cost.measured, scenarios: input.cost.measured.scenarios.map(({ start: _start, ...rest }) => rest) } };
+    expect(() => profilesFrom({ ...input, cost: noStart } as never)).toThrow(/--only cost,scale/);
   });
 
   it('finds every poll queue in the synthesized app', () => {
