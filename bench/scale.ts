@@ -11,7 +11,7 @@ import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../local/paths';
 import { synthesizeWorkflow, type QueueEventSource, type SynthesizedWorkflow } from '../local/synthesize';
 import type { Verdict } from './report';
-import { bindingQueue, firstCeiling, hottestKey, increasesFor, queueLoads, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QueueLoad, type QuotaLoad, type ScaleSettings } from './scale/model';
+import { bindingQueue, firstCeiling, shardsFor, hottestKey, increasesFor, queueLoads, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QueueLoad, type QuotaLoad, type ScaleSettings } from './scale/model';
 import { FIXED_SHARDS } from './scale/index-writes';
 import { mappingOf, profilesFrom, type ProfileInput } from './scale/profiles';
 import { defaultQuotas, SQS_MAPPING_MAX_BATCHES, type Quota, type QuotaId, type QueueSource } from './scale/quotas';
@@ -116,7 +116,11 @@ export function scaleOf(profiles: CheckProfile[], region: string, settings: Scal
     },
     {
       target: `… and when every check is of one kind`,
-      measured: `${percent(atTarget(worstCase))} (all ${worstCase.profile}: ${worstCase.index} ${worstCase.key})`,
+      measured:
+        `${percent(atTarget(worstCase))} (all ${worstCase.profile}: ${worstCase.index} ${worstCase.key})` +
+        (atTarget(worstCase) > SCALE_TARGETS.hotKeyShare && settings.shardedIndexes.includes(worstCase.index)
+          ? `; indexShards ≥ ${shardsFor(worstCase.unitsPerCheck, SCALE_TARGETS.rate, SCALE_TARGETS.hotKeyShare, partition)} in cdk.json keeps it under ${SCALE_TARGETS.hotKeyShare * 100} %`
+          : ''),
       met: atTarget(worstCase) <= SCALE_TARGETS.hotKeyShare,
     },
     {

@@ -107,6 +107,8 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
       // From the start function's items across the check's archive invocations: a later write replaces the earlier
       // item (index keys may move, the open-checks entry leaves with the final record).
       const writes = createWriteTracker();
+      // One check, one createdAt, across its invocations (the index entries' sort key).
+      const checked = check(provider, checkId, clientKey);
       const startCounter = createRequestCounter();
       const started = await startCheckOnce(input.endpoints, startCounter, { provider, checkId, ...(clientKey ? { clientKey } : {}) });
       if (started.status !== 'started') throw new Error(`cost scenario ${scenario.id}: the start function found the check ${started.status}`);
@@ -116,7 +118,7 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
         const dynamoCounter = createRequestCounter();
         const deps = archiveDepsFor(input.endpoints, provider, { s3Counter, dynamoCounter });
         const began = performance.now();
-        const output = await archiveCheck(deps, check(provider, checkId, clientKey));
+        const output = await archiveCheck(deps, checked);
         durations[k]!.push(performance.now() - began);
         const units = dynamoUnits(dynamoCounter);
         last[k] = {
