@@ -258,7 +258,8 @@ export function increasesFor(
     else if (quota.raise === 'automatic') increase.action = quota.action ?? quota.note;
     else if (quota.raise === 'setting') {
       increase.setting = roundUp(load / settings.headroom);
-      increase.action = (quota.action ?? `${quota.name} ≥ {n}`).replace('{n}', increase.setting.toLocaleString('en-US'));
+      const past = quota.settingMax !== undefined && increase.setting > quota.settingMax && quota.beyond;
+      increase.action = ((past || quota.action) ?? `${quota.name} ≥ {n}`).replace('{n}', increase.setting.toLocaleString('en-US'));
     }
     else if (id === 'dynamoPartitionWrites' && hot && settings.shardedIndexes.includes(hot.index)) {
       increase.action = `indexShards ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.headroom, quota.limit)} in cdk.json (${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} for ≤ ${settings.hotKeyShare * 100} % of a partition), then deploy`;

@@ -25,8 +25,8 @@ function row(f: ScenarioFigures, bold = false): string {
   return `| ${[...cells, ...promises, counts(f.statuses)].join(' | ')} |`;
 }
 
-/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, the random mix last. */
-const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'soak-small'];
+/** Table order: the provider (its faults, then its drift), the evidence, the events, a burst of them, storage, the random mix last. */
+const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'burst', 'storage-faults', 'soak-small'];
 
 function rank(file: FiguresFile): number {
   const index = FILE_ORDER.findIndex((name) => file.source.includes(name.replace('-small', '')));
@@ -39,6 +39,8 @@ function dateRange(dates: readonly string[]): string {
   return last && last !== first ? `${first} to ${last}` : first;
 }
 
+const sum = (figures: readonly ScenarioFigures[], pick: (f: ScenarioFigures) => number | undefined) => figures.reduce((acc, f) => acc + (pick(f) ?? 0), 0);
+
 export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
   const files = [...unordered].sort((a, b) => rank(a) - rank(b));
   const small = files.filter((file) => file.suite === 'npm test').flatMap((file) => file.scenarios);
@@ -47,6 +49,8 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
   const columns = ['Scenario', 'Checks', 'Events', 'Faults injected', 'Records verified', 'Objects verified (sha256)', 'Lost', 'Duplicated', 'Untruthful', 'Leaked', 'Records ended as'];
   const header = `| ${columns.join(' | ')} |\n|---|${'--:|'.repeat(columns.length - 2)}---|`;
   const crashes = total('crashes', [...small, ...soak].filter((f) => f.reruns !== undefined));
+  const bursts = [...small, ...soak].filter((f) => f.startThrottles !== undefined);
+  const burst = total('bursts', bursts);
   const dates = files.map((file) => file.generatedAt.slice(0, 10)).sort();
   const mostSecrets = Math.max(0, ...[...small, ...soak].map((f) => f.secrets));
   const lines = [
@@ -64,7 +68,8 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
     'images in every form), malformed base64 frames, wrong content types and magic bytes, oversized images,',
     'redirects off the allowlist and into internal addresses, image URLs to the metadata service, the Lambda runtime',
     'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, a bucket refusing writes,',
-    'crashes between the uploads and the record, duplicate deliveries, events that break the contract and',
+    'crashes between the uploads and the record, StartExecution throttling under a burst, duplicate deliveries,',
+    'events that break the contract and',
     `hand-started executions with malformed states. All ${n(all.rejected)} broken events and states were refused with a`,
     'typed error: an event is dead-lettered (its reason, not its content) and starts no workflow; a malformed state fails',
     'its first task and is recorded as an error under the check it names, when it names one.',
@@ -77,6 +82,14 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
       ? [
           `Crash recovery: ${n(crashes.reruns)} archive steps died after their uploads and before their record; they left`,
           `${n(crashes.orphansBeforeRerun)} orphan objects, and re-running the workflows adopted every one (0 orphans after).`,
+          '',
+        ]
+      : []),
+    ...(bursts.length > 0
+      ? [
+          `Bursts: ${n(burst.checks)} Check Created events put on the start queue at once met ${n(sum(bursts, (f) => f.startThrottles))} ThrottlingExceptions`,
+          `from StartExecution's token bucket; every check was started and recorded once, ${n(sum(bursts, (f) => f.deadLettered))} events were dead-lettered,`,
+          'and the start queue drained.',
           '',
         ]
       : []),

@@ -162,7 +162,10 @@ describe('scale model formulas', () => {
     // 150 batches in flight at 1,000 checks/s: past 80 % of 100, so the setting goes to ≥ 150 ÷ 0.8.
     const queue = at1000.find((i) => i.id === 'queueConcurrency')!;
     expect(queue.load).toBeCloseTo(150);
-    expect(queue).toMatchObject({ setting: 190, action: expect.stringMatching(/^X in y\.ts ≥ 190 \(at most 1,000 in standard mode/) });
+    expect(queue).toMatchObject({ setting: 190, action: 'X in y.ts ≥ 190, then deploy' });
+    // Past what one mapping takes, the setting alone cannot do it.
+    const at10000 = increasesFor(10_000, quotaLoads(queued, quotas, capped), quotas, capped, hottestKey(queued, capped)).find((i) => i.id === 'queueConcurrency')!;
+    expect(at10000).toMatchObject({ setting: 1_900, action: expect.stringMatching(/^more than one mapping takes \(1,900 batches/) });
     const result = scaleOf(queued, 'us-east-1', { ...capped, indexShards: 40 }, { name: 'poll queue', settingAt: 'X in y.ts' });
     expect(result.verdicts[0]).toMatchObject({ met: false, measured: expect.stringMatching(/X in y\.ts/) });
     expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive \(no quota request raises them\):\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
