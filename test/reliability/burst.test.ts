@@ -15,7 +15,8 @@ const CHECKS = 48;
 describeReliability({
   name: 'burst',
   source: 'test/reliability/burst.test.ts',
-  options: { stack: { stepFunctions: { startExecutionRate: START_EXECUTION_RATE } } },
+  // The start queue's visibility timeout well above a receive's in-invocation retries, as in AWS (90 s).
+  options: { stack: { stepFunctions: { startExecutionRate: START_EXECUTION_RATE }, startQueue: { visibilityTimeoutSeconds: 30 } } },
   scenarios: [() => buildScenario('a burst of events past the start path', CHECKS, 631)],
   expectations: {
     'a burst of events past the start path': async (f, session) => {
