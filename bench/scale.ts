@@ -11,9 +11,10 @@ import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../local/paths';
 import { synthesizeWorkflow, type QueueEventSource, type SynthesizedWorkflow } from '../local/synthesize';
 import type { Verdict } from './report';
-import { firstCeiling, hottestKey, increasesFor, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QuotaLoad, type ScaleSettings } from './scale/model';
-import { profilesFrom, type ProfileInput } from './scale/profiles';
-import { defaultQuotas, type Quota, type QuotaId, type QueueSource } from './scale/quotas';
+import { bindingQueue, firstCeiling, shardsFor, hottestKey, increasesFor, queueLoads, quotaLoads, worstCaseKey, type CheckProfile, type HotKey, type Increase, type QueueLoad, type QuotaLoad, type ScaleSettings } from './scale/model';
+import { FIXED_SHARDS } from './scale/index-writes';
+import { mappingOf, profilesFrom, type ProfileInput } from './scale/profiles';
+import { defaultQuotas, SQS_MAPPING_MAX_BATCHES, type Quota, type QuotaId, type QueueSource } from './scale/quotas';
 
 /** The rates the issue asks about. */
 export const TARGET_RATES = [100, 1_000, 10_000] as const;
@@ -35,6 +36,8 @@ export interface ScaleResult {
   first: { id: QuotaId; name: string; ceiling: number };
   hotKey: HotKey;
   worstCase: HotKey & { profile: string };
+  /** Every queue mapping's batches in flight per check a second, and its cap. */
+  queues: Array<QueueLoad & { cap: number }>;
   increases: Record<string, Increase[]>;
   verdicts: Verdict[];
 }
@@ -46,34 +49,43 @@ export function deployedSettings(): { region: string; indexShards: number } {
   return { region: config.region, indexShards: config.indexShards };
 }
 
-/** The queue that invokes the deployed poll function, if any (the synthesized app says). */
-export function deployedPollQueue(synthesized: Pick<SynthesizedWorkflow, 'queueEventSources'> = synthesizeWorkflow()): QueueEventSource | undefined {
-  return synthesized.queueEventSources('poll')[0];
+/** The queues that invoke the deployed poll function(s) (the synthesized app says): one shared, or one per provider. */
+export function deployedPollQueues(synthesized: Pick<SynthesizedWorkflow, 'queueEventSources'> = synthesizeWorkflow()): QueueEventSource[] {
+  return synthesized.queueEventSources('poll');
 }
 
-/** Where the poll queue's mapping is configured. */
-const POLL_QUEUE_SETTING = 'POLL_MAX_CONCURRENCY in lib/constructs/poll-queue.ts';
+/** Where the poll queues' mappings are configured. */
+const POLL_QUEUE_SETTING = 'pollMaxConcurrency in cdk.json';
 
-/** `pollQueue`: as deployed unless given (null: none). */
-export function modelScale(input: Omit<ProfileInput, 'pollQueue'> & { pollQueue?: QueueEventSource | null; region: string; indexShards: number }): ScaleResult {
+/** `pollQueues`: as deployed unless given ([]: none). */
+export function modelScale(input: Omit<ProfileInput, 'pollQueues'> & { pollQueues?: QueueEventSource[]; region: string; indexShards: number }): ScaleResult {
+  const pollQueues = input.pollQueues ?? deployedPollQueues();
   const settings: ScaleSettings = {
     indexShards: input.indexShards,
     shardedIndexes: Object.values(INDEXES).filter((index) => 'sharded' in index).map((index) => index.indexName),
+    fixedShards: FIXED_SHARDS,
     perClientIndexes: [INDEXES.byClientKey.indexName],
     duplicateRate: 0,
     headroom: 0.8,
     hotKeyShare: SCALE_TARGETS.hotKeyShare,
+    queueCaps: Object.fromEntries(pollQueues.map((q) => [mappingOf(q), Math.min(q.maxConcurrency ?? SQS_MAPPING_MAX_BATCHES, SQS_MAPPING_MAX_BATCHES)])),
   };
-  const pollQueue = input.pollQueue === undefined ? deployedPollQueue() : (input.pollQueue ?? undefined);
   const { polling, cost, startMs } = input;
-  const profiles = profilesFrom({ polling, cost, startMs, ...(pollQueue ? { pollQueue } : {}) });
-  const queue = pollQueue && { name: 'poll queue', settingAt: POLL_QUEUE_SETTING, ...(pollQueue.maxConcurrency !== undefined ? { maxConcurrency: pollQueue.maxConcurrency } : {}) };
-  return scaleOf(profiles, input.region, settings, queue);
+  const profiles = profilesFrom({ polling, cost, startMs, pollQueues });
+  return scaleOf(profiles, input.region, settings, { name: 'poll queue', settingAt: POLL_QUEUE_SETTING });
 }
 
-/** The model's figures and verdicts for measured profiles. */
-export function scaleOf(profiles: CheckProfile[], region: string, settings: ScaleSettings, queue?: QueueSource): ScaleResult {
-  const quotas = defaultQuotas(region, queue);
+/**
+ * The model's figures and verdicts for measured profiles. `queue` names the queues whose mappings `settings.queueCaps`
+ * bounds: the one that reaches its cap first becomes the queueConcurrency quota, the rest are in `queues`.
+ */
+export function scaleOf(profiles: CheckProfile[], region: string, settings: ScaleSettings, queue?: Omit<QueueSource, 'maxConcurrency'>): ScaleResult {
+  const queues = queueLoads(profiles).map((load) => ({ ...load, cap: settings.queueCaps?.[load.mapping] ?? SQS_MAPPING_MAX_BATCHES }));
+  const binding = bindingQueue(queues, settings.queueCaps);
+  const quotas = defaultQuotas(
+    region,
+    queue && binding ? { ...queue, name: binding.mapping === 'shared' ? queue.name : `${binding.mapping} ${queue.name}`, maxConcurrency: binding.cap } : undefined,
+  );
   const loads = quotaLoads(profiles, quotas, settings);
   const first = firstCeiling(loads);
   const hotKey = hottestKey(profiles, settings);
@@ -104,7 +116,11 @@ export function scaleOf(profiles: CheckProfile[], region: string, settings: Scal
     },
     {
       target: `… and when every check is of one kind`,
-      measured: `${percent(atTarget(worstCase))} (all ${worstCase.profile}: ${worstCase.index} ${worstCase.key})`,
+      measured:
+        `${percent(atTarget(worstCase))} (all ${worstCase.profile}: ${worstCase.index} ${worstCase.key})` +
+        (atTarget(worstCase) > SCALE_TARGETS.hotKeyShare && settings.shardedIndexes.includes(worstCase.index)
+          ? `; indexShards ≥ ${shardsFor(worstCase.unitsPerCheck, SCALE_TARGETS.rate, SCALE_TARGETS.hotKeyShare, partition)} in cdk.json keeps it under ${SCALE_TARGETS.hotKeyShare * 100} %`
+          : ''),
       met: atTarget(worstCase) <= SCALE_TARGETS.hotKeyShare,
     },
     {
@@ -121,6 +137,7 @@ export function scaleOf(profiles: CheckProfile[], region: string, settings: Scal
     first: { id: first.id, name: quotas[first.id].name, ceiling: first.ceiling },
     hotKey,
     worstCase,
+    queues,
     increases,
     verdicts,
   };

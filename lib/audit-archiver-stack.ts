@@ -79,6 +79,7 @@ export class AuditArchiverStack extends Stack {
       encryptionKey: this.keys.operations,
       logKey: this.keys.logs,
       timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
+      pollMaxConcurrency: config.pollMaxConcurrency,
     });
     const webhookProviders = Object.fromEntries(Object.entries(config.webhooks).filter(([, settings]) => settings?.enabled));
     if (Object.keys(webhookProviders).length > 0) {

@@ -10,6 +10,7 @@ import { ARCHIVE_LIMIT_KEYS, parseArchiveSettings, type ArchiveLimitOverrides } 
 import { WORST_RETRY_CHAIN_SECONDS } from './constructs/polling-workflow';
 import { webhookSettingsSchema, type WebhookSettings } from '../lambdas/webhooks/settings';
 import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../lambdas/records/table-schema';
+import { DEFAULT_POLL_MAX_CONCURRENCY, SQS_MAPPING_MAX_CONCURRENCY } from './constructs/poll-queue';
 
 /** Images of a KYC answer the archive may follow besides `imagesFull` (see the KYC session-status document). */
 export const KYC_IMAGE_LINK_KINDS = ['images', 'imageObjects', 'faceSelfie', 'faceDoc'] as const;
@@ -115,6 +116,15 @@ export const contextSchema = z
       .preprocess((value) => (typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : value), z.number().int().min(1).max(MAX_INDEX_SHARDS))
       .default(DEFAULT_INDEX_SHARDS),
     /**
+     * Poll batches each poll queue's event source mapping runs at once (up to 10 polls a batch). Past it polls wait in
+     * the queue and come late; none is lost. 2 to 1,000 (SQS standard mode's most). The default carries 1,000 checks/s
+     * of the benchmark mix; `npm run bench -- --only scale` reads it from the synthesized app and says what it carries.
+     * @default 1000 (DEFAULT_POLL_MAX_CONCURRENCY)
+     */
+    pollMaxConcurrency: z
+      .preprocess((value) => (typeof value === 'string' && /^\s*\d{1,4}\s*$/.test(value) ? Number(value) : value), z.number().int().min(2).max(SQS_MAPPING_MAX_CONCURRENCY))
+      .default(DEFAULT_POLL_MAX_CONCURRENCY),
+    /**
      * The one role that may bypass Object Lock governance or delete object versions (an emergency role you control).
      * @default - nobody may
      */
@@ -149,6 +159,8 @@ export interface ArchiverConfig {
   archiveLimits: ArchiveLimitOverrides;
   /** Write shards of the sharded auditor indexes, handed to the record writers and the query API as INDEX_SHARDS. */
   indexShards: number;
+  /** Poll batches at once per poll queue mapping (ScalingConfig.MaximumConcurrency). */
+  pollMaxConcurrency: number;
   breakGlassRoleArn?: string;
   /** Webhook wake-ups per provider; only providers with `enabled: true` get a route. */
   webhooks: Partial<Record<ProviderName, WebhookSettings & { secretArn?: string }>>;
@@ -176,6 +188,7 @@ export const CONTEXT_KEYS = [
   'kycImageLinks',
   'archiveLimits',
   'indexShards',
+  'pollMaxConcurrency',
   'breakGlassRoleArn',
   'webhooks',
 ] as const;

@@ -208,6 +208,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The start function reaches the dead-letter queue at its URL's host (the SQS endpoint above is the poll queue's).
     DEAD_LETTER_QUEUE_URL: startQueue.deadLetterQueueUrl,
     START_QUEUE_URL: startQueue.queueUrl,
+    // A throttled start's first wait: a second here (the queue's visibility timeout is seconds locally too).
+    START_THROTTLE_BACKOFF_SECONDS: '1',
     // No KMS here: dead letters are sealed with a local key (kept in the data directory with the archive).
     DEAD_LETTER_KEY_ARN: '',
     DEAD_LETTER_LOCAL_KEY: deadLetterKey.toString('base64'),

@@ -11,11 +11,12 @@
  * gives Task states without TimeoutSeconds a 60 s (real-time) timeout, and supports JSONPath definitions only.
  */
 import { createEngine, type TaskHandler } from './step-functions/engine';
-import { LocalStepFunctionsError } from './step-functions/errors';
+import { LocalStepFunctionsError, StepFunctionsApiError } from './step-functions/errors';
 import { ExecutionStore, type ExecutionRecord } from './step-functions/executions';
 import { serveJsonProtocol } from './step-functions/protocol';
 import { modelOf } from './step-functions/definition';
 import { TaskTokens } from './step-functions/task-tokens';
+import { createTokenBucket, type RateLimit } from './step-functions/throttle';
 
 export { DEFERRED, type CallbackTask } from './step-functions/engine';
 export { LocalStepFunctionsError } from './step-functions/errors';
@@ -39,6 +40,8 @@ export interface LocalStepFunctionsOptions {
   onEvent?: (executionArn: string, event: unknown) => void;
   /** Executions beyond this many wait (shown as RUNNING) until one ends. Default 50. */
   maxConcurrentExecutions?: number;
+  /** StartExecution's token bucket (AWS's API throttling): past it, ThrottlingException. Default: no limit. */
+  startExecutionRate?: RateLimit;
 }
 
 export interface LocalStepFunctions {
@@ -49,6 +52,8 @@ export interface LocalStepFunctions {
   idle(): Promise<void>;
   /** Snapshots of all executions, in start order. */
   executions(): ExecutionRecord[];
+  /** StartExecution calls refused with ThrottlingException so far (startExecutionRate). */
+  startThrottles(): number;
   /** Aborts running and queued executions, waits for their task handlers to return, closes the server. */
   close(): Promise<void>;
 }
@@ -77,8 +82,12 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     resourceOf: (state) => states.get(state)?.Resource,
     ...(options.onEvent && { onEvent: options.onEvent }),
   });
+  const startBucket = options.startExecutionRate ? createTokenBucket(options.startExecutionRate) : undefined;
   const server = await serveJsonProtocol({
-    StartExecution: (request) => store.start(request),
+    StartExecution: (request) => {
+      if (startBucket && !startBucket.take()) throw new StepFunctionsApiError('ThrottlingException', 'Rate exceeded');
+      return store.start(request);
+    },
     DescribeExecution: (request) => store.describe(request.executionArn),
     ListExecutions: (request) => store.list(request),
     StopExecution: (request) => store.stop(request),
@@ -94,6 +103,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     stateMachineArn,
     idle: () => store.idle(),
     executions: () => store.records(),
+    startThrottles: () => startBucket?.refused() ?? 0,
     close: () => (closing ??= Promise.all([server.close(), store.close()]).then(() => undefined)),
   };
 }

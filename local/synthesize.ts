@@ -7,6 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { STACK_NAME, buildApp } from '../lib/app';
 import { PROJECT_ROOT } from './paths';
 import { definitionFromTemplate } from './workflow-definition';
+import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 
 interface TemplateResource {
   Type: string;
@@ -23,6 +24,8 @@ interface TemplateResource {
 export interface QueueEventSource {
   batchSize: number;
   maxConcurrency?: number;
+  /** The one provider the function serves (its PROVIDER variable), when it serves one: a poll queue per provider. */
+  provider?: ProviderName;
 }
 
 /** AWS's default batch size for an SQS event source. */
@@ -65,10 +68,14 @@ export function synthesizeWorkflow(context: Record<string, unknown> = {}): Synth
       return Object.values(template.Resources)
         .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && named(r.Properties?.FunctionName) === fnId)
         .filter((r) => template.Resources[named(r.Properties?.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue')
-        .map((r) => ({
-          batchSize: r.Properties?.BatchSize ?? SQS_DEFAULT_BATCH_SIZE,
-          ...(r.Properties?.ScalingConfig?.MaximumConcurrency !== undefined ? { maxConcurrency: r.Properties.ScalingConfig.MaximumConcurrency } : {}),
-        }));
+        .map((r) => {
+          const provider = template.Resources[named(r.Properties?.FunctionName) ?? '']?.Properties?.Environment?.Variables?.PROVIDER;
+          return {
+            batchSize: r.Properties?.BatchSize ?? SQS_DEFAULT_BATCH_SIZE,
+            ...(r.Properties?.ScalingConfig?.MaximumConcurrency !== undefined ? { maxConcurrency: r.Properties.ScalingConfig.MaximumConcurrency } : {}),
+            ...((PROVIDERS as readonly unknown[]).includes(provider) ? { provider: provider as ProviderName } : {}),
+          };
+        });
     },
   };
 }

@@ -14,7 +14,7 @@ import type { ProviderName } from '../../lambdas/checks/check-status';
 import type { WorkflowCheck } from '../../lambdas/checks/workflow-contract';
 import { SIZING } from '../../lib/defaults';
 import { synthesizeWorkflow } from '../../local/synthesize';
-import { archiveDepsFor, createRequestCounter } from '../lib/archive-deps';
+import { archiveDepsFor, createRequestCounter, startCheckOnce } from '../lib/archive-deps';
 import type { Endpoints } from '../lib/servers';
 import { median } from '../lib/stats';
 import { measuredUsage, usageOf, type DesignUsage } from '../polling/designs';
@@ -57,6 +57,8 @@ export interface ScenarioUsage {
   scenario: string;
   workflow: Record<string, WorkflowUsage>;
   archives: ArchiveUsage[];
+  /** The start function's DynamoDB work for the check (its `started` item and seen marker), last repetition. */
+  start: { dynamoRequests: Record<string, number>; recordWrites: RecordWrites };
 }
 
 export interface MeasureResult {
@@ -100,16 +102,24 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
     const provider = scenario.plan.provider;
     const durations: number[][] = Array.from({ length: scenario.archives }, () => []);
     const last: ArchiveUsage[] = [];
+    let start: ScenarioUsage['start'] | undefined;
     for (const { checkId, clientKey } of input.checkIds[scenario.id] ?? []) {
-      // Across the check's archive invocations: a later record replaces the earlier one (index keys may move).
+      // From the start function's items across the check's archive invocations: a later write replaces the earlier
+      // item (index keys may move, the open-checks entry leaves with the final record).
       const writes = createWriteTracker();
+      // One check, one createdAt, across its invocations (the index entries' sort key).
+      const checked = check(provider, checkId, clientKey);
+      const startCounter = createRequestCounter();
+      const started = await startCheckOnce(input.endpoints, startCounter, { provider, checkId, ...(clientKey ? { clientKey } : {}) });
+      if (started.status !== 'started') throw new Error(`cost scenario ${scenario.id}: the start function found the check ${started.status}`);
+      start = { dynamoRequests: { ...startCounter.counts }, recordWrites: writes.add(startCounter.sequence) };
       for (let k = 0; k < scenario.archives; k++) {
         const s3Counter = createRequestCounter();
         const dynamoCounter = createRequestCounter();
         const deps = archiveDepsFor(input.endpoints, provider, { s3Counter, dynamoCounter });
-        const started = performance.now();
-        const output = await archiveCheck(deps, check(provider, checkId, clientKey));
-        durations[k]!.push(performance.now() - started);
+        const began = performance.now();
+        const output = await archiveCheck(deps, checked);
+        durations[k]!.push(performance.now() - began);
         const units = dynamoUnits(dynamoCounter);
         last[k] = {
           durationMs: 0,
@@ -117,14 +127,15 @@ export async function run(input: MeasureInput): Promise<MeasureResult> {
           dynamoRequests: { ...dynamoCounter.counts },
           dynamoWriteUnits: units.write,
           dynamoReadUnits: units.read,
-          recordWrites: writes.add(dynamoCounter.textBodies),
+          recordWrites: writes.add(dynamoCounter.sequence),
           objects: output.objects,
           bytes: output.bytes,
           status: output.status,
         };
       }
     }
-    scenarios.push({ scenario: scenario.id, workflow: workflowUsage, archives: last.map((usage, k) => ({ ...usage, durationMs: median(durations[k]!) })) });
+    if (!start) throw new Error(`cost scenario ${scenario.id}: no repetitions`);
+    scenarios.push({ scenario: scenario.id, workflow: workflowUsage, archives: last.map((usage, k) => ({ ...usage, durationMs: median(durations[k]!) })), start });
     process.stderr.write(`  cost: ${scenario.id} measured\n`);
   }
 

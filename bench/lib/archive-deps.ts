@@ -15,6 +15,10 @@ import { LOCAL_PROVIDER_CREDENTIALS } from '../../local/fake-providers';
 import { EMULATOR_ONLY } from '../cost/model';
 import type { Endpoints } from './servers';
 import { benchKeySource } from './identifier-key';
+import type { SentRequest } from '../scale/index-writes';
+import { randomUUID } from 'node:crypto';
+import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
+import { startCheck, type StartResult } from '../../lambdas/handlers/start';
 
 /** AWS requests made, by command name, with the bytes of their serialized request bodies (when known). */
 export interface RequestCounter {
@@ -22,6 +26,8 @@ export interface RequestCounter {
   bodyBytes: Record<string, number[]>;
   /** Serialized request bodies that were strings (JSON protocols: DynamoDB), by command. */
   textBodies: Record<string, string[]>;
+  /** Every request in the order sent, with its JSON body and whether a condition refused it (DynamoDB). */
+  sequence: SentRequest[];
   reset(): void;
 }
 
@@ -30,10 +36,12 @@ export function createRequestCounter(): RequestCounter {
     counts: {},
     bodyBytes: {},
     textBodies: {},
+    sequence: [],
     reset() {
       counter.counts = {};
       counter.bodyBytes = {};
       counter.textBodies = {};
+      counter.sequence = [];
     },
   };
   return counter;
@@ -63,10 +71,16 @@ export function countRequests(client: { middlewareStack: S3Client['middlewareSta
       const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.length : undefined;
       if (bytes !== undefined) (counter.bodyBytes[name] ??= []).push(bytes);
       const json = /json/i.test(request?.headers?.['content-type'] ?? '');
-      if (typeof body === 'string' || (json && body instanceof Uint8Array)) {
-        (counter.textBodies[name] ??= []).push(typeof body === 'string' ? body : bodyText(body as Uint8Array));
+      const text = typeof body === 'string' || (json && body instanceof Uint8Array) ? (typeof body === 'string' ? body : bodyText(body as Uint8Array)) : undefined;
+      if (text !== undefined) (counter.textBodies[name] ??= []).push(text);
+      const sent: SentRequest = { name, ...(text !== undefined ? { body: text } : {}) };
+      counter.sequence.push(sent);
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error)?.name === 'ConditionalCheckFailedException') sent.conditionFailed = true;
+        throw error;
       }
-      return next(args);
     },
     { step: 'finalizeRequest', name: 'benchRequestCounter' },
   );
@@ -122,4 +136,31 @@ export function archiveDepsFor(endpoints: Endpoints, provider: ProviderName, opt
     identifierKey: benchKeySource,
     now: () => new Date(),
   };
+}
+
+/**
+ * The start function's work for one check, wired as lambdas/handlers/start.ts wires it (its record store on the
+ * benchmark's table, the request counter on its DynamoDB client): the `started` item and the seen marker. The
+ * StartExecution call is answered here — the workflow itself is benchmark 1's — so only the start's DynamoDB writes
+ * are measured.
+ */
+export async function startCheckOnce(
+  endpoints: Endpoints,
+  counter: RequestCounter,
+  detail: { provider: ProviderName; checkId: string; clientKey?: string },
+): Promise<StartResult> {
+  const dynamo = createDynamoDocumentClient({ endpoint: endpoints.dynamo, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  countRequests(dynamo as unknown as S3Client, counter);
+  const now = new Date();
+  const event = { id: randomUUID(), source: DEFAULT_EVENT_SOURCE, 'detail-type': CHECK_CREATED_DETAIL_TYPE, time: now.toISOString(), detail };
+  const quiet = { info() {}, warn() {}, error() {} };
+  return startCheck(event, {
+    sfn: { send: async () => ({ executionArn: `arn:aws:states:${LOCAL_REGION}:000000000000:execution:bench:${randomUUID()}` }) } as never,
+    stateMachineArn: `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:bench`,
+    records: createRecordStore({ client: dynamo, tableName: endpoints.table }),
+    now: () => now,
+    identifierKey: benchKeySource,
+    logger: quiet,
+    metrics: { addMetric() {}, publishStoredMetrics() {} } as never,
+  });
 }

@@ -6,6 +6,14 @@
  */
 import type { Quota, QuotaId } from './quotas';
 
+export interface Invocation {
+  fn: string;
+  count: number;
+  durationMs: number;
+  perEvent?: boolean;
+  queue?: { batch: number; mapping: string };
+}
+
 /** What one check of a kind uses over its life. */
 export interface CheckProfile {
   id: string;
@@ -20,10 +28,10 @@ export interface CheckProfile {
   sendTaskCalls: number;
   /**
    * Lambda invocations; `perEvent` ones run again for a duplicate event (the start function). `queue`: invoked by the
-   * design's SQS event source, `batch` messages to an invocation, handled side by side (count is in messages; full
-   * batches assumed, as at the rates modelled the queue holds thousands of messages a second).
+   * SQS event source mapping `mapping` (a provider's poll queue, or `shared`), `batch` messages to an invocation,
+   * handled side by side (count is in messages; see queueLoads for how they make batches).
    */
-  invocations: Array<{ fn: string; count: number; durationMs: number; perEvent?: boolean; queue?: { batch: number } }>;
+  invocations: Invocation[];
   /** S3 requests under the check's folder, by request class. */
   s3: { puts: number; gets: number };
   /** DynamoDB write units: the table's, and each index key's (base key, before sharding). */
@@ -34,6 +42,8 @@ export interface ScaleSettings {
   /** Sharded indexes divide a key's writes over this many keys. */
   indexShards: number;
   shardedIndexes: readonly string[];
+  /** Indexes whose keys are spread over a fixed number of shard keys, by index (the open-checks index). */
+  fixedShards?: Readonly<Record<string, number>>;
   /** Indexes whose keys belong to one client (a KYC clientKey): their load does not grow with the arrival rate. */
   perClientIndexes: readonly string[];
   /** Extra deliveries of an event (EventBridge is at least once): each starts the start function again. */
@@ -42,7 +52,12 @@ export interface ScaleSettings {
   headroom: number;
   /** The most of a partition's write capacity one index key should take. */
   hotKeyShare: number;
+  /** Each queue mapping's maximum concurrency (batches at once), by mapping id (`Invocation.queue.mapping`). */
+  queueCaps?: Readonly<Record<string, number>>;
 }
+
+/** AWS's own ceiling of a standard-mode SQS event source mapping: a mapping with no setting stops there. */
+export const MAPPING_MAX_BATCHES = 1_000;
 
 /** The hottest key of an index, per check a second of arrivals. */
 export interface HotKey {
@@ -90,7 +105,7 @@ export function hottestKey(profiles: readonly CheckProfile[], settings: ScaleSet
   let hottest: HotKey | undefined;
   for (const load of indexKeyLoads(profiles).values()) {
     if (settings.perClientIndexes.includes(load.index)) continue;
-    const shards = settings.shardedIndexes.includes(load.index) ? settings.indexShards : 1;
+    const shards = settings.shardedIndexes.includes(load.index) ? settings.indexShards : (settings.fixedShards?.[load.index] ?? 1);
     const key: HotKey = { ...load, shards, perShardKey: load.unitsPerCheck / shards };
     if (!hottest || key.perShardKey > hottest.perShardKey) hottest = key;
   }
@@ -105,11 +120,71 @@ export function worstCaseKey(profiles: readonly CheckProfile[], settings: ScaleS
   return { ...worst.key!, profile: worst.profile };
 }
 
+/**
+ * How long a batch of `batch` messages lasts when its messages are handled side by side (the poll function's
+ * Promise.all): as long as its slowest message. Messages are drawn from the kinds in proportion to their counts, so
+ * E[max] = Σ_j d_j × (F_j^b − F_{j−1}^b) over the kinds sorted by duration, F_j the share of kinds no slower than j.
+ */
+export function batchSeconds(kinds: ReadonlyArray<{ count: number; durationMs: number }>, batch: number): number {
+  const total = kinds.reduce((sum, k) => sum + k.count, 0);
+  if (total <= 0) return 0;
+  let below = 0;
+  let seconds = 0;
+  for (const kind of [...kinds].filter((k) => k.count > 0).sort((a, b) => a.durationMs - b.durationMs)) {
+    const upTo = below + kind.count / total;
+    seconds += (kind.durationMs / 1000) * (Math.min(1, upTo) ** batch - below ** batch);
+    below = upTo;
+  }
+  return seconds;
+}
+
+/** What one queue mapping carries, per check a second of arrivals. */
+export interface QueueLoad {
+  mapping: string;
+  batch: number;
+  /** Messages a second per check a second. */
+  messages: number;
+  /** A batch's duration (its slowest message). */
+  batchSeconds: number;
+  /** Batches in flight per check a second: messages ÷ batch × batchSeconds. */
+  perCheck: number;
+}
+
+/**
+ * Batches in flight at each queue mapping. The mapping is sized for full batches: at the rates where its cap matters
+ * a queue holds thousands of messages a second, and a mapping short of batches lets messages wait, which fills its
+ * batches — so full batches are what it takes to keep up (at a low rate batches are smaller, and so is the need).
+ * A batch lasts as long as its slowest message (batchSeconds), not as long as an average one.
+ */
+export function queueLoads(profiles: readonly CheckProfile[]): QueueLoad[] {
+  const byMapping = new Map<string, { batch: number; kinds: Array<{ count: number; durationMs: number }> }>();
+  for (const profile of profiles) {
+    for (const invocation of profile.invocations) {
+      if (!invocation.queue) continue;
+      const entry = byMapping.get(invocation.queue.mapping) ?? { batch: invocation.queue.batch, kinds: [] };
+      entry.kinds.push({ count: profile.share * invocation.count, durationMs: invocation.durationMs });
+      byMapping.set(invocation.queue.mapping, entry);
+    }
+  }
+  return [...byMapping].map(([mapping, { batch, kinds }]) => {
+    const messages = kinds.reduce((sum, k) => sum + k.count, 0);
+    const seconds = batchSeconds(kinds, batch);
+    return { mapping, batch, messages, batchSeconds: seconds, perCheck: (messages / batch) * seconds };
+  });
+}
+
+/** The mapping that reaches its cap first (highest load ÷ cap; AWS's 1,000 where no cap is set). */
+export function bindingQueue(loads: readonly QueueLoad[], caps: Readonly<Record<string, number>> = {}): (QueueLoad & { cap: number }) | undefined {
+  const capped = loads.map((load) => ({ ...load, cap: caps[load.mapping] ?? MAPPING_MAX_BATCHES }));
+  return capped.sort((a, b) => b.perCheck / b.cap - a.perCheck / a.cap)[0];
+}
+
 /** Load of one check a second on each quota. */
 export function perCheckLoads(profiles: readonly CheckProfile[], settings: ScaleSettings): Record<QuotaId, number> {
   const events = 1 + settings.duplicateRate;
-  // A queue's messages come `batch` to an invocation, handled side by side: one invocation, about one message long.
-  const runs = (invocation: CheckProfile['invocations'][number]) => (invocation.count * (invocation.perEvent ? events : 1)) / (invocation.queue?.batch ?? 1);
+  const runs = (invocation: Invocation) => invocation.count * (invocation.perEvent ? events : 1);
+  const direct = (p: CheckProfile) => p.invocations.filter((i) => !i.queue);
+  const queues = queueLoads(profiles);
   const tableAndIndexes = weighted(profiles, (p) => p.dynamo.tableUnits + p.dynamo.indexUnits.reduce((sum, w) => sum + w.units, 0));
   const perProvider = (f: (profile: CheckProfile) => number) => {
     const totals = new Map<string, number>();
@@ -121,8 +196,10 @@ export function perCheckLoads(profiles: readonly CheckProfile[], settings: Scale
     sfnStartExecution: events,
     sfnSendTask: weighted(profiles, (p) => p.sendTaskCalls),
     sfnOpenExecutions: weighted(profiles, (p) => p.lifetimeSeconds),
-    lambdaConcurrency: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + (runs(i) * i.durationMs) / 1000, 0)),
-    lambdaInvokeRate: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + runs(i), 0)),
+    // A queue's batches are its invocations: each holds one execution environment for as long as its slowest message.
+    lambdaConcurrency:
+      weighted(profiles, (p) => direct(p).reduce((sum, i) => sum + (runs(i) * i.durationMs) / 1000, 0)) + queues.reduce((sum, q) => sum + q.perCheck, 0),
+    lambdaInvokeRate: weighted(profiles, (p) => direct(p).reduce((sum, i) => sum + runs(i), 0)) + queues.reduce((sum, q) => sum + q.messages / q.batch, 0),
     eventBridgeInvocations: events,
     dynamoTableWrites: tableAndIndexes,
     dynamoOnDemandInitialWrites: tableAndIndexes,
@@ -130,8 +207,8 @@ export function perCheckLoads(profiles: readonly CheckProfile[], settings: Scale
     // Per provider, as if its checks shared one prefix: what S3 must reach by splitting the hash-first keys.
     s3PrefixPuts: perProvider((p) => p.s3.puts),
     s3PrefixGets: perProvider((p) => p.s3.gets),
-    // Batches in flight at the queue's event source.
-    queueConcurrency: weighted(profiles, (p) => p.invocations.reduce((sum, i) => sum + (i.queue ? (runs(i) * i.durationMs) / 1000 : 0), 0)),
+    // Batches in flight at the mapping that reaches its cap first (the others are listed by queueLoads).
+    queueConcurrency: bindingQueue(queues, settings.queueCaps)?.perCheck ?? 0,
   };
 }
 
@@ -181,10 +258,13 @@ export function increasesFor(
     else if (quota.raise === 'automatic') increase.action = quota.action ?? quota.note;
     else if (quota.raise === 'setting') {
       increase.setting = roundUp(load / settings.headroom);
-      increase.action = (quota.action ?? `${quota.name} ≥ {n}`).replace('{n}', increase.setting.toLocaleString('en-US'));
+      const past = quota.settingMax !== undefined && increase.setting > quota.settingMax && quota.beyond;
+      increase.action = ((past || quota.action) ?? `${quota.name} ≥ {n}`).replace('{n}', increase.setting.toLocaleString('en-US'));
     }
     else if (id === 'dynamoPartitionWrites' && hot && settings.shardedIndexes.includes(hot.index)) {
       increase.action = `indexShards ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.headroom, quota.limit)} in cdk.json (${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} for ≤ ${settings.hotKeyShare * 100} % of a partition), then deploy`;
+    } else if (hot && settings.fixedShards?.[hot.index] !== undefined) {
+      increase.action = `${hot.index}: its ${hot.shards} shard keys to ≥ ${shardsFor(hot.unitsPerCheck, rate, settings.hotKeyShare, quota.limit)} (a code change)`;
     } else increase.action = `${hot?.index ?? 'an index'} key ${hot?.key ?? ''} is not sharded: a design change`;
     increases.push(increase);
   }

@@ -43,6 +43,9 @@ export interface Quota {
   note: string;
   /** What to do past it when a quota request is not the way (AWS scales it, or the design must); a setting's `{n}` is the value needed. */
   action?: string;
+  /** A setting's largest value, and what it takes when the value needed is past it. */
+  settingMax?: number;
+  beyond?: string;
 }
 
 const SFN_QUOTAS = 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html';
@@ -191,7 +194,10 @@ export function defaultQuotas(region: string, queue?: QueueSource): Record<Quota
         (queue?.maxConcurrency !== undefined ? `; the mapping's maxConcurrency is ${queue.maxConcurrency}` : ''),
       note: 'Messages past it wait in the queue: nothing is lost, but each waits longer than its delay.',
       // {n}: the setting the target rate needs.
-      action: `${queue?.settingAt ?? 'the mapping’s maxConcurrency'} ≥ {n} (at most 1,000 in standard mode; past that, provisioned mode: ProvisionedPollerConfig), then deploy`,
+      action: `${queue?.settingAt ?? 'the mapping’s maxConcurrency'} ≥ {n}, then deploy`,
+      settingMax: SQS_MAPPING_MAX_BATCHES,
+      beyond:
+        'more than one mapping takes ({n} batches; at most 1,000 in standard mode): a poll queue per provider, larger batches, or provisioned mode (ProvisionedPollerConfig) — a change to the archive',
     },
   ];
   return Object.fromEntries(quotas.map((quota) => [quota.id, quota])) as Record<QuotaId, Quota>;

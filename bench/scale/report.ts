@@ -22,6 +22,14 @@ export function scaleMarkdown(scale: ScaleResult): string {
   );
   out.push(`Per-check usage (measured by benchmarks 1, 3 and 4; shares from the polling workload):`, '', profileTable(scale), '');
   out.push(`Load on each quota, by arrival rate (steady state; % of the default):`, '', quotaTable(scale), '');
+  if (scale.queues.length > 0) {
+    out.push(
+      `Poll queues: each event source mapping against its cap (cdk.json \`pollMaxConcurrency\`), and all of them against the caps together (batches in flight; % of the cap):`,
+      '',
+      queueTable(scale),
+      '',
+    );
+  }
   out.push(`Hottest index keys (indexShards ${settings.indexShards}; a partition takes 1,000 write units/s):`, '', hotKeyTable(scale), '');
   out.push(`To raise, by target rate (a request keeps the load at ${settings.headroom * 100} % of the new quota):`, '', increaseTable(scale), '');
   out.push(verdictTable(scale.verdicts), '');
@@ -64,6 +72,21 @@ function quotaTable(scale: ScaleResult): string {
         RAISE[q.raise],
       ]),
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+  );
+}
+
+function queueTable(scale: ScaleResult): string {
+  const atRates = (perCheck: number, cap: number) => TARGET_RATES.map((rate) => `${count(rate * perCheck)} (${percent((rate * perCheck) / cap)})`);
+  const rows = scale.queues.map((q) => [q.mapping, num(q.messages, 1), `${num(q.batchSeconds * 1000, 0)} ms`, count(q.cap), num(q.perCheck, 3), ...atRates(q.perCheck, q.cap)]);
+  if (scale.queues.length > 1) {
+    const cap = scale.queues.reduce((sum, q) => sum + q.cap, 0);
+    const perCheck = scale.queues.reduce((sum, q) => sum + q.perCheck, 0);
+    rows.push(['all poll queues', '', '', count(cap), num(perCheck, 3), ...atRates(perCheck, cap)]);
+  }
+  return markdownTable(
+    ['poll queue', 'polls per check', 'a batch lasts', 'cap', 'batches per check/s', ...TARGET_RATES.map((rate) => `${rate.toLocaleString('en-US')}/s`)],
+    rows,
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 

@@ -9,14 +9,15 @@
  * Failures, per message (partial batch responses): an event outside the contract is dead-lettered at once (sealed, see
  * lambdas/events/dead-letters.ts) and acknowledged; a StartExecution or DynamoDB failure is retried — inside the
  * invocation first (the SDK's throttling retries), then by the queue's redelivery — and dead-lettered, sealed, after
- * MAX_START_RECEIVES receives. The queue's own redrive policy (more receives) is the last resort for a function that
+ * MAX_START_RECEIVES receives. A throttled StartExecution is the quota's doing, not the event's: it waits longer on
+ * each receive (throttleBackoffSeconds) and is never dead-lettered by this function. The queue's own redrive policy (more receives) is the last resort for a function that
  * cannot even seal; the scheduled redrive seals what it moved there.
  */
 import { randomUUID } from 'node:crypto';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLimiter } from '../archive/limiter';
 import { ArchiverError, ConfigurationError } from '../common/errors';
@@ -141,6 +142,30 @@ const EVENTS_IN_PARALLEL = 5;
 export interface StartBatchDependencies extends StartDependencies {
   deadLetters: { send(body: string, attributes: Record<string, string>): Promise<void> };
   sealer: ReplaySealer;
+  /** Keeps a message out of sight this long before its next receive (ChangeMessageVisibility on the start queue). */
+  backOff?: (record: SQSRecord, seconds: number) => Promise<void>;
+  /** The first throttled receive's wait, doubled on each later one. @default THROTTLE_BACKOFF_SECONDS */
+  throttleBackoffSeconds?: number;
+}
+
+/** The first wait of a throttled start: the start queue's visibility timeout (lib/defaults.ts START_QUEUE). */
+export const THROTTLE_BACKOFF_SECONDS = 90;
+/** SQS's longest visibility timeout. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * How long a throttled message waits before its `receives + 1`th receive: the base doubled per receive, jittered by up
+ * to a tenth so a burst does not come back in step, within SQS's 12 hours. With the queue's 8 receives and 90 s, an
+ * event waits out more than three hours of throttling before the queue's own redrive takes it.
+ */
+export function throttleBackoffSeconds(receives: number, base = THROTTLE_BACKOFF_SECONDS, random = Math.random): number {
+  const wait = base * 2 ** Math.max(0, receives - 1);
+  return Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(wait * (1 + random() / 10)));
+}
+
+/** StartExecution refused for want of quota: the account's bucket ran dry, the event itself is fine. */
+function throttledStart(error: unknown): boolean {
+  return error instanceof StartExecutionFailedError && (error.cause as { name?: unknown } | undefined)?.name === 'ThrottlingException';
 }
 
 /** What became of one message of a batch (local mode and tests read these; the queue sees only the failures). */
@@ -174,6 +199,12 @@ async function startMessage(record: SQSRecord, deps: StartBatchDependencies): Pr
     const name = (error as { name?: unknown })?.name;
     const reason = { name: typeof name === 'string' ? name : 'UnknownError', message: messageOf(error) };
     const invalid = error instanceof InvalidEventError;
+    // Back-pressure, not loss: a throttled start is never dead-lettered for it. It waits longer on each receive
+    // (the queue's redrive policy stays the last resort), so a burst past the quota drains as the bucket refills.
+    if (throttledStart(error)) {
+      await deps.backOff?.(record, throttleBackoffSeconds(receives, deps.throttleBackoffSeconds)).catch(() => undefined);
+      return { messageId, outcome: 'retry', reason: reason.name };
+    }
     if (!invalid && receives < MAX_START_RECEIVES) return { messageId, outcome: 'retry', reason: reason.name };
     try {
       const letter = await sealDeadLetter(deps.sealer, { body: record.body, reason, replayable: !invalid, attempts: receives, replays, now: deps.now(), key: await deps.identifierKey.get() });
@@ -211,6 +242,11 @@ export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBat
   // Reached at its own URL's host: in AWS that is the regional SQS endpoint; in local mode the generic SQS endpoint
   // is another queue's (the poll queue's).
   const sqs = new SQSClient({ endpoint: new URL(queueUrl).origin });
+  const startQueueUrl = env.START_QUEUE_URL;
+  const throttleBackoff = env.START_THROTTLE_BACKOFF_SECONDS ? Number(env.START_THROTTLE_BACKOFF_SECONDS) : undefined;
+  if (throttleBackoff !== undefined && !(Number.isInteger(throttleBackoff) && throttleBackoff > 0)) {
+    throw new ConfigurationError('environment variable START_THROTTLE_BACKOFF_SECONDS must be a positive integer');
+  }
   const createdAtSkewSeconds = env.CREATED_AT_SKEW_SECONDS ? Number(env.CREATED_AT_SKEW_SECONDS) : undefined;
   if (createdAtSkewSeconds !== undefined && !(Number.isInteger(createdAtSkewSeconds) && createdAtSkewSeconds > 0)) {
     throw new ConfigurationError('environment variable CREATED_AT_SKEW_SECONDS must be a positive integer');
@@ -225,6 +261,14 @@ export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBat
     logger,
     metrics,
     sealer: sealerFromEnv(env),
+    ...(throttleBackoff !== undefined ? { throttleBackoffSeconds: throttleBackoff } : {}),
+    ...(startQueueUrl
+      ? {
+          async backOff(record: SQSRecord, seconds: number) {
+            await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: startQueueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+          },
+        }
+      : {}),
     deadLetters: {
       async send(body, attributes) {
         await sqs.send(

@@ -117,6 +117,8 @@ export class CheckTrigger extends Construct {
         TABLE_NAME: props.table.tableName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
         DEAD_LETTER_KEY_ARN: this.deadLetterKey.keyArn,
+        // A throttled start waits longer before its next receive (ChangeMessageVisibility, granted with the mapping).
+        START_QUEUE_URL: this.startQueue.queueUrl,
       },
     });
     const role = this.startFunction.role;

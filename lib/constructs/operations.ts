@@ -211,7 +211,7 @@ export class Operations extends Construct {
     this.alarmAtLeastOne(
       'StartExecutionThrottles',
       throttles.starts,
-      'StartExecution calls were throttled (the account and region quota): the start function retries, then events go to the dead-letter queue.',
+      'StartExecution calls were throttled (the account and region quota): events wait in the start queue and start as the quota refills (none is dead-lettered for it; StartQueueAge shows the wait). If it recurs, request a higher StartExecution quota (docs/operations.md).',
     );
     this.alarmAtLeastOne('RecordsTableWriteThrottles', throttles.table, 'Writes to the records table were throttled: records are written late, or by retries.');
     this.alarmAtLeastOne(

@@ -11,17 +11,23 @@ export interface PollQueueProps {
   readonly pollFunction: LambdaFunction;
   /** Encrypts both queues: messages carry check ids, liveness tokens among them. */
   readonly encryptionKey: IKey;
+  /** Poll batches at once (cdk.json `pollMaxConcurrency`). @default DEFAULT_POLL_MAX_CONCURRENCY */
+  readonly maxConcurrency?: number;
 }
 
 /** Receives before a message is dead-lettered: a poll that fails three times in a row is not a passing glitch. */
 export const POLL_MAX_RECEIVES = 3;
 
+/** The most batches an SQS event source mapping runs at once in standard mode (ScalingConfig.MaximumConcurrency). */
+export const SQS_MAPPING_MAX_CONCURRENCY = 1_000;
+
 /**
- * At most this many poll invocations at once: at 100 checks/s the loop needs about 950 one message at a time (docs/
- * benchmarks.md), fewer with the batches Lambda forms at that rate. Beyond it messages wait in the queue (polls come
- * late) instead of the loop taking the account's concurrency (1,000 by default) from the archive and the rest.
+ * Poll batches a poll queue's mapping runs at once unless cdk.json says otherwise: the most a standard-mode mapping
+ * takes, which carries 1,000 checks/s of the benchmark's mix with room to spare (the scale model in `npm run bench`
+ * reads the synthesized mappings and says how much). Beyond it messages wait in the queue: polls come late, none is
+ * lost. The account's Lambda concurrency (1,000 by default, shared) binds first: the model lists that request.
  */
-export const POLL_MAX_CONCURRENCY = 500;
+export const DEFAULT_POLL_MAX_CONCURRENCY = SQS_MAPPING_MAX_CONCURRENCY;
 
 /**
  * The poll loop's queue: a message is one check waiting for its next poll, its delay (≤ 900 s) the wait. A message
@@ -56,7 +62,7 @@ export class PollQueue extends Construct {
       eventSourceArn: this.queue.queueArn,
       batchSize: 10,
       reportBatchItemFailures: true,
-      maxConcurrency: POLL_MAX_CONCURRENCY,
+      maxConcurrency: props.maxConcurrency ?? DEFAULT_POLL_MAX_CONCURRENCY,
     });
     fn.addEnvironment('POLL_QUEUE_URL', this.queue.queueUrl);
     // Granted by hand rather than by grantConsumeMessages/grantSendMessages: the key also encrypts state and secrets, so

@@ -171,6 +171,8 @@ export interface PollingWorkflowProps {
   readonly logKey: IKey;
   /** Hard stop of every execution: must exceed the longest polling budget (see config.stateMachineTimeoutSeconds). */
   readonly timeout: Duration;
+  /** Poll batches the poll queue's mapping runs at once (cdk.json `pollMaxConcurrency`). @default DEFAULT_POLL_MAX_CONCURRENCY */
+  readonly pollMaxConcurrency?: number;
 }
 
 /**
@@ -205,7 +207,11 @@ export class PollingWorkflow extends Construct {
     this.encryptionKey = props.encryptionKey;
     const { handlers } = props;
 
-    this.pollQueue = new PollQueue(this, 'PollQueue', { pollFunction: handlers.poll, encryptionKey: props.encryptionKey });
+    this.pollQueue = new PollQueue(this, 'PollQueue', {
+      pollFunction: handlers.poll,
+      encryptionKey: props.encryptionKey,
+      ...(props.pollMaxConcurrency !== undefined ? { maxConcurrency: props.pollMaxConcurrency } : {}),
+    });
     const poll = SqsSendMessage.jsonPath(this, STATE.poll, {
       queue: this.pollQueue.queue,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,

@@ -32,6 +32,10 @@ export interface ScenarioFigures {
   quarantined?: Record<string, number>;
   /** Invalid events rejected (dead-lettered) and malformed states refused. */
   rejected: number;
+  /** StartExecution calls refused with ThrottlingException (the local token bucket), when any were. */
+  startThrottles?: number;
+  /** Letters the scenario added to the start path's dead-letter queue (broken events belong there; nothing else does). */
+  deadLettered?: number;
   /** Executions re-run after a crash, and the orphan objects the crash had left before the re-run. */
   reruns?: number;
   orphansBeforeRerun?: number;

@@ -86,6 +86,8 @@ export interface MalformedState {
 export interface Scenario {
   name: string;
   checks: PlannedCheck[];
+  /** Every check's first event is put on the start queue at once (as a burst of Check Created events would be). */
+  burst?: boolean;
   invalidEvents?: InvalidEvent[];
   malformedStates?: MalformedState[];
   reconcile?: ReconcileRound;

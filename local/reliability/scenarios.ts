@@ -113,6 +113,12 @@ export const SCENARIO_BUILDERS = {
     });
     return { name: 'reconcile at volume', checks, reconcile: { pageSize: 3, checksPerRun: 4, notDue: 200 } };
   },
+  // Checks that end at once (each path's record status) so the burst, not the polling, is what the scenario measures;
+  // the session throttles StartExecution (see test/reliability/burst.test.ts).
+  'a burst of events past the start path': (size: number, seed: number) => ({
+    ...cycle('a burst of events past the start path', ['liveness passed', 'kyc success', 'verification completed', 'liveness failed'], size, seed),
+    burst: true,
+  }),
 } satisfies Record<string, (size: number, seed: number) => Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIO_BUILDERS;

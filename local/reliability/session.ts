@@ -24,7 +24,7 @@ import type { CheckRecord } from '../../lambdas/records/record';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulators';
 import type { CreatedCheck } from '../fake-providers';
 import { checkInvariants, type ExpectedCheck } from '../invariants';
-import { startLocalStack, type LocalStack, type SubmitResult } from '../local-stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions, type SubmitResult } from '../local-stack';
 import { classifyViolations, type ScenarioFigures } from './figures';
 import { captureOutput, type LogCapture } from './log-capture';
 import { SUITE_TIME_FACTOR, faultsOf, type PlannedCheck, type ReconcileRound, type Scenario } from './plan';
@@ -42,6 +42,8 @@ export interface SessionOptions {
   secretSamples?: number;
   /** Writes every captured line here on close (for a look at what was logged). @default $RELIABILITY_LOG_FILE */
   logFile?: string;
+  /** The local start path's limits: StartExecution's token bucket, the start queue's batches at once. */
+  stack?: Pick<LocalStackOptions, 'stepFunctions' | 'startQueue'>;
 }
 
 export interface Session {
@@ -68,7 +70,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   const dataDir = await mkdtemp(join(tmpdir(), 'issue6-reliability-'));
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? SUITE_TIME_FACTOR, logLevel: 'DEBUG' });
+    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? SUITE_TIME_FACTOR, logLevel: 'DEBUG', ...options.stack });
   } catch (error) {
     capture.stop();
     throw error;
@@ -98,10 +100,18 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       if (!allowed.includes(result.status)) violations.push(`${entry.check.label}: ${what} delivery ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
     };
 
-    for (const entry of entries) {
-      await deliver(entry, ['started'], 'first');
-      if (entry.check.stoppedWhilePolling) await stopWhilePolling(entry);
-    }
+    const throttlesBefore = stack.stepFunctions.startThrottles();
+    const lettersBefore = (await stack.deadLetters()).length;
+    // A burst: every first event on the start queue at once; the queue holds what the start path cannot take yet.
+    // A message whose receive outlasts its visibility timeout (waiting out throttling) is received again meanwhile:
+    // either receive may report first, the other finding the workflow started ('duplicate'). One workflow per check
+    // is checked below.
+    if (scenario.burst) await Promise.all(entries.map((entry) => deliver(entry, ['started', 'duplicate'], 'first')));
+    else
+      for (const entry of entries) {
+        await deliver(entry, ['started'], 'first');
+        if (entry.check.stoppedWhilePolling) await stopWhilePolling(entry);
+      }
     const concurrentRuns = await startConcurrentRuns(entries);
     // The second delivery races the running workflow (StartExecution is idempotent for the same name and input).
     for (const entry of entries) if ((entry.check.deliveries ?? 1) >= 2) await deliver(entry, ['started', 'duplicate'], 'second');
@@ -155,6 +165,10 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     ];
     violations.push(...leaks.map((leak) => `leaked ${leak.kind} in ${leak.where}`));
 
+    const startThrottles = stack.stepFunctions.startThrottles() - throttlesBefore;
+    const deadLettered = (await stack.deadLetters()).length - lettersBefore;
+    const { queued } = await stack.startQueue.depth();
+    if (queued > 0) violations.push(`the start queue did not drain: ${queued} events left`);
     const { mine, statuses, missing, quarantined, kinds } = tally(records, entries);
     violations.push(...faultsNotMet(entries));
     const figures: ScenarioFigures = {
@@ -162,7 +176,10 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       checks: entries.length,
       events,
       workflows,
-      faults: faultsOf(scenario),
+      // StartExecution calls the bucket refused are faults the scenario met, as a provider's 5xx answers are.
+      faults: faultsOf(scenario) + startThrottles,
+      ...(startThrottles > 0 ? { startThrottles } : {}),
+      deadLettered,
       kinds,
       records: records.filter((record) => mine.has(`${record.provider}/${record.checkRef}`)).length + malformed.filter((m) => m.salvage).length,
       objects: report.objects - objectsSoFar,

@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TEST_KEY } from '../support/identifier-key';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
+import { OPEN_CHECKS_INDEX } from '../../lambdas/records/table-schema';
 import { buildRecord } from '../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention } from '../../lambdas/records/retention';
-import { deployedPollQueue, scaleOf } from '../../bench/scale';
+import { deployedPollQueues, scaleOf } from '../../bench/scale';
 import { HOP_MS, PROVIDER_ROUND_TRIP_MS, QUEUE_SEND_MS } from '../../bench/cost';
-import { createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
+import { changedAttributes, createWriteTracker, itemBytes, unitsOf, valueBytes } from '../../bench/scale/index-writes';
 import {
+  batchSeconds,
+  bindingQueue,
+  queueLoads,
   firstCeiling,
   hottestKey,
   increasesFor,
@@ -20,7 +24,7 @@ import {
   type ScaleSettings,
 } from '../../bench/scale/model';
 import { profilesFrom } from '../../bench/scale/profiles';
-import { scaleReadme } from '../../bench/scale/report';
+import { scaleMarkdown, scaleReadme } from '../../bench/scale/report';
 import { defaultQuotas } from '../../bench/scale/quotas';
 import { generateWorkload } from '../../bench/polling/workload';
 import { mean } from '../../bench/lib/stats';
@@ -140,9 +144,10 @@ describe('scale model formulas', () => {
   it('counts a queue-invoked function in batches in flight, and asks for the setting rather than a quota request', () => {
     const queued = profiles().map((p) => ({
       ...p,
-      invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5 } } : i)),
+      invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5, mapping: 'shared' } } : i)),
     }));
-    const loads = perCheckLoads(queued, SETTINGS);
+    const capped = { ...SETTINGS, queueCaps: { shared: 100 } };
+    const loads = perCheckLoads(queued, capped);
     // Kind a: 4 polls of 250 ms, five to a batch: 0.2 batch-seconds a check; 75 % of arrivals.
     expect(loads.queueConcurrency).toBeCloseTo(0.75 * ((4 * 0.25) / 5));
     expect(perCheckLoads(profiles(), SETTINGS).queueConcurrency).toBe(0);
@@ -153,15 +158,63 @@ describe('scale model formulas', () => {
     const quotas = defaultQuotas('us-east-1', { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
     expect(quotas.queueConcurrency).toMatchObject({ limit: 100, raise: 'setting' });
     expect(defaultQuotas('us-east-1', { name: 'poll queue', settingAt: 'X in y.ts' }).queueConcurrency.limit).toBe(1_000);
-    const at1000 = increasesFor(1_000, quotaLoads(queued, quotas, SETTINGS), quotas, SETTINGS, hottestKey(queued, SETTINGS));
+    const at1000 = increasesFor(1_000, quotaLoads(queued, quotas, capped), quotas, capped, hottestKey(queued, capped));
     // 150 batches in flight at 1,000 checks/s: past 80 % of 100, so the setting goes to ≥ 150 ÷ 0.8.
     const queue = at1000.find((i) => i.id === 'queueConcurrency')!;
     expect(queue.load).toBeCloseTo(150);
-    expect(queue).toMatchObject({ setting: 190, action: expect.stringMatching(/^X in y\.ts ≥ 190 \(at most 1,000 in standard mode/) });
-    const result = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40 }, { name: 'poll queue', maxConcurrency: 100, settingAt: 'X in y.ts' });
+    expect(queue).toMatchObject({ setting: 190, action: 'X in y.ts ≥ 190, then deploy' });
+    // Past what one mapping takes, the setting alone cannot do it.
+    const at10000 = increasesFor(10_000, quotaLoads(queued, quotas, capped), quotas, capped, hottestKey(queued, capped)).find((i) => i.id === 'queueConcurrency')!;
+    expect(at10000).toMatchObject({ setting: 1_900, action: expect.stringMatching(/^more than one mapping takes \(1,900 batches/) });
+    const result = scaleOf(queued, 'us-east-1', { ...capped, indexShards: 40 }, { name: 'poll queue', settingAt: 'X in y.ts' });
     expect(result.verdicts[0]).toMatchObject({ met: false, measured: expect.stringMatching(/X in y\.ts/) });
     expect(scaleReadme(result)).toMatch(/needs these quota requests[\s\S]*changes to the archive \(no quota request raises them\):\n\n- Lambda concurrency of the poll queue's event source mapping: X in y\.ts ≥ 190/);
     expect(scaleReadme(scaleOf(profiles(), 'us-east-1', { ...SETTINGS, indexShards: 40 }))).toMatch(/needs no change to code or settings, only these quota requests/);
+    // At the most a mapping takes, 150 batches are 15 %: nothing to change.
+    const roomy = scaleOf(queued, 'us-east-1', { ...SETTINGS, indexShards: 40, queueCaps: { shared: 1_000 } }, { name: 'poll queue', settingAt: 'X in y.ts' });
+    expect(roomy.verdicts[0]).toMatchObject({ met: true });
+  });
+
+  it('lasts a batch as long as its slowest message: the expected maximum over the kinds of message it is drawn from', () => {
+    // One message in ten takes 1 s, the rest 100 ms: a batch of ten has a slow one with probability 1 − 0.9¹⁰.
+    const kinds = [
+      { count: 9, durationMs: 100 },
+      { count: 1, durationMs: 1_000 },
+    ];
+    expect(batchSeconds(kinds, 10)).toBeCloseTo(0.1 * 0.9 ** 10 + 1 * (1 - 0.9 ** 10)); // 0.686 s, not the mean 0.19 s
+    expect(batchSeconds(kinds, 1)).toBeCloseTo(0.19);
+    expect(batchSeconds([{ count: 4, durationMs: 250 }], 10)).toBeCloseTo(0.25);
+    expect(batchSeconds([], 10)).toBe(0);
+  });
+
+  it('compares each provider’s poll queue with its own cap, and the queues together with the sum of the caps', () => {
+    const perProvider = profiles().map((p) =>
+      p.id === 'a'
+        ? { ...p, invocations: p.invocations.map((i) => (i.fn === 'poll' ? { ...i, queue: { batch: 5, mapping: 'p' } } : i)) }
+        : { ...p, invocations: [...p.invocations, { fn: 'poll', count: 8, durationMs: 500, queue: { batch: 10, mapping: 'q' } }] },
+    );
+    const loads = queueLoads(perProvider);
+    // p: 0.75 × 4 ÷ 5 × 0.25 s = 0.15 batches per check/s; q: 0.25 × 8 ÷ 10 × 0.5 s = 0.1.
+    expect(loads.map((l) => [l.mapping, l.perCheck])).toEqual([
+      ['p', expect.closeTo(0.15)],
+      ['q', expect.closeTo(0.1)],
+    ]);
+    // q reaches its cap of 50 first (at 500 checks/s; p's 100 at 667): it is the queueConcurrency quota.
+    const caps = { p: 100, q: 50 };
+    expect(bindingQueue(loads, caps)).toMatchObject({ mapping: 'q', cap: 50 });
+    const settings = { ...SETTINGS, indexShards: 40, queueCaps: caps };
+    expect(perCheckLoads(perProvider, settings).queueConcurrency).toBeCloseTo(0.1);
+    const result = scaleOf(perProvider, 'us-east-1', settings, { name: 'poll queue', settingAt: 'X in y.ts' });
+    expect(result.quotas.find((q) => q.id === 'queueConcurrency')).toMatchObject({ name: "Lambda concurrency of the q poll queue's event source mapping", limit: 50 });
+    expect(result.quotas.find((q) => q.id === 'queueConcurrency')!.ceiling).toBeCloseTo(500);
+    expect(result.queues.map((q) => q.cap)).toEqual([100, 50]);
+    expect(scaleMarkdown(result)).toMatch(/\| all poll queues +\| +\| +\| +150 \|/);
+    // One queue for both: a batch mixes 250 ms and 500 ms polls and lasts nearly as long as the slow ones.
+    const shared = perProvider.map((p) => ({ ...p, invocations: p.invocations.map((i) => (i.queue ? { ...i, queue: { batch: 10, mapping: 'shared' } } : i)) }));
+    const [one] = queueLoads(shared);
+    expect(one!.messages).toBeCloseTo(0.75 * 4 + 0.25 * 8);
+    expect(one!.batchSeconds).toBeCloseTo(0.25 * 0.6 ** 10 + 0.5 * (1 - 0.6 ** 10));
+    expect(one!.perCheck).toBeGreaterThan(0.15 + 0.1 * 0.9);
   });
 
   it('rounds requests up, never down', () => {
@@ -202,32 +255,86 @@ describe('DynamoDB write units of records', () => {
       { indexName: 'byOutcome', partitionKey: 'outcome', sortKey: 'createdAt', sharded: true },
       { indexName: 'byClient', partitionKey: 'client', sortKey: 'createdAt' },
     ]);
-    const body = (item: object) => JSON.stringify({ TableName: 't', Item: marshall(item) });
-    const first = tracker.add({ PutItemCommand: [body({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#escalated#3', createdAt: 'x' })] });
+    const put = (item: object) => ({ name: 'PutItemCommand', body: JSON.stringify({ TableName: 't', Item: marshall(item) }) });
+    const first = tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#escalated#3', createdAt: 'x' })]);
     expect(first.tableUnits).toBe(1);
     expect(first.indexWrites.map((w) => [w.index, w.kind, w.key])).toEqual([
       ['byDay', 'put', 'v#2026-03-19'],
       ['byOutcome', 'put', 'v#escalated'],
     ]);
     const big = 'x'.repeat(1500);
-    const second = tracker.add({ PutItemCommand: [body({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })] });
+    const second = tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })]);
     expect(second.tableUnits).toBe(2);
     expect(second.indexWrites.map((w) => [w.index, w.kind, w.key, w.units])).toEqual([
       ['byDay', 'update', 'v#2026-03-19', 2],
       ['byOutcome', 'delete', 'v#escalated', 1],
       ['byOutcome', 'put', 'v#true', 2],
     ]);
-    // A transactional put costs double; an UpdateItem is sized by its request (an upper bound).
-    const third = tracker.add({
-      TransactWriteItemsCommand: [JSON.stringify({ TransactItems: [{ Put: { TableName: 't', Item: marshall({ pk: 'v#2', client: 'c' }) } }] })],
-      UpdateItemCommand: [JSON.stringify({ Key: { pk: { S: 'v#3' } }, UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'day' } })],
-    });
+    // The same item again: no index holds anything new, so only the table is written.
+    expect(tracker.add([put({ pk: 'v#1', day: 'v#2026-03-19#3', outcome: 'v#true#3', createdAt: 'x', detail: big })]).indexWrites).toEqual([]);
+    // A transactional put costs double; an UpdateItem of an item not seen is sized by its request (an upper bound).
+    const third = tracker.add([
+      { name: 'TransactWriteItemsCommand', body: JSON.stringify({ TransactItems: [{ Put: { TableName: 't', Item: marshall({ pk: 'v#2', client: 'c', createdAt: 'x' }) } }] }) },
+      { name: 'UpdateItemCommand', body: JSON.stringify({ Key: { pk: { S: 'v#3' } }, UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'day' } }) },
+    ]);
     expect(third.tableUnits).toBe(2 + 1);
     expect(third.estimated).toBe(1);
     expect(third.indexWrites.map((w) => [w.index, w.kind, w.units])).toEqual([
       ['byClient', 'put', 2],
       ['byDay', 'update', 1],
     ]);
+    // An index takes only items with both its keys: no sort key, no entry.
+    expect(tracker.add([put({ pk: 'v#4', day: 'v#2026-03-19#1' })]).indexWrites).toEqual([]);
+  });
+
+  it('follows a check from its started item through the open-checks index (projected, sparse, sharded) to its final record', () => {
+    const open = OPEN_CHECKS_INDEX;
+    const byDay = { indexName: 'byDay', partitionKey: 'day', sortKey: 'createdAt', sharded: true as const };
+    const tracker = createWriteTracker([byDay, open]);
+    const put = (item: object, conditionFailed = false) => ({ name: 'PutItemCommand', body: JSON.stringify({ Item: marshall(item) }), ...(conditionFailed ? { conditionFailed } : {}) });
+    const update = (expression: string, conditionFailed = false) => ({
+      name: 'UpdateItemCommand',
+      body: JSON.stringify({ Key: { pk: { S: 'k#1' } }, UpdateExpression: expression, ExpressionAttributeNames: { '#status': 'status' } }),
+      ...(conditionFailed ? { conditionFailed } : {}),
+    });
+    const started = { pk: 'k#1', status: 'started', openShard: 'open#07', reconcileAt: 't1', executionName: 'e', padding: 'p'.repeat(200) };
+    const start = tracker.add([put(started), put({ pk: 'seen#k#1', startId: 's' })]);
+    // The entry holds the table key, the index keys and the projected attributes, not the padding; its key is one of
+    // the index's fixed shards, counted as `open`.
+    const entry = marshall({ pk: 'k#1', openShard: 'open#07', reconcileAt: 't1', status: 'started', executionName: 'e' });
+    expect(start.indexWrites).toEqual([{ index: 'byOpenDeadline', key: 'open', kind: 'put', units: 1, entryBytes: itemBytes(entry as never) }]);
+    expect(start.tableUnits).toBe(2);
+    // The lease: attributes the open index does not hold, and if_not_exists of what it holds: no index write.
+    const archive = tracker.add([
+      update('SET leaseOwner = :owner, leaseUntil = :until, #status = if_not_exists(#status, :started)'),
+      put({ pk: 'k#1', status: 'archived', day: 'k#2026-03-19#4', createdAt: 'c', executionName: 'e' }),
+      update('REMOVE leaseOwner, leaseUntil', true),
+    ]);
+    // Lease, record, and the refused release (charged, writes nothing); the record leaves the open index.
+    expect(archive.tableUnits).toBe(3);
+    expect(archive.indexWrites.map((w) => [w.index, w.kind, w.key])).toEqual([
+      ['byDay', 'put', 'k#2026-03-19'],
+      ['byOpenDeadline', 'delete', 'open'],
+    ]);
+    // An escalated record moves its entry (a new reconcileAt: delete and put); a lease on it rewrites every ALL index.
+    const tracker2 = createWriteTracker([byDay, open]);
+    tracker2.add([put(started)]);
+    const escalated = tracker2.add([put({ ...started, status: 'escalated', reconcileAt: 't2', day: 'k#d#4', createdAt: 'c' }), update('SET leaseOwner = :owner')]);
+    expect(escalated.indexWrites.map((w) => [w.index, w.kind])).toEqual([
+      ['byDay', 'put'],
+      ['byOpenDeadline', 'delete'],
+      ['byOpenDeadline', 'put'],
+      ['byDay', 'update'],
+    ]);
+  });
+
+  it('reads which attributes an update changes', () => {
+    expect(changedAttributes('SET leaseOwner = :o, leaseUntil = :u, provider = if_not_exists(provider, :p), #s = if_not_exists(#s, :x)', { '#s': 'status' })).toEqual([
+      'leaseOwner',
+      'leaseUntil',
+    ]);
+    expect(changedAttributes('SET legalHold = :true, legalHoldSince = if_not_exists(legalHoldSince, :now) REMOVE #ttl', { '#ttl': 'ttl' })).toEqual(['legalHold', 'ttl']);
+    expect(changedAttributes('REMOVE leaseOwner, leaseUntil')).toEqual(['leaseOwner', 'leaseUntil']);
   });
 
   it('a record the archive builds is under 1 KB, so each index write costs one unit', () => {
@@ -257,6 +364,11 @@ describe('profiles from the bench’s measurements', () => {
     s3Requests: { PutObjectCommand: 3, 'PutObjectTaggingCommand (emulator only)': 3, ListObjectsV2Command: 1, HeadObjectCommand: 1 },
     recordWrites: { tableUnits: units, itemBytes: [900], estimated: 0, indexWrites: [{ index: 'byProviderDay', key: 'x#d', kind: 'put', units, entryBytes: 900 }] },
   });
+  /** The start function's writes: the started item (1 unit, in the open-checks index) and the seen marker. */
+  const started = {
+    dynamoRequests: { PutItemCommand: 2 },
+    recordWrites: { tableUnits: 2, itemBytes: [300, 100], estimated: 0, indexWrites: [{ index: 'byOpenDeadline', key: 'open', kind: 'put', units: 1, entryBytes: 250 }] },
+  };
   const input = {
     polling: {
       options: { seeds: [1], sizes: { liveness: 30, kyc: 10, verification: 0 }, timeFactor: 1, parallel: 1, arrivalRate: 100 },
@@ -266,8 +378,8 @@ describe('profiles from the bench’s measurements', () => {
       measured: {
         pollMs: { liveness: 2, kyc: 4, verification: 1 },
         scenarios: [
-          { scenario: 'liveness-1min', archives: [archive(200, 1)] },
-          { scenario: 'kyc-10min', archives: [archive(100, 1), archive(300, 3)] },
+          { scenario: 'liveness-1min', archives: [archive(200, 1)], start: started },
+          { scenario: 'kyc-10min', archives: [archive(100, 1), archive(300, 3)], start: started },
         ],
       },
     },
@@ -288,14 +400,27 @@ describe('profiles from the bench’s measurements', () => {
     ]);
     // No hops: no invocation for them.
     expect(liveness!.invocations.map((i) => i.fn)).toEqual(['start', 'poll', 'archive']);
-    expect(kyc!.dynamo.tableUnits).toBe(3);
-    expect(kyc!.dynamo.indexUnits).toEqual([{ index: 'byProviderDay', key: 'x#d', units: 3 }]);
+    // The archive's 2 units an invocation × 1.5, and the start's 2 once.
+    expect(kyc!.dynamo.tableUnits).toBe(3 + 2);
+    expect(kyc!.dynamo.indexUnits).toEqual([
+      { index: 'byOpenDeadline', key: 'open', units: 1 },
+      { index: 'byProviderDay', key: 'x#d', units: 3 },
+    ]);
     // Open for the workload's mean end, plus the median latency to the archive.
     const ends = generateWorkload(1, input.polling.options.sizes).filter((c) => c.provider === 'liveness').map((c) => c.endsAt);
     expect(liveness!.lifetimeSeconds).toBeCloseTo(mean(ends) + 4);
-    // Polled from a queue: every poll-function invocation is marked with its batch size.
-    const queued = profilesFrom({ ...input, pollQueue: { batchSize: 10 } } as never)[1]!;
-    expect(queued.invocations.filter((i) => i.fn === 'poll').map((i) => i.queue)).toEqual([{ batch: 10 }, { batch: 10 }]);
+    // Polled from a queue: every poll-function invocation is marked with its batch size and its mapping.
+    const queued = profilesFrom({ ...input, pollQueues: [{ batchSize: 10 }] } as never)[1]!;
+    expect(queued.invocations.filter((i) => i.fn === 'poll').map((i) => i.queue)).toEqual([
+      { batch: 10, mapping: 'shared' },
+      { batch: 10, mapping: 'shared' },
+    ]);
+    // A poll queue per provider: each check's polls go to its provider's.
+    const own = profilesFrom({ ...input, pollQueues: [{ batchSize: 10, provider: 'liveness' }, { batchSize: 5, provider: 'kyc' }] } as never);
+    expect(own.map((p) => p.invocations.find((i) => i.fn === 'poll')!.queue)).toEqual([
+      { batch: 10, mapping: 'liveness' },
+      { batch: 5, mapping: 'kyc' },
+    ]);
   });
 
   it('refuses figures of another design or without the record writes, rather than guess', () => {
@@ -305,10 +430,17 @@ describe('profiles from the bench’s measurements', () => {
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, median: { ours: { liveness: before, kyc: before } } } } as never)).toThrow(/--only polling,scale/);
     const old = { measured: { ...input.cost.measured, scenarios: [{ scenario: 'liveness-1min', archives: [{ durationMs: 1, s3Requests: {} }] }] } };
     expect(() => profilesFrom({ ...input, polling: { ...input.polling, options: { ...input.polling.options, sizes: { liveness: 1, kyc: 0, verification: 0 } } }, cost: old } as never)).toThrow(/record writes/);
+    // Benchmark 4 from before the start function's writes were measured: the open-checks index would be missing.
+    const noStart = { measured: { ...input.cost.measured, scenarios: input.cost.measured.scenarios.map(({ start: _start, ...rest }) => rest) } };
+    expect(() => profilesFrom({ ...input, cost: noStart } as never)).toThrow(/--only cost,scale/);
   });
 
-  it('finds the poll queue in the synthesized app', () => {
-    expect(deployedPollQueue({ queueEventSources: (entry) => (entry === 'poll' ? [{ batchSize: 10, maxConcurrency: 500 }] : []) })).toEqual({ batchSize: 10, maxConcurrency: 500 });
-    expect(deployedPollQueue({ queueEventSources: () => [] })).toBeUndefined();
+  it('finds every poll queue in the synthesized app', () => {
+    const three = [
+      { batchSize: 10, maxConcurrency: 500, provider: 'liveness' as const },
+      { batchSize: 10, maxConcurrency: 800, provider: 'kyc' as const },
+    ];
+    expect(deployedPollQueues({ queueEventSources: (entry) => (entry === 'poll' ? three : []) })).toEqual(three);
+    expect(deployedPollQueues({ queueEventSources: () => [] })).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { DEFAULT_POLLING_POLICY } from '../../lambdas/polling/polling-policy';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/records/retention';
 import { DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS } from '../../lambdas/records/table-schema';
 import { InvalidConfigError, loadConfig, stateMachineTimeoutSeconds } from '../../lib/config';
+import { DEFAULT_POLL_MAX_CONCURRENCY } from '../../lib/constructs/poll-queue';
 import { WORST_RETRY_CHAIN_SECONDS } from '../../lib/constructs/polling-workflow';
 import { CDK_JSON_CONTEXT } from './synth';
 
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       kycImageLinks: [],
       archiveLimits: {},
       indexShards: DEFAULT_INDEX_SHARDS,
+      pollMaxConcurrency: DEFAULT_POLL_MAX_CONCURRENCY,
       providers: {
         liveness: { baseUrl: 'https://liveness.example.com' },
         kyc: { baseUrl: 'https://kyc.example.com' },
@@ -45,8 +47,10 @@ describe('loadConfig', () => {
       polling: '{"maxSeconds": 30}',
       objectLockMode: 'COMPLIANCE',
       indexShards: '32',
+      pollMaxConcurrency: '800',
     });
     expect(config.indexShards).toBe(32);
+    expect(config.pollMaxConcurrency).toBe(800);
     expect(config.downloadExtraHosts).toEqual(['cdn.example.net']);
     expect(config.polling.maxSeconds).toBe(30);
     expect(config.objectLockMode).toBe('COMPLIANCE');
@@ -76,6 +80,11 @@ describe('loadConfig', () => {
       expect(() => from({ region: 'eu-west-1', indexShards: shards })).toThrow(/indexShards/);
     }
     expect(from({ region: 'eu-west-1', indexShards: 1 }).indexShards).toBe(1);
+    // SQS event source mappings take a maximum concurrency of 2 to 1,000 (standard mode).
+    for (const batches of [1, 1_001, 2.5, '', 'all', false]) {
+      expect(() => from({ region: 'eu-west-1', pollMaxConcurrency: batches })).toThrow(/pollMaxConcurrency/);
+    }
+    expect(from({ region: 'eu-west-1', pollMaxConcurrency: 2 }).pollMaxConcurrency).toBe(2);
     expect(() => from({ region: 'eu-west-1', retention: { classes: { 'aml-cdd': { days: 0, basis: 'x' } } } })).toThrow(
       /retention policy invalid at: classes\.aml-cdd\.days/,
     );

@@ -366,6 +366,27 @@ describe('local Step Functions service (limits and integrations)', () => {
     }
   });
 
+  it('meters StartExecution with a token bucket, as AWS does: past it, ThrottlingException (HTTP 400), which the SDK retries', async () => {
+    const local = await startLocalStepFunctions({
+      definition: { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } },
+      taskHandlers: {},
+      startExecutionRate: { burst: 2, perSecond: 0.001 },
+    });
+    const sfn = new SFNClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 2 });
+    try {
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn, name: 'a' }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn, name: 'b' }));
+      const refused = await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn, name: 'c' })).catch((error: unknown) => error as { name: string; $metadata: { httpStatusCode?: number; attempts?: number } });
+      expect(refused).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400, attempts: 2 } });
+      // Both attempts were refused; no execution was started for them.
+      expect(local.startThrottles()).toBe(2);
+      expect(local.executions().map((e) => e.name)).toEqual(['a', 'b']);
+    } finally {
+      sfn.destroy();
+      await local.close();
+    }
+  });
+
   it('wraps lambda:invoke payloads and queues executions beyond maxConcurrentExecutions', async () => {
     const gate = deferred();
     const seen: unknown[] = [];

@@ -6,7 +6,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { ArchiverError } from '../../../lambdas/common/errors';
 import { InvalidEventError } from '../../../lambdas/events/check-created';
-import { MAX_START_RECEIVES, startBatch, startCheck, StartExecutionFailedError, type StartBatchDependencies } from '../../../lambdas/handlers/start';
+import { MAX_START_RECEIVES, startBatch, startCheck, StartExecutionFailedError, throttleBackoffSeconds, type StartBatchDependencies } from '../../../lambdas/handlers/start';
 import { logger, metrics } from '../../../lambdas/common/powertools';
 import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { createLocalSealer, openDeadLetter, parseDeadLetter } from '../../../lambdas/events/dead-letters';
@@ -201,8 +201,33 @@ describe('start function (mocked SFN client, records on dynalite)', () => {
       expect(output).not.toContain(TOKEN);
     });
 
-    it('a throttled start is retried by the queue (batch item failure), then dead-lettered with the checkRef in place of the token', async () => {
+    it('a throttled start waits longer on each receive and is never dead-lettered for it', async () => {
       sfn.on(StartExecutionCommand).rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      const good = event({ provider: 'liveness', checkId: TOKEN });
+      const waits: Array<[string, number]> = [];
+      const backOff = async (record: SQSRecord, seconds: number) => void waits.push([record.receiptHandle, seconds]);
+      for (const receives of [1, 2, MAX_START_RECEIVES, MAX_START_RECEIVES + 3]) {
+        const batch = await startBatch({ Records: [message(good, receives, 'a')] }, deps({ backOff, throttleBackoffSeconds: 10 }));
+        expect(batch.response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+      }
+      expect(letters).toHaveLength(0);
+      // 10 s doubled per receive, plus up to a tenth of jitter.
+      expect(waits.map(([handle]) => handle)).toEqual(['a', 'a', 'a', 'a']);
+      const expected = [10, 20, 10 * 2 ** (MAX_START_RECEIVES - 1), 10 * 2 ** (MAX_START_RECEIVES + 2)];
+      waits.forEach(([, seconds], i) => {
+        expect(seconds).toBeGreaterThanOrEqual(expected[i]!);
+        expect(seconds).toBeLessThanOrEqual(Math.ceil(expected[i]! * 1.1));
+      });
+    });
+
+    it('spaces throttled receives by a doubling, jittered wait within SQS’s 12 hours', () => {
+      expect([1, 2, 3, 8].map((n) => throttleBackoffSeconds(n, 90, () => 0))).toEqual([90, 180, 360, 11_520]);
+      expect(throttleBackoffSeconds(1, 90, () => 0.999)).toBe(99);
+      expect(throttleBackoffSeconds(20, 90, () => 0)).toBe(43_200);
+    });
+
+    it('another StartExecution failure is retried by the queue, then dead-lettered with the checkRef in place of the token', async () => {
+      sfn.on(StartExecutionCommand).rejects(new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'down', $metadata: { httpStatusCode: 503 } }));
       const good = event({ provider: 'liveness', checkId: TOKEN });
       const early = await startBatch({ Records: [message(good, 1, 'a')] }, deps());
       expect(early.response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);

@@ -99,7 +99,7 @@ describe('CheckTrigger', () => {
     );
   });
 
-  it('gives the start function the state machine ARN, the table, the dead-letter queue and key, and nothing secret', () => {
+  it('gives the start function the state machine ARN, the table, its queue, the dead-letter queue and key, and nothing secret', () => {
     const fn = synth.template.toJSON().Resources[ids.fn].Properties;
     expect(fn.Environment.Variables).toEqual({
       POWERTOOLS_SERVICE_NAME: 'audit-archiver',
@@ -111,6 +111,8 @@ describe('CheckTrigger', () => {
       TABLE_NAME: { Ref: ids.table },
       DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
       DEAD_LETTER_KEY_ARN: { 'Fn::GetAtt': [ids.deadLetterKey, 'Arn'] },
+      // A throttled start's message is kept out of sight longer (ChangeMessageVisibility, which the mapping grants).
+      START_QUEUE_URL: { Ref: ids.queue },
       // Where the key of checkRefs is (an ARN, not the key).
       IDENTIFIER_KEY_SECRET_ARN: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) },
     });

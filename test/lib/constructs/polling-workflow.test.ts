@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
+import { DEFAULT_POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
 import { OUTAGE } from '../../../lambdas/archive/outage';
 import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS, WORST_RETRY_CHAIN_SECONDS } from '../../../lib/constructs/polling-workflow';
 import { SIZING } from '../../../lib/defaults';
@@ -213,7 +213,7 @@ describe('PollingWorkflow', () => {
       FunctionName: { Ref: pollFn },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: POLL_MAX_CONCURRENCY },
+      ScalingConfig: { MaximumConcurrency: DEFAULT_POLL_MAX_CONCURRENCY },
     });
     expect(json[pollFn]!.Properties.Environment.Variables.POLL_QUEUE_URL).toEqual({ Ref: queueId });
 
