@@ -106,7 +106,9 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
         expected.push({ provider: state.salvage.provider, checkRef: checkRefOf(stack.identifierKey, state.salvage.provider, state.salvage.checkId), status: 'error' });
       }
       const name = `malformed-${scenarioCount}-${i}-${randomUUID().slice(0, 8)}`;
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: JSON.stringify(state.input) }));
+      // A malformed state that names a check runs on that check's provider's workflow, as the start function would.
+      const stateMachineArn = state.salvage ? stack.stateMachineArns[state.salvage.provider] : stack.stepFunctions.stateMachineArn;
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(state.input) }));
     }
     await stack.stepFunctions.idle();
 
