@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POLL_MAX_CONCURRENCY } from '../../lib/constructs/poll-queue';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../local/synthesize';
+import { PROVIDERS, type ProviderName } from '../../lambdas/checks/check-status';
+import { STATE } from '../../lambdas/checks/workflow-contract';
 
 describe('the synthesized app, as local mode and the bench read it', () => {
   let app: SynthesizedWorkflow;
@@ -8,8 +10,24 @@ describe('the synthesized app, as local mode and the bench read it', () => {
     app = synthesizeWorkflow();
   });
 
-  it('finds the queue that invokes the poll function, with its batch size and maximum concurrency', () => {
-    expect(app.queueEventSources('poll')).toEqual([{ batchSize: 10, maxConcurrency: POLL_MAX_CONCURRENCY }]);
+  it('finds the queues that invoke the poll functions (one per provider), with their batch size and maximum concurrency', () => {
+    expect(app.queueEventSources('poll')).toEqual(PROVIDERS.map(() => ({ batchSize: 10, maxConcurrency: POLL_MAX_CONCURRENCY })));
+  });
+
+  it("reads each provider's definition and functions: its own poll queue and archive function, the shared Record failure", () => {
+    const resources = (provider: ProviderName) => {
+      const states = (app.definitions[provider] as { States: Record<string, { Resource?: string; Parameters?: { QueueUrl?: string } }> }).States;
+      return { queue: states[STATE.poll]!.Parameters!.QueueUrl, archive: states[STATE.archive]!.Resource, record: states[STATE.recordFailure]!.Resource };
+    };
+    const all = PROVIDERS.map(resources);
+    expect(new Set(all.map((r) => r.queue)).size).toBe(3);
+    expect(new Set(all.map((r) => r.archive)).size).toBe(3);
+    expect(new Set(all.map((r) => r.record)).size).toBe(1);
+    expect(app.definition).toBe(app.definitions[PROVIDERS[0]]);
+    for (const provider of PROVIDERS) {
+      expect(app.functionEnvironment('poll', provider).PROVIDER).toBe(provider);
+      expect(app.functionEnvironment('archive', provider).PROVIDER).toBe(provider);
+    }
   });
 
   it('finds no queue where a function is invoked by the workflow itself', () => {
