@@ -69,6 +69,7 @@ export function servedProviders(env: Env): readonly ProviderName[] {
 
 /** Refuses a provider outside `served` with ProviderNotServedError (recorded as the check's failure). */
 export function assertServed(served: readonly ProviderName[], provider: ProviderName): void {
+  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new ConfigurationError('unknown provider');
   if (!served.includes(provider)) throw new ProviderNotServedError(`this function serves ${served.join(', ')}, not ${provider}`);
 }
 
