@@ -231,6 +231,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     KMS_KEY_ARN: '', // s3rver has no KMS
     OBJECT_LOCK_MODE: 'OFF', // nor Object Lock
     POLLING_POLICY: JSON.stringify(polling),
+    // The archive step's short outage waits run as fast as the Wait states here (its budget counts them in full).
+    ARCHIVE_WAIT_SPEEDUP: String(timeFactor),
     INDEX_SHARDS: String(LOCAL_INDEX_SHARDS),
     ...(receiver
       ? {

@@ -127,7 +127,7 @@ export function perCheckLoads(profiles: readonly CheckProfile[], settings: Scale
     dynamoTableWrites: tableAndIndexes,
     dynamoOnDemandInitialWrites: tableAndIndexes,
     dynamoPartitionWrites: hottestKey(profiles, settings)?.perShardKey ?? 0,
-    // A provider's day is the prefix its checks' folders share.
+    // Per provider, as if its checks shared one prefix: what S3 must reach by splitting the hash-first keys.
     s3PrefixPuts: perProvider((p) => p.s3.puts),
     s3PrefixGets: perProvider((p) => p.s3.gets),
     // Batches in flight at the queue's event source.

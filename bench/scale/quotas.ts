@@ -167,8 +167,8 @@ export function defaultQuotas(region: string, queue?: QueueSource): Record<Quota
       unit: 'requests/s',
       raise: 'automatic',
       source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html (at least 3,500 PUT/COPY/POST/DELETE requests per second per partitioned prefix)',
-      note: 'The shared prefix is a provider’s day ({provider}/{yyyy}/{mm}/{dd}/); keys below it start with the hash-spread checkRef, so S3 can partition it further as traffic grows (503 SlowDown, retried, while it does).',
-      action: 'nothing to request: S3 partitions below the day prefix (hash-spread checkRefs) as traffic grows, with 503 SlowDown (retried) meanwhile',
+      note: 'Keys start with two hex characters of the keyed checkRef ({checkRef[0..2]}/{provider}/{checkRef}/): S3 partitions on them as traffic grows and keeps those partitions from day to day (503 SlowDown, retried, while it splits). Counted here as if a provider’s checks shared one prefix: the rate S3 must reach by splitting.',
+      action: 'nothing to request: S3 partitions on the hash-first keys as traffic grows, with 503 SlowDown (retried) meanwhile',
     },
     {
       id: 's3PrefixGets',
@@ -178,7 +178,7 @@ export function defaultQuotas(region: string, queue?: QueueSource): Record<Quota
       raise: 'automatic',
       source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html (at least 5,500 GET/HEAD requests per second per partitioned prefix)',
       note: 'The archive reads back what an earlier attempt stored; as for PUTs, S3 partitions further below the day.',
-      action: 'nothing to request: S3 partitions below the day prefix as traffic grows',
+      action: 'nothing to request: S3 partitions on the hash-first keys as traffic grows',
     },
     {
       id: 'queueConcurrency',

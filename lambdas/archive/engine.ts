@@ -31,14 +31,14 @@ import {
   type EvidenceContext,
 } from './evidence';
 import type { DownloadPolicy } from './intake';
-import { MANIFEST_FILE, RESULT_FILE, answerFileOf, archivePrefix, type KycLinkKind } from './keys';
+import { CREATED_AT_METADATA, MANIFEST_FILE, RESULT_FILE, answerFileOf, archivePrefixes, type KycLinkKind } from './keys';
 import { collectKycEvidence } from './kyc-evidence';
 import { createLimiter } from './limiter';
 import { collectLivenessEvidence } from './liveness-evidence';
 import { buildManifest, missingCountOf, type ManifestObject } from './manifest';
 import { stripSignedUrls, withoutSignedUrls } from './signed-urls';
 import { documentWithReferences } from './result-document';
-import type { EvidenceStore, ObjectRetention } from './s3-store';
+import type { EvidenceStore, ObjectRetention, PutOptions } from './s3-store';
 
 export type { ArchiveLimits } from './evidence';
 
@@ -258,13 +258,13 @@ async function accountForEarlierObjects(
   retention: ObjectRetention,
   now: Date,
 ): Promise<RecordInput['evidence']> {
-  const { store } = deps;
-  if (!store) return undefined;
-  const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
+  if (!deps.store) return undefined;
+  const store = datedStore(deps.store, check);
   try {
-    const objects = await (await loadEarlierRun(store, prefix)).adoptLeftovers(new Set());
+    const earlier = await loadEarlierRun(store, archivePrefixes(check.provider, check.createdAt, check.checkRef));
+    const objects = await earlier.adoptLeftovers(new Set());
     if (objects.length === 0) return undefined;
-    return await writeDocuments({ store }, check, prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now);
+    return await writeDocuments({ store }, check, earlier.prefix, status, undefined, undefined, { ...NO_EVIDENCE, objects }, retention, now);
   } catch (error) {
     if (!(error instanceof StorageUnavailableError || error instanceof StorageRejectedError)) throw error;
     deps.logger?.warn('earlier objects not accounted for: S3 failed', { checkRef: check.checkRef, error: error.name });
@@ -315,7 +315,9 @@ async function archiveUnderLease(
   const subject = subjectKeyOf(check, answer.json);
   const subjectHash = subject ? subjectHashOf(await deps.identifierKey.get(), subject) : undefined;
   const retention = await retentionFor(deps, check, outcome, existing, now, subjectHash);
-  const prefix = archivePrefix(check.provider, check.createdAt, check.checkRef);
+  deps = { ...deps, store: datedStore(deps.store, check) };
+  const earlier = await loadEarlierRun(deps.store, archivePrefixes(check.provider, check.createdAt, check.checkRef));
+  const prefix = earlier.prefix;
   const batch = new AbortController();
   const ctx: EvidenceContext & { abort: () => void } = {
     store: deps.store,
@@ -326,7 +328,7 @@ async function archiveUnderLease(
     budget: { bytesLeft: deps.limits.maxBytesPerCheck },
     downloadPolicy: deps.downloadPolicy,
     kycImageLinks: deps.kycImageLinks,
-    earlier: await loadEarlierRun(deps.store, prefix),
+    earlier,
     now: deps.now,
     timeLeft: () => invocation.deadline - Date.now() - FINAL_WRITES_RESERVE_MS,
     signal: batch.signal,
@@ -581,4 +583,18 @@ function subjectKeyOf(check: WorkflowCheck, answer: unknown): string | undefined
 function textField(value: unknown, field: string): string | undefined {
   const candidate = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
   return typeof candidate === 'string' || typeof candidate === 'number' || typeof candidate === 'boolean' ? String(candidate) : undefined;
+}
+
+/** The store, stamping every object it writes with the check's date (keys no longer carry it, see keys.ts). */
+function datedStore(store: EvidenceStore, check: WorkflowCheck): EvidenceStore {
+  const createdAt = new Date(check.createdAt);
+  if (Number.isNaN(createdAt.getTime())) return store;
+  const dated = (options: PutOptions): PutOptions => ({ ...options, metadata: { ...options.metadata, [CREATED_AT_METADATA]: createdAt.toISOString() } });
+  return {
+    putBuffer: (key, body, options) => store.putBuffer(key, body, dated(options)),
+    putStream: (key, body, options) => store.putStream(key, body, dated(options)),
+    listKeys: (prefix) => store.listKeys(prefix),
+    readBack: (key, options) => store.readBack(key, options),
+    headMetadata: (key) => store.headMetadata(key),
+  };
 }

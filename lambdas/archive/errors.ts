@@ -22,6 +22,15 @@ export class CheckBusyError extends ArchiverError {
   readonly retryable = true;
 }
 
+/**
+ * The provider or S3 stayed unavailable until the evidence window closed (lambdas/archive/outage.ts): not retried by
+ * the workflow (its wait is spent); recorded as an error that says how long the outage lasted and what failed.
+ */
+export class ArchiveOutageError extends ArchiverError {
+  override readonly name = 'ArchiveOutageError';
+  readonly retryable = false;
+}
+
 /** Names the workflow should retry with backoff, to add to the Retry of the Archive and Record states. */
 export const ARCHIVE_RETRYABLE_ERROR_NAMES = ['CheckNotTerminalError', 'StorageUnavailableError', 'ArchiveTimeBudgetError'] as const;
 

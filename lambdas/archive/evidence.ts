@@ -380,11 +380,27 @@ export interface EarlierRun {
   resume(stem: string, origin: string, source: ImageSource): Promise<ManifestObject | undefined>;
   /** The answer an earlier attempt kept (answer.json, parsed), read before this run replaces it; undefined if none. */
   readonly answer: unknown;
+  /** The check's folder: where this run writes too. */
+  readonly prefix: string;
 }
 
-export async function loadEarlierRun(store: EvidenceStore, prefix: string): Promise<EarlierRun> {
+/**
+ * `prefixes`: where the check's objects may be, the current layout first (keys.ts archivePrefixes). The first that
+ * holds objects is the check's folder — an attempt from before the key layout changed wrote the old one, and the check
+ * stays there, so its manifest lists everything in one folder — else the first.
+ */
+export async function loadEarlierRun(store: EvidenceStore, prefixes: readonly string[]): Promise<EarlierRun> {
+  let prefix = prefixes[0]!;
+  let listed: string[] = [];
+  for (const candidate of prefixes) {
+    listed = await store.listKeys(candidate);
+    if (listed.length > 0) {
+      prefix = candidate;
+      break;
+    }
+  }
   // manifest.json is rewritten by every run; everything else may be evidence of an earlier one.
-  const earlierKeys = (await store.listKeys(prefix)).filter((key) => key.slice(prefix.length) !== MANIFEST_FILE);
+  const earlierKeys = listed.filter((key) => key.slice(prefix.length) !== MANIFEST_FILE);
   // Images by stem; a quarantined copy under its image's stem, since an earlier run may have judged it either way.
   const byStem = new Map<string, string>();
   for (const key of earlierKeys) {
@@ -418,6 +434,7 @@ export async function loadEarlierRun(store: EvidenceStore, prefix: string): Prom
   const all = async (keys: string[]) => (await Promise.all(keys.map((key) => read(key)))).filter((o): o is ManifestObject => o !== undefined);
   return {
     answer,
+    prefix,
     async recover(stem, source) {
       const key = byStem.get(stem);
       return key === undefined ? undefined : read(key, source);

@@ -39,6 +39,8 @@ export interface PollOutput {
   providerStatus: string;
   /** Transient provider errors absorbed into the wait loop so far (429 Retry-After, 5xx). */
   transientErrors: number;
+  /** When the check completed, by the provider's answer (ISO-8601), when it says: the image window starts there. */
+  completedAt?: string;
 }
 
 /** Input of the workflow; `poll`, `archive` and `error` are added by the states as it runs. */
@@ -65,6 +67,27 @@ export interface ArchiveOutput {
   uninterpreted?: number;
   /** Present (false) when this step left an existing record as it was (a re-run, a duplicate): nothing new to count. */
   recorded?: false;
+  /**
+   * With status `retry-later` (the provider or S3 is out; lambdas/archive/outage.ts): the workflow waits this long,
+   * then runs the same archive step again, which reads `outage` back.
+   */
+  retryAfterSeconds?: number;
+  outage?: OutageMemory;
+}
+
+/** The status of an archive output that asks the workflow to wait `retryAfterSeconds` and archive again. */
+export const RETRY_LATER = 'retry-later';
+
+/** What the archive step remembers of an outage between its attempts (carried in `$.archive`). */
+export interface OutageMemory {
+  /** The outage's first failure (ISO-8601). */
+  since: string;
+  /** Failed attempts so far. */
+  failures: number;
+  /** Seconds of waits asked for so far (inside the function and of the workflow). */
+  waitedSeconds: number;
+  /** The last failure: error name and message (no identifiers). */
+  lastError: string;
 }
 
 /** State names are part of the contract: local mode binds handlers to them, tests and benchmarks read them. */
@@ -82,6 +105,11 @@ export const STATE = {
   /** After Archive evidence: the re-fetched answer may be an escalation, which goes back to the review loop. */
   archivedOrReview: 'Archived or under review',
   archived: 'Archived',
+  /** After Archive escalation and Record outcome: a `retry-later` output goes to the wait below, anything else on. */
+  escalationArchived: 'Escalation archived or retry later',
+  recordedOrRetry: 'Recorded or retry later',
+  /** The provider or S3 is out: wait `$.archive.retryAfterSeconds`, then route the check again (same archive step). */
+  waitArchive: 'Wait before archiving again',
   recorded: 'Recorded',
   failed: 'Failed',
 } as const;

@@ -51,11 +51,13 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
   }
 
   const { status } = observation;
+  // The archive step's evidence window starts at the completion the provider states (lambdas/archive/outage.ts).
+  const completed = completedAtOf(status.times.completedAt);
   switch (status.kind) {
     case 'complete':
-      return { ...base, state: 'complete', providerStatus: status.providerStatus, waitSeconds: 0 };
+      return { ...base, state: 'complete', providerStatus: status.providerStatus, waitSeconds: 0, ...completed };
     case 'no-result':
-      return { ...base, state: 'no-result', providerStatus: status.providerStatus, waitSeconds: 0 };
+      return { ...base, state: 'no-result', providerStatus: status.providerStatus, waitSeconds: 0, ...completed };
     case 'escalated': {
       // Poll slowly during human review, once right after the deadline to see how it ended, and on past the deadline
       // (reviews overrun) up to the escalation ceiling.
@@ -63,7 +65,7 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
       const waitSeconds = Number.isFinite(untilDeadline) && untilDeadline > 0
         ? Math.min(policy.escalationSeconds, untilDeadline + 1)
         : policy.escalationSeconds;
-      return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds }, escalationBudget);
+      return bounded({ ...base, state: 'escalated', providerStatus: status.providerStatus, waitSeconds, ...completed }, escalationBudget);
     }
     case 'pending': {
       let waitSeconds = backoffSeconds(policy, attempt, elapsedSeconds);
@@ -82,4 +84,10 @@ export function decideNextPoll({ policy, provider, previous, observation, now }:
     }
     return next;
   }
+}
+
+/** The provider's completion time as ISO-8601, when it is a date: it travels in the state (small, no personal data). */
+function completedAtOf(value: string | undefined): { completedAt?: string } {
+  const at = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isFinite(at) ? { completedAt: new Date(at).toISOString() } : {};
 }

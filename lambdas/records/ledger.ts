@@ -30,6 +30,8 @@ export interface PendingErasure {
   due: string;
   /** The check's S3 folder: erased even when the record expired before the sweep came. */
   prefix: string;
+  /** Its folder under the first, date-first key layout (archive/keys.ts), erased too; absent on older entries. */
+  legacyPrefix?: string;
   retentionClass: string;
   /** Why it was refused: the class's legal basis, or the legal hold. */
   refusedBecause: string;

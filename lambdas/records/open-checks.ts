@@ -71,6 +71,34 @@ export const FIRST_LOOK_SECONDS: Record<ProviderName, number> = { liveness: 600,
 /** Open items that reconcile never resolves disappear after this (they are parked, and alarmed on, long before). */
 const OPEN_ITEM_DAYS = 400;
 
+/**
+ * How long a check's "seen" marker outlives the item it guards (its record, tombstone or started item). While that
+ * item exists it refuses a duplicate by itself; once it is gone (the record expired, after years under most classes)
+ * only the marker stands between a replayed event and a second workflow that would record a false `expired` or
+ * `not-found`. Inside the system a duplicate comes at most ~15 days after its event — EventBridge retries for a day,
+ * the start queue keeps a message 4 days, the dead-letter queue 14, and a replay keeps the event's own time — so
+ * the horizon is a producer replaying its own history (a backfill, a re-sent year of events): 400 days covers a
+ * yearly replay with a month to spare, for about 100 bytes per check. The marker is written with this horizon past
+ * the started item's own expiry, and moved to this horizon past the removal when the record's removal comes through
+ * the table's stream (retention/stream.ts) — so it outlives the record whatever the record's lifetime.
+ */
+export const SEEN_HORIZON_DAYS = 400;
+
+/** The `ttl` (epoch seconds) a marker written at `now` by the start function gets: past its started item's. */
+export function seenTtlAtStart(now: Date): number {
+  return Math.floor(now.getTime() / 1000) + (OPEN_ITEM_DAYS + SEEN_HORIZON_DAYS) * 86_400;
+}
+
+/** The `ttl` a marker gets when the item it guards is removed at `removedAt`. */
+export function seenTtlAfterRemoval(removedAt: Date): number {
+  return Math.floor(removedAt.getTime() / 1000) + SEEN_HORIZON_DAYS * 86_400;
+}
+
+/** True for a check's "seen" marker (table-schema.ts seenKeyOf). */
+export function isSeenMarker(item: { pk?: unknown } | undefined): boolean {
+  return typeof item?.pk === 'string' && item.pk.startsWith('seen#');
+}
+
 export function startedItemOf(input: {
   provider: ProviderName;
   checkRef: string;

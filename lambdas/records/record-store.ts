@@ -12,7 +12,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCo
 import { ArchiverError } from '../common/errors';
 import { StorageUnavailableError, storageErrorFrom } from '../common/storage-errors';
 import type { ProviderName } from '../checks/check-status';
-import { STARTED_RANK, type StartedItem } from './open-checks';
+import { STARTED_RANK, seenTtlAfterRemoval, seenTtlAtStart, type StartedItem } from './open-checks';
 import { FINAL_RANK, type CheckRecord } from './record';
 import { expiresOf, ttlOf } from './retention';
 import { TTL_ATTRIBUTE, recordKeyOf, seenKeyOf } from './table-schema';
@@ -57,10 +57,16 @@ export interface RecordStore {
   /** The start function's `started` item, unless the check has an item already (which is returned). */
   begin(item: StartedItem): Promise<BeginResult>;
   /**
-   * The check's "seen" marker (no TTL: it outlives the record). True when it is this start's (or absent until now);
-   * false when an earlier incarnation of the check left it: the record was there and has expired or been erased.
+   * The check's "seen" marker (`ttl` past its started item's, see SEEN_HORIZON_DAYS). True when it is this start's (or
+   * absent until now); false when an earlier incarnation of the check left it: the record was there and has expired
+   * or been erased.
    */
   markSeen(provider: ProviderName, checkRef: string, startId: string, now: Date): Promise<boolean>;
+  /**
+   * The item the marker guards was removed at `removedAt` (the table's stream): the marker now lasts SEEN_HORIZON_DAYS
+   * past that, and exists even if it had expired already. Never moves a later `ttl` earlier.
+   */
+  keepSeen(provider: ProviderName, checkRef: string, removedAt: Date): Promise<void>;
   /** Removes this start's `started` item again (a duplicate after expiry): only while nothing else wrote it. */
   abandonStarted(provider: ProviderName, checkRef: string, startId: string): Promise<void>;
   /**
@@ -153,7 +159,7 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: seenKeyOf(provider, checkRef), provider, checkRef, startId, seenAt: now.toISOString() },
+          Item: { pk: seenKeyOf(provider, checkRef), provider, checkRef, startId, seenAt: now.toISOString(), [TTL_ATTRIBUTE]: seenTtlAtStart(now) },
           ConditionExpression: 'attribute_not_exists(pk) OR startId = :startId',
           ExpressionAttributeValues: { ':startId': startId },
         }),
@@ -162,6 +168,25 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw storageErrorFrom(error, 'DynamoDB PutItem');
+    }
+  }
+
+  async function keepSeen(provider: ProviderName, checkRef: string, removedAt: Date): Promise<void> {
+    const ttl = seenTtlAfterRemoval(removedAt);
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: seenKeyOf(provider, checkRef) },
+          // A start after this sees a startId of no start of its own: the check was seen, its record is gone.
+          UpdateExpression: 'SET provider = :provider, checkRef = :checkRef, startId = if_not_exists(startId, :gone), seenAt = if_not_exists(seenAt, :at), #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl < :ttl',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':provider': provider, ':checkRef': checkRef, ':gone': 'removed', ':at': removedAt.toISOString(), ':ttl': ttl },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageErrorFrom(error, 'DynamoDB UpdateItem (seen marker)');
     }
   }
 
@@ -286,7 +311,7 @@ export function createRecordStore({ client, tableName }: RecordStoreConfig): Rec
     }
   }
 
-  return { get, write, begin, markSeen, abandonStarted, acquireLease, releaseLease, applyLegalHold, releaseLegalHold };
+  return { get, write, begin, markSeen, keepSeen, abandonStarted, acquireLease, releaseLease, applyLegalHold, releaseLegalHold };
 }
 
 /**

@@ -6,7 +6,7 @@
  * sweep). Nothing is erased before its obligation ends: the refusal is decided from the record as stored.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { archivePrefix } from '../archive/keys';
+import { archivePrefixes } from '../archive/keys';
 import type { ProviderName } from '../checks/check-status';
 import { storageErrorFrom } from '../common/storage-errors';
 import { WAITING_FOR_RELATIONSHIP, type PendingErasure } from '../records/ledger';
@@ -14,7 +14,7 @@ import { isTombstone, TOMBSTONE_RANK, type CheckRecord, type ErasureRequestNote,
 import { plusDays } from '../records/retention';
 import { recordKeyOf } from '../records/table-schema';
 import type { RetentionDeps } from './deps';
-import type { ObjectVersion } from './evidence-objects';
+import { versionsUnder, type ObjectVersion } from './evidence-objects';
 import { recordsOfSubject, subjectHashesOf } from './subject-records';
 
 export interface ErasureRequest {
@@ -80,12 +80,15 @@ export function erasabilityOf(deps: Pick<RetentionDeps, 'policy'>, record: Check
 async function eraseRecord(deps: RetentionDeps, record: CheckRecord, note: ErasureRequestNote, refusedUntil?: string): Promise<ErasureOutcome> {
   const { provider, checkRef, retentionClass } = record;
   const decision = erasabilityOf(deps, record, deps.now());
+  // Both key layouts: a check archived before the hash-first keys has its folder under the first one.
+  const [prefix, legacyPrefix] = archivePrefixes(provider, record.createdAt, checkRef);
   if (!decision.erasable) {
     await deps.ledger.fileErasure({
       provider,
       checkRef,
       due: decision.due,
-      prefix: archivePrefix(provider, record.createdAt, checkRef),
+      prefix: prefix!,
+      ...(legacyPrefix ? { legacyPrefix } : {}),
       retentionClass,
       refusedBecause: decision.basis,
       requestId: note.requestId,
@@ -94,8 +97,7 @@ async function eraseRecord(deps: RetentionDeps, record: CheckRecord, note: Erasu
     });
     return { provider, checkRef, outcome: 'refused', retentionClass, basis: decision.basis, erasableFrom: decision.erasableFrom };
   }
-  const prefix = archivePrefix(provider, record.createdAt, checkRef);
-  const versions = await deps.objects.versions(prefix);
+  const versions = await versionsUnder(deps.objects, [prefix, legacyPrefix]);
   await deps.objects.deleteVersions(versions);
   const { receipt } = await deps.receipts.append(
     {
@@ -176,7 +178,7 @@ export async function carryOutDueErasures(deps: RetentionDeps): Promise<SweepRes
 }
 
 async function eraseFolder(deps: RetentionDeps, pending: PendingErasure, note: ErasureRequestNote): Promise<ErasureOutcome> {
-  const versions = await deps.objects.versions(pending.prefix);
+  const versions = await versionsUnder(deps.objects, [pending.prefix, pending.legacyPrefix]);
   await deps.objects.deleteVersions(versions);
   const { receipt } = await deps.receipts.append(
     {

@@ -14,7 +14,9 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { archivePrefixes } from '../archive/keys';
 import { createLimiter } from '../archive/limiter';
+import type { ProviderName } from '../checks/check-status';
 import { storageErrorFrom } from '../common/storage-errors';
 import { LEGAL_HOLD_TAG_VALUE, RETENTION_CLASS_TAG } from '../records/retention';
 
@@ -41,6 +43,20 @@ export interface EvidenceObjects {
 }
 
 const CONCURRENCY = 8;
+
+/** Every current key of a check, in whichever key layout its objects are (archive/keys.ts archivePrefixes). */
+export async function keysOfCheck(objects: EvidenceObjects, check: { provider: ProviderName; createdAt?: string; checkRef: string }): Promise<string[]> {
+  const keys: string[] = [];
+  for (const prefix of archivePrefixes(check.provider, check.createdAt, check.checkRef)) keys.push(...(await objects.keys(prefix)));
+  return keys;
+}
+
+/** Every version under each of `prefixes` (a check's folders in both key layouts). */
+export async function versionsUnder(objects: EvidenceObjects, prefixes: readonly (string | undefined)[]): Promise<ObjectVersion[]> {
+  const versions: ObjectVersion[] = [];
+  for (const prefix of prefixes) if (prefix) versions.push(...(await objects.versions(prefix)));
+  return versions;
+}
 
 export function s3EvidenceObjects({ client, bucket }: { client: S3Client; bucket: string }): EvidenceObjects {
   async function keys(prefix: string): Promise<string[]> {

@@ -7,10 +7,10 @@
  * - any other deletion (a person or a tool): a `record-deleted` receipt, so it shows; nothing else is touched.
  * Tombstones are never expired (no ttl); their removal is recorded the same way.
  */
-import { archivePrefix } from '../archive/keys';
 import { isTombstone, type CheckRecord, type Tombstone } from '../records/record';
 import { EXPIRED_TAG_VALUE } from '../records/retention';
 import type { RetentionDeps } from './deps';
+import { keysOfCheck } from './evidence-objects';
 import type { StoredReceipt } from './receipts';
 
 export interface RemovedRecord {
@@ -42,7 +42,7 @@ export async function recordRemoved(deps: RetentionDeps, removed: RemovedRecord)
       key,
     );
   }
-  const keys = await deps.objects.keys(archivePrefix(old.provider, old.createdAt, old.checkRef));
+  const keys = await keysOfCheck(deps.objects, old);
   const handed = await deps.objects.retag(keys, EXPIRED_TAG_VALUE);
   return deps.receipts.append(
     {

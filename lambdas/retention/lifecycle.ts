@@ -1,8 +1,9 @@
 /**
  * S3 lifecycle expirations, as S3 reports them to EventBridge (`Object Deleted`, reason `Lifecycle Expiration`): one
  * receipt per object version deleted or delete marker placed, naming the key, the version and what S3 did. The key
- * says which check (provider/yyyy/mm/dd/checkRef/…); the tag that chose the rule is gone with the object.
+ * says which check, in either key layout (archive/keys.ts checkOfKey); the tag that chose the rule is gone with the object.
  */
+import { checkOfKey } from '../archive/keys';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import type { RetentionDeps } from './deps';
 import type { StoredReceipt } from './receipts';
@@ -20,19 +21,17 @@ export function isLifecycleExpiration(event: unknown): event is S3DeletedEvent {
   return e?.source === 'aws.s3' && e['detail-type'] === 'Object Deleted' && e.detail?.reason === 'Lifecycle Expiration';
 }
 
-const CHECK_KEY = /^([a-z]+)\/\d{4}\/\d{2}\/\d{2}\/([0-9a-f]{16,64})\//;
-
 export async function lifecycleReceipt(deps: RetentionDeps, event: S3DeletedEvent): Promise<StoredReceipt> {
   const key = event.detail.object?.key ?? '';
-  const match = CHECK_KEY.exec(key);
-  const provider = match && (PROVIDERS as readonly string[]).includes(match[1]!) ? (match[1] as ProviderName) : undefined;
+  const check = checkOfKey(key);
+  const provider = check && (PROVIDERS as readonly string[]).includes(check.provider) ? (check.provider as ProviderName) : undefined;
   const versionId = event.detail.object?.['version-id'];
   const deletionType = event.detail['deletion-type'];
   return deps.receipts.append(
     {
       kind: 'lifecycle-expiration',
       deletedAt: event.time,
-      ...(provider ? { provider, checkRef: match![2]! } : {}),
+      ...(provider ? { provider, checkRef: check!.checkRef } : {}),
       reason: deletionType === 'Delete Marker Created' ? 'lifecycle rule expired the object (a delete marker; the version follows)' : 'lifecycle rule deleted the object version',
       deleted: { key, ...(versionId ? { versionId } : {}), ...(deletionType ? { deletionType } : {}) },
       by: 's3-lifecycle',

@@ -8,12 +8,12 @@
  *   individual's last interaction at the latest. A newer interaction moves that cap later (never past the class).
  * The ledger remembers both per subject, so checks archived after the close or the interaction start on them too.
  */
-import { archivePrefix } from '../archive/keys';
 import { ArchiverError } from '../common/errors';
 import { WAITING_FOR_RELATIONSHIP } from '../records/ledger';
 import type { CheckRecord } from '../records/record';
 import { cappedRetainUntil, relationshipRetainUntil } from '../records/retention';
 import type { RetentionDeps } from './deps';
+import { keysOfCheck } from './evidence-objects';
 import { extendRecord, recordsOfSubject, subjectHashesOf } from './subject-records';
 
 /** A close or an interaction the caller can fix (a date in the future, a period shorter than zero). */
@@ -145,7 +145,7 @@ function clockOf(deps: Pick<RetentionDeps, 'policy'>, record: CheckRecord): stri
 /** Object Lock can only be extended: every locked object of the check to the record's new date. */
 async function extendLocks(deps: RetentionDeps, record: CheckRecord): Promise<number> {
   if (!deps.objectLock) return 0;
-  const keys = await deps.objects.keys(archivePrefix(record.provider, record.createdAt, record.checkRef));
+  const keys = await keysOfCheck(deps.objects, record);
   return deps.objects.extendLock(keys, record.retainUntil);
 }
 

@@ -28,7 +28,8 @@ import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-task
 import { Construct } from 'constructs';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../lambdas/archive/errors';
 import { RETRYABLE_ERROR_NAMES } from '../../lambdas/common/errors';
-import { STATE, type PollState } from '../../lambdas/checks/workflow-contract';
+import { RETRY_LATER, STATE, type PollState } from '../../lambdas/checks/workflow-contract';
+import { OUTAGE } from '../../lambdas/archive/outage';
 import { LOOP } from '../../lambdas/polling/poll-loop';
 import { LOG_RETENTION, SIZING } from '../defaults';
 import { PollQueue } from './poll-queue';
@@ -99,9 +100,9 @@ const STEP_RETRIES: RetryProps[] = [
   { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
 ];
 const TASK_RETRIES = {
-  // Transient provider errors are absorbed in the poll loop (maxTransientErrors, about half an hour): one that reaches
-  // the workflow has outlasted them and is recorded. A silent loop is started again; a refused credential gets the
-  // loop's one more try.
+  // Transient provider errors are absorbed in the poll loop (maxTransientErrors: an outage of about 26 minutes at the
+  // default policy): one that reaches the workflow has outlasted them and is recorded. A silent loop is started again;
+  // a refused credential gets the loop's one more try.
   poll: [
     { errors: POLL_LOOP_ERRORS, ...BACKOFF, maxAttempts: 2 },
     { errors: CREDENTIAL_ERRORS, ...CREDENTIAL_RETRY },
@@ -142,8 +143,16 @@ const lambdaAttempt = (functionTimeout: Duration) => functionTimeout.plus(TASK_T
  */
 export const WORST_RETRY_CHAIN_SECONDS =
   worstTaskSeconds(TASK_RETRIES.poll, LOOP.heartbeatTimeoutSeconds) +
-  2 * worstTaskSeconds(TASK_RETRIES.archive, lambdaAttempt(SIZING.archive.timeout)) +
+  2 * worstArchiveSeconds(worstTaskSeconds(TASK_RETRIES.archive, lambdaAttempt(SIZING.archive.timeout))) +
   worstTaskSeconds(TASK_RETRIES.recordFailure, lambdaAttempt(SIZING.record.timeout));
+
+/**
+ * An archive step through an outage: its first task chain up to the outage's first failure, the retry-later loop the
+ * step keeps within its outage budget (wall clock from that failure, waits included), then the last attempt's chain.
+ */
+function worstArchiveSeconds(worstTask: number): number {
+  return worstTask + OUTAGE.budgetSeconds + worstTask;
+}
 
 export interface WorkflowHandlers {
   /** The poll loop (lambdas/handlers/poll.ts): fed by the poll queue, answers the workflow's task token. */
@@ -233,19 +242,27 @@ export class PollingWorkflow extends Construct {
     });
 
     const is = (state: PollState) => Condition.stringEquals('$.poll.state', state);
+    // The provider or S3 is out (lambdas/archive/outage.ts): wait as the archive step asks, then route the check again,
+    // which runs the same archive step; the step bounds the loop by the evidence window (OUTAGE.budgetSeconds).
+    const retryLater = Condition.stringEquals('$.archive.status', RETRY_LATER);
+    const waitArchive = Wait.jsonPath(this, STATE.waitArchive, { time: WaitTime.secondsPath('$.archive.retryAfterSeconds') });
     // The archive step asks the provider again: a check that went (back) to review since the poll keeps being followed.
     const archivedOrReview = Choice.jsonPath(this, STATE.archivedOrReview)
+      .when(retryLater, waitArchive)
       .when(Condition.stringEquals('$.archive.status', 'escalated'), waitForReview)
       .otherwise(new Succeed(this, STATE.archived));
+    const escalationArchived = Choice.jsonPath(this, STATE.escalationArchived).when(retryLater, waitArchive).otherwise(waitForReview);
+    const recordedOrRetry = Choice.jsonPath(this, STATE.recordedOrRetry).when(retryLater, waitArchive).otherwise(new Succeed(this, STATE.recorded));
     const route = Choice.jsonPath(this, STATE.route)
       .when(is('pending'), waitBeforeNextPoll.next(poll))
       .when(is('complete'), archive.next(archivedOrReview))
       // Written as "archived already → wait; else archive" rather than with IsPresent: false, which
       // aws-local-stepfunctions 3.0.0 never matches (it returns `IsPresent && value !== undefined`).
-      .when(Condition.and(is('escalated'), Condition.isPresent('$.archive')), waitForReview.next(poll))
-      .when(is('escalated'), archiveEscalation.next(waitForReview))
-      .when(Condition.or(is('no-result'), is('timed-out')), recordOutcome.next(new Succeed(this, STATE.recorded)))
+      .when(Condition.and(is('escalated'), Condition.isPresent('$.archive'), Condition.not(retryLater)), waitForReview.next(poll))
+      .when(is('escalated'), archiveEscalation.next(escalationArchived))
+      .when(Condition.or(is('no-result'), is('timed-out')), recordOutcome.next(recordedOrRetry))
       .otherwise(unexpected.next(recordFailure));
+    waitArchive.next(route);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
     // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;

@@ -62,6 +62,8 @@ function newLifecycleCheck(state: FakeState, script: ParsedCheckScript): CheckRe
     requests: 0,
     answers: 0,
     truncated: 0,
+    terminalAnswers: 0,
+    ...(script.faults.outage && script.faults.outage.afterTerminalAnswers === undefined ? { outageFrom: now } : {}),
     terminalAt,
   };
 

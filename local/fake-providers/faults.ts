@@ -40,3 +40,19 @@ export function maybeTruncate(check: CheckRecord, reply: Reply, terminal: boolea
   check.truncated += 1;
   return { ...reply, cutAfter: Math.floor(reply.body.length / 2) };
 }
+
+/** The scripted outage's answer at simulated time `now`, if the provider is down then (see the script's `outage`). */
+export function outageFault(check: CheckRecord, now: number): Reply | undefined {
+  const outage = check.script.faults.outage;
+  if (!outage || check.outageFrom === undefined || now >= check.outageFrom + outage.ms) return undefined;
+  const headers: Record<string, string> = outage.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outage.retryAfterSeconds) };
+  return providerError(check.provider, outage.status, headers);
+}
+
+/** Counts a terminal answer served; the scripted outage that waits for it begins now. */
+export function servedAnswer(check: CheckRecord, terminal: boolean, now: number): void {
+  if (!terminal) return;
+  check.terminalAnswers += 1;
+  const after = check.script.faults.outage?.afterTerminalAnswers;
+  if (after !== undefined && check.terminalAnswers === after && check.outageFrom === undefined) check.outageFrom = now;
+}

@@ -35,6 +35,20 @@ const statusFaultShape = {
   delayMs: z.number().int().min(0).max(120_000).optional(),
   /** The first `count` real answers (or terminal answers) announce the full Content-Length, send half, and close. */
   truncated: z.strictObject({ count: positiveCount.default(1), terminalOnly: z.boolean().default(false) }).optional(),
+  /**
+   * The provider is down for `ms` (simulated): every status request answers `status` (with `Retry-After:
+   * retryAfterSeconds` when given), from the check's creation — or, with `afterTerminalAnswers`, from the moment that
+   * many terminal answers were served (e.g. 1: the poll saw the outcome, then the provider went down before the
+   * archive step's own fetch).
+   */
+  outage: z
+    .strictObject({
+      ms: simulatedMs,
+      status: z.literal([429, 500, 502, 503, 504]).default(503),
+      retryAfterSeconds: count.optional(),
+      afterTerminalAnswers: positiveCount.optional(),
+    })
+    .optional(),
 };
 
 const frameRef = z.union([z.literal('probe'), count]);

@@ -20,6 +20,10 @@ interface CheckBase {
   answers: number;
   /** Answers sent truncated so far. */
   truncated: number;
+  /** Terminal answers served so far (a scripted outage may begin after some). */
+  terminalAnswers: number;
+  /** When the scripted outage began (simulated ms), once it has. */
+  outageFrom?: number;
   /** When the check reached its outcome (simulated ms); undefined while pending. */
   terminalAt?: number;
 }

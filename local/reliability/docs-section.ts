@@ -25,8 +25,8 @@ function row(f: ScenarioFigures, bold = false): string {
   return `| ${[...cells, ...promises, counts(f.statuses)].join(' | ')} |`;
 }
 
-/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, the random mix last. */
-const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'soak-small'];
+/** Table order: the provider (its faults, then its drift), the evidence, the events, storage, long outages, recovery, the random mix last. */
+const FILE_ORDER = ['provider-faults', 'provider-drift', 'evidence-faults', 'events', 'storage-faults', 'outages', 'recovery', 'soak-small'];
 
 function rank(file: FiguresFile): number {
   const index = FILE_ORDER.findIndex((name) => file.source.includes(name.replace('-small', '')));
@@ -49,6 +49,9 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
   const crashes = total('crashes', [...small, ...soak].filter((f) => f.reruns !== undefined));
   const dates = files.map((file) => file.generatedAt.slice(0, 10)).sort();
   const mostSecrets = Math.max(0, ...[...small, ...soak].map((f) => f.secrets));
+  const verified = [...small, ...soak].reduce((sum, f) => sum + (f.verified ?? 0), 0);
+  const recovery = [...small, ...soak].flatMap((f) => (f.recovery ? [f.recovery] : []));
+  const sum = (key: keyof NonNullable<ScenarioFigures['recovery']>) => recovery.reduce((total, r) => total + r[key], 0);
   const lines = [
     `Figures of the last run (${dateRange(dates)}), written by the suite to \`reliability/results/\` and put here`,
     'by `npm run reliability:docs`:',
@@ -63,7 +66,8 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
     'strings, fields nobody announced, timestamps without an offset, status and task words the documents do not list,',
     'images in every form), malformed base64 frames, wrong content types and magic bytes, oversized images,',
     'redirects off the allowlist and into internal addresses, image URLs to the metadata service, the Lambda runtime',
-    'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, a bucket refusing writes,',
+    'API, private ranges and loopback names, vanished images, S3 and DynamoDB throttling, 25-minute outages of the',
+    'provider (while polling, and before the archive step\'s own fetch) and of S3, a bucket refusing writes,',
     'crashes between the uploads and the record, duplicate deliveries, events that break the contract and',
     `hand-started executions with malformed states. All ${n(all.rejected)} broken events and states were refused with a`,
     'typed error: an event is dead-lettered (its reason, not its content) and starts no workflow; a malformed state fails',
@@ -80,6 +84,16 @@ export function reliabilityFigures(unordered: readonly FiguresFile[]): string {
           '',
         ]
       : []),
+    ...(recovery.length > 0
+      ? [
+          `Overlapping runs and open checks: ${n(sum('concurrentRuns'))} second workflows started beside live ones converged on one`,
+          `record each; reconcile, in ${n(sum('reconcileRuns'))} runs bounded by a time budget, paged the open-checks index, redrove`,
+          `${n(sum('redriven'))} workflows stopped while polling (resumed at the failed state) and retried ${n(sum('retried'))} error records, each`,
+          `check once, and never read the ${n(sum('notDue'))} open checks that were not due.`,
+          '',
+        ]
+      : []),
+    ...(verified > 0 ? [`Verify: the auditors' \`verify\` passed on ${n(verified)} records after their scenarios (each anchors the manifest in S3).`, ''] : []),
     `Secrets: ${n(all.logLines)} log lines scanned for up to ${n(mostSecrets)} secrets per run — leaked ${n(all.leaked)}.`,
   ];
   return `${lines.join('\n')}\n`;

@@ -5,13 +5,14 @@
  */
 import type { RecordStatus } from '../../lambdas/records/record';
 import type { CheckScript } from '../fake-providers';
-import type { PlannedCheck, StorageFault } from './plan';
+import { SUITE_TIME_FACTOR, type PlannedCheck, type StorageFault } from './plan';
 import type { Rng } from './rng';
 
 type Script<P extends CheckScript['provider']> = Extract<CheckScript, { provider: P }>;
 type StatusFaults = NonNullable<Script<'verification'>['faults']>;
 
-export type KindFamily = 'outcome' | 'provider' | 'evidence' | 'storage';
+/** `outage`: long outages (25 simulated minutes each), for their own scenarios; the random mix does not draw them. */
+export type KindFamily = 'outcome' | 'provider' | 'evidence' | 'storage' | 'outage';
 
 export interface FaultKind {
   name: string;
@@ -20,6 +21,8 @@ export interface FaultKind {
 }
 
 const MINUTE = 60_000;
+/** Simulated minutes, in the real milliseconds the fake providers and the storage faults keep. */
+const outageMs = (minutes: number) => (minutes * MINUTE) / SUITE_TIME_FACTOR;
 const FORMATS = ['jpeg', 'png', 'webp'] as const;
 
 /** Image URLs an attacker-controlled answer could point at: cloud metadata, the Lambda runtime API, private ranges. */
@@ -224,6 +227,29 @@ const KINDS: FaultKind[] = [
     return planned('', [], { ...script, completedAgoMs: rng.int(31, 180) * MINUTE }, 'archived-partial', 1);
   }),
 
+  // Long outages of the provider or of S3 (simulated minutes, at the suite's time factor): 25 minutes are ridden out
+  // by polling or the archive step — archived, nothing missing; 40 outlast the evidence window — an error record that
+  // says so, never `archived` with gaps.
+  kind('provider outage of 25 minutes during polling', 'outage', (rng) => {
+    // Pending across the outage: its polls meet only errors, then it completes.
+    const script = withStatusFaults({ ...anyProvider(rng), pending: { polls: 1 } }, { outage: { ms: outageMs(25), status: rng.pick([500, 502, 503, 504] as const) } });
+    return planned('', [], script, 'archived', 1);
+  }),
+  ...[25, 40].flatMap((minutes) => {
+    const expect = minutes < 30 ? ('archived' as const) : ('error' as const);
+    return [
+      kind(`provider outage of ${minutes} minutes across the archive step`, 'outage', (rng) => {
+        // The poll sees the outcome; the provider is down before the archive step's own fetch (429: with Retry-After).
+        const status = rng.pick([503, 502, 429] as const);
+        const outage = { ms: outageMs(minutes), status, afterTerminalAnswers: 1, ...(status === 429 ? { retryAfterSeconds: rng.int(60, 240) } : {}) };
+        return planned('', [], withStatusFaults(anyProvider(rng), { outage }), expect, 1);
+      }),
+      kind(`S3 outage of ${minutes} minutes across the archive step`, 'outage', (rng) =>
+        ({ script: rng.pick([liveness, kyc])(rng), expect, faults: 1, storage: { kind: 's3-outage', ms: outageMs(minutes) } }),
+      ),
+    ];
+  }),
+
   // Storage faults on an otherwise clean check with evidence.
   kind('S3 throttling', 'storage', (rng) => storageFaulted(rng, { kind: 's3-throttle', failures: rng.int(1, 3) })),
   kind('DynamoDB throttling', 'storage', (rng) => storageFaulted(rng, { kind: 'dynamo-throttle', failures: rng.int(1, 3) })),
@@ -251,6 +277,7 @@ export function kindsOf(family: KindFamily): FaultKind[] {
 
 const STORAGE_KIND_NAMES: Record<StorageFault['kind'], string> = {
   's3-throttle': 'S3 throttling',
+  's3-outage': 'S3 outage across the archive step',
   'dynamo-throttle': 'DynamoDB throttling',
   's3-denied': 'S3 refuses writes',
   'crash-before-record': 'crash after uploads, before the record',

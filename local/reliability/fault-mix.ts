@@ -9,7 +9,7 @@ import { createRng, type Rng } from './rng';
 import { invalidEvents, malformedStates } from './scenarios';
 
 /** How often each family is drawn (oversized evidence is rarer: it streams tens of MiB). */
-const FAMILY_WEIGHTS: Record<KindFamily, number> = { outcome: 30, provider: 25, evidence: 35, storage: 10 };
+const FAMILY_WEIGHTS: Record<KindFamily, number> = { outcome: 30, provider: 25, evidence: 35, storage: 10, outage: 0 };
 const RARE = new Set(['oversized image', 'oversized frame', 'provider down for good']);
 
 export interface MixOptions {
@@ -21,7 +21,7 @@ export interface MixOptions {
 
 export function randomMix({ checks, seed, storage = true }: MixOptions): Scenario {
   const rng = createRng(seed);
-  const families = (Object.keys(FAMILY_WEIGHTS) as KindFamily[]).filter((family) => storage || family !== 'storage');
+  const families = (Object.keys(FAMILY_WEIGHTS) as KindFamily[]).filter((family) => FAMILY_WEIGHTS[family] > 0 && (storage || family !== 'storage'));
   const byFamily = new Map(families.map((family) => [family, [...FAULT_KINDS.values()].filter((k) => k.family === family)]));
   const planned: PlannedCheck[] = Array.from({ length: checks }, (_, i) => {
     let check = pickKind(rng, families, byFamily).build(rng);

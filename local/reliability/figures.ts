@@ -35,6 +35,10 @@ export interface ScenarioFigures {
   /** Executions re-run after a crash, and the orphan objects the crash had left before the re-run. */
   reruns?: number;
   orphansBeforeRerun?: number;
+  /** Concurrent runs and reconcile at volume: what was started beside the checks and what reconcile did. */
+  recovery?: { concurrentRuns: number; reconcileRuns: number; redriven: number; retried: number; restarted: number; notDue: number };
+  /** Records `verify` (the auditors' check of a record against its manifest and objects) passed. */
+  verified?: number;
   /** Checks without their record, or whose objects are missing or altered. */
   lost: number;
   /** Extra records, extra workflows, objects listed twice, orphan objects. */

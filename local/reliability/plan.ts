@@ -23,7 +23,15 @@ export type StorageFault =
    * refused for good, the workflow's Catch records an error and the execution fails; the scenario then re-runs the
    * workflow (RedriveExecution), which must converge on one record and no orphan.
    */
-  | { kind: 'crash-before-record' };
+  | { kind: 'crash-before-record' }
+  /**
+   * S3 is down for `ms` (real milliseconds; a scenario scales simulated minutes by SUITE_TIME_FACTOR) from the check's
+   * first S3 request: every request of the check answers 503 SlowDown until then.
+   */
+  | { kind: 's3-outage'; ms: number };
+
+/** Wait states and retry pauses of the suite's local stack run this many times faster than real time. */
+export const SUITE_TIME_FACTOR = 100;
 
 export interface PlannedCheck {
   label: string;
@@ -39,6 +47,24 @@ export interface PlannedCheck {
   /** Replaces the check id in the event (an id the provider's input rules refuse). */
   eventCheckId?: string;
   storage?: StorageFault;
+  /**
+   * Runs of the check's workflow started beside the first while it runs, each under a restart's name with the same
+   * input (what a reconcile restart or an operator racing a live execution would start): the lease and the record's
+   * write condition must make them converge on one record.
+   */
+  concurrentRuns?: number;
+  /** The check's execution is stopped (StopExecution) while it polls: reconcile must find it open and redrive it. */
+  stoppedWhilePolling?: boolean;
+}
+
+/** Reconcile at volume: the real reconcile over the table once the checks ran, run after run until nothing is due. */
+export interface ReconcileRound {
+  /** Items per page of the open-checks index. */
+  pageSize: number;
+  /** Checks one run may look at before its time is up (its Lambda time budget, counted rather than timed). */
+  checksPerRun: number;
+  /** Open items not due yet (started items of checks still young), written beside them: never read, never touched. */
+  notDue: number;
 }
 
 export interface InvalidEvent {
@@ -62,12 +88,13 @@ export interface Scenario {
   checks: PlannedCheck[];
   invalidEvents?: InvalidEvent[];
   malformedStates?: MalformedState[];
+  reconcile?: ReconcileRound;
 }
 
 /** Faults of a scenario: those of its checks, plus one per invalid event and malformed state. */
 export function faultsOf(scenario: Scenario): number {
   return (
-    scenario.checks.reduce((sum, check) => sum + check.faults, 0) +
+    scenario.checks.reduce((sum, check) => sum + check.faults + (check.concurrentRuns ?? 0) + (check.stoppedWhilePolling ? 1 : 0), 0) +
     (scenario.invalidEvents?.length ?? 0) +
     (scenario.malformedStates?.length ?? 0)
   );

@@ -64,12 +64,54 @@ export const SCENARIO_BUILDERS = {
       size,
       seed,
     ),
+  'provider or S3 outage of 25 minutes across the archive step': (size: number, seed: number) =>
+    cycle(
+      'provider or S3 outage of 25 minutes across the archive step',
+      ['provider outage of 25 minutes across the archive step', 'S3 outage of 25 minutes across the archive step'],
+      size,
+      seed,
+    ),
+  'provider or S3 outage of 40 minutes, past the evidence window': (size: number, seed: number) =>
+    cycle(
+      'provider or S3 outage of 40 minutes, past the evidence window',
+      ['provider outage of 40 minutes across the archive step', 'S3 outage of 40 minutes across the archive step'],
+      size,
+      seed,
+    ),
+  'provider outage of 25 minutes during polling': (size: number, seed: number) =>
+    cycle('provider outage of 25 minutes during polling', ['provider outage of 25 minutes during polling'], size, seed),
   'crash after uploads, before the record': (size: number, seed: number) => {
     const rng = createRng(seed);
     const bases = ['liveness passed', 'kyc success', 'malformed base64 frame', 'image already gone (404)'];
     const crash = (i: number) => addStorageFault(faultKind(bases[i % bases.length]!).build(rng), { kind: 'crash-before-record' });
     const checks = Array.from({ length: size }, (_, i) => crash(i));
     return { name: 'crash after uploads, before the record', checks };
+  },
+  // Two runs of one check at once: each check's workflow gets a second execution (a restart's name, the same input)
+  // while the first still polls; both reach the archive step, one record must come out, anchoring the manifest in S3.
+  'two runs of one check at once': (size: number, seed: number) => {
+    const rng = createRng(seed);
+    const bases = ['liveness passed', 'kyc success', 'verification completed', 'kyc failed'];
+    const checks = Array.from({ length: size }, (_, i): PlannedCheck => {
+      const check = faultKind(bases[i % bases.length]!).build(rng);
+      const script = { ...check.script, pending: { polls: 4 } } as PlannedCheck['script'];
+      return { ...check, script, label: `${check.label} + a second run at once`, kinds: [...check.kinds, 'a second run at once'], concurrentRuns: 1 };
+    });
+    return { name: 'two runs of one check at once', checks };
+  },
+  // Reconcile at volume: two in three checks' workflows are stopped while polling (redriven), one in three dies before
+  // its record (the error record retried); beside them open items not due yet. The real reconcile pages the
+  // open-checks index and runs out of time budget run after run: each open check acted on once, the others never.
+  'reconcile at volume': (size: number, seed: number) => {
+    const rng = createRng(seed);
+    const bases = ['liveness passed', 'kyc success', 'verification completed'];
+    const checks = Array.from({ length: size }, (_, i): PlannedCheck => {
+      const check = faultKind(bases[i % bases.length]!).build(rng);
+      if (i % 3 === 2) return addStorageFault(check, { kind: 'crash-before-record' });
+      const script = { ...check.script, pending: { polls: 30 } } as PlannedCheck['script'];
+      return { ...check, script, label: `${check.label} + stopped while polling`, kinds: [...check.kinds, 'stopped while polling'], stoppedWhilePolling: true };
+    });
+    return { name: 'reconcile at volume', checks, reconcile: { pageSize: 3, checksPerRun: 4, notDue: 200 } };
   },
 } satisfies Record<string, (size: number, seed: number) => Scenario>;
 

@@ -9,9 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedriveExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { auditDeps } from '../../lambdas/audit/deps';
+import { fixedIdentifierKey } from '../../lambdas/common/identifier-key';
+import { verifyCheck } from '../../lambdas/audit/verify';
+import { reconcile } from '../../lambdas/operations/reconcile';
+import { startedItemOf } from '../../lambdas/records/open-checks';
 import { checkRefOf } from '../../lambdas/checks/check-ref';
 import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
+import { restartNameOf } from '../../lambdas/operations/execution-names';
 import type { CheckRecord } from '../../lambdas/records/record';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../emulators';
 import type { CreatedCheck } from '../fake-providers';
@@ -19,12 +27,12 @@ import { checkInvariants, type ExpectedCheck } from '../invariants';
 import { startLocalStack, type LocalStack, type SubmitResult } from '../local-stack';
 import { classifyViolations, type ScenarioFigures } from './figures';
 import { captureOutput, type LogCapture } from './log-capture';
-import { faultsOf, type PlannedCheck, type Scenario } from './plan';
+import { SUITE_TIME_FACTOR, faultsOf, type PlannedCheck, type ReconcileRound, type Scenario } from './plan';
 import { SecretRegistry, collectAnswerSecrets, type Leak } from './secrets';
 import { installStorageFaults, type StorageFaults } from './storage-faults';
 
 export interface SessionOptions {
-  /** Wait states and retry pauses this many times faster than real time. @default 100 */
+  /** Wait states and retry pauses this many times faster than real time. @default SUITE_TIME_FACTOR (100) */
   timeFactor?: number;
   /** Inject S3/DynamoDB faults (aws-sdk-client-mock in this process). Needed by checks with a `storage` fault. */
   storageFaults?: boolean;
@@ -60,7 +68,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   const dataDir = await mkdtemp(join(tmpdir(), 'issue6-reliability-'));
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? 100, logLevel: 'DEBUG' });
+    stack = await startLocalStack({ dataDir, timeFactor: options.timeFactor ?? SUITE_TIME_FACTOR, logLevel: 'DEBUG' });
   } catch (error) {
     capture.stop();
     throw error;
@@ -90,7 +98,11 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       if (!allowed.includes(result.status)) violations.push(`${entry.check.label}: ${what} delivery ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
     };
 
-    for (const entry of entries) await deliver(entry, ['started'], 'first');
+    for (const entry of entries) {
+      await deliver(entry, ['started'], 'first');
+      if (entry.check.stoppedWhilePolling) await stopWhilePolling(entry);
+    }
+    const concurrentRuns = await startConcurrentRuns(entries);
     // The second delivery races the running workflow (StartExecution is idempotent for the same name and input).
     for (const entry of entries) if ((entry.check.deliveries ?? 1) >= 2) await deliver(entry, ['started', 'duplicate'], 'second');
     for (const invalid of scenario.invalidEvents ?? []) {
@@ -120,7 +132,9 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
 
     for (const entry of entries) expected.push({ provider: entry.provider, checkRef: entry.checkRef, status: entry.check.expect });
 
-    const { reruns, orphansBeforeRerun } = await rerunCrashed(entries);
+    // With a reconcile round, reconcile is what recovers the crashed checks.
+    const { reruns, orphansBeforeRerun } = scenario.reconcile ? {} : await rerunCrashed(entries);
+    const reconciled = scenario.reconcile ? await reconcileAtVolume(scenario.reconcile, entries, violations) : undefined;
 
     const records = await stack.records();
     const report = await invariants(records);
@@ -129,9 +143,11 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     const executions = stack.stepFunctions.executions();
     const workflows = executions.length - executionsSoFar;
     executionsSoFar = executions.length;
-    if (workflows !== entries.length + malformed.length) {
-      violations.push(`extra workflow: ${workflows} executions for ${entries.length} checks and ${malformed.length} hand-started states`);
+    const extraRuns = (reruns ?? 0) + concurrentRuns + (reconciled?.startedExecutions ?? 0);
+    if (workflows !== entries.length + malformed.length + extraRuns) {
+      violations.push(`extra workflow: ${workflows} executions for ${entries.length} checks, ${malformed.length} hand-started states and ${extraRuns} re-runs`);
     }
+    const verified = await verifyRecords(records, entries, violations);
 
     await collectAnswerSecrets(fake!, entries.map((entry) => entry.created), secrets, options.secretSamples ?? 6);
     const leaks = [
@@ -158,6 +174,8 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       quarantined,
       rejected: (scenario.invalidEvents?.length ?? 0) + malformed.length,
       ...(reruns !== undefined ? { reruns, orphansBeforeRerun: orphansBeforeRerun ?? 0 } : {}),
+      ...(concurrentRuns > 0 || reconciled ? { recovery: { concurrentRuns, ...(reconciled?.figures ?? { reconcileRuns: 0, redriven: 0, retried: 0, restarted: 0, notDue: 0 }) } } : {}),
+      verified,
       ...classifyViolations(report.violations.concat(violations.filter((v) => v.startsWith('extra workflow')))),
       leaked: leaks.length,
       logLines: capture.linesSince(mark).length,
@@ -171,8 +189,10 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
   }
 
   /**
-   * A crash leaves objects no record lists; re-running the crashed workflows (RedriveExecution, as an operator or
-   * the reconciler would) must adopt them. Counts the orphans before, for the figures.
+   * A crash leaves objects no record lists; re-running the crashed workflows must adopt them. The crashed archive
+   * step's failure path wrote an `error` record and the execution ended at its Fail state, where a redrive would
+   * resume and fail again (as on AWS): reconcile retries an error record with a new execution, `{name}-r1` with the
+   * same input, and so does this. Counts the orphans before, for the figures.
    */
   async function rerunCrashed(entries: readonly Entry[]): Promise<{ reruns?: number; orphansBeforeRerun?: number }> {
     const crashed = entries.filter((entry) => entry.check.storage?.kind === 'crash-before-record');
@@ -184,11 +204,130 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     for (const entry of crashed) {
       const execution = byName.get(`${entry.provider}-${entry.checkRef}`);
       if (execution?.status !== 'FAILED') continue;
-      await sfn.send(new RedriveExecutionCommand({ executionArn: execution.arn }));
+      const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, 1);
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: execution.input }));
       reruns += 1;
     }
     await stack.stepFunctions.idle();
     return { reruns, orphansBeforeRerun };
+  }
+
+  /**
+   * Two runs of one check at once: beside each first execution, `concurrentRuns` more under a restart's name with the
+   * same input, started while the first runs. Returns how many were started.
+   */
+  async function startConcurrentRuns(entries: readonly Entry[]): Promise<number> {
+    let started = 0;
+    for (const entry of entries) {
+      if (!entry.check.concurrentRuns) continue;
+      const first = firstExecution(entry);
+      for (let n = 1; n <= entry.check.concurrentRuns; n++) {
+        const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, n);
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: first.input }));
+        started += 1;
+      }
+    }
+    return started;
+  }
+
+  /** Stops the check's execution right after its start: it dies while polling, before anything is recorded. */
+  async function stopWhilePolling(entry: Entry): Promise<void> {
+    const first = firstExecution(entry);
+    if (first.status !== 'RUNNING') throw new Error(`${entry.check.label}: its workflow ended before it could be stopped (script it to poll longer)`);
+    await sfn.send(new StopExecutionCommand({ executionArn: first.arn, error: 'Reliability', cause: 'stopped while polling' }));
+  }
+
+  function firstExecution(entry: Entry) {
+    const name = `${entry.provider}-${entry.checkRef}`;
+    const found = stack.stepFunctions.executions().find((execution) => execution.name === name);
+    if (!found) throw new Error(`${entry.check.label}: no execution ${name}`);
+    return found;
+  }
+
+  /**
+   * Reconcile at volume: `notDue` open items that are not due yet are written beside the scenario's checks, then the
+   * real reconcile runs over the table (the open-checks index, `pageSize` a page), each run stopping after
+   * `checksPerRun` checks as its time budget would, run after run until nothing is due. Every check it finds must be
+   * acted on exactly once, and none that is not due may be read.
+   */
+  async function reconcileAtVolume(round: ReconcileRound, entries: readonly Entry[], violations: string[]) {
+    const dynamo = stack.emulators.dynamoClient();
+    const tableName = stack.emulators.tableName;
+    const now = new Date();
+    const notDue = Array.from({ length: round.notDue }, (_, i) =>
+      startedItemOf({ provider: 'kyc', checkRef: createHash('sha256').update(`not-due-${scenarioCount}-${i}`).digest('hex').slice(0, 32), createdAt: now.toISOString(), executionName: `kyc-not-due-${i}`, startId: 'not-due', now }),
+    ).map((item) => ({ ...item, reconcileAt: new Date(now.getTime() + 30 * 86_400_000).toISOString() }));
+    for (const item of notDue) await dynamo.send(new PutCommand({ TableName: tableName, Item: item }));
+
+    // Past every check's first look (liveness 10 min, KYC and verification 30) and an error record's retry time
+    // (10 min), within liveness's retry window (an hour after creation).
+    const at = new Date(now.getTime() + 40 * 60_000);
+    const acted = new Map<string, number>();
+    const figures = { reconcileRuns: 0, redriven: 0, retried: 0, restarted: 0, notDue: round.notDue };
+    let startedExecutions = 0;
+    for (let run = 0; run < 100; run++) {
+      // Each check looked at (one DescribeExecution) spends a share of the run's time; once spent, the run stops and
+      // leaves the rest due for the next run, as a run that reached its Lambda's time would.
+      let spent = 0;
+      const timed = { send: ((command: unknown) => {
+        if (command instanceof DescribeExecutionCommand) spent += 1;
+        return sfn.send(command as never);
+      }) as SFNClient['send'] };
+      const report = await reconcile({
+        sfn: timed,
+        stateMachineArn: stack.stepFunctions.stateMachineArn,
+        dynamo,
+        tableName,
+        now: at,
+        restart: true,
+        pageSize: round.pageSize,
+        concurrency: 2,
+        timeLeft: () => (spent < round.checksPerRun ? Number.POSITIVE_INFINITY : 0),
+      });
+      figures.reconcileRuns += 1;
+      for (const line of report.lines) {
+        acted.set(`${line.provider}/${line.checkRef}`, (acted.get(`${line.provider}/${line.checkRef}`) ?? 0) + 1);
+        if (line.action === 'failed' || line.action === 'parked') violations.push(`reconcile: ${line.provider}/${line.checkRef} ${line.action} (${line.reason ?? 'no reason'})`);
+      }
+      figures.redriven += report.redriven;
+      figures.retried += report.retried;
+      figures.restarted += report.restarted;
+      startedExecutions += report.retried + report.restarted;
+      if (report.due === 0 && !report.stoppedForTime) break;
+    }
+    await stack.stepFunctions.idle();
+    if (figures.reconcileRuns < 2) violations.push('reconcile: every due check fitted in one run; the time budget was never reached');
+    for (const entry of entries) {
+      const open = entry.check.stoppedWhilePolling || entry.check.storage?.kind === 'crash-before-record';
+      const times = acted.get(`${entry.provider}/${entry.checkRef}`) ?? 0;
+      if (open && times !== 1) violations.push(`${entry.check.label}: reconcile acted on it ${times} times, expected once`);
+      if (!open && times !== 0) violations.push(`${entry.check.label}: recorded, yet reconcile acted on it ${times} times`);
+    }
+    for (const item of notDue) {
+      const { Item } = await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: item.pk } }));
+      if (Item?.reconcileAt !== item.reconcileAt || acted.has(`${item.provider}/${item.checkRef}`)) violations.push(`reconcile touched an open check that was not due`);
+      await dynamo.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk } }));
+    }
+    return { figures, startedExecutions };
+  }
+
+  /** `verify`, as an auditor runs it, on every record of the scenario: the record's manifest is the one in S3, every object matches. */
+  async function verifyRecords(records: readonly CheckRecord[], entries: readonly Entry[], violations: string[]): Promise<number> {
+    const mine = new Set(entries.map((entry) => `${entry.provider}/${entry.checkRef}`));
+    const deps = auditDeps({ dynamo: stack.emulators.dynamoClient(), tableName: stack.emulators.tableName, s3: stack.emulators.s3Client(), bucket: stack.emulators.bucketName, identifierKey: fixedIdentifierKey(stack.identifierKey) });
+    let passed = 0;
+    storage?.pause();
+    try {
+      for (const record of records) {
+        if (!mine.has(`${record.provider}/${record.checkRef}`)) continue;
+        const report = await verifyCheck(deps, record);
+        if (report.ok) passed += 1;
+        else violations.push(`${record.provider}/${record.checkRef}: verify found ${report.problems.map((p) => p.kind).join(', ')}`);
+      }
+    } finally {
+      storage?.resume();
+    }
+    return passed;
   }
 
   /** A planned fault that never happened would make a green run meaningless: each must show in the stats. */
@@ -197,9 +336,10 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
     const problems: string[] = [];
     for (const entry of entries) {
       const script = entry.check.script;
-      const faults = ('faults' in script ? script.faults : undefined) as { serverErrors?: { count: number }; rateLimited?: { count: number } } | undefined;
+      const faults = ('faults' in script ? script.faults : undefined) as { serverErrors?: { count: number }; rateLimited?: { count: number }; outage?: unknown } | undefined;
       const planned = (faults?.serverErrors?.count ?? 0) + (faults?.rateLimited?.count ?? 0);
       const seen = stats.get(`${entry.provider}/${entry.created.checkId}`);
+      if (faults?.outage && seen && seen.requests - seen.answers === 0) problems.push(`${entry.check.label}: the provider outage met no request`);
       if (planned > 0 && entry.check.eventCheckId === undefined && seen && seen.requests - seen.answers < Math.min(planned, 8)) {
         problems.push(`${entry.check.label}: ${planned} fault answers planned, ${seen.requests - seen.answers} given`);
       }

@@ -1,6 +1,6 @@
 /**
- * S3 and DynamoDB faults the emulators cannot produce (throttling, refusals, a crash between the uploads and the
- * record), injected with aws-sdk-client-mock into every S3Client and DynamoDBDocumentClient of this process — the
+ * S3 and DynamoDB faults the emulators cannot produce (throttling, an outage, refusals, a crash between the uploads
+ * and the record), injected with aws-sdk-client-mock into every S3Client and DynamoDBDocumentClient of this process — the
  * ones the local stack's handlers built included. Requests of checks without a planned fault pass through to the
  * emulators untouched. Faults answer the way AWS does (SDK service exceptions with their names, faults and HTTP
  * statuses), so the archive engine's own error mapping decides what is retryable.
@@ -16,6 +16,8 @@ const FINAL_STATUSES = new Set(['archived', 'archived-partial']);
 
 export interface StorageFaultCounts {
   s3Throttled: number;
+  /** Requests refused by an S3 outage (503 SlowDown). */
+  s3OutageRefused: number;
   dynamoThrottled: number;
   s3Denied: number;
   crashes: number;
@@ -38,6 +40,8 @@ export interface StorageFaults {
 interface Planned {
   fault: StorageFault;
   injected: number;
+  /** An S3 outage: when it began (real ms, the check's first S3 request). */
+  since?: number;
 }
 
 type Send = (this: unknown, command: unknown, ...rest: unknown[]) => Promise<unknown>;
@@ -45,7 +49,7 @@ type Command = { constructor: { name: string }; input?: Record<string, unknown> 
 
 export function installStorageFaults(): StorageFaults {
   const byRef = new Map<string, Planned>();
-  const counts: StorageFaultCounts = { s3Throttled: 0, dynamoThrottled: 0, s3Denied: 0, crashes: 0 };
+  const counts: StorageFaultCounts = { s3Throttled: 0, s3OutageRefused: 0, dynamoThrottled: 0, s3Denied: 0, crashes: 0 };
   let paused = false;
   // The originals first: mockClient replaces `send` on the prototypes, and the stubs call through to these.
   const s3Send = S3Client.prototype.send as unknown as Send;
@@ -63,6 +67,13 @@ export function installStorageFaults(): StorageFaults {
     if (fault.kind === 's3-throttle' && planned.injected < fault.failures) {
       planned.injected += 1;
       counts.s3Throttled += 1;
+      return new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
+    }
+    if (fault.kind === 's3-outage') {
+      planned.since ??= Date.now();
+      if (Date.now() - planned.since >= fault.ms) return undefined;
+      planned.injected += 1;
+      counts.s3OutageRefused += 1;
       return new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
     }
     if (fault.kind === 's3-denied' && S3_WRITES.has(name)) {

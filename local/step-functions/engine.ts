@@ -62,6 +62,11 @@ export interface RunContext {
   stateMachineArn: string;
   startDate: Date;
   redriveCount: number;
+  /**
+   * A redrive: the run starts at this top-level state with the input it had when the execution stopped there (AWS
+   * resumes at the unsuccessful state), while `$$.Execution.Input` stays the execution's input.
+   */
+  resumeAt?: { state: string; input: unknown };
 }
 
 export interface Run {
@@ -119,8 +124,23 @@ export function createEngine({ definition, taskHandlers, timeFactor, tokens = ne
   if (missing.length > 0) throw new LocalStepFunctionsError(`No local handler for Task state(s): ${missing.join(', ')}`);
   const unknown = Object.keys(taskHandlers).filter((name) => !model.taskStates.includes(name));
   if (unknown.length > 0) throw new LocalStepFunctionsError(`Handlers for states that are not Task states: ${unknown.join(', ')}`);
-  const runObserved = observable(machine);
-  return { run: (input, context, observer) => startRun({ model, taskHandlers, timeFactor, runObserved, tokens }, input, context, observer) };
+  const top = definition as { StartAt?: unknown; States?: Record<string, unknown> };
+  const startAt = String(top.StartAt);
+  const observed = new Map<string, RunObserved>([[startAt, observable(machine)]]);
+  /** The definition started at `state` (a redrive's resume point): built and validated once per state. */
+  const observedFrom = (state: string): RunObserved => {
+    let found = observed.get(state);
+    if (!found) {
+      if (!Object.hasOwn(top.States ?? {}, state)) throw new LocalStepFunctionsError(`No top-level state ${state} to resume at`);
+      found = observable(new StateMachine({ ...(forLibrary(definition, model) as StateMachineDefinition), StartAt: state }));
+      observed.set(state, found);
+    }
+    return found;
+  };
+  return {
+    run: (input, context, observer) =>
+      startRun({ model, taskHandlers, timeFactor, runObserved: observedFrom(context.resumeAt?.state ?? startAt), tokens }, input, context, observer),
+  };
 }
 
 /** The definition as the library runs it: callback tasks without its timeouts (the engine keeps them, in real time). */
@@ -321,7 +341,7 @@ function startRun({ model, taskHandlers, timeFactor, runObserved, tokens }: RunD
   );
 
   const execution = runObserved(
-    input,
+    context.resumeAt ? context.resumeAt.input : input,
     {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides } as RunOptions['overrides'],
       context: {

@@ -3,9 +3,12 @@
  * StartExecution, statuses, a concurrency limit (executions beyond it wait, shown as RUNNING), stop, redrive, listing
  * and history pagination. Executions run in the background on the engine; nothing here logs execution data.
  *
- * Differences from AWS, on purpose: names stay taken for the life of the process (AWS: 90 days); RedriveExecution
- * re-runs the execution from its first state with the same input (AWS resumes from the state that failed), under the
- * same name and ARN with redriveCount + 1 and an ExecutionRedriven history event, as on AWS.
+ * RedriveExecution resumes as AWS does: at the top-level state the execution was in when it failed, timed out or was
+ * aborted, with the input that state had (a Fail state reached through a Catch fails again; a Task is run again with
+ * fresh retries), under the same name and ARN with redriveCount + 1, an ExecutionRedriven history event and the
+ * state machine's timeout counted from the redrive. Differences from AWS, on purpose: names stay taken for the life
+ * of the process (AWS: 90 days); a failure inside a Parallel or Map state resumes at that state with all its branches
+ * or iterations (AWS redrives only those that failed).
  */
 import { randomUUID } from 'node:crypto';
 import type { Engine, LibraryEvent, Run, RunOutcome } from './engine';
@@ -37,6 +40,10 @@ interface Execution extends ExecutionRecord {
   seq: number;
   history: ExecutionHistory;
   run?: Run;
+  /** The top-level state last entered and its input: where a redrive resumes. */
+  current?: { state: string; input: unknown };
+  /** Set by RedriveExecution for the next run. */
+  resumeAt?: { state: string; input: unknown };
 }
 
 export interface ExecutionStoreOptions {
@@ -179,6 +186,7 @@ export class ExecutionStore {
     e.redriveCount += 1;
     e.redriveDate = new Date();
     e.run = undefined; // a late outcome of the previous run must not end this one
+    if (e.current) e.resumeAt = e.current;
     for (const key of ['stopDate', 'output', 'error', 'cause'] as const) delete e[key];
     this.addHistory(e, 'ExecutionRedriven', { redriveCount: e.redriveCount });
     this.enqueue(e);
@@ -220,7 +228,14 @@ export class ExecutionStore {
     try {
       run = this.options.engine.run(
         JSON.parse(e.input),
-        { executionArn: e.arn, executionName: e.name, stateMachineArn: this.options.stateMachineArn, startDate: e.startDate, redriveCount: e.redriveCount },
+        {
+          executionArn: e.arn,
+          executionName: e.name,
+          stateMachineArn: this.options.stateMachineArn,
+          startDate: e.startDate,
+          redriveCount: e.redriveCount,
+          ...(e.resumeAt ? { resumeAt: e.resumeAt } : {}),
+        },
         { event: (event) => this.onRunEvent(e, event), task: (activity) => this.recordHistory(e, () => e.history.recordTask(activity)) },
       );
     } catch (error) {
@@ -242,6 +257,7 @@ export class ExecutionStore {
   private onRunEvent(e: Execution, event: LibraryEvent): void {
     if (e.status !== 'RUNNING') return; // ended while the run was starting: its abort follows
     if (event.type === 'StateEntered' || event.type === 'StateRetried') e.transitions++;
+    if (event.type === 'StateEntered' && event.state && event.parentState === undefined) e.current = { state: event.state.name, input: event.state.input };
     // A redriven execution starts again; its history says ExecutionRedriven (added by redrive) instead.
     if (!(event.type === 'ExecutionStarted' && e.redriveCount > 0)) {
       this.recordHistory(e, () => e.history.recordLibraryEvent(event, this.options.resourceOf));

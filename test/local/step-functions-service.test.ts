@@ -95,6 +95,7 @@ describe('local Step Functions service (poll loop, real SDK client)', () => {
   let local: LocalStepFunctions;
   let sfn: SFNClient;
   const pollCalls = new Map<string, number>();
+  const pollInputs = new Map<string, unknown[]>();
   const gates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const pollStarted = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const recorded: { check: Script; error?: { Error: string; Cause: string } }[] = [];
@@ -108,6 +109,7 @@ describe('local Step Functions service (poll loop, real SDK client)', () => {
       taskHandlers: {
         Poll: async (input: { check: Script }) => {
           const { id, errors = [], pendingPolls = 0, waitSeconds = 60, bigResult } = input.check;
+          pollInputs.set(id, [...(pollInputs.get(id) ?? []), input]);
           const n = (pollCalls.get(id) ?? 0) + 1;
           pollCalls.set(id, n);
           pollStarted.get(id)?.resolve();
@@ -246,12 +248,14 @@ describe('local Step Functions service (poll loop, real SDK client)', () => {
     expect(types.at(-1)).toBe('ExecutionFailed');
   });
 
-  it('redrives a FAILED execution from the start with the same input, name and ARN', async () => {
-    const { executionArn } = await start('redrive-me', { id: 'redrive', errors: ['ConfigurationError'] });
+  it('redrives a FAILED execution at the state that failed, with the input it had there; same name and ARN', async () => {
+    // Poll (pending) → Route → Wait → Poll fails (ConfigurationError, not caught): the execution fails at the second Poll.
+    const { executionArn } = await start('redrive-me', { id: 'redrive', errors: ['', 'ConfigurationError'], waitSeconds: 5 });
     await local.idle();
     const failed = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(failed).toMatchObject({ status: 'FAILED', error: 'ConfigurationError', redriveStatus: 'REDRIVABLE' });
     expect(JSON.parse(failed.cause ?? '')).toMatchObject({ errorType: 'ConfigurationError' });
+    const eventsBefore = (await fullHistory(sfn, executionArn ?? '')).length;
 
     const { redriveDate } = await sfn.send(new RedriveExecutionCommand({ executionArn }));
     expect(redriveDate).toBeInstanceOf(Date);
@@ -259,13 +263,20 @@ describe('local Step Functions service (poll loop, real SDK client)', () => {
     const redriven = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, name: 'redrive-me' });
     expect(redriven.error).toBeUndefined();
-    expect(pollCalls.get('redrive')).toBe(2);
+    expect(pollCalls.get('redrive')).toBe(3);
+    // The third poll got the failed poll's input (the first poll's result in $.poll), not the execution's input.
+    expect(pollInputs.get('redrive')?.[2]).toEqual(pollInputs.get('redrive')?.[1]);
+    expect(pollInputs.get('redrive')?.[2]).toMatchObject({ poll: { state: 'pending', attempt: 1 } });
 
-    const types = (await fullHistory(sfn, executionArn ?? '')).map((e) => e.type);
+    const history = await fullHistory(sfn, executionArn ?? '');
+    const types = history.map((e) => e.type);
     expect(types.filter((t) => t === 'ExecutionStarted')).toHaveLength(1);
     expect(types.indexOf('ExecutionFailed')).toBeLessThan(types.indexOf('ExecutionRedriven'));
+    // After the redrive: Poll again, then Route and Archived — nothing before the failed state ran again.
+    const after = history.slice(eventsBefore).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name);
+    expect(after).toEqual(['Poll', 'Route', 'Archived']);
     expect(types.at(-1)).toBe('ExecutionSucceeded');
-    expect(local.executions().find((e) => e.arn === executionArn)?.transitions).toBe(1 + 3); // failed Poll, then Poll, Route, Archived
+    expect(local.executions().find((e) => e.arn === executionArn)?.transitions).toBe(4 + 3); // Poll, Route, Wait, Poll; then Poll, Route, Archived
 
     const again = await apiError(sfn.send(new RedriveExecutionCommand({ executionArn })));
     expect(again.name).toBe('ExecutionNotRedrivable');
@@ -273,7 +284,20 @@ describe('local Step Functions service (poll loop, real SDK client)', () => {
     const redrivenOnly = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn: local.stateMachineArn, redriveFilter: 'REDRIVEN' }),
     );
-    expect(redrivenOnly.executions?.map((e) => e.name)).toEqual(['redrive-me']);
+    expect(redrivenOnly.executions?.map((e) => e.name)).toContain('redrive-me');
+  });
+
+  it('a redrive of an execution that reached its Fail state through a Catch fails again at once, as on AWS', async () => {
+    const { executionArn } = await start('redrive-caught', { id: 'redrive-caught', errors: ['ProviderAuthError'] });
+    await local.idle();
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'FAILED', error: 'CheckFailed' });
+    const recordedBefore = recorded.length;
+    await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    await local.idle();
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'FAILED', error: 'CheckFailed', redriveCount: 1 });
+    // Neither the poll nor Record failure ran again: the failed state was the Fail state.
+    expect(pollCalls.get('redrive-caught')).toBe(1);
+    expect(recorded.length).toBe(recordedBefore);
   });
 
   it('StopExecution aborts a running execution; the late task result is dropped', async () => {

@@ -112,7 +112,7 @@ describe('definitionFromTemplate', () => {
       [STATE.archive]: archive,
     });
     expect(visited).toEqual([
-      STATE.poll, STATE.route, STATE.recordEscalation, STATE.waitReview,
+      STATE.poll, STATE.route, STATE.recordEscalation, STATE.escalationArchived, STATE.waitReview,
       STATE.poll, STATE.route, STATE.waitReview,
       STATE.poll, STATE.route, STATE.archive, STATE.archivedOrReview, STATE.archived,
     ]);
@@ -147,7 +147,7 @@ describe('definitionFromTemplate', () => {
       [STATE.poll]: () => poll(state, 1, 0),
       [STATE.record]: (s: WorkflowState) => ({ status: s.poll!.state, objects: 0, bytes: 0 }),
     });
-    expect(visited).toEqual([STATE.poll, STATE.route, STATE.record, STATE.recorded]);
+    expect(visited).toEqual([STATE.poll, STATE.route, STATE.record, STATE.recordedOrRetry, STATE.recorded]);
     expect(output.archive.status).toBe(state);
   });
 

@@ -89,7 +89,7 @@ describe('archiveCheck: KYC', () => {
     const check = makeCheck('kyc', { checkId: '550e8400-e29b-11d4-a716-446655440000' });
     const output = await archiveCheck(h.deps(stubClient('kyc', kycComplete(session))), check);
 
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     const expected: Record<string, Buffer> = {
       'kyc/0-document/0.jpg': docFront,
       'kyc/0-document/1.png': docBack,
@@ -163,7 +163,7 @@ describe('archiveCheck: KYC', () => {
     const session = { results: [{ status: 'success', type: 'document', imagesFull: [serve(plain), serve(encoded, 'image/png', 'gzip')] }] };
     const check = makeCheck('kyc');
     await archiveCheck(h.deps(stubClient('kyc', kycComplete(session))), check);
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/1.png`)).equals(encoded)).toBe(true);
     const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
     const manifest = await manifestOf(h.s3, emulators.bucketName, record);
@@ -196,7 +196,7 @@ describe('archiveCheck: KYC', () => {
     const check = makeCheck('kyc');
     await archiveCheck(h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: [signed] }] }))), check);
     const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/0.jpg`)).equals(image)).toBe(true);
     const answer = (await readObject(h.s3, emulators.bucketName, record.answerKey!)).toString('utf8');
     const result = (await readObject(h.s3, emulators.bucketName, record.resultKey!)).toString('utf8');
@@ -227,7 +227,7 @@ describe('archiveCheck: KYC', () => {
     };
     const check = makeCheck('kyc');
     await archiveCheck(h.deps(stubClient('kyc', kycComplete(session)), { kycImageLinks: ['faceSelfie', 'images'] }), check);
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([
       `${prefix}kyc/0-selfie/0.jpg`,
       `${prefix}kyc/0-selfie/face-selfie.png`,
@@ -281,7 +281,7 @@ describe('archiveCheck: KYC', () => {
     expect(images.hits('/flaky')).toBe(2);
     expect(images.hits('/gone')).toBe(1); // gone is final: not retried
 
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`, `${prefix}kyc/0-document/7.jpg`]);
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/7.jpg`)).equals(flaky)).toBe(true);
     expect(await listKeys(h.s3, emulators.bucketName, `${prefix}quarantine/`)).toEqual([`${prefix}quarantine/kyc/0-document/5.bin`, `${prefix}quarantine/kyc/0-document/6.bin`]);
@@ -323,7 +323,7 @@ describe('archiveCheck: KYC', () => {
       .map((entry) => [(entry.source as { index: number }).index, entry.reason, entry.detail])
       .sort((a, b) => (a[0] as number) - (b[0] as number));
     expect(refusals).toEqual(cases.map(([, rule], i) => [i + 1, 'refused', rule]));
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`]);
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}kyc/0-document/0.jpg`)).equals(ok)).toBe(true);
     // Manifest and record never carry the URL's credentials or paths; the refused link stays only in result.json.

@@ -83,7 +83,7 @@ describe('archiveCheck: liveness', () => {
     expect(record!.retentionBasis).toMatch(/BIPA/);
     expect(output).toEqual({ status: 'archived-partial', objects: record!.objects, bytes: record!.bytes, images: 8, quarantined: 4 });
 
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
     // The manifest lists exactly what is stored under the prefix, besides itself.
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual(
@@ -181,7 +181,7 @@ describe('archiveCheck: liveness', () => {
       });
       const output = await archiveCheck(h.deps(stubClient('liveness', answer)), check);
       expect(output).toMatchObject({ status: 'archived', images: 4 });
-      const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+      const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
       expect((await readObject(h.s3, emulators.bucketName, `${prefix}frames/probe.jpg`)).equals(jpeg)).toBe(true);
       expect((await readObject(h.s3, emulators.bucketName, `${prefix}frames/000.gif`)).equals(gif)).toBe(true);
       expect((await readObject(h.s3, emulators.bucketName, `${prefix}frames/001.jpg`)).equals(jpeg)).toBe(true);
@@ -217,7 +217,7 @@ describe('archiveCheck: liveness', () => {
     const check = makeCheck('liveness');
     const deps = h.deps(stubClient('liveness', livenessComplete({ audit_images: [dataUri('image/jpeg', frame)] })));
     const first = await archiveCheck(deps, check);
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const keys = await listKeys(h.s3, emulators.bucketName, prefix);
     const item = await getRecord(h.dynamo, emulators.tableName, check);
 
@@ -236,7 +236,7 @@ describe('archiveCheck: liveness', () => {
     const check = makeCheck('liveness');
     const answer = livenessComplete({ audit_images: frames });
     const output = await archiveCheck(h.deps(stubClient('liveness', answer)), check);
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const keys = await listKeys(h.s3, emulators.bucketName, `${prefix}frames/`);
     expect(keys).toHaveLength(PER_CHECK_CAPS.maxImagesPerCheck);
     expect(keys.at(-1)).toBe(`${prefix}frames/499.jpg`);
@@ -271,7 +271,7 @@ describe('archiveCheck: liveness', () => {
     const record = (await getRecord(h.dynamo, emulators.tableName, check))!;
     const kept = Math.ceil((1024 * 1024) / big.length); // the frame that crosses the cap is still kept
     expect(kept).toBeLessThan(12);
-    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/frames/`)).toHaveLength(kept);
+    expect(await listKeys(h.s3, emulators.bucketName, `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/frames/`)).toHaveLength(kept);
     expect(record.imagesMissing).toEqual({ count: 12 - kept, reasons: ['over-limit'] });
   });
 

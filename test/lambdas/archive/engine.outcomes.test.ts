@@ -38,7 +38,7 @@ describe('checks that end without a result', () => {
     const record = await getRecord(h.dynamo, emulators.tableName, check);
     expect(record).toMatchObject({ status: reason, outcome: reason, providerOutcome: shardedKey(`${provider}#${reason}`, shardOf(check.checkRef, DEFAULT_INDEX_SHARDS)), detail, objects: 3 });
     expect(record!.ttl).toBeGreaterThan(FIXED_NOW.getTime() / 1000);
-    const prefix = `${provider}/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/${provider}/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);
     expect((await readObject(h.s3, emulators.bucketName, `${prefix}answer.json`)).toString()).toBe(JSON.stringify(answer.body));
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
@@ -62,7 +62,7 @@ describe('checks that end without a result', () => {
       expect(output).toEqual({ status: 'archived', objects: 5, bytes: expect.any(Number), images: 2 });
       const record = await getRecord(h.dynamo, emulators.tableName, check);
       expect(record).toMatchObject({ outcome: reason, providerStatus: reason, retentionClass: 'aml-cdd', clientKeyHash: expect.any(String) });
-      const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+      const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
       expect(await listKeys(h.s3, emulators.bucketName, `${prefix}kyc/`)).toEqual([`${prefix}kyc/0-document/0.jpg`, `${prefix}kyc/0-document/history-0-0.jpg`]);
       const result = await readJson<any>(h.s3, emulators.bucketName, record!.resultKey!);
       expect(result.results[0].imagesFull[0]).toEqual({ url: images.url('/doc.jpg'), archivedKey: `${prefix}kyc/0-document/0.jpg`, sha256: expect.any(String) });

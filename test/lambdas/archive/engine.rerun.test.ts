@@ -1,9 +1,10 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveCheck, recordOutcome } from '../../../lambdas/archive/engine';
 import { StorageUnavailableError } from '../../../lambdas/common/storage-errors';
 import { createS3Store } from '../../../lambdas/archive/s3-store';
+import { archivePrefix, legacyArchivePrefix } from '../../../lambdas/archive/keys';
 import type { RecordStore } from '../../../lambdas/records/record-store';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { getRecord, harness, listKeys, makeCheck, manifestOf, PER_CHECK_CAPS, readObject, stubClient, type Harness } from '../../support/archive-harness';
@@ -47,7 +48,7 @@ describe('crash between the uploads and the record', () => {
     const check = makeCheck('kyc');
     const records = failingOnce(h.records);
     const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), { records });
-    const prefix = `kyc/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/kyc/${check.checkRef}/`;
 
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
@@ -69,6 +70,50 @@ describe('crash between the uploads and the record', () => {
     }
     // Exactly one item for the check in the auditors' day index too.
     expect(record!.pk).toBe(`kyc#${check.checkRef}`);
+  });
+
+  it('an attempt from before the hash-first keys left its objects in the date folder: the re-run stays there and adopts them', async () => {
+    const sources = [makeJpeg(28, 28, 44), makePng(12, 12, 45)];
+    const urls = sources.map((body, i) => {
+      images.route(`/legacy/${i}`, { kind: 'image', body, contentType: i === 1 ? 'image/png' : 'image/jpeg' });
+      return images.url(`/legacy/${i}`);
+    });
+    const check = makeCheck('kyc');
+    const records = failingOnce(h.records);
+    const deps = h.deps(stubClient('kyc', kycComplete({ results: [{ type: 'document', imagesFull: urls }] })), { records });
+    const current = archivePrefix('kyc', check.checkRef);
+    const legacy = legacyArchivePrefix('kyc', check.createdAt, check.checkRef);
+
+    await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
+    // What that attempt stored, as the first layout kept it (metadata and all).
+    for (const key of await listKeys(h.s3, emulators.bucketName, current)) {
+      const to = legacy + key.slice(current.length);
+      await h.s3.send(new CopyObjectCommand({ Bucket: emulators.bucketName, CopySource: `${emulators.bucketName}/${key}`, Key: to }));
+      await h.s3.send(new DeleteObjectCommand({ Bucket: emulators.bucketName, Key: key }));
+    }
+    const stored = await listKeys(h.s3, emulators.bucketName, legacy);
+    expect(stored.length).toBeGreaterThan(2);
+
+    const output = await archiveCheck(deps, check);
+    expect(output).toMatchObject({ status: 'archived' });
+    expect(await listKeys(h.s3, emulators.bucketName, current)).toEqual([]);
+    const record = await getRecord(h.dynamo, emulators.tableName, check);
+    expect(record!.manifestKey).toBe(`${legacy}manifest.json`);
+    const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
+    expect([...manifest.objects.map((object) => object.key), record!.manifestKey].sort()).toEqual(await listKeys(h.s3, emulators.bucketName, legacy));
+  });
+
+  it('keys carry no date; every object keeps the check\'s date in its metadata', async () => {
+    const check = makeCheck('liveness');
+    const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(16, 16, 46)) })));
+    await archiveCheck(deps, check);
+    const keys = await listKeys(h.s3, emulators.bucketName, archivePrefix('liveness', check.checkRef));
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    for (const key of keys) {
+      expect(key).not.toMatch(/\/\d{4}\/\d{2}\/\d{2}\//);
+      const head = await h.s3.send(new HeadObjectCommand({ Bucket: emulators.bucketName, Key: key }));
+      expect(head.Metadata?.['check-created-at']).toBe(new Date(check.createdAt).toISOString());
+    }
   });
 
   it('when the images are gone by the re-run, the copies the crashed attempt stored are verified and kept', async () => {
@@ -120,7 +165,7 @@ describe('a failure after some evidence was stored', () => {
     const answer = livenessComplete({ image: dataUri('image/jpeg', frame), audit_images: [dataUri('image/jpeg', makeJpeg(8, 8, 70))] });
     const deps = h.deps(stubClient('liveness', answer), { store, limits: { ...PER_CHECK_CAPS, maxFrameBytes: 1 << 20, maxImageBytes: 1 << 20, quarantineMaxBytes: 1 << 20, concurrency: 1 } });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const left = await listKeys(h.s3, emulators.bucketName, prefix);
 
     const output = await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'StorageUnavailableError', Cause: 'DynamoDB PutItem failed' } });
@@ -145,7 +190,7 @@ describe('one run at a time: the lease and the first final answer', () => {
     const check = makeCheck('liveness');
     const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 72)) })));
     expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const manifestBefore = await readObject(h.s3, emulators.bucketName, `${prefix}manifest.json`);
     const recordBefore = await getRecord(h.dynamo, emulators.tableName, check);
 
@@ -163,7 +208,7 @@ describe('one run at a time: the lease and the first final answer', () => {
 
     await expect(archiveCheck(deps, check)).rejects.toMatchObject({ name: 'CheckBusyError' });
     expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toMatchObject({ recorded: false });
-    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/`)).toEqual([]);
+    expect(await listKeys(h.s3, emulators.bucketName, `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`)).toEqual([]);
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
 
     // The holder's lease ends (released, or past its deadline and margin): the next run archives the check.
@@ -184,7 +229,7 @@ describe('one run at a time: the lease and the first final answer', () => {
     const nearlyOver = { owner: 'late-run', deadline: Date.now() + 5_000 };
     await expect(archiveCheck(deps, check, { invocation: nearlyOver })).rejects.toMatchObject({ name: 'ArchiveTimeBudgetError' });
     expect(await getRecord(h.dynamo, emulators.tableName, check)).toBeUndefined();
-    expect(await listKeys(h.s3, emulators.bucketName, `liveness/2026/03/19/${check.checkRef}/`)).not.toContain(`liveness/2026/03/19/${check.checkRef}/manifest.json`);
+    expect(await listKeys(h.s3, emulators.bucketName, `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`)).not.toContain(`${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/manifest.json`);
     // Its lease was given back: the retry does not wait for it.
     expect(await archiveCheck(deps, check)).toMatchObject({ status: 'archived' });
     const record = await getRecord(h.dynamo, emulators.tableName, check);
@@ -195,7 +240,7 @@ describe('one run at a time: the lease and the first final answer', () => {
     const check = makeCheck('liveness');
     const deps = h.deps(stubClient('liveness', livenessComplete({ image: dataUri('image/jpeg', makeJpeg(12, 12, 76)) })), { records: failingOnce(h.records) });
     await expect(archiveCheck(deps, check)).rejects.toBeInstanceOf(StorageUnavailableError);
-    const prefix = `liveness/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/liveness/${check.checkRef}/`;
     const left = await listKeys(h.s3, emulators.bucketName, prefix);
     expect(await recordOutcome(deps, check, { kind: 'failed', error: { Error: 'X' } })).toMatchObject({ status: 'error', objects: left.length });
     const record = await getRecord(h.dynamo, emulators.tableName, check);

@@ -30,7 +30,7 @@ describe('archiveCheck: content verification (metadata only)', () => {
       objects: 3,
     });
     expect(output).toEqual({ status: 'archived', objects: 3, bytes: record!.bytes, images: 0 });
-    const prefix = `verification/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/verification/${check.checkRef}/`;
     expect(await listKeys(h.s3, emulators.bucketName, prefix)).toEqual([`${prefix}answer.json`, `${prefix}manifest.json`, `${prefix}result.json`]);
     expect(await readJson(h.s3, emulators.bucketName, `${prefix}result.json`)).toEqual(VERIFICATION_COMPLETED);
     const manifest = await manifestOf(h.s3, emulators.bucketName, record!);
@@ -64,7 +64,7 @@ describe('archiveCheck: content verification (metadata only)', () => {
       confidence: 0.45,
       escalation: { reason: 'low_confidence', priority: 'high', deadline: '2024-01-16T10:30:00.000Z', status: 'pending' },
     });
-    const prefix = `verification/2026/03/19/${check.checkRef}/`;
+    const prefix = `${check.checkRef.slice(0, 2)}/verification/${check.checkRef}/`;
     expect(await readJson(h.s3, emulators.bucketName, `${prefix}result.json`)).toEqual(VERIFICATION_ESCALATED);
 
     const later = new Date(FIXED_NOW.getTime() + 86_400_000);

@@ -75,7 +75,7 @@ function requestsOf(check: WorkflowCheck): number {
   return fake.stats().checks.find((entry) => entry.checkId === check.checkId)?.requests ?? 0;
 }
 
-const prefixOf = (check: WorkflowCheck) => `${check.provider}/2026/03/19/${check.checkRef}/`;
+const prefixOf = (check: WorkflowCheck) => `${check.checkRef.slice(0, 2)}/${check.provider}/${check.checkRef}/`;
 const record = (check: WorkflowCheck) => getRecord(h.dynamo, emulators.tableName, check);
 
 describe('archiveStep', () => {

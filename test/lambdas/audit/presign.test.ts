@@ -26,7 +26,7 @@ function expectedSignature(url: URL, secretAccessKey: string, region: string): s
 describe('presignGetObject', () => {
   it('signs a virtual-hosted GET with the client credentials, host as the only signed header', async () => {
     const client = createS3Client({ region: 'eu-west-1', credentials: CREDENTIALS });
-    const key = 'kyc/2026/03/19/0123456789abcdef0123456789abcdef/kyc/0-document/0.jpg';
+    const key = '01/kyc/0123456789abcdef0123456789abcdef/kyc/0-document/0.jpg';
     const url = new URL(await presignGetObject(client, 'evidence-bucket', key, 120));
     client.destroy();
     expect(url.origin).toBe('https://evidence-bucket.s3.eu-west-1.amazonaws.com');

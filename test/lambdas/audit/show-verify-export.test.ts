@@ -146,7 +146,7 @@ describe('verify', () => {
         expect(detailOf('record-mismatch')).toMatch(/^bytes \(manifest.json included\): record \d+, manifest \d+$/);
       },
     );
-    expect(prefix).toMatch(/^kyc\//);
+    expect(prefix).toMatch(/^[0-9a-f]{2}\/kyc\/[0-9a-f]{32}\/$/);
   });
 
   it('catches a same-size forgery with a rewritten manifest through the sha256 the record anchored', async () => {

@@ -11,7 +11,8 @@ import { logger, metrics } from '../../../lambdas/common/powertools';
 import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 import { createLocalSealer, openDeadLetter, parseDeadLetter } from '../../../lambdas/events/dead-letters';
 import { createRecordStore, type RecordStore } from '../../../lambdas/records/record-store';
-import { seenKeyOf } from '../../../lambdas/records/table-schema';
+import { SEEN_HORIZON_DAYS } from '../../../lambdas/records/open-checks';
+import { TTL_ATTRIBUTE, seenKeyOf } from '../../../lambdas/records/table-schema';
 import { GetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import type { SQSRecord } from 'aws-lambda';
@@ -119,7 +120,10 @@ describe('start function (mocked SFN client, records on dynalite)', () => {
     expect(started).toMatchObject({ status: 'started', statusRank: -1, executionName: `liveness-${REF}`, createdAt: '2026-03-04T05:06:07.000Z' });
     expect(started?.openShard).toMatch(/^open#\d\d$/);
     expect(JSON.stringify(started)).not.toContain(TOKEN);
-    expect(await item(seenKeyOf('liveness', REF))).toMatchObject({ provider: 'liveness', checkRef: REF });
+    // The marker expires (the table's TTL attribute), long after its started item: 400 days past the item's 400.
+    const marker = await item(seenKeyOf('liveness', REF));
+    expect(marker).toMatchObject({ provider: 'liveness', checkRef: REF });
+    expect(marker?.[TTL_ATTRIBUTE]).toBe(started!.ttl + SEEN_HORIZON_DAYS * 86_400);
     expect(metricsIn(output)).toEqual(['ChecksStarted']);
     expect(output).not.toContain(TOKEN);
   });

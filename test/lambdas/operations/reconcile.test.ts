@@ -182,14 +182,22 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
     expect(recovered).toMatchObject({ dryRun: false, due: 5, running: 1, redriven: 2, restarted: 1, parked: 1, failed: 0 });
     expect(byRef(recovered)[lost.checkRef]).toMatchObject({ action: 'restarted', newExecutionName: `${lost.executionName}-r1` });
     expect((await listParked({ dynamo: h.dynamo, tableName: emulators.tableName })).map((p) => p.checkRef)).toContain(recordedFailure.checkRef);
-    // Acted on once: the same run again finds nothing due (the running one is looked at later, the rest are claimed).
-    expect(await reconcile({ ...base, now: LATER(), restart: true })).toMatchObject({ due: 0 });
+    // Acted on once: the same run again starts nothing (the running one is looked at later, the rest are claimed).
+    // The redrive of the unrecorded failure resumed at Record failure, as on AWS, which now records the error: if it is
+    // there already, this run parks it (ProviderContractError does not succeed on a retry).
+    const again = await reconcile({ ...base, now: LATER(), restart: true });
+    expect(again).toMatchObject({ redriven: 0, restarted: 0, retried: 0, failed: 0 });
+    expect(again.lines.every((line) => line.checkRef === unrecordedFailure.checkRef && line.action === 'parked')).toBe(true);
 
     runningGate.resolve();
     await local.idle();
-    for (const check of [killed, unrecordedFailure, lost, running, done]) {
+    for (const check of [killed, lost, running, done]) {
       expect((await recordOf(check.checkRef))?.status, check.executionName).toBe('archived');
     }
+    // Resumed at the failed state: Record failure ran again, the archive step did not.
+    expect(await recordOf(unrecordedFailure.checkRef)).toMatchObject({ status: 'error', error: { name: 'ProviderContractError' } });
+    expect(calls.get(`archive:${unrecordedFailure.checkId}`)).toBe(1);
+    expect(calls.get(`record-failure:${unrecordedFailure.checkId}`)).toBe(2);
     const executions = local.executions();
     expect(executions.find((e) => e.name === killed.executionName)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
     const restartInput = JSON.parse(executions.find((e) => e.name === `${lost.executionName}-r1`)!.input);
@@ -203,12 +211,18 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
     for (const check of [killed, unrecordedFailure, lost, running, done, recordedFailure]) expect(text).not.toContain(check.checkId);
     expect(formatReport(recovered)).toContain(`  verification ${lost.checkRef} started SUCCEEDED: restarted as ${lost.executionName}-r1`);
 
-    // With retryFailed (the operator fixed the cause) the parked error is retried by a new execution, which archives.
+    // With retryFailed (the operator fixed the cause) the parked errors are retried by new executions, which archive.
     const retried = await reconcile({ ...base, now: LATER(), restart: true, retryFailed: true });
-    expect(retried).toMatchObject({ retried: 1, failed: 0 });
-    expect(retried.lines).toEqual([expect.objectContaining({ checkRef: recordedFailure.checkRef, status: 'error', action: 'retried', newExecutionName: `${recordedFailure.executionName}-r1` })]);
+    expect(retried).toMatchObject({ retried: 2, failed: 0 });
+    expect(retried.lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ checkRef: recordedFailure.checkRef, status: 'error', action: 'retried', newExecutionName: `${recordedFailure.executionName}-r1` }),
+        expect.objectContaining({ checkRef: unrecordedFailure.checkRef, status: 'error', action: 'retried', newExecutionName: `${unrecordedFailure.executionName}-r1` }),
+      ]),
+    );
     await local.idle();
     expect((await recordOf(recordedFailure.checkRef))?.status).toBe('archived');
+    expect((await recordOf(unrecordedFailure.checkRef))?.status).toBe('archived');
     expect(await listParked({ dynamo: h.dynamo, tableName: emulators.tableName })).toEqual([]);
   }, 120_000);
 

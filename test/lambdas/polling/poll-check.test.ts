@@ -93,8 +93,10 @@ describe('pollCheck: answers', () => {
     expect(outputs).toEqual([
       { state: 'pending', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
       { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'in_progress', transientErrors: 0 },
-      { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
+      // The provider's completion time travels on: the archive step's evidence window starts there.
+      { state: 'complete', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0, completedAt: expect.any(String) },
     ]);
+    expect(Date.parse(outputs[2]!.completedAt!)).toBeGreaterThan(0);
     // Logs name the check by its ref: a liveness token is a bearer secret.
     expect(logged).toHaveLength(3);
     expect(logged[0]).toMatchObject({ message: 'polled', provider: 'liveness', checkRef: state.check.checkRef, state: 'pending' });
@@ -128,7 +130,9 @@ describe('pollCheck: answers', () => {
   ] as Array<[ProviderName, CheckScript, string]>)('a terminal %s answer without a result ends polling as no-result (%j)', async (provider, script, providerStatus) => {
     const { deps } = depsFor(provider);
     const output = await pollCheck(deps, added(script));
-    expect(output).toEqual({ state: 'no-result', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus, transientErrors: 0 });
+    // KYC states when it answered (its terminal time); the others' terminal answers without a result state none.
+    const completed = provider === 'kyc' ? { completedAt: expect.any(String) } : {};
+    expect(output).toEqual({ state: 'no-result', attempt: 1, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus, transientErrors: 0, ...completed });
   });
 
   it('an unknown KYC session is no-result', async () => {
@@ -197,7 +201,7 @@ describe('pollCheck: transient provider errors', () => {
       // Errors in a row double the wait, fast phase or not: an outage is not hammered every 3 s.
       { state: 'pending', attempt: 2, firstPolledAt: now().toISOString(), waitSeconds: 6, providerStatus: 'unavailable', transientErrors: 2 },
       { state: 'pending', attempt: 3, firstPolledAt: now().toISOString(), waitSeconds: 3, providerStatus: 'pending', transientErrors: 0 },
-      { state: 'complete', attempt: 4, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0 },
+      { state: 'complete', attempt: 4, firstPolledAt: now().toISOString(), waitSeconds: 0, providerStatus: 'complete', transientErrors: 0, completedAt: expect.any(String) },
     ]);
     expect(transientErrors.map((error) => error.details.statusCode)).toEqual([503, 503]);
     expect(logged[0]).toMatchObject({ transientError: 503 });

@@ -5,17 +5,20 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { archivePrefix } from '../../../lambdas/archive/keys';
+import { archivePrefix, legacyArchivePrefix } from '../../../lambdas/archive/keys';
 import { checkRefOf, subjectHashOf } from '../../../lambdas/checks/check-ref';
 import type { ProviderName } from '../../../lambdas/checks/check-status';
 import { buildRecord, isTombstone, type CheckRecord } from '../../../lambdas/records/record';
 import { DEFAULT_RETENTION_POLICY, computeRetention, plusDays } from '../../../lambdas/records/retention';
 import { receiptSortKey } from '../../../lambdas/records/ledger';
+import { SEEN_HORIZON_DAYS } from '../../../lambdas/records/open-checks';
+import { TTL_ATTRIBUTE, seenKeyOf } from '../../../lambdas/records/table-schema';
 import { createRetentionDeps, type RetentionDeps } from '../../../lambdas/retention/deps';
 import { carryOutDueErasures, requestErasure, RELATIONSHIP_OPEN_TEXT, HOLD_TEXT } from '../../../lambdas/retention/erasure';
 import { closeRelationship, InvalidRetentionRequestError, noteInteraction } from '../../../lambdas/retention/relationship';
 import { receiptKeyOf } from '../../../lambdas/retention/receipt-seal';
 import { receiptsForStream } from '../../../lambdas/retention/stream';
+import { keysOfCheck } from '../../../lambdas/retention/evidence-objects';
 import { isLifecycleExpiration, lifecycleReceipt } from '../../../lambdas/retention/lifecycle';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { sweepExpired } from '../../../local/ttl-sweeper';
@@ -46,8 +49,11 @@ beforeEach(() => {
   });
 });
 
-/** A check archived now, as the engine writes it: its record (with what the ledger knows of the subject) and two objects. */
-async function archive(provider: ProviderName, outcome: string, subjectKey: string, status: CheckRecord['status'] = 'archived'): Promise<CheckRecord> {
+/**
+ * A check archived now, as the engine writes it: its record (with what the ledger knows of the subject) and two objects
+ * — under the first, date-first key layout with `legacyKeys` (a check archived before the hash-first keys).
+ */
+async function archive(provider: ProviderName, outcome: string, subjectKey: string, status: CheckRecord['status'] = 'archived', legacyKeys = false): Promise<CheckRecord> {
   const checkId = `check-${++n}-${Date.now()}`;
   const check = { provider, checkId, checkRef: checkRefOf(TEST_KEY, provider, checkId), createdAt: clock.toISOString() };
   const subjectHash = subjectHashOf(TEST_KEY, subjectKey);
@@ -55,7 +61,7 @@ async function archive(provider: ProviderName, outcome: string, subjectKey: stri
   const { retention } = computeRetention(DEFAULT_RETENTION_POLICY, { provider, outcome, subject, createdAt: check.createdAt, now: clock });
   const record = buildRecord({ check, status, outcome, retention, archivedAt: clock, subjectHash });
   await deps.records.write(record);
-  const prefix = archivePrefix(provider, check.createdAt, check.checkRef);
+  const prefix = legacyKeys ? legacyArchivePrefix(provider, check.createdAt, check.checkRef) : archivePrefix(provider, check.checkRef);
   for (const name of ['result.json', 'images/0.png']) {
     await emulators.s3Client().send(new PutObjectCommand({ Bucket: emulators.bucketName, Key: `${prefix}${name}`, Body: 'evidence' }));
   }
@@ -63,7 +69,7 @@ async function archive(provider: ProviderName, outcome: string, subjectKey: stri
 }
 
 async function objectsOf(record: CheckRecord): Promise<string[]> {
-  return deps.objects.keys(archivePrefix(record.provider, record.createdAt, record.checkRef));
+  return keysOfCheck(deps.objects, record);
 }
 
 const years = (iso: string, count: number) => plusDays(iso, count * 365);
@@ -150,6 +156,15 @@ describe('erasure requests and receipts', () => {
     expect((await requestErasure(deps, { target: { provider: 'liveness', checkRef: liveness.checkRef }, requestId: 'DSR-1' })).checks[0]?.outcome).toBe('already-erased');
   });
 
+  it('erases a check archived under the first key layout ({provider}/yyyy/mm/dd/…) all the same', async () => {
+    const liveness = await archive('liveness', 'passed', `subject-${Date.now()}-c2`, 'archived', true);
+    const [key] = await objectsOf(liveness);
+    expect(key).toMatch(new RegExp(`^liveness/\\d{4}/\\d{2}/\\d{2}/${liveness.checkRef}/`));
+    const result = await requestErasure(deps, { target: { provider: 'liveness', checkRef: liveness.checkRef }, requestId: 'DSR-legacy' });
+    expect(result.checks).toEqual([expect.objectContaining({ outcome: 'erased', objects: 2 })]);
+    expect(await deps.objects.keys(legacyArchivePrefix('liveness', liveness.createdAt, liveness.checkRef))).toEqual([]);
+  });
+
   it('refuses a KYC check under the AML obligation, names the basis and the date, and carries the request out on that date', async () => {
     const client = `client-${Date.now()}-d`;
     const kyc = await archive('kyc', 'success', client);
@@ -234,6 +249,7 @@ describe('expiry receipts (the TTL sweep seen through the stream)', () => {
   it('deletes nothing early; at its date a record goes with a receipt, and its objects are handed to the expired lifecycle rule', async () => {
     const client = `client-${Date.now()}-g`;
     const verification = await archive('verification', 'authentic', `subject-${Date.now()}-g`);
+    const legacy = await archive('verification', 'authentic', `subject-${Date.now()}-g2`, 'archived', true);
     const kyc = await archive('kyc', 'success', client);
 
     clock = new Date(Date.parse(verification.retainUntil) - 1000);
@@ -255,10 +271,34 @@ describe('expiry receipts (the TTL sweep seen through the stream)', () => {
       retainedUntil: verification.retainUntil,
       deleted: { record: true, objects: 2, handedToLifecycle: 2 },
     });
-    const key = (await objectsOf(verification))[0]!;
-    const { TagSet } = await emulators.s3Client().send(new GetObjectTaggingCommand({ Bucket: emulators.bucketName, Key: key }));
-    expect(TagSet).toContainEqual({ Key: 'retention-class', Value: 'expired' });
+    // A check archived under the first key layout expires the same way: its objects are found under their old folder.
+    expect(receipts.find((r) => r.checkRef === legacy.checkRef)).toMatchObject({ kind: 'expiry', deleted: { record: true, objects: 2, handedToLifecycle: 2 } });
+    for (const record of [verification, legacy]) {
+      const key = (await objectsOf(record))[0]!;
+      const { TagSet } = await emulators.s3Client().send(new GetObjectTaggingCommand({ Bucket: emulators.bucketName, Key: key }));
+      expect(TagSet).toContainEqual({ Key: 'retention-class', Value: 'expired' });
+    }
     expect((await deps.receipts.verify()).ok).toBe(true);
+  });
+
+  it('the record\'s removal moves its seen marker 400 days past it: a start then is refused; the marker\'s own expiry is no receipt', async () => {
+    const record = await archive('verification', 'authentic', `subject-${Date.now()}-m`);
+    clock = new Date(Date.parse(record.retainUntil) + 1000);
+    await sweep();
+    expect(await deps.records.get('verification', record.checkRef)).toBeUndefined();
+    const marker = (await deps.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: seenKeyOf('verification', record.checkRef) } }))).Item;
+    expect(marker?.[TTL_ATTRIBUTE]).toBe(Math.floor(clock.getTime() / 1000) + SEEN_HORIZON_DAYS * 86_400);
+    // A replayed event now: its start finds the marker of an earlier incarnation and starts nothing.
+    expect(await deps.records.markSeen('verification', record.checkRef, 'a-later-start', clock)).toBe(false);
+
+    const receiptsBefore = [];
+    for await (const stored of deps.receipts.list()) receiptsBefore.push(stored.receipt);
+    clock = new Date((marker![TTL_ATTRIBUTE] as number) * 1000 + 1000);
+    await sweep();
+    expect((await deps.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: seenKeyOf('verification', record.checkRef) } }))).Item).toBeUndefined();
+    const receiptsAfter = [];
+    for await (const stored of deps.receipts.list()) receiptsAfter.push(stored.receipt);
+    expect(receiptsAfter.filter((r) => r.checkRef === record.checkRef)).toEqual(receiptsBefore.filter((r) => r.checkRef === record.checkRef));
   });
 
   it('a lifecycle expiration reported by S3 becomes a receipt naming the check, the key and the version', async () => {
@@ -276,6 +316,9 @@ describe('expiry receipts (the TTL sweep seen through the stream)', () => {
     const again = await lifecycleReceipt(deps, event); // redelivered: the same receipt
     expect(again.receipt.seq).toBe(first.receipt.seq);
     expect(first.receipt).toMatchObject({ kind: 'lifecycle-expiration', provider: 'verification', checkRef, by: 's3-lifecycle', deleted: { versionId: 'v1', deletionType: 'Permanently Deleted' } });
+    // Keys of the current layout name their check too.
+    const current = { ...event, id: 'evt-lifecycle-2', detail: { ...event.detail, object: { key: `${archivePrefix('kyc', checkRef)}manifest.json`, 'version-id': 'v2' } } };
+    expect((await lifecycleReceipt(deps, current)).receipt).toMatchObject({ provider: 'kyc', checkRef });
   });
 
   it('a record deleted by anyone but the TTL process gets a record-deleted receipt, so it shows', async () => {

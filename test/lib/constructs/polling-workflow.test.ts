@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { POLL_MAX_CONCURRENCY, POLL_MAX_RECEIVES } from '../../../lib/constructs/poll-queue';
+import { OUTAGE } from '../../../lambdas/archive/outage';
 import { CREDENTIAL_ERRORS, LAMBDA_SERVICE_ERRORS, LEASE_BACKOFF, POLL_LOOP_ERRORS, RECORD_STORE_ERRORS, TRANSIENT_ERRORS, WORST_RETRY_CHAIN_SECONDS } from '../../../lib/constructs/polling-workflow';
 import { SIZING } from '../../../lib/defaults';
 import { loadConfig } from '../../../lib/config';
@@ -123,6 +124,8 @@ describe('PollingWorkflow', () => {
       And: [
         { Variable: '$.poll.state', StringEquals: 'escalated' },
         { Variable: '$.archive', IsPresent: true },
+        // An escalation whose archive waits out an outage is archived when the wait ends, not skipped.
+        { Not: { Variable: '$.archive.status', StringEquals: 'retry-later' } },
       ],
       Next: STATE.waitReview,
     });
@@ -135,15 +138,20 @@ describe('PollingWorkflow', () => {
       ],
       Next: STATE.record,
     });
-    expect(states[STATE.recordEscalation]!.Next).toBe(STATE.waitReview);
+    // Every archive state: `retry-later` (the provider or S3 is out) waits as the step asks, then routes again.
+    const retryLater = { Variable: '$.archive.status', StringEquals: 'retry-later', Next: STATE.waitArchive };
+    expect(states[STATE.recordEscalation]!.Next).toBe(STATE.escalationArchived);
+    expect(states[STATE.escalationArchived]).toEqual({ Type: 'Choice', Choices: [retryLater], Default: STATE.waitReview });
     // The archive step asks the provider again: an answer that went (back) to review returns to the review loop.
     expect(states[STATE.archive]!.Next).toBe(STATE.archivedOrReview);
     expect(states[STATE.archivedOrReview]).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.archive.status', StringEquals: 'escalated', Next: STATE.waitReview }],
+      Choices: [retryLater, { Variable: '$.archive.status', StringEquals: 'escalated', Next: STATE.waitReview }],
       Default: STATE.archived,
     });
-    expect(states[STATE.record]!.Next).toBe(STATE.recorded);
+    expect(states[STATE.record]!.Next).toBe(STATE.recordedOrRetry);
+    expect(states[STATE.recordedOrRetry]).toEqual({ Type: 'Choice', Choices: [retryLater], Default: STATE.recorded });
+    expect(states[STATE.waitArchive]).toEqual({ Type: 'Wait', SecondsPath: '$.archive.retryAfterSeconds', Next: STATE.route });
     expect(states[STATE.unexpected]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: STATE.recordFailure });
     expect(states[STATE.archived]!.Type).toBe('Succeed');
     expect(states[STATE.recorded]!.Type).toBe('Succeed');
@@ -294,7 +302,10 @@ describe('PollingWorkflow', () => {
 
   it('fits the worst retry chain inside the state machine timeout, for any polling policy config accepts', () => {
     // The chain as the deployed definition has it: the last poll, two archives (escalation and final), Record failure.
-    const chain = worstOf(states[STATE.poll]!) + worstOf(states[STATE.recordEscalation]!) + worstOf(states[STATE.archive]!) + worstOf(states[STATE.recordFailure]!);
+    // Each archive state may also loop through `Wait before archiving again` for as long as the step's outage budget
+    // (wall clock from the outage's first failure), with a full chain before that failure and after the last wait.
+    const throughOutage = (state: AnyState) => 2 * worstOf(state) + OUTAGE.budgetSeconds;
+    const chain = worstOf(states[STATE.poll]!) + throughOutage(states[STATE.recordEscalation]!) + throughOutage(states[STATE.archive]!) + worstOf(states[STATE.recordFailure]!);
     expect(WORST_RETRY_CHAIN_SECONDS).toBe(chain);
     for (const polling of [
       undefined,

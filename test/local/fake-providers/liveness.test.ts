@@ -186,6 +186,30 @@ describe('liveness: status faults', () => {
     expect(fake.stats().checks[0]).toMatchObject({ requests: 5, answers: 2, phase: 'terminal' });
   });
 
+  it('an outage from creation: every request answers its status for `ms`, then the check goes on where it was', async () => {
+    const { checkId } = fake.addCheck({ provider: 'liveness', pending: { polls: 1 }, faults: { outage: { ms: 60_000, status: 502 } } });
+    expect((await liveness(fake, checkId)).status).toBe(502);
+    fake.advance(59_999);
+    expect(await liveness(fake, checkId)).toMatchObject({ status: 502, body: { error: 'bad gateway' } });
+    fake.advance(1);
+    expect(await liveness(fake, checkId)).toMatchObject({ status: 202, body: { status: 'pending' } });
+    expect((await liveness(fake, checkId)).status).toBe(200);
+    expect(fake.stats().checks[0]).toMatchObject({ requests: 4, answers: 2 });
+  });
+
+  it('an outage after the first terminal answer: the poll sees the outcome, the next fetch meets the outage (429, Retry-After)', async () => {
+    const outage = { ms: 25 * 60_000, status: 429 as const, retryAfterSeconds: 120, afterTerminalAnswers: 1 };
+    const { checkId } = fake.addCheck({ provider: 'liveness', faults: { outage } });
+    expect((await liveness(fake, checkId)).status).toBe(200);
+    const limited = await liveness(fake, checkId);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('120');
+    fake.advance(25 * 60_000 - 1);
+    expect((await liveness(fake, checkId)).status).toBe(429);
+    fake.advance(1);
+    expect((await liveness(fake, checkId)).status).toBe(200);
+  });
+
   it('truncated terminal body: full Content-Length announced, half sent, connection dropped; the next poll is whole', async () => {
     const { checkId } = fake.addCheck({ provider: 'liveness', pending: { polls: 1 }, faults: { truncated: { count: 1, terminalOnly: true } } });
     expect((await liveness(fake, checkId)).status).toBe(202);
