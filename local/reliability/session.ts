@@ -205,7 +205,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       const execution = byName.get(`${entry.provider}-${entry.checkRef}`);
       if (execution?.status !== 'FAILED') continue;
       const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, 1);
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: execution.input }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArns[entry.provider], name, input: execution.input }));
       reruns += 1;
     }
     await stack.stepFunctions.idle();
@@ -223,7 +223,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       const first = firstExecution(entry);
       for (let n = 1; n <= entry.check.concurrentRuns; n++) {
         const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, n);
-        await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: first.input }));
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArns[entry.provider], name, input: first.input }));
         started += 1;
       }
     }
@@ -275,7 +275,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       }) as SFNClient['send'] };
       const report = await reconcile({
         sfn: timed,
-        stateMachineArn: stack.stepFunctions.stateMachineArn,
+        stateMachineArns: stack.stateMachineArns,
         dynamo,
         tableName,
         now: at,
