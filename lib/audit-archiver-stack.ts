@@ -17,6 +17,7 @@ import { DeadLetterRedrive } from './constructs/dead-letter-redrive';
 import { WebhookReceiver } from './constructs/webhook-receiver';
 import { WorkflowFunctions } from './constructs/workflow-functions';
 import { DEAD_LETTER_MAX_AGE, START_QUEUE_MAX_AGE } from './defaults';
+import { PROVIDERS, type ProviderName } from '../lambdas/checks/check-status';
 
 export interface AuditArchiverStackProps extends StackProps {
   /** Validated configuration (lib/config.ts `loadConfig`). */
@@ -35,7 +36,8 @@ export class AuditArchiverStack extends Stack {
   public readonly identifiers: IdentifierSecret;
   public readonly retention: RetentionOperations;
   public readonly functions: WorkflowFunctions;
-  public readonly workflow: PollingWorkflow;
+  /** One workflow per provider, its poll and archive functions holding that provider's secret alone. */
+  public readonly workflows: Readonly<Record<ProviderName, PollingWorkflow>>;
   public readonly bus: CheckBus;
   public readonly trigger: CheckTrigger;
   public readonly auditorApi: AuditorApi;
@@ -70,23 +72,30 @@ export class AuditArchiverStack extends Stack {
       secrets: this.secrets,
       logKey: this.keys.logs,
     });
-    this.workflow = new PollingWorkflow(this, 'Workflow', {
-      handlers: {
-        poll: this.functions.poll.function,
-        archive: this.functions.archive.function,
-        record: this.functions.record.function,
-      },
-      encryptionKey: this.keys.operations,
-      logKey: this.keys.logs,
-      timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
-      pollMaxConcurrency: config.pollMaxConcurrency,
-    });
+    // The same definition per provider (state machine `<stack>-Workflow-<provider>`, its own poll queue); the start
+    // function picks the workflow by the event's validated provider. Record failure has no secrets and is shared.
+    this.workflows = Object.fromEntries(
+      PROVIDERS.map((provider) => [
+        provider,
+        new PollingWorkflow(this, `Workflow-${provider}`, {
+          handlers: {
+            poll: this.functions.providers[provider].poll.function,
+            archive: this.functions.providers[provider].archive.function,
+            record: this.functions.record.function,
+          },
+          encryptionKey: this.keys.operations,
+          logKey: this.keys.logs,
+          timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
+        }),
+      ]),
+    ) as Record<ProviderName, PollingWorkflow>;
     const webhookProviders = Object.fromEntries(Object.entries(config.webhooks).filter(([, settings]) => settings?.enabled));
     if (Object.keys(webhookProviders).length > 0) {
       this.webhooks = new WebhookReceiver(this, 'Webhooks', {
         providers: webhookProviders,
-        pollFunction: this.functions.poll.function,
-        pollQueue: this.workflow.pollQueue.queue,
+        pollLoops: Object.fromEntries(
+          PROVIDERS.map((p) => [p, { pollFunction: this.functions.providers[p].poll.function, pollQueue: this.workflows[p].pollQueue.queue }]),
+        ),
         encryptionKey: this.keys.operations,
         logKey: this.keys.logs,
       });
@@ -96,7 +105,7 @@ export class AuditArchiverStack extends Stack {
       producers: config.eventProducers,
     });
     this.trigger = new CheckTrigger(this, 'Trigger', {
-      workflow: this.workflow,
+      workflows: this.workflows,
       eventBus: this.bus.eventBus,
       createdAtSkewSeconds: config.createdAtSkewSeconds,
       eventSource: config.eventSource,
@@ -107,7 +116,7 @@ export class AuditArchiverStack extends Stack {
     });
 
     this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
-      workflow: this.workflow,
+      workflows: this.workflows,
       storage: this.storage,
       logKey: this.keys.logs,
     });
@@ -115,15 +124,15 @@ export class AuditArchiverStack extends Stack {
     this.deadLetterRedrive = new DeadLetterRedrive(this, 'DeadLetterRedrive', { trigger: this.trigger, logKey: this.keys.logs });
 
     this.operations = new Operations(this, 'Operations', {
-      stateMachine: this.workflow.stateMachine,
+      stateMachines: PROVIDERS.map((p) => this.workflows[p].stateMachine),
       deadLetterQueue: this.trigger.deadLetterQueue,
       startQueue: this.trigger.startQueue,
       queueAges: { startQueueSeconds: START_QUEUE_MAX_AGE.toSeconds(), deadLetterSeconds: DEAD_LETTER_MAX_AGE.toSeconds() },
       recordsTable: this.storage.table,
       functions: {
         start: this.trigger.startFunction.function,
-        poll: this.functions.poll.function,
-        archive: this.functions.archive.function,
+        poll: this.functions.all('poll').map((fn) => fn.function),
+        archive: this.functions.all('archive').map((fn) => fn.function),
         record: this.functions.record.function,
         reconcile: this.reconcile.function.function,
       },
@@ -134,7 +143,14 @@ export class AuditArchiverStack extends Stack {
 
     // Every function that names a check by its id (or checks the name it is given) holds the identifier key; so does
     // the records officer, who names checks by id. Auditors go through the API, whose query function hashes for them.
-    for (const fn of [this.trigger.startFunction, this.functions.poll, this.functions.archive, this.functions.record, this.auditorApi.query, this.deadLetterRedrive.function]) {
+    for (const fn of [
+      this.trigger.startFunction,
+      ...this.functions.all('poll'),
+      ...this.functions.all('archive'),
+      this.functions.record,
+      this.auditorApi.query,
+      this.deadLetterRedrive.function,
+    ]) {
       this.identifiers.grantTo(fn);
     }
     // The webhook receiver names the check a notification is about, as the archive does.
@@ -149,11 +165,14 @@ export class AuditArchiverStack extends Stack {
       retentionPolicy: JSON.stringify(config.retention),
       deadLetterQueue: this.trigger.deadLetterQueue,
     });
-    for (const fn of [this.functions.archive, this.functions.record]) this.retention.grantLedgerRead(fn);
+    for (const fn of [...this.functions.all('archive'), this.functions.record]) this.retention.grantLedgerRead(fn);
     this.guard.allowErasureBy(this.retention.function.role.roleArn);
     this.identifiers.grantRead(this.guard.recordsOfficerRole);
 
-    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'StateMachineArns', {
+      value: this.toJsonString(Object.fromEntries(PROVIDERS.map((p) => [p, this.workflows[p].stateMachine.stateMachineArn]))),
+      description: "Each provider's workflow (JSON provider → state machine ARN): audit-archiver reconcile --state-machines",
+    });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'RecordsTableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'LedgerTableName', { value: this.retention.ledger.tableName, description: 'Retention ledger (audit-archiver --ledger-table)' });

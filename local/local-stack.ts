@@ -81,7 +81,10 @@ export interface SubmitResult {
 
 export interface LocalStack {
   emulators: Emulators;
+  /** One state machine per provider, as deployed, behind one endpoint. */
   stepFunctions: LocalStepFunctions;
+  /** Each provider's state machine ARN (the start function's STATE_MACHINE_ARNS). */
+  stateMachineArns: Record<ProviderName, string>;
   /** The start queue and its dead-letter queue (local-aws-sqs) with the event source mapping stand-in. */
   startQueue: StartQueue;
   /** The message bodies waiting in the dead-letter queue (sealed dead letters; raw events if the redrive moved any). */
@@ -115,6 +118,9 @@ export function isRetentionEvent(event: unknown): boolean {
 export const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
 
 let started = false;
+
+/** Local state machines are `<prefix>-<provider>`. */
+const LOCAL_STATE_MACHINE_ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000:stateMachine:audit-archiver-local-Workflow';
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   if (started) throw new Error('one local stack per process: the handlers read their environment once, at import');
@@ -164,23 +170,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return handlers[name]!(input, { awsRequestId: `local-${name}`, getRemainingTimeInMillis: () => deadline - Date.now() });
   };
   const pollQueue = await startLocalPollQueue({ timeFactor, consumer: (event) => call('poll')(event) as never });
+  // Each provider's workflow, as deployed (its own state machine); locally one poll queue and one module of each handler
+  // serve all three (handler modules read their environment once per process, and there is no IAM to split here).
+  const stateMachineArns = Object.fromEntries(PROVIDERS.map((p) => [p, `${LOCAL_STATE_MACHINE_ARN_PREFIX}-${p}`])) as Record<ProviderName, string>;
+  const taskHandlers = {
+    // Step Functions' sqs:sendMessage: the message (with its task token) onto the poll queue; the loop answers.
+    [STATE.poll]: async (_state: unknown, task?: CallbackTask) => {
+      const { MessageBody, DelaySeconds } = task!.parameters as { MessageBody: unknown; DelaySeconds?: number };
+      pollQueue.send(typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody), DelaySeconds ?? 0);
+      return DEFERRED;
+    },
+    [STATE.archive]: call('archive'),
+    [STATE.recordEscalation]: call('archive'),
+    [STATE.record]: call('archive'),
+    [STATE.recordFailure]: call('record'),
+  };
   const stepFunctions = await startLocalStepFunctions({
-    definition: workflow.definition,
+    machines: PROVIDERS.map((p) => ({ stateMachineArn: stateMachineArns[p], definition: workflow.definitions[p], taskHandlers })),
     timeFactor,
     ...(options.stepFunctions?.maxConcurrentExecutions ? { maxConcurrentExecutions: options.stepFunctions.maxConcurrentExecutions } : {}),
     ...(options.stepFunctions?.startExecutionRate ? { startExecutionRate: options.stepFunctions.startExecutionRate } : {}),
-    taskHandlers: {
-      // Step Functions' sqs:sendMessage: the message (with its task token) onto the poll queue; the loop answers.
-      [STATE.poll]: async (_state: unknown, task?: CallbackTask) => {
-        const { MessageBody, DelaySeconds } = task!.parameters as { MessageBody: unknown; DelaySeconds?: number };
-        pollQueue.send(typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody), DelaySeconds ?? 0);
-        return DEFERRED;
-      },
-      [STATE.archive]: call('archive'),
-      [STATE.recordEscalation]: call('archive'),
-      [STATE.record]: call('archive'),
-      [STATE.recordFailure]: call('record'),
-    },
   });
 
   let startBatch: ((event: SQSEvent) => ReturnType<(typeof import('../lambdas/handlers/start'))['handleBatch']>) | undefined;
@@ -203,6 +212,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     AWS_ENDPOINT_URL_SQS: pollQueue.endpoint,
     POLL_QUEUE_URL: pollQueue.queueUrl,
+    // The webhook receiver wakes each provider's loop on its poll queue: all the one local queue.
+    POLL_QUEUE_URLS: JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p, pollQueue.queueUrl]))),
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
     // The start function reaches the dead-letter queue at its URL's host (the SQS endpoint above is the poll queue's).
@@ -213,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // No KMS here: dead letters are sealed with a local key (kept in the data directory with the archive).
     DEAD_LETTER_KEY_ARN: '',
     DEAD_LETTER_LOCAL_KEY: deadLetterKey.toString('base64'),
-    STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
+    STATE_MACHINE_ARNS: JSON.stringify(stateMachineArns),
     BUCKET_NAME: emulators.bucketName,
     TABLE_NAME: emulators.tableName,
     LEDGER_TABLE_NAME: emulators.ledgerTableName,
@@ -235,6 +246,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : {}),
   });
   delete process.env.PROVIDER_SECRET_ARNS;
+  // One handler module serves every provider here (in AWS each provider's function serves its own: PROVIDER).
+  delete process.env.PROVIDER;
   delete process.env[IDENTIFIER_SECRET_ENV];
   delete process.env.WEBHOOK_SECRET_ARNS;
   // The synthesized environment carries cdk.json's placeholder URLs: the user's own providers win over them.
@@ -297,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     emulators,
     stepFunctions,
+    stateMachineArns,
     startQueue,
     deadLetters,
     pollQueue,

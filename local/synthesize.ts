@@ -31,13 +31,23 @@ export interface QueueEventSource {
 /** AWS's default batch size for an SQS event source. */
 const SQS_DEFAULT_BATCH_SIZE = 10;
 
+export type WorkflowEntry = 'start' | 'poll' | 'archive' | 'record';
+
 export interface SynthesizedWorkflow {
-  /** The ASL definition as Step Functions will run it (CloudFormation tokens resolved to placeholders). */
+  /**
+   * Each provider's ASL definition as Step Functions will run it (CloudFormation tokens resolved to placeholders): the
+   * same states, with that provider's poll queue and archive function.
+   */
+  definitions: Record<ProviderName, object>;
+  /** The first provider's definition: for harnesses that run one state machine for every provider (bench). */
   definition: object;
-  /** Plain-string environment variables of each workflow function, by its entry (`poll`, `archive`, ...). */
-  functionEnvironment(entry: 'start' | 'poll' | 'archive' | 'record'): Record<string, string>;
-  /** The SQS queues that invoke a workflow function (event source mappings), for the scale model. */
-  queueEventSources(entry: 'start' | 'poll' | 'archive' | 'record'): QueueEventSource[];
+  /**
+   * Plain-string environment variables of a workflow function, by its entry (`poll`, `archive`, ...); poll and archive
+   * are one function per provider: `provider`'s (default the first provider's).
+   */
+  functionEnvironment(entry: WorkflowEntry, provider?: ProviderName): Record<string, string>;
+  /** The SQS queues that invoke a workflow function (event source mappings; poll: every provider's), for the scale model. */
+  queueEventSources(entry: WorkflowEntry): QueueEventSource[];
 }
 
 export function synthesizeWorkflow(context: Record<string, unknown> = {}): SynthesizedWorkflow {
@@ -45,28 +55,44 @@ export function synthesizeWorkflow(context: Record<string, unknown> = {}): Synth
   const app = new App({ context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] } });
   buildApp(app);
   const template = app.synth().getStackByName(STACK_NAME).template as { Resources: Record<string, TemplateResource> };
-  // Logical IDs carry the construct path (Functions/Poll/Function → FunctionsPollFunction…).
-  const ids: Record<'start' | 'poll' | 'archive' | 'record', RegExp> = { start: /Trigger.*Start/, poll: /FunctionsPoll/, archive: /FunctionsArchive/, record: /FunctionsRecord/ };
-  const functionOf = (entry: keyof typeof ids) => {
-    const found = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && ids[entry].test(id));
+  // Logical IDs carry the construct path (Functions/KycPoll/Function → FunctionsKycPollFunction…).
+  const capital = (provider: ProviderName) => provider[0]!.toUpperCase() + provider.slice(1);
+  const ids = (entry: WorkflowEntry, provider?: ProviderName): RegExp =>
+    entry === 'start'
+      ? /^Trigger.*Start/
+      : entry === 'record'
+        ? /^FunctionsRecord/
+        : new RegExp(`^Functions(${provider ? capital(provider) : PROVIDERS.map(capital).join('|')})${entry === 'poll' ? 'Poll' : 'Archive'}Function`);
+  const functionsOf = (entry: WorkflowEntry, provider?: ProviderName) =>
+    Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && ids(entry, provider).test(id));
+  const functionOf = (entry: WorkflowEntry, provider: ProviderName = PROVIDERS[0]) => {
+    const found = functionsOf(entry, provider)[0];
     if (!found) throw new Error(`no ${entry} function in the template`);
     return found;
   };
+  // Each provider's state machine (construct Workflow-<provider>).
+  const machineOf = (provider: ProviderName): string => {
+    const found = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(`Workflow${provider}StateMachine`));
+    if (!found) throw new Error(`no ${provider} state machine in the template`);
+    return found[0];
+  };
+  const definitions = Object.fromEntries(PROVIDERS.map((p) => [p, definitionFromTemplate(template, { logicalId: machineOf(p) })])) as Record<ProviderName, object>;
   /** The logical ID a `{ Ref }` or `{ Fn::GetAtt }` names. */
   const named = (value: unknown): string | undefined => {
     const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
     return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
   };
   return {
-    definition: definitionFromTemplate(template),
-    functionEnvironment(entry) {
-      const variables = functionOf(entry)[1].Properties?.Environment?.Variables ?? {};
+    definitions,
+    definition: definitions[PROVIDERS[0]],
+    functionEnvironment(entry, provider) {
+      const variables = functionOf(entry, provider)[1].Properties?.Environment?.Variables ?? {};
       return Object.fromEntries(Object.entries(variables).filter((pair): pair is [string, string] => typeof pair[1] === 'string'));
     },
     queueEventSources(entry) {
-      const [fnId] = functionOf(entry);
+      const fnIds = new Set(functionsOf(entry).map(([id]) => id));
       return Object.values(template.Resources)
-        .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && named(r.Properties?.FunctionName) === fnId)
+        .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && fnIds.has(named(r.Properties?.FunctionName) ?? ''))
         .filter((r) => template.Resources[named(r.Properties?.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue')
         .map((r) => {
           const provider = template.Resources[named(r.Properties?.FunctionName) ?? '']?.Properties?.Environment?.Variables?.PROVIDER;

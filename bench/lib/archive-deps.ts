@@ -156,7 +156,7 @@ export async function startCheckOnce(
   const quiet = { info() {}, warn() {}, error() {} };
   return startCheck(event, {
     sfn: { send: async () => ({ executionArn: `arn:aws:states:${LOCAL_REGION}:000000000000:execution:bench:${randomUUID()}` }) } as never,
-    stateMachineArn: `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:bench`,
+    stateMachineArns: { [detail.provider]: `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:bench-${detail.provider}` },
     records: createRecordStore({ client: dynamo, tableName: endpoints.table }),
     now: () => now,
     identifierKey: benchKeySource,

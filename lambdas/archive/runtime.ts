@@ -4,10 +4,10 @@
  * at init, so a misconfigured function fails before it touches a check.
  */
 import { z } from 'zod';
-import { credentialSourceOf, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
+import { assertServed, credentialSourceOf, listEnv, providerBaseUrl, requiredEnv, servedProviders, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
-import { PROVIDERS, type ProviderClient, type ProviderName } from '../checks/check-status';
+import type { ProviderClient, ProviderName } from '../checks/check-status';
 import { recordDepsFromEnv } from '../records/runtime';
 import type { StructuredLogger } from '../common/logger';
 import type { ArchiveDeps, RecordDeps } from './engine';
@@ -30,8 +30,10 @@ export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: R
   const httpHosts = listEnv(env, 'DOWNLOAD_HTTP_HOSTS').map((host) => host.toLowerCase());
   const allowPrivateAddresses = env.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES === 'true';
 
+  // Only the providers this function serves (PROVIDER): another provider's check is refused, and recorded as failed.
+  const served = servedProviders(env);
   const perProvider = new Map<ProviderName, ArchiveDeps>();
-  for (const provider of PROVIDERS) {
+  for (const provider of served) {
     const baseUrl = providerBaseUrl(env, provider);
     const client: ProviderClient = createProviderClient(provider, { baseUrl, credentials });
     const downloadPolicy: DownloadPolicy = {
@@ -52,6 +54,7 @@ export function archiveDepsFromEnv(env: Env, logger?: StructuredLogger, hooks: R
     });
   }
   return (provider) => {
+    assertServed(served, provider);
     const deps = perProvider.get(provider);
     if (!deps) throw new ConfigurationError('unknown provider');
     return deps;

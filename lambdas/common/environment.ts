@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
 import { envCredentials, secretsManagerCredentials, type CredentialSource } from './credentials';
-import { ConfigurationError } from './errors';
+import { ConfigurationError, ProviderNotServedError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,7 +57,34 @@ export function providerBaseUrl(env: Env, provider: ProviderName): string {
 }
 
 /**
- * Secrets Manager when PROVIDER_SECRET_ARNS (JSON provider → ARN, set by the stack) is present; otherwise the
+ * The providers a workflow function serves: PROVIDER (one name; the stack gives each provider its own poll and
+ * archive functions, with that provider's secret only), or every provider when unset (local mode, one process).
+ */
+export function servedProviders(env: Env): readonly ProviderName[] {
+  const provider = env.PROVIDER?.trim();
+  if (!provider) return PROVIDERS;
+  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new ConfigurationError('environment variable PROVIDER names an unknown provider');
+  return [provider as ProviderName];
+}
+
+/** Refuses a provider outside `served` with ProviderNotServedError (recorded as the check's failure). */
+export function assertServed(served: readonly ProviderName[], provider: ProviderName): void {
+  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new ConfigurationError('unknown provider');
+  if (!served.includes(provider)) throw new ProviderNotServedError(`this function serves ${served.join(', ')}, not ${provider}`);
+}
+
+/** A JSON map provider → value (STATE_MACHINE_ARNS, POLL_QUEUE_URLS): `required` providers must be present. */
+export function providerMapEnv(env: Env, name: string, required: readonly ProviderName[] = PROVIDERS): Partial<Record<ProviderName, string>> {
+  const map = jsonEnv(env, name, (value) => z.partialRecord(z.enum(PROVIDERS), z.string().min(1)).parse(value), undefined);
+  if (!map) throw new ConfigurationError(`environment variable ${name} is not set`);
+  const missing = required.filter((p) => !map[p]);
+  if (missing.length) throw new ConfigurationError(`environment variable ${name} has no entry for ${missing.join(', ')}`);
+  return map;
+}
+
+/**
+ * Secrets Manager when PROVIDER_SECRET_ARNS (JSON provider → ARN, set by the stack: the function's own provider
+ * only) is present; otherwise the
  * local-mode variables LIVENESS_API_KEY / KYC_API_TOKEN / VERIFICATION_API_KEY.
  */
 export function credentialSourceOf(env: Env, secretsClient: () => SecretsManagerClient = () => new SecretsManagerClient({})): CredentialSource {

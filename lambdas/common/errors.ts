@@ -60,5 +60,15 @@ export class ConfigurationError extends ArchiverError {
   readonly retryable = false;
 }
 
+/**
+ * A check of a provider this function does not serve: each provider has its own workflow and functions, which hold
+ * only that provider's secret (PROVIDER). Reaching another provider's function is a wiring fault; the check is
+ * recorded as failed with this name, never polled or archived with the wrong credential.
+ */
+export class ProviderNotServedError extends ArchiverError {
+  override readonly name = 'ProviderNotServedError';
+  readonly retryable = false;
+}
+
 /** Names Step Functions should retry with backoff. Keep in sync with the classes above. */
 export const RETRYABLE_ERROR_NAMES = ['ProviderUnavailableError'] as const;

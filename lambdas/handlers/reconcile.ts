@@ -5,14 +5,14 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { requiredEnv } from '../common/environment';
+import { providerMapEnv, requiredEnv } from '../common/environment';
 import { METRIC } from '../common/metric-names';
 import { publishMetrics } from '../common/outcome-metrics';
 import { logger, metrics } from '../common/powertools';
 import { reconcile, type ReconcileReport } from '../operations/reconcile';
 import { createDynamoDocumentClient } from '../records/record-store';
 
-const stateMachineArn = requiredEnv(process.env, 'STATE_MACHINE_ARN');
+const stateMachineArns = providerMapEnv(process.env, 'STATE_MACHINE_ARNS');
 const tableName = requiredEnv(process.env, 'TABLE_NAME');
 const dynamo = createDynamoDocumentClient();
 const sfn = new SFNClient({});
@@ -22,7 +22,7 @@ export const handler = async (_event: unknown, context?: { getRemainingTimeInMil
   try {
     const report = await reconcile({
       sfn,
-      stateMachineArn,
+      stateMachineArns,
       dynamo,
       tableName,
       now,

@@ -21,13 +21,14 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLimiter } from '../archive/limiter';
 import { ArchiverError, ConfigurationError } from '../common/errors';
-import { requiredEnv } from '../common/environment';
+import { providerMapEnv, requiredEnv } from '../common/environment';
 import { identifierKeyFromEnv, type IdentifierKeySource } from '../common/identifier-key';
 import { logger, metrics } from '../common/powertools';
 import { executionNameOf, InvalidEventError, parseCheckCreated, workflowInputOf } from '../events/check-created';
 import { sealDeadLetter, type ReplaySealer } from '../events/dead-letters';
 import { sealerFromEnv } from '../events/sealer-runtime';
 import type { WorkflowState } from '../checks/workflow-contract';
+import type { ProviderName } from '../checks/check-status';
 import { startedItemOf } from '../records/open-checks';
 import { createDynamoDocumentClient, createRecordStore, type RecordStore } from '../records/record-store';
 
@@ -49,7 +50,8 @@ export interface StartResult {
 
 export interface StartDependencies {
   sfn: Pick<SFNClient, 'send'>;
-  stateMachineArn: string | undefined;
+  /** Each provider's workflow (STATE_MACHINE_ARNS): a check starts on its own provider's state machine only. */
+  stateMachineArns: Partial<Record<ProviderName, string>>;
   records: Pick<RecordStore, 'begin' | 'markSeen' | 'abandonStarted'>;
   now: () => Date;
   /** The key checkRefs are derived with (IDENTIFIER_KEY_SECRET_ARN). */
@@ -69,8 +71,7 @@ const NAME_REUSE_MS = 89 * 86_400_000;
  * never the checkId.
  */
 export async function startCheck(event: unknown, deps: StartDependencies): Promise<StartResult> {
-  const { sfn, stateMachineArn, records, logger: log, metrics: m } = deps;
-  if (!stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN is not set');
+  const { sfn, stateMachineArns, records, logger: log, metrics: m } = deps;
 
   let input: WorkflowState;
   try {
@@ -84,6 +85,9 @@ export async function startCheck(event: unknown, deps: StartDependencies): Promi
   }
 
   const { provider, checkRef } = input.check;
+  // The validated provider picks the workflow (whose functions hold that provider's secret and no other).
+  const stateMachineArn = stateMachineArns[provider];
+  if (!stateMachineArn) throw new ConfigurationError(`STATE_MACHINE_ARNS has no workflow for ${provider}`);
   const executionName = executionNameOf(input.check);
   const base = { provider, checkRef, executionName };
   if (input.check.createdAtClaimed) log.info('createdAt too far from the event time: the event time is used', base);
@@ -253,7 +257,7 @@ export function startDepsFromEnv(env: NodeJS.ProcessEnv = process.env): StartBat
   }
   return {
     sfn,
-    stateMachineArn: env.STATE_MACHINE_ARN,
+    stateMachineArns: providerMapEnv(env, 'STATE_MACHINE_ARNS'),
     identifierKey: identifierKeyFromEnv(env),
     ...(createdAtSkewSeconds !== undefined ? { createdAtSkewSeconds } : {}),
     records: createRecordStore({ client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }), tableName: requiredEnv(env, 'TABLE_NAME') }),

@@ -41,7 +41,8 @@ import { restartNameOf } from './execution-names';
 
 export interface ReconcileOptions {
   sfn: Pick<SFNClient, 'send'>;
-  stateMachineArn: string;
+  /** Each provider's workflow: a check is described, redriven and restarted on its own provider's state machine. */
+  stateMachineArns: Partial<Record<ProviderName, string>>;
   dynamo: Pick<DynamoDBDocumentClient, 'send'>;
   tableName: string;
   now: Date;
@@ -248,7 +249,7 @@ async function reconcileCheck(options: ReconcileOptions, seen: OpenItem, runId: 
     action: 'failed',
   };
   try {
-    const described = await describe(options, executionName);
+    const described = await describe(options, item.provider, executionName);
     if (!described) {
       line.executionStatus = 'ExecutionDoesNotExist';
       const since = Date.parse(item.startedAt ?? item.createdAt ?? '');
@@ -353,8 +354,20 @@ async function park(options: ReconcileOptions, item: OpenItem, runId: string, li
   return { ...line, action: 'parked', reason };
 }
 
-async function describe(options: ReconcileOptions, name: string): Promise<DescribeExecutionCommandOutput | undefined> {
-  const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+/** The provider's state machine; a provider without one is this run's configuration fault (the check's line fails). */
+function stateMachineOf(options: ReconcileOptions, provider: ProviderName): string {
+  const arn = options.stateMachineArns[provider];
+  if (!arn) throw new MissingStateMachineError(`no state machine for ${provider}`);
+  return arn;
+}
+
+/** Reconcile was given no state machine for a check's provider. */
+export class MissingStateMachineError extends Error {
+  override readonly name = 'MissingStateMachineError';
+}
+
+async function describe(options: ReconcileOptions, provider: ProviderName, name: string): Promise<DescribeExecutionCommandOutput | undefined> {
+  const executionArn = `${stateMachineOf(options, provider).replace(':stateMachine:', ':execution:')}:${name}`;
   try {
     return await options.sfn.send(new DescribeExecutionCommand({ executionArn }));
   } catch (error) {
@@ -391,7 +404,7 @@ async function restart(
   const name = restartNameOf(check, restarts);
   const input: WorkflowState = { check };
   try {
-    await options.sfn.send(new StartExecutionCommand({ stateMachineArn: options.stateMachineArn, name, input: JSON.stringify(input) }));
+    await options.sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineOf(options, check.provider), name, input: JSON.stringify(input) }));
   } catch (error) {
     if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
   }

@@ -1,5 +1,5 @@
 /** The poll function's wiring, checked once at init: provider clients and the polling policy. */
-import { credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, requiredEnv, type Env } from '../common/environment';
+import { assertServed, credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, requiredEnv, servedProviders, type Env } from '../common/environment';
 import { createDynamoDocumentClient } from '../records/record-store';
 import { ConfigurationError } from '../common/errors';
 import { createProviderClient } from '../providers';
@@ -8,13 +8,16 @@ import { DEFAULT_POLLING_POLICY, pollingPolicySchema } from './polling-policy';
 import type { PollDeps } from './poll-check';
 import { createWakeStore, type WakeStore } from './wake-store';
 
+/** Clients for the providers the function serves (PROVIDER); another provider's check is refused (ProviderNotServedError). */
 export function pollDepsFromEnv(env: Env, extras: Pick<PollDeps, 'logger' | 'onTransientError' | 'onUnknownStatus'> = {}): (provider: ProviderName) => PollDeps {
   const policy = jsonEnv(env, 'POLLING_POLICY', (value) => pollingPolicySchema.parse(value), DEFAULT_POLLING_POLICY);
   const credentials = credentialSourceOf(env);
+  const served = servedProviders(env);
   const clients = new Map<ProviderName, StatusSource>(
-    PROVIDERS.map((provider) => [provider, createProviderClient(provider, { baseUrl: providerBaseUrl(env, provider), credentials })]),
+    served.map((provider) => [provider, createProviderClient(provider, { baseUrl: providerBaseUrl(env, provider), credentials })]),
   );
   return (provider) => {
+    assertServed(served, provider);
     const client = clients.get(provider);
     if (!client) throw new ConfigurationError('unknown provider');
     return { client, policy, now: () => new Date(), ...extras };

@@ -70,8 +70,8 @@ export interface ReceiverDeps {
   wakes: WakeStore;
   /** Names the check as the archive does (its keyed checkRef). */
   identifierKey: IdentifierKeySource;
-  /** Puts the message on the poll queue with no delay. */
-  send(message: PollMessage): Promise<void>;
+  /** Puts the message on the provider's poll queue (each provider's workflow has its own) with no delay. */
+  send(provider: ProviderName, message: PollMessage): Promise<void>;
   now(): Date;
 }
 
@@ -123,7 +123,7 @@ export async function receive(deps: ReceiverDeps, request: WebhookRequest): Prom
     }
     if (!woken.message) return answer('remembered', checkRef);
     const { pollAt: _due, ...message } = woken.message;
-    await deps.send({ ...message, wokeAt: now.toISOString() });
+    await deps.send(provider, { ...message, wokeAt: now.toISOString() });
     return answer('woken', checkRef);
   } catch {
     await deps.wakes.forgetDelivery(provider, verdict.deliveryId).catch(() => undefined);

@@ -1,10 +1,10 @@
-/** The webhook receiver's wiring, checked once at init: settings, secrets, the wake-up table and the poll queue. */
+/** The webhook receiver's wiring, checked once at init: settings, secrets, the wake-up table and the poll queues. */
 import { identifierKeyFromEnv } from '../common/identifier-key';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from '../checks/check-status';
-import { jsonEnv, requiredEnv, type Env } from '../common/environment';
+import { jsonEnv, providerMapEnv, requiredEnv, type Env } from '../common/environment';
 import { ConfigurationError } from '../common/errors';
 import { createDynamoDocumentClient } from '../records/record-store';
 import { createWakeStore } from '../polling/wake-store';
@@ -20,7 +20,8 @@ const SECRET_REFRESH_MIN_MS = 30_000;
 export function receiverDepsFromEnv(env: Env): ReceiverDeps {
   const config = jsonEnv(env, 'WEBHOOKS', (value) => webhooksSchema.parse(value), {});
   const sqs = new SQSClient({ maxAttempts: 4 });
-  const queueUrl = requiredEnv(env, 'POLL_QUEUE_URL');
+  // Each provider's poll queue (its workflow's): for the providers whose webhooks are on.
+  const queueUrls = providerMapEnv(env, 'POLL_QUEUE_URLS', enabledProviders(config));
   return {
     config,
     identifierKey: identifierKeyFromEnv(env),
@@ -29,11 +30,17 @@ export function receiverDepsFromEnv(env: Env): ReceiverDeps {
       client: createDynamoDocumentClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
       tableName: requiredEnv(env, 'WAKE_TABLE_NAME'),
     }),
-    send: async (message) => {
+    send: async (provider, message) => {
+      const queueUrl = queueUrls[provider];
+      if (!queueUrl) throw new ConfigurationError(`webhooks: no poll queue for ${provider}`);
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: 0 }));
     },
     now: () => new Date(),
   };
+}
+
+function enabledProviders(config: ReceiverDeps['config']): ProviderName[] {
+  return PROVIDERS.filter((p) => config[p]?.enabled);
 }
 
 /**

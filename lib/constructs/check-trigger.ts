@@ -9,6 +9,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CHECK_CREATED_DETAIL_TYPE, DEFAULT_CREATED_AT_SKEW_SECONDS, DEFAULT_EVENT_SOURCE } from '../../lambdas/events/check-created';
+import { PROVIDERS, type ProviderName } from '../../lambdas/checks/check-status';
 import { DATA_REMOVAL_POLICY, DLQ_RETENTION, SIZING, START_QUEUE, TARGET_DELIVERY } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 
@@ -19,8 +20,8 @@ export interface StartableWorkflow {
 }
 
 export interface CheckTriggerProps {
-  /** The workflow the start function starts (and may only start). */
-  readonly workflow: StartableWorkflow;
+  /** Each provider's workflow: the start function starts a check on its provider's (and may only start these). */
+  readonly workflows: Readonly<Record<ProviderName, StartableWorkflow>>;
   /** The bus the checks are published on (CheckBus). */
   readonly eventBus: IEventBus;
   /**
@@ -112,7 +113,7 @@ export class CheckTrigger extends Construct {
       sizing: SIZING.start,
       logKey: props.logKey,
       environment: {
-        STATE_MACHINE_ARN: props.workflow.stateMachine.stateMachineArn,
+        STATE_MACHINE_ARNS: stack.toJsonString(Object.fromEntries(PROVIDERS.map((p) => [p, props.workflows[p].stateMachine.stateMachineArn]))),
         CREATED_AT_SKEW_SECONDS: String(props.createdAtSkewSeconds ?? DEFAULT_CREATED_AT_SKEW_SECONDS),
         TABLE_NAME: props.table.tableName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
@@ -122,7 +123,7 @@ export class CheckTrigger extends Construct {
       },
     });
     const role = this.startFunction.role;
-    props.workflow.grantStartExecution(role);
+    for (const provider of PROVIDERS) props.workflows[provider].grantStartExecution(role);
     // The started item, the seen marker, and taking back an abandoned start: item-level, no index, no scan.
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [props.table.tableArn] }),

@@ -25,11 +25,14 @@ import { METRIC, type MetricName } from '../../lambdas/common/metric-names';
 import { INDEXES } from '../../lambdas/records/table-schema';
 import { COMMON_ENVIRONMENT } from '../defaults';
 
-/** The flow's functions, by role: each gets an Errors and a Throttles alarm. */
+/**
+ * The flow's functions, by role: each role gets an Errors and a Throttles alarm. A role served by one function per
+ * provider (poll, archive) is watched as the sum over its functions: one alarm per role, whatever the providers.
+ */
 export interface OperatedFunctions {
   readonly start: IFunction;
-  readonly poll: IFunction;
-  readonly archive: IFunction;
+  readonly poll: readonly IFunction[];
+  readonly archive: readonly IFunction[];
   readonly record: IFunction;
   readonly reconcile: IFunction;
 }
@@ -53,7 +56,8 @@ export const DEFAULT_THRESHOLDS: OperationsThresholds = {
 };
 
 export interface OperationsProps {
-  readonly stateMachine: IStateMachine;
+  /** The workflows' state machines (one per provider): alarms and graphs watch their sum. */
+  readonly stateMachines: readonly IStateMachine[];
   /** The trigger's dead-letter queue (events that did not start a workflow). */
   readonly deadLetterQueue: IQueue;
   /** The start queue (events waiting for the start function): its oldest message's age is the start path's lag. */
@@ -86,13 +90,20 @@ export class Operations extends Construct {
 
   private readonly alarmsById: Record<string, Alarm> = {};
   private readonly stackName: string;
+  private sums = 0;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.stackName = stack.stackName;
     const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
-    const { stateMachine, deadLetterQueue, functions, recordsTable } = props;
+    const { deadLetterQueue, functions, recordsTable } = props;
+    const sum = { period: PERIOD, statistic: 'Sum' };
+    // Every provider's workflow together: a failed execution is a failed check, whichever provider's it was.
+    const executions = (metric: 'metricStarted' | 'metricSucceeded' | 'metricFailed' | 'metricTimedOut' | 'metricAborted', label: string) =>
+      this.sumOf(props.stateMachines.map((machine) => machine[metric](sum)), label);
+    const byRole = (fns: IFunction | readonly IFunction[], metric: 'metricErrors' | 'metricThrottles' | 'metricInvocations', label: string) =>
+      this.sumOf((Array.isArray(fns) ? fns : [fns as IFunction]).map((fn) => fn[metric](sum)), label);
 
     // A fixed name: the key policy names the topic's ARN, and a generated one would make key and topic depend on
     // each other.
@@ -130,10 +141,9 @@ export class Operations extends Construct {
     );
 
     // Workflow outcomes: any failed, timed-out or aborted execution is a check that may lack its archive.
-    const sum = { period: PERIOD, statistic: 'Sum' };
-    this.alarmAtLeastOne('ExecutionsFailed', stateMachine.metricFailed(sum), 'A check workflow failed (its error is in the record).');
-    this.alarmAtLeastOne('ExecutionsTimedOut', stateMachine.metricTimedOut(sum), 'A check workflow hit the state machine timeout.');
-    this.alarmAtLeastOne('ExecutionsAborted', stateMachine.metricAborted(sum), 'A check workflow was stopped before it ended.');
+    this.alarmAtLeastOne('ExecutionsFailed', executions('metricFailed', 'failed'), 'A check workflow failed (its error is in the record).');
+    this.alarmAtLeastOne('ExecutionsTimedOut', executions('metricTimedOut', 'timed out'), 'A check workflow hit the state machine timeout.');
+    this.alarmAtLeastOne('ExecutionsAborted', executions('metricAborted', 'aborted'), 'A check workflow was stopped before it ended.');
     this.alarmAtLeastOne(
       'DeadLetters',
       deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
@@ -180,7 +190,7 @@ export class Operations extends Construct {
 
     const errorRate = new MathExpression({
       expression: `IF(polls >= ${thresholds.providerErrorMinPolls}, 100 * FILL(errors, 0) / polls, 0)`,
-      usingMetrics: { errors: this.flowMetric(METRIC.providerErrors), polls: functions.poll.metricInvocations(sum) },
+      usingMetrics: { errors: this.flowMetric(METRIC.providerErrors), polls: byRole(functions.poll, 'metricInvocations', 'polls') },
       label: 'Provider errors per poll (%)',
       period: PERIOD,
     });
@@ -191,13 +201,14 @@ export class Operations extends Construct {
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
 
-    for (const [role, fn] of Object.entries(functions) as [keyof OperatedFunctions, IFunction][]) {
+    for (const [role, fns] of Object.entries(functions) as [keyof OperatedFunctions, IFunction | IFunction[]][]) {
       const name = role[0]!.toUpperCase() + role.slice(1);
-      this.alarm(`${name}FunctionErrors`, fn.metricErrors(sum), {
+      const which = Array.isArray(fns) ? `A ${role} function (one per provider)` : `The ${role} function`;
+      this.alarm(`${name}FunctionErrors`, byRole(fns, 'metricErrors', `${role} errors`), {
         threshold: thresholds.functionErrors,
-        description: `The ${role} function threw (after its own handling).`,
+        description: `${which} threw (after its own handling).`,
       });
-      this.alarmAtLeastOne(`${name}FunctionThrottles`, fn.metricThrottles(sum), `The ${role} function was throttled.`);
+      this.alarmAtLeastOne(`${name}FunctionThrottles`, byRole(fns, 'metricThrottles', `${role} throttles`), `${which} was throttled.`);
     }
 
     // Throttling: the account-wide Step Functions buckets (shared by every state machine of the account and region)
@@ -279,7 +290,7 @@ export class Operations extends Construct {
       ]),
     );
     const executionsEnded = ['succeeded', 'failed', 'timedOut', 'aborted'];
-    const started = stateMachine.metricStarted(sum);
+    const started = executions('metricStarted', 'started');
     this.dashboard.addWidgets(
       this.graph('Archive duration', [
         this.flowMetric(METRIC.archiveDurationMs, 'p95 (ms)', 'p95'),
@@ -287,20 +298,20 @@ export class Operations extends Construct {
         this.flowMetric(METRIC.archiveDurationMs, 'max (ms)', 'Maximum'),
       ]),
       this.graph('Executions', [
-        started.with({ label: 'started' }),
-        stateMachine.metricSucceeded(sum).with({ label: 'succeeded' }),
-        stateMachine.metricFailed(sum).with({ label: 'failed' }),
-        stateMachine.metricTimedOut(sum).with({ label: 'timed out' }),
-        stateMachine.metricAborted(sum).with({ label: 'aborted' }),
+        started,
+        executions('metricSucceeded', 'succeeded'),
+        executions('metricFailed', 'failed'),
+        executions('metricTimedOut', 'timed out'),
+        executions('metricAborted', 'aborted'),
         new MathExpression({
           // Step Functions publishes no per-state-machine count of running executions: net starts over the range.
           expression: `RUNNING_SUM(FILL(started, 0) - ${executionsEnded.map((m) => `FILL(${m}, 0)`).join(' - ')})`,
           usingMetrics: {
-            started,
-            succeeded: stateMachine.metricSucceeded(sum),
-            failed: stateMachine.metricFailed(sum),
-            timedOut: stateMachine.metricTimedOut(sum),
-            aborted: stateMachine.metricAborted(sum),
+            started: executions('metricStarted', 'started'),
+            succeeded: executions('metricSucceeded', 'succeeded'),
+            failed: executions('metricFailed', 'failed'),
+            timedOut: executions('metricTimedOut', 'timed out'),
+            aborted: executions('metricAborted', 'aborted'),
           },
           label: 'running (started − ended since the range began)',
           period: PERIOD,
@@ -313,9 +324,9 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       this.graph(
         'Function errors and throttles',
-        Object.entries(functions).flatMap(([role, fn]: [string, IFunction]) => [
-          fn.metricErrors({ ...sum, label: `${role} errors` }),
-          fn.metricThrottles({ ...sum, label: `${role} throttles` }),
+        Object.entries(functions).flatMap(([role, fns]: [string, IFunction | IFunction[]]) => [
+          byRole(fns, 'metricErrors', `${role} errors`),
+          byRole(fns, 'metricThrottles', `${role} throttles`),
         ]),
         [],
         12,
@@ -353,6 +364,21 @@ export class Operations extends Construct {
         [throttles.table.with({ label: 'table throttled' }), ...Object.values(INDEXES).map((index, i) => throttles.indexes[`index${i}`]!.with({ label: `${index.indexName} throttled` }))],
       ),
     );
+  }
+
+  /**
+   * The sum of these metrics (one metric stays itself). Each sum names its metrics uniquely: CloudWatch wants one id
+   * per metric across a whole alarm or widget, nested expressions included.
+   */
+  private sumOf(metrics: IMetric[], label: string): IMetric {
+    if (metrics.length === 1) return metrics[0]!;
+    const ids = metrics.map(() => `sum${this.sums++}`);
+    return new MathExpression({
+      expression: ids.map((id) => `FILL(${id}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(ids.map((id, i) => [id, metrics[i]!])),
+      label,
+      period: PERIOD,
+    });
   }
 
   /** Throttle counts (Sum over the period) of the Step Functions buckets and of the records table and its indexes. */

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -198,6 +198,10 @@ export interface PollingWorkflowProps {
  */
 export class PollingWorkflow extends Construct {
   public readonly stateMachine: StateMachine;
+  /** `<stack>-<construct id>`, e.g. audit-archiver-Workflow-kyc (a plain string, not a token). */
+  public readonly stateMachineName: string;
+  /** `...:execution:<state machine name>:*`: every execution of this state machine (names are per check). */
+  public readonly executionsArn: string;
   public readonly logGroup: LogGroup;
   public readonly pollQueue: PollQueue;
   private readonly encryptionKey: IKey;
@@ -267,10 +271,18 @@ export class PollingWorkflow extends Construct {
     waitArchive.next(route);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION, encryptionKey: props.logKey });
+    // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;
+    // without one CDK renders an ARN with an empty name and Step Functions cannot use the key.
+    const stateMachineName = `${Stack.of(this).stackName}-${id}`;
+    this.stateMachineName = stateMachineName;
+    this.executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      // A fixed name: the role's key condition (kms:EncryptionContext:aws:states:stateMachineArn) is built from it;
-      // without one CDK renders an ARN with an empty name and Step Functions cannot use the key.
-      stateMachineName: `${Stack.of(this).stackName}-${id}`,
+      stateMachineName,
       comment: 'audit-archiver: poll a check until terminal, then archive its evidence or record why there is none',
       stateMachineType: StateMachineType.STANDARD,
       queryLanguage: QueryLanguage.JSON_PATH,

@@ -16,7 +16,8 @@ export interface ProviderSecretsProps {
 /**
  * Where each provider's credential (API key or JWT) lives. A provider with `secretArn` in the context uses that
  * secret; otherwise the stack creates `<stack>/<provider>` (random placeholder value) for an operator to fill in after
- * deploy, and outputs its name. Functions get the ARNs, read the value at run time and never log it.
+ * deploy, and outputs its name. Each provider's functions get that provider's ARN and read access to that secret
+ * alone; they read the value at run time and never log it.
  */
 export class ProviderSecrets extends Construct {
   public readonly secrets: Record<ProviderName, ISecret>;
@@ -47,13 +48,16 @@ export class ProviderSecrets extends Construct {
     this.secrets = Object.fromEntries(entries) as Record<ProviderName, ISecret>;
   }
 
-  /** `{"liveness":arn,"kyc":arn,"verification":arn}`: the PROVIDER_SECRET_ARNS environment variable. */
-  get arnsJson(): string {
-    return Stack.of(this).toJsonString(Object.fromEntries(PROVIDERS.map((p) => [p, this.secrets[p].secretArn])));
+  /**
+   * `{"<provider>":arn}`, this provider's only: the PROVIDER_SECRET_ARNS environment variable of its functions (a
+   * function of one provider is never told where another's secret is).
+   */
+  arnsJsonOf(provider: ProviderName): string {
+    return Stack.of(this).toJsonString({ [provider]: this.secrets[provider].secretArn });
   }
 
-  /** Read access (GetSecretValue, DescribeSecret, and decrypt through Secrets Manager) to every provider secret. */
-  grantRead(grantee: IGrantable): void {
-    for (const provider of PROVIDERS) this.secrets[provider].grantRead(grantee);
+  /** Read access (GetSecretValue, DescribeSecret, and decrypt through Secrets Manager) to this provider's secret only. */
+  grantReadOf(provider: ProviderName, grantee: IGrantable): void {
+    this.secrets[provider].grantRead(grantee);
   }
 }

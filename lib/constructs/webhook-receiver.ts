@@ -12,15 +12,23 @@ import type { WebhookSettings } from '../../lambdas/webhooks/settings';
 import { SIZING } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 
+/** One provider's poll loop: its function and its queue. */
+export interface PollLoop {
+  readonly pollFunction: LambdaFunction;
+  readonly pollQueue: IQueue;
+}
+
 export type WebhookProviderConfig = WebhookSettings & { secretArn?: string };
 
 export interface WebhookReceiverProps {
   /** The providers whose webhooks are on, with their settings (cdk.json `webhooks`). */
   readonly providers: Partial<Record<ProviderName, WebhookProviderConfig>>;
-  /** The poll loop: it registers long waits in the wake-up table. */
-  readonly pollFunction: LambdaFunction;
-  /** The poll queue: the receiver sends a waiting loop's message again, due now. */
-  readonly pollQueue: IQueue;
+  /**
+   * Each provider's poll loop (its workflow's): the poll function registers long waits in the wake-up table, and the
+   * receiver sends a waiting loop's message again, due now, to that provider's poll queue. Only the loops of providers
+   * whose webhooks are on are touched.
+   */
+  readonly pollLoops: Readonly<Partial<Record<ProviderName, PollLoop>>>;
   /** Encrypts the wake-up table and the webhook secrets (the workflow's data: messages carry task tokens, check ids). */
   readonly encryptionKey: IKey;
   readonly logKey: IKey;
@@ -42,6 +50,11 @@ export class WebhookReceiver extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const providers = Object.keys(props.providers) as ProviderName[];
+    const loopOf = (provider: ProviderName): PollLoop => {
+      const loop = props.pollLoops[provider];
+      if (!loop) throw new Error(`webhooks are on for ${provider}, whose poll loop was not given`);
+      return loop;
+    };
 
     this.table = new TableV2(this, 'WakeUps', {
       partitionKey: { name: WAKE_TABLE_KEY, type: AttributeType.STRING },
@@ -82,12 +95,14 @@ export class WebhookReceiver extends Construct {
         WEBHOOKS: JSON.stringify(settings),
         WEBHOOK_SECRET_ARNS: stack.toJsonString(Object.fromEntries(providers.map((p) => [p, this.secrets[p]!.secretArn]))),
         WAKE_TABLE_NAME: this.table.tableName,
-        POLL_QUEUE_URL: props.pollQueue.queueUrl,
+        POLL_QUEUE_URLS: stack.toJsonString(Object.fromEntries(providers.map((p) => [p, loopOf(p).pollQueue.queueUrl]))),
       },
     });
     for (const provider of providers) this.secrets[provider]!.grantRead(this.function.role);
     this.grantTable(this.function.role, ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], props.encryptionKey);
-    this.function.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.pollQueue.queueArn] }));
+    this.function.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: providers.map((p) => loopOf(p).pollQueue.queueArn) }),
+    );
     this.function.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -98,10 +113,13 @@ export class WebhookReceiver extends Construct {
     const functionUrl = this.function.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     this.url = functionUrl.url;
 
-    // The poll loop registers its long waits (UpdateItem only), for the providers whose webhooks are on.
-    props.pollFunction.addEnvironment('WAKE_TABLE_NAME', this.table.tableName);
-    props.pollFunction.addEnvironment('WEBHOOK_PROVIDERS', providers.join(','));
-    this.grantTable(props.pollFunction, ['dynamodb:UpdateItem'], props.encryptionKey);
+    // The poll loops of the providers whose webhooks are on register their long waits (UpdateItem only).
+    for (const provider of providers) {
+      const { pollFunction } = loopOf(provider);
+      pollFunction.addEnvironment('WAKE_TABLE_NAME', this.table.tableName);
+      pollFunction.addEnvironment('WEBHOOK_PROVIDERS', provider);
+      this.grantTable(pollFunction, ['dynamodb:UpdateItem'], props.encryptionKey);
+    }
   }
 
   /** The wake-up table only, these actions only, its key only through DynamoDB. */

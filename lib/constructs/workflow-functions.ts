@@ -8,6 +8,8 @@ import { SIZING } from '../defaults';
 import { ArchiverFunction } from './archiver-function';
 import type { EvidenceStorage } from './evidence-storage';
 import type { ProviderSecrets } from './provider-secrets';
+import { PROVIDERS, type ProviderName } from '../../lambdas/checks/check-status';
+import { PROVIDER_URL_VARS } from '../../lambdas/common/environment';
 
 export interface WorkflowFunctionsProps {
   readonly config: ArchiverConfig;
@@ -17,62 +19,75 @@ export interface WorkflowFunctionsProps {
   readonly logKey: IKey;
 }
 
+/** One provider's poll and archive functions: they serve that provider's checks only, with its secret only. */
+export interface ProviderFunctions {
+  readonly poll: ArchiverFunction;
+  readonly archive: ArchiverFunction;
+}
+
 /**
- * The workflow's three functions and their least-privilege grants:
- * - poll: reads the provider secrets; no S3, no DynamoDB.
- * - archive: reads the secrets, writes evidence (put, tag, retain; head for idempotency; never delete) and the record.
- * - archive also records checks that ended without a result (it keeps the provider's answer in S3).
- * - record: writes the failure record, and a manifest of what a failed attempt had stored (reads the check's folder,
- *   writes only `manifest.json` keys); no secrets.
+ * The workflows' functions and their least-privilege grants. Each provider has its own poll and archive function
+ * (and its own workflow, lib/audit-archiver-stack.ts), so a function holds one provider's secret, never another's:
+ * - poll (per provider): reads its provider's secret; no S3, no DynamoDB.
+ * - archive (per provider): reads its provider's secret, writes evidence (put, tag, retain; head for idempotency;
+ *   never delete) and the record; it also records checks that ended without a result (keeping the answer in S3).
+ * - record (shared): writes the failure record, and a manifest of what a failed attempt had stored (reads the check's
+ *   folder, writes only `manifest.json` keys); no secrets.
+ * Their environment names the one provider (PROVIDER): a check of another provider is refused
+ * (ProviderNotServedError) and recorded as failed, never polled or archived.
  */
 export class WorkflowFunctions extends Construct {
-  public readonly poll: ArchiverFunction;
-  public readonly archive: ArchiverFunction;
+  public readonly providers: Readonly<Record<ProviderName, ProviderFunctions>>;
   public readonly record: ArchiverFunction;
 
   constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
     super(scope, id);
     const { config, storage, secrets } = props;
-    const providerEnvironment = {
-      LIVENESS_API_URL: config.providers.liveness.baseUrl,
-      KYC_API_URL: config.providers.kyc.baseUrl,
-      VERIFICATION_API_URL: config.providers.verification.baseUrl,
-      PROVIDER_SECRET_ARNS: secrets.arnsJson,
-    };
     const retentionPolicy = JSON.stringify(config.retention);
     // Every writer of records shards the index keys alike (and the query API reads that many shards).
     const indexShards = String(config.indexShards);
 
-    this.poll = new ArchiverFunction(this, 'Poll', {
-      entry: 'lambdas/handlers/poll.ts',
-      description: 'audit-archiver: polls a provider once and decides the next wait',
-      sizing: SIZING.poll,
-      logKey: props.logKey,
-      environment: { ...providerEnvironment, POLLING_POLICY: JSON.stringify(config.polling) },
-    });
-    secrets.grantRead(this.poll.role);
+    this.providers = Object.fromEntries(
+      PROVIDERS.map((provider): [ProviderName, ProviderFunctions] => {
+        const name = provider[0]!.toUpperCase() + provider.slice(1);
+        const providerEnvironment = {
+          PROVIDER: provider,
+          [PROVIDER_URL_VARS[provider]]: config.providers[provider].baseUrl,
+          PROVIDER_SECRET_ARNS: secrets.arnsJsonOf(provider),
+        };
+        const poll = new ArchiverFunction(this, `${name}Poll`, {
+          entry: 'lambdas/handlers/poll.ts',
+          description: `audit-archiver: polls a ${provider} check once and decides the next wait`,
+          sizing: SIZING.poll,
+          logKey: props.logKey,
+          environment: { ...providerEnvironment, POLLING_POLICY: JSON.stringify(config.polling) },
+        });
+        secrets.grantReadOf(provider, poll.role);
 
-    this.archive = new ArchiverFunction(this, 'Archive', {
-      entry: 'lambdas/handlers/archive.ts',
-      description: 'audit-archiver: archives a terminal result and its images (or why there is none), writes the record',
-      sizing: SIZING.archive,
-      logKey: props.logKey,
-      environment: {
-        ...providerEnvironment,
-        BUCKET_NAME: storage.bucket.bucketName,
-        TABLE_NAME: storage.table.tableName,
-        KMS_KEY_ARN: storage.bucketKey.keyArn,
-        OBJECT_LOCK_MODE: config.objectLockMode,
-        RETENTION_POLICY: retentionPolicy,
-        DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
-        KYC_IMAGE_LINKS: config.kycImageLinks.join(','),
-        ARCHIVE_LIMITS: JSON.stringify(config.archiveLimits),
-        INDEX_SHARDS: indexShards,
-      },
-    });
-    secrets.grantRead(this.archive.role);
-    grantEvidenceWrite(this.archive, storage);
-    grantRecordWrite(this.archive, storage);
+        const archive = new ArchiverFunction(this, `${name}Archive`, {
+          entry: 'lambdas/handlers/archive.ts',
+          description: `audit-archiver: archives a ${provider} result and its images (or why there is none), writes the record`,
+          sizing: SIZING.archive,
+          logKey: props.logKey,
+          environment: {
+            ...providerEnvironment,
+            BUCKET_NAME: storage.bucket.bucketName,
+            TABLE_NAME: storage.table.tableName,
+            KMS_KEY_ARN: storage.bucketKey.keyArn,
+            OBJECT_LOCK_MODE: config.objectLockMode,
+            RETENTION_POLICY: retentionPolicy,
+            DOWNLOAD_EXTRA_HOSTS: config.downloadExtraHosts.join(','),
+            KYC_IMAGE_LINKS: config.kycImageLinks.join(','),
+            ARCHIVE_LIMITS: JSON.stringify(config.archiveLimits),
+            INDEX_SHARDS: indexShards,
+          },
+        });
+        secrets.grantReadOf(provider, archive.role);
+        grantEvidenceWrite(archive, storage);
+        grantRecordWrite(archive, storage);
+        return [provider, { poll, archive }];
+      }),
+    ) as Record<ProviderName, ProviderFunctions>;
 
     this.record = new ArchiverFunction(this, 'Record', {
       entry: 'lambdas/handlers/record.ts',
@@ -90,6 +105,11 @@ export class WorkflowFunctions extends Construct {
     });
     grantRecordWrite(this.record, storage);
     grantEvidenceWrite(this.record, storage, 'manifests');
+  }
+
+  /** Every provider's poll functions, or archive functions, in PROVIDERS order. */
+  all(role: keyof ProviderFunctions): ArchiverFunction[] {
+    return PROVIDERS.map((provider) => this.providers[provider][role]);
   }
 }
 

@@ -128,7 +128,9 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
         expected.push({ provider: state.salvage.provider, checkRef: checkRefOf(stack.identifierKey, state.salvage.provider, state.salvage.checkId), status: 'error' });
       }
       const name = `malformed-${scenarioCount}-${i}-${randomUUID().slice(0, 8)}`;
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: JSON.stringify(state.input) }));
+      // A malformed state that names a check runs on that check's provider's workflow, as the start function would.
+      const stateMachineArn = state.salvage ? stack.stateMachineArns[state.salvage.provider] : stack.stepFunctions.stateMachineArn;
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(state.input) }));
     }
     await stack.stepFunctions.idle();
 
@@ -220,7 +222,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       const execution = byName.get(`${entry.provider}-${entry.checkRef}`);
       if (execution?.status !== 'FAILED') continue;
       const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, 1);
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: execution.input }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArns[entry.provider], name, input: execution.input }));
       reruns += 1;
     }
     await stack.stepFunctions.idle();
@@ -238,7 +240,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       const first = firstExecution(entry);
       for (let n = 1; n <= entry.check.concurrentRuns; n++) {
         const name = restartNameOf({ provider: entry.provider, checkRef: entry.checkRef }, n);
-        await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stepFunctions.stateMachineArn, name, input: first.input }));
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArns[entry.provider], name, input: first.input }));
         started += 1;
       }
     }
@@ -290,7 +292,7 @@ export async function startSession(options: SessionOptions = {}): Promise<Sessio
       }) as SFNClient['send'] };
       const report = await reconcile({
         sfn: timed,
-        stateMachineArn: stack.stepFunctions.stateMachineArn,
+        stateMachineArns: stack.stateMachineArns,
         dynamo,
         tableName,
         now: at,

@@ -5,6 +5,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../lib/app';
+import { PROVIDERS } from '../../lambdas/checks/check-status';
 import { CDK_JSON_CONTEXT, synthesize } from './synth';
 
 /** Every acknowledgment in the tree: construct path, rule id, reason. */
@@ -42,7 +43,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AuditorApi/Query/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'DeadLetterRedrive/Redrive/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'DeadLetterRedrive/Redrive/Role AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        'Functions/Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
+        // Each provider's archive function writes evidence of its provider's checks.
+        ...PROVIDERS.map((p) => `Functions/${p[0]!.toUpperCase()}${p.slice(1)}Archive/Role AwsSolutions-IAM5[Resource::<Arn>/*]`),
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*/manifest.json]',
         'Functions/Record/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Guard/RecordsOfficerPolicy AwsSolutions-IAM5[Resource::<Arn>/*]',
@@ -50,7 +52,7 @@ describe('cdk-nag AwsSolutions', () => {
         'ProviderSecrets/kyc AwsSolutions-SMG4',
         'ProviderSecrets/liveness AwsSolutions-SMG4',
         'ProviderSecrets/verification AwsSolutions-SMG4',
-        'Reconcile/Reconcile/Role AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:AuditArchiver-Workflow:*]',
+        ...PROVIDERS.map((p) => `Reconcile/Reconcile/Role AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:AuditArchiver-Workflow-${p}:*]`),
         'Retention/Retention/Role AwsSolutions-IAM5[Resource::<Arn>/*]',
         'Retention/Retention/Role AwsSolutions-IAM5[Resource::<Arn>/receipts/*]',
         'Retention/Retention/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -59,11 +61,14 @@ describe('cdk-nag AwsSolutions', () => {
         'Trigger/DeadLetters AwsSolutions-SQS3',
         'Trigger/Start/Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'Trigger/Start/Role AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        'Workflow/PollQueue/DeadLetters AwsSolutions-SQS3',
-        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
-        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]',
-        'Workflow/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]',
+        // One workflow per provider, each with the same findings.
+        ...PROVIDERS.flatMap((p) => [
+          `Workflow-${p}/PollQueue/DeadLetters AwsSolutions-SQS3`,
+          `Workflow-${p}/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Action::kms:GenerateDataKey*]`,
+          `Workflow-${p}/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+          `Workflow-${p}/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]`,
+          `Workflow-${p}/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<Arn>:*]`,
+        ]),
       ].sort(),
     );
   });
@@ -82,6 +87,6 @@ describe('cdk-nag AwsSolutions', () => {
     expect(message).toMatch(/AwsSolutions-SQS4/);
     expect(message).toContain('AuditArchiver/PlainQueue');
     // Only the added queue is reported: the rest of the stack stays clean.
-    expect(message).not.toMatch(/AuditArchiver\/(Storage|Functions|Workflow|Trigger|ProviderSecrets)\//);
+    expect(message).not.toMatch(/AuditArchiver\/(Storage|Functions|Workflow|Trigger|ProviderSecrets)[-/]/);
   });
 });

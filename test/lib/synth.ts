@@ -30,3 +30,9 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
 export function logicalIdOf(stack: AuditArchiverStack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as never);
 }
+
+/** A JSON document CloudFormation joins from strings and Refs (Stack.toJsonString), with each Ref as `<LogicalId>`. */
+export function joinedJson(value: unknown): unknown {
+  const [, parts] = (value as { 'Fn::Join': [string, (string | { Ref: string })[]] })['Fn::Join'];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<${part.Ref}>`)).join(''));
+}

@@ -617,3 +617,61 @@ describe('local Step Functions service (.waitForTaskToken callbacks)', () => {
     );
   });
 });
+
+describe('local Step Functions service (several state machines on one endpoint, one per provider)', () => {
+  const machine = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:audit-archiver-local-Workflow-${name}`;
+  const callback = {
+    StartAt: 'Poll',
+    States: {
+      Poll: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { QueueUrl: 'https://sqs.local/q', MessageBody: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' } },
+        ResultPath: '$.poll',
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  };
+
+  it('starts, describes, lists and answers each execution on the state machine it names; names are per state machine', async () => {
+    const tasks: { machine: string; token: string }[] = [];
+    const handlers = (name: string) => ({ Poll: async (_state: unknown, task?: CallbackTask) => (tasks.push({ machine: name, token: task!.taskToken }), DEFERRED) });
+    const local = await startLocalStepFunctions({
+      machines: ['kyc', 'liveness'].map((name) => ({ stateMachineArn: machine(name), definition: callback, taskHandlers: handlers(name) })),
+      timeFactor: 1000,
+    });
+    const sfn = client(local.endpoint);
+    try {
+      expect(local.stateMachineArns).toEqual([machine('kyc'), machine('liveness')]);
+      // The same execution name on two state machines: two executions, as in AWS.
+      const kyc = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine('kyc'), name: 'check-1', input: '{}' }));
+      const liveness = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine('liveness'), name: 'check-1', input: '{}' }));
+      expect(kyc.executionArn).toContain(':execution:audit-archiver-local-Workflow-kyc:check-1');
+      expect(liveness.executionArn).toContain(':execution:audit-archiver-local-Workflow-liveness:check-1');
+      await vi.waitFor(() => expect(tasks).toHaveLength(2));
+      // One token space: the token alone finds its task, whichever state machine's.
+      for (const { token } of tasks) await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+      await local.idle();
+      for (const arn of [kyc.executionArn!, liveness.executionArn!]) {
+        expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('SUCCEEDED');
+      }
+      const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machine('kyc') }));
+      expect(listed.executions?.map((e) => e.executionArn)).toEqual([kyc.executionArn]);
+      expect(local.executions()).toHaveLength(2);
+      // A state machine not deployed here is refused as AWS refuses it.
+      const unknown = await apiError(sfn.send(new StartExecutionCommand({ stateMachineArn: machine('verification'), name: 'x', input: '{}' })));
+      expect(unknown.name).toBe('StateMachineDoesNotExist');
+      const missing = await apiError(sfn.send(new DescribeExecutionCommand({ executionArn: kyc.executionArn!.replace('Workflow-kyc', 'Workflow-verification') })));
+      expect(missing.name).toBe('ExecutionDoesNotExist');
+    } finally {
+      sfn.destroy();
+      await local.close();
+    }
+  });
+
+  it('refuses two state machines with one ARN', async () => {
+    const m = { stateMachineArn: machine('kyc'), definition: callback, taskHandlers: {} };
+    await expect(startLocalStepFunctions({ machines: [m, m] })).rejects.toThrow(LocalStepFunctionsError);
+  });
+});

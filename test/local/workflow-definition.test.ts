@@ -33,10 +33,11 @@ describe('definitionFromTemplate', () => {
   let queueArn: string;
 
   beforeAll(() => {
+    // The liveness workflow (each provider has its own state machine, the same states).
     const { stack, template } = synthesize();
-    definition = definitionFromTemplate(JSON.stringify(template.toJSON()));
-    archiveArn = placeholderFunctionArn(stack.getLogicalId(stack.functions.archive.function.node.defaultChild as never));
-    queueArn = `arn:aws:sqs:us-east-1:123456789012:${stack.getLogicalId(stack.workflow.pollQueue.queue.node.defaultChild as never)}`;
+    definition = definitionFromTemplate(JSON.stringify(template.toJSON()), { logicalId: stack.getLogicalId(stack.workflows.liveness.stateMachine.node.defaultChild as never) });
+    archiveArn = placeholderFunctionArn(stack.getLogicalId(stack.functions.providers.liveness.archive.function.node.defaultChild as never));
+    queueArn = `arn:aws:sqs:us-east-1:123456789012:${stack.getLogicalId(stack.workflows.liveness.pollQueue.queue.node.defaultChild as never)}`;
     // Validates the definition (ARNs, paths, state graph) the way local mode will.
     new StateMachine(definition);
   });
@@ -47,8 +48,10 @@ describe('definitionFromTemplate', () => {
     expect((definition.States[STATE.poll] as unknown as { Parameters: { QueueUrl: string } }).Parameters.QueueUrl).toBe(queueArn);
   });
 
-  it('refuses templates without exactly one state machine, and tokens it cannot read', () => {
+  it('refuses templates without exactly one state machine (or the one named), and tokens it cannot read', () => {
     expect(() => definitionFromTemplate({ Resources: {} })).toThrow(DefinitionResolutionError);
+    // The stack has one per provider: which one must be said.
+    expect(() => definitionFromTemplate(synthesize().template.toJSON())).toThrow(/found 3/);
     expect(() =>
       definitionFromTemplate({
         Resources: { M: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: { 'Fn::Sub': 'x' } } } },

@@ -1,11 +1,13 @@
 /**
  * `audit-archiver reconcile`: finds checks whose workflow was started but ended without a record, and redrives or
- * restarts them (lambdas/operations/reconcile.ts). Works against AWS (the stack's outputs StateMachineArn and
+ * restarts them (lambdas/operations/reconcile.ts). Works against AWS (the stack's outputs StateMachineArns and
  * RecordsTableName) and against local endpoints (the local Step Functions service and dynalite).
  *
  * Two ways in: `reconcileCommand` for the CLI's command registry, and `runReconcile(args, io)` standalone.
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { PROVIDERS, type ProviderName } from '../../../lambdas/checks/check-status';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +17,7 @@ import { LOCAL_CREDENTIALS } from '../../../local/emulators';
 import { EXIT, type CliCommand, type CliIo, type OptionSpecs, type OptionValues } from '../command';
 
 export const RECONCILE_OPTIONS = {
-  'state-machine': { type: 'string' },
+  'state-machines': { type: 'string' },
   table: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
@@ -38,7 +40,8 @@ cannot be recovered is parked (listed with --parked). The stack runs this every 
 is harmless (each check is claimed by one run). Reports name checks by provider and checkRef only.
 
 Options:
-  --state-machine ARN       the workflow (stack output StateMachineArn; env STATE_MACHINE_ARN)
+  --state-machines JSON     each provider's workflow, {"liveness":ARN,"kyc":ARN,"verification":ARN}
+                            (stack output StateMachineArns; env STATE_MACHINE_ARNS)
   --table NAME              the records table (stack output RecordsTableName; env AUDIT_ARCHIVER_TABLE or TABLE_NAME)
   --region REGION --profile P  as for the AWS CLI
   --dry-run                 report what would be done, change nothing
@@ -52,7 +55,7 @@ Exit codes: 0 nothing left unrecovered, 1 a check could not be recovered, 2 bad 
 refused (credentials, permissions, unknown state machine or table).`;
 
 export interface ReconcileSettings {
-  stateMachineArn: string;
+  stateMachineArns: Record<ProviderName, string>;
   tableName: string;
   region?: string;
   profile?: string;
@@ -71,16 +74,17 @@ export class ReconcileUsageError extends Error {
 
 export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date): ReconcileSettings {
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const stateMachineArn = text('state-machine') ?? env.STATE_MACHINE_ARN;
+  const stateMachines = text('state-machines') ?? (env.STATE_MACHINE_ARNS || undefined);
   const tableName = text('table') ?? (env.AUDIT_ARCHIVER_TABLE || env.TABLE_NAME || undefined);
-  if (!stateMachineArn) throw new ReconcileUsageError('--state-machine (or STATE_MACHINE_ARN) is required');
+  if (!stateMachines) throw new ReconcileUsageError('--state-machines (or STATE_MACHINE_ARNS) is required');
+  const stateMachineArns = stateMachineArnsOf(stateMachines);
   if (!tableName) throw new ReconcileUsageError('--table (or AUDIT_ARCHIVER_TABLE) is required');
   const region = text('region');
   const profile = text('profile');
   const sfnEndpoint = text('sfn-endpoint');
   const dynamoEndpoint = text('dynamodb-endpoint');
   return {
-    stateMachineArn,
+    stateMachineArns,
     tableName,
     ...(region !== undefined && { region }),
     ...(profile !== undefined && { profile }),
@@ -91,6 +95,19 @@ export function settingsFrom(values: OptionValues, env: CliIo['env'], now: Date)
     ...(dynamoEndpoint !== undefined && { dynamoEndpoint }),
     json: values.json === true,
   };
+}
+
+/** The stack output StateMachineArns: a JSON object with a state machine ARN for every provider. */
+function stateMachineArnsOf(text: string): Record<ProviderName, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ReconcileUsageError('--state-machines must be JSON (the stack output StateMachineArns)');
+  }
+  const arns = z.record(z.enum(PROVIDERS), z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/)).safeParse(parsed);
+  if (!arns.success) throw new ReconcileUsageError(`--state-machines needs a state machine ARN for each of ${PROVIDERS.join(', ')}`);
+  return arns.data;
 }
 
 export interface ReconcileClients {
@@ -145,7 +162,7 @@ export async function executeReconcile(
       sfn: clients.sfn,
       dynamo: clients.dynamo,
       tableName: settings.tableName,
-      stateMachineArn: settings.stateMachineArn,
+      stateMachineArns: settings.stateMachineArns,
       now: options.now ?? new Date(),
       restart: !settings.dryRun,
       retryFailed: settings.retryFailed,

@@ -178,6 +178,26 @@ describe('archiveStep', () => {
   });
 });
 
+describe("one provider's function and another provider's check", () => {
+  it("refuses the check (ProviderNotServedError), never asks the provider, and Record failure records that", async () => {
+    const check = added({ provider: 'liveness' });
+    // The kyc workflow's archive function: its provider, its URL and credential only (as the stack gives them).
+    const kycOnly = { ...env, PROVIDER: 'kyc', LIVENESS_API_URL: '', LIVENESS_API_KEY: '', VERIFICATION_API_URL: '', VERIFICATION_API_KEY: '' };
+    const error = await archiveStep(archiveDepsFromEnv(kycOnly), { check, poll: polled('complete', 'passed') }, TEST_KEY).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ProviderNotServedError', retryable: false, message: 'this function serves kyc, not liveness' });
+    expect(requestsOf(check)).toBe(0);
+    expect(await record(check)).toBeUndefined();
+    // The workflow's Catch hands it to Record failure: the check ends with one record saying why.
+    const cause = JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message });
+    await recordFailureStep(recordDepsFromEnv(env), { check, poll: polled('complete', 'passed'), error: { Error: (error as Error).name, Cause: cause } });
+    expect(await record(check)).toMatchObject({ status: 'error', error: { name: 'ProviderNotServedError' } });
+  });
+
+  it('names an unknown PROVIDER at init, before any check', () => {
+    expect(() => archiveDepsFromEnv({ ...env, PROVIDER: 'acme' })).toThrow(ConfigurationError);
+  });
+});
+
 describe('recordFailureStep', () => {
   const failureOf = (checkId: string, extra = '') => ({
     Error: 'ProviderUnavailableError',

@@ -2,7 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, requiredEnv } from '../../../lambdas/common/environment';
+import { assertServed, credentialSourceOf, jsonEnv, listEnv, providerBaseUrl, providerMapEnv, requiredEnv, servedProviders } from '../../../lambdas/common/environment';
+import { pollDepsFromEnv } from '../../../lambdas/polling/runtime';
 import { ConfigurationError } from '../../../lambdas/common/errors';
 import { pollingPolicySchema } from '../../../lambdas/polling/polling-policy';
 import { parseRetentionPolicy } from '../../../lambdas/records/retention';
@@ -175,5 +176,35 @@ describe('credentialSourceOf', () => {
   ])('refuses PROVIDER_SECRET_ARNS that is %s at init, naming the variable only', (_name, raw, message) => {
     const error = expectConfigError(thrown(() => credentialSourceOf({ PROVIDER_SECRET_ARNS: raw, ...localVars })), 'PROVIDER_SECRET_ARNS', ['HIDDEN', '12345']);
     expect(error.message).toBe(message);
+  });
+});
+
+describe('one provider per function (PROVIDER), and the per-provider maps', () => {
+  it('serves the one provider PROVIDER names, or every provider when unset (local mode)', () => {
+    expect(servedProviders({ PROVIDER: 'kyc' })).toEqual(['kyc']);
+    expect(servedProviders({})).toEqual(['liveness', 'kyc', 'verification']);
+    expectConfigError(thrown(() => servedProviders({ PROVIDER: 'acme' })), 'PROVIDER', ['acme']);
+  });
+
+  it("refuses another provider's check with ProviderNotServedError (not retryable: Record failure records it)", () => {
+    const error = thrown(() => assertServed(['kyc'], 'liveness'));
+    expectTypedError(error, 'ProviderNotServedError', false);
+    expect(() => assertServed(['kyc'], 'kyc')).not.toThrow();
+  });
+
+  it('the poll function of one provider builds only its client and refuses the others', () => {
+    const env = { PROVIDER: 'verification', VERIFICATION_API_URL: 'https://verification.example.test', VERIFICATION_API_KEY: 'k' };
+    const depsFor = pollDepsFromEnv(env);
+    expect(depsFor('verification').client).toBeDefined();
+    expectTypedError(thrown(() => depsFor('liveness')), 'ProviderNotServedError', false);
+    // Another provider's URL is not needed (the stack does not give it).
+    expectConfigError(thrown(() => pollDepsFromEnv({ PROVIDER: 'kyc' })), 'KYC_API_URL');
+  });
+
+  it('reads a provider map (STATE_MACHINE_ARNS, POLL_QUEUE_URLS) and names the providers it lacks', () => {
+    expect(providerMapEnv({ M: '{"kyc":"a"}' }, 'M', ['kyc'])).toEqual({ kyc: 'a' });
+    expect((expectConfigError(thrown(() => providerMapEnv({ M: '{"kyc":"a"}' }, 'M')), 'M')).message).toContain('liveness, verification');
+    expectConfigError(thrown(() => providerMapEnv({}, 'M')), 'M');
+    expectConfigError(thrown(() => providerMapEnv({ M: '{"fax":"a"}' }, 'M')), 'M');
   });
 });

@@ -11,15 +11,17 @@ import { checkRefOf } from '../../../lambdas/checks/check-ref';
 import { startedItemOf } from '../../../lambdas/records/open-checks';
 import { TEST_KEY } from '../../support/identifier-key';
 
-const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
+const machine = (provider: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-${provider}`;
+const STATE_MACHINE = machine('kyc');
 const checkRef = checkRefOf(TEST_KEY, 'kyc', 'c1d2e3f4-0b4d-11ef-8a61-0242ac120002');
-const executionArn = `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:kyc-${checkRef}`;
+// A kyc check: described and redriven on the kyc workflow's state machine.
+const executionArn = `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow-kyc:kyc-${checkRef}`;
 
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 beforeAll(() => {
-  vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE);
+  vi.stubEnv('STATE_MACHINE_ARNS', JSON.stringify({ liveness: machine('liveness'), kyc: machine('kyc'), verification: machine('verification') }));
   vi.stubEnv('TABLE_NAME', 'records');
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');

@@ -17,7 +17,12 @@ import { GetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import type { SQSRecord } from 'aws-lambda';
 
-const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow';
+const STATE_MACHINES = {
+  liveness: 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow-liveness',
+  kyc: 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow-kyc',
+  verification: 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuditArchiver-Workflow-verification',
+};
+const STATE_MACHINE_ARN = STATE_MACHINES.liveness;
 let n = 0;
 let TOKEN = '';
 let REF = '';
@@ -83,7 +88,7 @@ describe('start function (mocked SFN client, records on dynalite)', () => {
   const deps = (overrides: Partial<StartBatchDependencies> = {}): StartBatchDependencies => ({
     identifierKey: testKeySource,
     sfn: sfnClient,
-    stateMachineArn: STATE_MACHINE_ARN,
+    stateMachineArns: STATE_MACHINES,
     records,
     now: () => new Date(),
     logger,
@@ -178,9 +183,20 @@ describe('start function (mocked SFN client, records on dynalite)', () => {
     expect((error as Error).message).not.toContain(TOKEN);
   });
 
-  it('fails with ConfigurationError when STATE_MACHINE_ARN is missing', async () => {
-    const { error } = await captureOutput(() => startCheck(event({ provider: 'kyc', checkId: 'abc' }), deps({ stateMachineArn: undefined })));
+  it("starts each check on its own provider's workflow (whose functions hold that provider's secret alone)", async () => {
+    sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() }));
+    for (const provider of ['kyc', 'verification'] as const) {
+      await captureOutput(() => startCheck(event({ provider, checkId: `own-${provider}-${n++}` }), deps()));
+    }
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([STATE_MACHINES.kyc, STATE_MACHINES.verification]);
+  });
+
+  it("fails with ConfigurationError when the provider's state machine is missing, and starts nothing", async () => {
+    const { error } = await captureOutput(() =>
+      startCheck(event({ provider: 'kyc', checkId: 'abc' }), deps({ stateMachineArns: { liveness: STATE_MACHINES.liveness, verification: STATE_MACHINES.verification } })),
+    );
     expect(error).toMatchObject({ name: 'ConfigurationError' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   describe('batches from the queue', () => {

@@ -68,7 +68,9 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
   beforeAll(async () => {
     emulators = await startEmulators();
     h = harness(emulators);
-    const definition = definitionFromTemplate(synthesize().template.toJSON());
+    // The verification workflow's definition (each provider has its own state machine, the same states).
+    const { stack, template } = synthesize();
+    const definition = definitionFromTemplate(template.toJSON(), { logicalId: stack.getLogicalId(stack.workflows.verification.stateMachine.node.defaultChild as never) });
     const client = stubClient('verification', verificationComplete());
     const archive = async (state: WorkflowState) => {
       const script = scripts.get(state.check.checkId) ?? {};
@@ -119,7 +121,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       time: '2026-03-19T10:31:06Z',
       detail: { provider: 'verification', checkId },
     };
-    const started = await startCheck(event, { sfn, stateMachineArn: local.stateMachineArn, records: h.records, now: () => new Date(), identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
+    const started = await startCheck(event, { sfn, stateMachineArns: { verification: local.stateMachineArn }, records: h.records, now: () => new Date(), identifierKey: testKeySource, logger: silentLogger, metrics: silentMetrics });
     expect(started.status).toBe('started');
     return { checkId, checkRef: started.checkRef, executionArn: started.executionArn!, executionName: started.executionName };
   }
@@ -160,7 +162,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
 
     expect((await recordOf(recordedFailure.checkRef))?.status).toBe('error');
     expect((await recordOf(done.checkRef))?.status).toBe('archived');
-    const base = { sfn, stateMachineArn: local.stateMachineArn, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2 };
+    const base = { sfn, stateMachineArns: { verification: local.stateMachineArn }, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2 };
 
     // Dry run: the findings, and nothing changes.
     const before = snapshot();
@@ -236,7 +238,7 @@ describe('reconcile, end to end (real definition on the local Step Functions ser
       checks.push(check);
     }
     await local.idle();
-    const base = { sfn, stateMachineArn: local.stateMachineArn, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2, restart: true };
+    const base = { sfn, stateMachineArns: { verification: local.stateMachineArn }, dynamo: h.dynamo, tableName: emulators.tableName, pageSize: 2, restart: true };
     const [a, b] = await Promise.all([reconcile({ ...base, now: LATER() }), reconcile({ ...base, now: LATER() })]);
     expect(a.redriven + b.redriven).toBe(6);
     expect(a.claimedElsewhere + b.claimedElsewhere + a.redriven + b.redriven).toBeGreaterThanOrEqual(6);
@@ -254,7 +256,11 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
   const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   // This instance only: the end-to-end block's client talks to the local service.
   const sfnMock = mockClient(sfn);
-  const ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
+  const ARNS = {
+    liveness: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-liveness',
+    kyc: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-kyc',
+    verification: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-verification',
+  };
   const NOW = new Date('2026-03-20T00:00:00Z');
 
   beforeAll(async () => {
@@ -274,10 +280,10 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
     const check = { provider: 'verification' as const, checkId, checkRef: checkRefOf(TEST_KEY, 'verification', checkId), createdAt: '2026-03-19T10:31:06Z' };
     const name = executionNameOf(check);
     await h.dynamo.send(new PutCommand({ TableName: emulators.tableName, Item: startedItemOf({ ...check, executionName: name, startId: 's', now: startedAt }) }));
-    return { check, name, executionArn: `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow:${name}` };
+    return { check, name, executionArn: `arn:aws:states:us-east-1:111122223333:execution:AuditArchiver-Workflow-verification:${name}` };
   }
   const run = (overrides: Record<string, unknown> = {}) =>
-    reconcile({ sfn, stateMachineArn: ARN, dynamo: h.dynamo, tableName: emulators.tableName, now: NOW, restart: true, ...overrides });
+    reconcile({ sfn, stateMachineArns: ARNS, dynamo: h.dynamo, tableName: emulators.tableName, now: NOW, restart: true, ...overrides });
 
   it('restarts when Step Functions refuses the redrive it said was possible (a race)', async () => {
     sfnMock.reset();
@@ -291,6 +297,23 @@ describe('reconcile, paths the local service cannot produce (mocked SFN client, 
     expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).toEqual({ check });
     const item = (await h.dynamo.send(new GetCommand({ TableName: emulators.tableName, Key: { pk: recordKeyOf('verification', check.checkRef) } }))).Item;
     expect(item).toMatchObject({ executionName: restartNameOf(check, 1), restarts: 1 });
+  });
+
+  it("describes and restarts a check on its own provider's state machine; without one, the check's line fails and nothing starts", async () => {
+    sfnMock.reset();
+    const { check, executionArn } = await openCheck();
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn, status: 'TIMED_OUT', redriveStatus: 'NOT_REDRIVABLE', input: JSON.stringify({ check }) });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${executionArn}-r1`, startDate: new Date() });
+    expect(await run()).toMatchObject({ restarted: 1 });
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]!.args[0].input.executionArn).toBe(executionArn);
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.stateMachineArn).toBe(ARNS.verification);
+
+    sfnMock.reset();
+    const other = await openCheck();
+    const report = await run({ stateMachineArns: { liveness: ARNS.liveness, kyc: ARNS.kyc } });
+    expect(report.lines).toContainEqual(expect.objectContaining({ checkRef: other.check.checkRef, action: 'failed' }));
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('a restart whose name is already taken (a reconcile that died after starting it) is taken as started', async () => {
@@ -353,7 +376,11 @@ describe('reconcile at volume: 10,000 open checks', () => {
   let emulators: Emulators;
   const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const sfnMock = mockClient(sfn);
-  const ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow';
+  const ARNS = {
+    liveness: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-liveness',
+    kyc: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-kyc',
+    verification: 'arn:aws:states:us-east-1:111122223333:stateMachine:AuditArchiver-Workflow-verification',
+  };
   const NOW = new Date('2026-03-20T12:00:00Z');
   const DUE = 1_000;
 
@@ -391,7 +418,7 @@ describe('reconcile at volume: 10,000 open checks', () => {
       const budget = 40_000;
       const report = await reconcile({
         sfn,
-        stateMachineArn: ARN,
+        stateMachineArns: ARNS,
         dynamo: emulators.dynamoClient(),
         tableName: emulators.tableName,
         now: NOW,
@@ -407,7 +434,7 @@ describe('reconcile at volume: 10,000 open checks', () => {
     expect(runs).toBeGreaterThanOrEqual(3);
     expect(described.size).toBe(DUE);
     expect([...described.values()].every((n) => n === 1)).toBe(true);
-    expect(await reconcile({ sfn, stateMachineArn: ARN, dynamo: emulators.dynamoClient(), tableName: emulators.tableName, now: NOW, restart: true })).toMatchObject({ due: 0 });
+    expect(await reconcile({ sfn, stateMachineArns: ARNS, dynamo: emulators.dynamoClient(), tableName: emulators.tableName, now: NOW, restart: true })).toMatchObject({ due: 0 });
     // The open checks not yet due were never read (O(due), not O(open)): still as they were.
     expect(openShardOf(checkRefOf(TEST_KEY, 'liveness', 'volume-9999'))).toMatch(/^open#/);
   }, 180_000);

@@ -10,6 +10,7 @@ import { sdkLoopPorts } from '../../../lambdas/polling/loop-ports';
 import { LOOP } from '../../../lambdas/polling/poll-loop';
 import { loopTurn, MalformedPollMessageError, TaskClosedError, type LoopDeps, type LoopPorts } from '../../../lambdas/polling/poll-queue';
 import { DEFAULT_POLLING_POLICY } from '../../../lambdas/polling/polling-policy';
+import { pollDepsFromEnv } from '../../../lambdas/polling/runtime';
 import type { PollMessage, WorkflowState } from '../../../lambdas/checks/workflow-contract';
 import { TEST_KEY, testKeySource } from '../../support/identifier-key';
 
@@ -71,6 +72,14 @@ describe('loopTurn', () => {
     const h = harness([new ProviderAuthError('key refused')]);
     expect(await loopTurn(h.deps, body())).toBe('failed');
     expect(h.calls).toEqual([['fail', 'tok', 'ProviderAuthError', { errorType: 'ProviderAuthError', errorMessage: 'key refused' }]]);
+  });
+
+  it("hands another provider's check back as ProviderNotServedError, without polling: the poll function of kyc holds kyc's secret only", async () => {
+    const h = harness([complete]);
+    const kycOnly = pollDepsFromEnv({ PROVIDER: 'kyc', KYC_API_URL: 'https://kyc.example.test', KYC_API_TOKEN: 'jwt' });
+    expect(await loopTurn({ ...h.deps, pollDeps: (provider) => kycOnly(provider) }, body())).toBe('failed');
+    expect(h.polls()).toBe(0);
+    expect(h.calls).toEqual([['fail', 'tok', 'ProviderNotServedError', { errorType: 'ProviderNotServedError', errorMessage: 'this function serves kyc, not liveness' }]]);
   });
 
   it('absorbs a transient provider error into the loop, then gives it up to the workflow after maxTransientErrors', async () => {

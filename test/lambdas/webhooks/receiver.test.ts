@@ -27,16 +27,17 @@ afterAll(async () => emulators?.close());
 
 function receiver(overrides: Partial<ReceiverDeps> = {}) {
   const sent: PollMessage[] = [];
+  const queues: string[] = [];
   const deps: ReceiverDeps = {
     identifierKey: testKeySource,
     config: webhooksSchema.parse({ verification: { enabled: true }, kyc: { enabled: true, scheme: 'x-signature', checkIdPath: 'sessionId' } }),
     secrets: async () => [SECRET],
     wakes,
-    send: async (message) => void sent.push(message),
+    send: async (provider, message) => void (queues.push(provider), sent.push(message)),
     now: () => now,
     ...overrides,
   };
-  return { deps, sent };
+  return { deps, sent, queues };
 }
 
 let n = 0;
@@ -73,6 +74,8 @@ describe('webhook receiver', () => {
     expect(response).toMatchObject({ statusCode: 202, outcome: 'woken', provider: 'verification', checkRef: checkRefOf(TEST_KEY, 'verification', 'ver-wake') });
     const { pollAt: _due, ...rest } = waitingMessage;
     expect(r.sent).toEqual([{ ...rest, wokeAt: now.toISOString() }]);
+    // Onto the notified provider's poll queue (its own workflow's), not another's.
+    expect(r.queues).toEqual(['verification']);
   });
 
   it('remembers a notification for a known check whose loop is not waiting', async () => {

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+import { PROVIDERS, type ProviderName } from '../../../lambdas/checks/check-status';
+import { joinedJson, logicalIdOf, synthesize, type Synthesized } from '../synth';
 
 type Json = Record<string, any>;
 
 describe('CheckTrigger', () => {
   let synth: Synthesized;
-  let ids: { fn: string; dlq: string; queue: string; rule: string; key: string; deadLetterKey: string; stateMachine: string; table: string };
+  let ids: { fn: string; dlq: string; queue: string; rule: string; key: string; deadLetterKey: string; stateMachines: Record<ProviderName, string>; table: string };
 
   beforeAll(() => {
     synth = synthesize();
@@ -19,7 +20,7 @@ describe('CheckTrigger', () => {
       table: logicalIdOf(stack, stack.storage.table),
       rule: logicalIdOf(stack, stack.trigger.rule),
       key: logicalIdOf(stack, stack.keys.operations),
-      stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
+      stateMachines: Object.fromEntries(PROVIDERS.map((p) => [p, logicalIdOf(stack, stack.workflows[p].stateMachine)])) as Record<ProviderName, string>,
     };
   });
 
@@ -99,14 +100,14 @@ describe('CheckTrigger', () => {
     );
   });
 
-  it('gives the start function the state machine ARN, the table, its queue, the dead-letter queue and key, and nothing secret', () => {
+  it("gives the start function each provider's state machine ARN, the table, its queue, the dead-letter queue and key, and nothing secret", () => {
     const fn = synth.template.toJSON().Resources[ids.fn].Properties;
     expect(fn.Environment.Variables).toEqual({
       POWERTOOLS_SERVICE_NAME: 'audit-archiver',
       POWERTOOLS_METRICS_NAMESPACE: 'AuditArchiver',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
-      STATE_MACHINE_ARN: { Ref: ids.stateMachine },
+      STATE_MACHINE_ARNS: expect.any(Object),
       CREATED_AT_SKEW_SECONDS: '86400',
       TABLE_NAME: { Ref: ids.table },
       DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
@@ -116,22 +117,27 @@ describe('CheckTrigger', () => {
       // Where the key of checkRefs is (an ARN, not the key).
       IDENTIFIER_KEY_SECRET_ARN: { Ref: logicalIdOf(synth.stack, synth.stack.identifiers.secret) },
     });
+    // {"liveness":arn,"kyc":arn,"verification":arn}: the provider picks the workflow.
+    expect(joinedJson(fn.Environment.Variables.STATE_MACHINE_ARNS)).toEqual(Object.fromEntries(PROVIDERS.map((p) => [p, `<${ids.stateMachines[p]}>`])));
   });
 
-  it('lets the start role start this state machine, write its check items, seal (never open) dead letters, read the identifier key — nothing else', () => {
+  it('lets the start role start the workflows\' state machines, write its check items, seal (never open) dead letters, read the identifier key — nothing else', () => {
     const policies = synth.template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalIdOf(synth.stack, synth.stack.trigger.startFunction.role) }] },
     });
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Json[]);
     const states = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('states:')));
-    expect(states).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: ids.stateMachine } }]);
-    // Executions are encrypted with the key: the caller encrypts the input, for this state machine's context only.
-    expect(statements).toContainEqual({
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
-      Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': { Ref: ids.stateMachine } } },
-    });
+    expect(states.map((s) => s.Action)).toEqual(states.map(() => 'states:StartExecution'));
+    expect(new Set(states.flatMap((s) => [s.Resource].flat()))).toEqual(new Set(PROVIDERS.map((p) => ({ Ref: ids.stateMachines[p] }))));
+    // Executions are encrypted with the key: the caller encrypts the input, for each state machine's context only.
+    for (const provider of PROVIDERS) {
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': { Ref: ids.stateMachines[provider] } } },
+      });
+    }
     // Its check items: item-level writes on the table itself, no index, no scan, no update.
     expect(statements).toContainEqual({ Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] } });
     // The dead-letter key: seal only. Opening a replay blob is the redrive's privilege.
@@ -146,3 +152,4 @@ describe('CheckTrigger', () => {
     );
   });
 });
+

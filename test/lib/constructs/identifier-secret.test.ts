@@ -24,7 +24,7 @@ describe('IdentifierSecret', () => {
       .filter(([, fn]) => fn.Properties.Environment?.Variables?.[IDENTIFIER_SECRET_ENV] !== undefined)
       .map(([id]) => id)
       .sort();
-    const expected = [stack.trigger.startFunction, stack.functions.poll, stack.functions.archive, stack.functions.record, stack.auditorApi.query]
+    const expected = [stack.trigger.startFunction, ...stack.functions.all('poll'), ...stack.functions.all('archive'), stack.functions.record, stack.auditorApi.query]
       .map((fn) => fn.logicalId)
       .sort();
     expect(holders).toEqual(expect.arrayContaining(expected));

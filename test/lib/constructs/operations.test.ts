@@ -7,6 +7,7 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../../../lambdas/common/metric-names';
+import { PROVIDERS } from '../../../lambdas/checks/check-status';
 import { INDEXES } from '../../../lambdas/records/table-schema';
 import { DEFAULT_THRESHOLDS, Operations } from '../../../lib/constructs/operations';
 import { COMMON_ENVIRONMENT } from '../../../lib/defaults';
@@ -27,7 +28,8 @@ function flatten(value: unknown): string {
 describe('Operations (in the stack)', () => {
   let synth: Synthesized;
   let resources: Json;
-  let ids: Record<'topic' | 'key' | 'dlq' | 'stateMachine' | 'start' | 'poll' | 'archive' | 'record', string>;
+  let ids: Record<'topic' | 'key' | 'dlq' | 'start' | 'record', string>;
+  let perProvider: Record<'stateMachine' | 'poll' | 'archive', string[]>;
   let alarms: Record<string, Json>;
 
   beforeAll(() => {
@@ -38,11 +40,13 @@ describe('Operations (in the stack)', () => {
       topic: logicalIdOf(stack, stack.operations.topic),
       key: logicalIdOf(stack, stack.keys.operations),
       dlq: logicalIdOf(stack, stack.trigger.deadLetterQueue),
-      stateMachine: logicalIdOf(stack, stack.workflow.stateMachine),
       start: logicalIdOf(stack, stack.trigger.startFunction.function),
-      poll: logicalIdOf(stack, stack.functions.poll.function),
-      archive: logicalIdOf(stack, stack.functions.archive.function),
       record: logicalIdOf(stack, stack.functions.record.function),
+    };
+    perProvider = {
+      stateMachine: PROVIDERS.map((p) => logicalIdOf(stack, stack.workflows[p].stateMachine)),
+      poll: stack.functions.all('poll').map((fn) => fn.logicalId),
+      archive: stack.functions.all('archive').map((fn) => fn.logicalId),
     };
     alarms = Object.fromEntries(
       Object.values(resources)
@@ -89,18 +93,13 @@ describe('Operations (in the stack)', () => {
     expect(topicArn).toBe(`arn:aws:sns:us-east-1:<token>:${resources[ids.topic].Properties.TopicName}`);
   });
 
-  it('alarms on failed, timed-out and aborted executions of the workflow', () => {
+  it("alarms on failed, timed-out and aborted executions of every provider's workflow (one alarm each, their sum)", () => {
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
-      expect(alarms[metric], metric).toMatchObject({
-        Namespace: 'AWS/States',
-        MetricName: metric,
-        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: ids.stateMachine } }],
-        Statistic: 'Sum',
-        Period: 300,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
-      });
+      expect(alarms[metric], metric).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+      const { expression, stats } = summed(alarms[metric]!);
+      expect(expression.split(' + ')).toHaveLength(3);
+      expect(stats.map((m) => m.Metric.Dimensions)).toEqual(perProvider.stateMachine.map((id) => [{ Name: 'StateMachineArn', Value: { Ref: id } }]));
+      for (const stat of stats) expect(stat).toMatchObject({ Metric: { Namespace: 'AWS/States', MetricName: metric }, Stat: 'Sum', Period: 300 });
     }
   });
 
@@ -148,17 +147,16 @@ describe('Operations (in the stack)', () => {
       Period: 300,
       Stat: 'Sum',
     });
-    expect(byId.polls.MetricStat.Metric).toEqual({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Invocations',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.poll } }],
-    });
+    // Polls: the sum of every provider's poll function's invocations.
+    expect(byId.polls.Expression.split(' + ')).toHaveLength(3);
+    const polls = (alarm.Metrics as Json[]).filter((m) => m.MetricStat?.Metric.MetricName === 'Invocations').map((m) => m.MetricStat.Metric);
+    expect(polls).toEqual(perProvider.poll.map((id) => ({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] })));
     const expression = (alarm.Metrics as Json[]).find((m) => m.Expression);
     expect(expression).toMatchObject({ ReturnData: true, Expression: 'IF(polls >= 10, 100 * FILL(errors, 0) / polls, 0)' });
   });
 
-  it('alarms on Errors and Throttles of each of the four functions', () => {
-    for (const role of ['start', 'poll', 'archive', 'record'] as const) {
+  it('alarms on Errors and Throttles of each role: start and record, and poll and archive summed over their per-provider functions', () => {
+    for (const role of ['start', 'record'] as const) {
       const name = role[0]!.toUpperCase() + role.slice(1);
       for (const metric of ['Errors', 'Throttles']) {
         expect(alarms[`${name}Function${metric}`], `${role} ${metric}`).toMatchObject({
@@ -168,6 +166,16 @@ describe('Operations (in the stack)', () => {
           Statistic: 'Sum',
           Threshold: 1,
         });
+      }
+    }
+    for (const role of ['poll', 'archive'] as const) {
+      const name = role[0]!.toUpperCase() + role.slice(1);
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarm = alarms[`${name}Function${metric}`]!;
+        expect(alarm, `${role} ${metric}`).toMatchObject({ Threshold: 1 });
+        const { stats } = summed(alarm);
+        expect(stats.map((m) => m.Metric.Dimensions), `${role} ${metric}`).toEqual(perProvider[role].map((id) => [{ Name: 'FunctionName', Value: { Ref: id } }]));
+        for (const stat of stats) expect(stat).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: metric }, Stat: 'Sum' });
       }
     }
   });
@@ -282,10 +290,10 @@ describe('Operations (thresholds)', () => {
     const fn = (id: string) =>
       new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>{}') });
     new Operations(stack, 'Operations', {
-      stateMachine: new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Pass')) }),
+      stateMachines: [new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Pass')) })],
       deadLetterQueue: new Queue(stack, 'Dlq'),
       recordsTable: new TableV2(stack, 'Records', { partitionKey: { name: 'pk', type: AttributeType.STRING } }),
-      functions: { start: fn('Start'), poll: fn('Poll'), archive: fn('Archive'), record: fn('Record'), reconcile: fn('Reconcile') },
+      functions: { start: fn('Start'), poll: [fn('Poll')], archive: [fn('Archive')], record: fn('Record'), reconcile: fn('Reconcile') },
       encryptionKey: new Key(stack, 'Key'),
       thresholds: { providerErrorRatePercent: 25, providerErrorMinPolls: 50, providerErrorPeriods: 2, functionErrors: 5 },
     });
@@ -300,3 +308,11 @@ describe('Operations (thresholds)', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'Ops-alarms' });
   });
 });
+
+/** An alarm on a sum: its expression (the one returned) and the metrics it adds up. */
+function summed(alarm: Json): { expression: string; stats: Json[] } {
+  const metrics = alarm.Metrics as Json[];
+  const expression = metrics.find((m) => m.ReturnData !== false && m.Expression)?.Expression as string;
+  expect(expression).toMatch(/^FILL\(\w+, 0\)( \+ FILL\(\w+, 0\))*$/);
+  return { expression, stats: metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat) };
+}

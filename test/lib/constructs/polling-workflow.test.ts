@@ -10,9 +10,13 @@ import { placeholderFunctionArn, definitionFromTemplate } from '../../../local/w
 import { RETRYABLE_ERROR_NAMES } from '../../../lambdas/common/errors';
 import { ARCHIVE_RETRYABLE_ERROR_NAMES, LEASE_ERROR_NAMES } from '../../../lambdas/archive/errors';
 import { STATE } from '../../../lambdas/checks/workflow-contract';
+import { PROVIDERS, type ProviderName } from '../../../lambdas/checks/check-status';
 import { logicalIdOf, synthesize, type Synthesized } from '../synth';
 
 type AnyState = Record<string, any>;
+
+/** The workflow most tests read: every provider's is built alike (the first test below holds that). */
+const P = 'kyc' as const;
 
 describe('PollingWorkflow', () => {
   let synth: Synthesized;
@@ -21,8 +25,29 @@ describe('PollingWorkflow', () => {
 
   beforeAll(() => {
     synth = synthesize();
-    definition = definitionFromTemplate(synth.template.toJSON()) as AnyState;
+    definition = definitionFromTemplate(synth.template.toJSON(), { logicalId: logicalIdOf(synth.stack, synth.stack.workflows[P].stateMachine) }) as AnyState;
     states = definition.States;
+  });
+
+  it("is one workflow per provider: the same states, each with its provider's poll queue and archive function; Record failure shared", () => {
+    const { stack, template } = synth;
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', PROVIDERS.length);
+    const id = (c: object) => logicalIdOf(stack, c as never);
+    const withPlaceholders = (provider: ProviderName) => {
+      const { poll, archive } = stack.functions.providers[provider];
+      const text = JSON.stringify(definitionFromTemplate(template.toJSON(), { logicalId: id(stack.workflows[provider].stateMachine) }));
+      return text.replaceAll(id(stack.workflows[provider].pollQueue.queue), '<queue>').replaceAll(id(archive.function), '<archive>').replaceAll(id(poll.function), '<poll>');
+    };
+    for (const provider of PROVIDERS) {
+      expect(withPlaceholders(provider), provider).toBe(withPlaceholders(P));
+      expect(template.toJSON().Resources[id(stack.workflows[provider].stateMachine)].Properties.StateMachineName).toBe(`AuditArchiver-Workflow-${provider}`);
+    }
+    expect(JSON.stringify(definition)).toContain(placeholderFunctionArn(id(stack.functions.record.function)));
+    // Each queue feeds its own provider's poll function only.
+    for (const provider of PROVIDERS) {
+      const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { EventSourceArn: { 'Fn::GetAtt': [id(stack.workflows[provider].pollQueue.queue), 'Arn'] } } }));
+      expect(mappings.map((m) => m.Properties.FunctionName), provider).toEqual([{ Ref: id(stack.functions.providers[provider].poll.function) }]);
+    }
   });
 
   it('is a Standard state machine with CMK encryption, X-Ray and logs without execution data', () => {
@@ -32,7 +57,7 @@ describe('PollingWorkflow', () => {
       LoggingConfiguration: {
         Level: 'ALL',
         IncludeExecutionData: false,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowLogs'), 'Arn'] } } }],
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Workflow${P}Logs`), 'Arn'] } } }],
       },
       EncryptionConfiguration: {
         Type: 'CUSTOMER_MANAGED_KMS_KEY',
@@ -53,7 +78,7 @@ describe('PollingWorkflow', () => {
   });
 
   it('polls through the poll queue and waits for the loop to answer (callback, heartbeat), the state in the message', () => {
-    const queueId = logicalIdOf(synth.stack, synth.stack.workflow.pollQueue.queue);
+    const queueId = logicalIdOf(synth.stack, synth.stack.workflows[P].pollQueue.queue);
     expect(states[STATE.poll]).toEqual({
       Type: 'Task',
       Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
@@ -72,9 +97,10 @@ describe('PollingWorkflow', () => {
   it('invokes the archive and record functions directly (Resource = function ARN) with the whole state as payload', () => {
     const fns = synth.stack.functions;
     const arn = (f: { function: object }) => placeholderFunctionArn(logicalIdOf(synth.stack, f.function as never));
-    expect(states[STATE.archive]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
-    expect(states[STATE.recordEscalation]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
-    expect(states[STATE.record]).toMatchObject({ Resource: arn(fns.archive), ResultPath: '$.archive' });
+    const archive = fns.providers[P].archive;
+    expect(states[STATE.archive]).toMatchObject({ Resource: arn(archive), ResultPath: '$.archive' });
+    expect(states[STATE.recordEscalation]).toMatchObject({ Resource: arn(archive), ResultPath: '$.archive' });
+    expect(states[STATE.record]).toMatchObject({ Resource: arn(archive), ResultPath: '$.archive' });
     expect(states[STATE.recordFailure]).toMatchObject({ Resource: arn(fns.record) });
     for (const name of [STATE.archive, STATE.recordEscalation, STATE.record, STATE.recordFailure]) {
       expect(states[name]!.Parameters, name).toBeUndefined();
@@ -197,8 +223,8 @@ describe('PollingWorkflow', () => {
   it('runs the poll loop from an encrypted queue with a dead-letter queue, and lets it answer only this workflow', () => {
     const { stack, template } = synth;
     const json = template.toJSON().Resources as Record<string, AnyState>;
-    const queueId = logicalIdOf(stack, stack.workflow.pollQueue.queue);
-    const dlqId = logicalIdOf(stack, stack.workflow.pollQueue.deadLetterQueue);
+    const queueId = logicalIdOf(stack, stack.workflows[P].pollQueue.queue);
+    const dlqId = logicalIdOf(stack, stack.workflows[P].pollQueue.deadLetterQueue);
     const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.operations), 'Arn'] };
     expect(json[queueId]!.Properties).toEqual({
       KmsMasterKeyId: keyArn,
@@ -207,7 +233,7 @@ describe('PollingWorkflow', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: POLL_MAX_RECEIVES },
     });
     expect(json[dlqId]!.Properties).toMatchObject({ KmsMasterKeyId: keyArn });
-    const pollFn = logicalIdOf(stack, stack.functions.poll.function);
+    const pollFn = logicalIdOf(stack, stack.functions.providers[P].poll.function);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionName: { Ref: pollFn },
@@ -221,12 +247,18 @@ describe('PollingWorkflow', () => {
       Object.values(json)
         .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: AnyState) => ref.Ref === logicalIdOf(stack, role as never)))
         .flatMap((r) => r.Properties.PolicyDocument.Statement as AnyState[]);
-    const poll = statements(stack.functions.poll.role);
-    const smArn = { Ref: logicalIdOf(stack, stack.workflow.stateMachine) };
+    const poll = statements(stack.functions.providers[P].poll.role);
+    const smArn = { Ref: logicalIdOf(stack, stack.workflows[P].stateMachine) };
     expect(poll).toContainEqual(expect.objectContaining({
       Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
       Resource: smArn,
     }));
+    // Its own provider's workflow only: no other state machine, no other poll queue.
+    const reached = JSON.stringify(poll);
+    for (const other of PROVIDERS.filter((p) => p !== P)) {
+      expect(reached).not.toContain(logicalIdOf(stack, stack.workflows[other].stateMachine));
+      expect(reached).not.toContain(logicalIdOf(stack, stack.workflows[other].pollQueue.queue));
+    }
     expect(poll).toContainEqual(expect.objectContaining({
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Condition: { StringEquals: { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' } },
@@ -238,7 +270,7 @@ describe('PollingWorkflow', () => {
     // The poll function reads no evidence key use beyond SQS and the answers: no unconditioned KMS statement.
     expect(poll.filter((st) => JSON.stringify(st.Action).includes('kms:') && !st.Condition)).toEqual([]);
     // The workflow no longer invokes the poll function.
-    const machine = statements(stack.workflow.stateMachine.role);
+    const machine = statements(stack.workflows[P].stateMachine.role);
     expect(JSON.stringify(machine)).not.toContain(pollFn);
     expect(machine).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }));
   });
@@ -282,7 +314,7 @@ describe('PollingWorkflow', () => {
     ]) {
       const synthesized = polling ? synthesize({ polling }) : synth;
       const policy = loadConfig((key) => synthesized.stack.node.tryGetContext(key), { CDK_DEFAULT_REGION: 'us-east-1' }).polling;
-      const timeout = (definitionFromTemplate(synthesized.template.toJSON()) as AnyState).TimeoutSeconds as number;
+      const timeout = shortestTimeout(synthesized);
       const longestBudget = Math.max(...Object.values(policy.maxPollingSeconds), policy.maxEscalationSeconds);
       const longestWait = Math.max(policy.maxSeconds, policy.escalationSeconds, 900);
       expect(timeout, JSON.stringify(polling)).toBeGreaterThanOrEqual(longestBudget + longestWait + chain);
@@ -295,7 +327,14 @@ describe('PollingWorkflow', () => {
     const longer = synthesize({
       polling: { maxPollingSeconds: { liveness: 7_200, kyc: 86_400, verification: 30 * 86_400 } },
     });
-    const timeout = (definitionFromTemplate(longer.template.toJSON()) as AnyState).TimeoutSeconds;
+    const timeout = shortestTimeout(longer);
     expect(timeout).toBeGreaterThan(30 * 86_400);
   });
 });
+
+/** The shortest TimeoutSeconds of the providers' workflows (each must fit every budget). */
+function shortestTimeout(s: Synthesized): number {
+  const of = (provider: ProviderName) =>
+    (definitionFromTemplate(s.template.toJSON(), { logicalId: logicalIdOf(s.stack, s.stack.workflows[provider].stateMachine) }) as AnyState).TimeoutSeconds as number;
+  return Math.min(...PROVIDERS.map(of));
+}

@@ -78,7 +78,7 @@ describe('RetentionOperations', () => {
   });
 
   it('gives the archive and record functions the ledger to read (a check archived after a close starts on it)', () => {
-    for (const fn of [synth.stack.functions.archive, synth.stack.functions.record]) {
+    for (const fn of [...synth.stack.functions.all('archive'), synth.stack.functions.record]) {
       expect(resources[id(fn.function)]!.Properties.Environment.Variables.LEDGER_TABLE_NAME).toEqual({ Ref: id(synth.stack.retention.ledger) });
       expect(statementsOfRole(fn.role)).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [id(synth.stack.retention.ledger), 'Arn'] } });
     }

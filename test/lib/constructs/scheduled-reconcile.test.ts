@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalIdOf, synthesize, type Synthesized } from '../synth';
+import { PROVIDERS } from '../../../lambdas/checks/check-status';
+import { joinedJson, logicalIdOf, synthesize, type Synthesized } from '../synth';
 
 type Json = Record<string, any>;
 
@@ -18,13 +19,12 @@ describe('ScheduledReconcile', () => {
     expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [id(synth.stack.reconcile.function.function), 'Arn'] });
     const env = resources[id(synth.stack.reconcile.function.function)]!.Properties.Environment.Variables;
-    expect(env).toMatchObject({
-      STATE_MACHINE_ARN: { Ref: id(synth.stack.workflow.stateMachine) },
-      TABLE_NAME: { Ref: id(synth.stack.storage.table) },
-    });
+    expect(env).toMatchObject({ TABLE_NAME: { Ref: id(synth.stack.storage.table) } });
+    // Each provider's workflow: a check is recovered on its own provider's state machine.
+    expect(joinedJson(env.STATE_MACHINE_ARNS)).toEqual(Object.fromEntries(PROVIDERS.map((p) => [p, `<${id(synth.stack.workflows[p].stateMachine)}>`])));
   });
 
-  it('may describe, redrive and start this workflow’s executions, query the open-checks index and claim items — nothing else', () => {
+  it('may describe, redrive and start the workflows’ executions, query the open-checks index and claim items — nothing else', () => {
     const statements: Json[] = Object.values(
       synth.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(synth.stack.reconcile.function.role) }] } }),
     ).flatMap((p) => p.Properties.PolicyDocument.Statement);
@@ -35,8 +35,11 @@ describe('ScheduledReconcile', () => {
       ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution'].sort(),
     );
     const byAction = (action: string) => statements.find((s) => [s.Action].flat().includes(action))!;
-    expect(byAction('states:StartExecution').Resource).toEqual({ Ref: id(synth.stack.workflow.stateMachine) });
-    expect(JSON.stringify(byAction('states:RedriveExecution').Resource)).toContain(':execution:AuditArchiver-Workflow:*');
+    const started = statements.filter((s) => [s.Action].flat().includes('states:StartExecution')).flatMap((s) => [s.Resource].flat());
+    expect(new Set(started)).toEqual(new Set(PROVIDERS.map((p) => ({ Ref: id(synth.stack.workflows[p].stateMachine) }))));
+    const redriven = JSON.stringify(byAction('states:RedriveExecution').Resource);
+    for (const provider of PROVIDERS) expect(redriven).toContain(`:execution:AuditArchiver-Workflow-${provider}:*`);
+    expect(redriven).not.toContain(':execution:AuditArchiver-Workflow:*');
     expect(byAction('dynamodb:UpdateItem').Resource).toEqual({ 'Fn::GetAtt': [id(synth.stack.storage.table), 'Arn'] });
     expect(JSON.stringify(byAction('dynamodb:Query').Resource)).toMatch(/\/index\/[\w-]+"/);
     // The records key only through DynamoDB.

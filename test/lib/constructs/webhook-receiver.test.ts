@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { webhooksSchema } from '../../../lambdas/webhooks/settings';
 import { InvalidConfigError, loadConfig } from '../../../lib/config';
-import { CDK_JSON_CONTEXT, logicalIdOf, synthesize, type Synthesized } from '../synth';
+import type { ProviderName } from '../../../lambdas/checks/check-status';
+import { CDK_JSON_CONTEXT, joinedJson, logicalIdOf, synthesize, type Synthesized } from '../synth';
 
 type Json = Record<string, any>;
 
@@ -23,8 +24,10 @@ describe('WebhookReceiver', () => {
     expect(plain.stack.webhooks).toBeUndefined();
     expect(Object.keys(plain.template.findResources('AWS::Lambda::Url'))).toHaveLength(0);
     expect(Object.keys(plain.template.toJSON().Outputs).filter((name) => /Webhook/.test(name))).toEqual([]);
-    const pollEnv = plain.template.toJSON().Resources[logicalIdOf(plain.stack, plain.stack.functions.poll.function)].Properties.Environment.Variables;
-    expect(pollEnv).not.toHaveProperty('WEBHOOK_PROVIDERS');
+    for (const poll of plain.stack.functions.all('poll')) {
+      const pollEnv = plain.template.toJSON().Resources[logicalIdOf(plain.stack, poll.function)].Properties.Environment.Variables;
+      expect(pollEnv).not.toHaveProperty('WEBHOOK_PROVIDERS');
+    }
   });
 
   it('puts the receiver behind a Function URL without IAM auth (the signature authenticates) and outputs its URL', () => {
@@ -44,7 +47,7 @@ describe('WebhookReceiver', () => {
     expect(Object.keys(outputs).filter((name) => /WebhookSecretName/.test(name)).sort()).toEqual([expect.stringMatching(/kyc/), expect.stringMatching(/verification/)]);
   });
 
-  it('hands the receiver the enabled providers\' settings (as the receiver parses them), secret ARNs, the table and the queue', () => {
+  it('hands the receiver the enabled providers\' settings (as the receiver parses them), secret ARNs, the table and their poll queues', () => {
     const env = resources[id(synth.stack.webhooks!.function.function)]!.Properties.Environment.Variables as Json;
     const settings = webhooksSchema.parse(JSON.parse(env.WEBHOOKS));
     expect(Object.keys(settings).sort()).toEqual(['kyc', 'verification']);
@@ -52,8 +55,16 @@ describe('WebhookReceiver', () => {
     expect(settings.verification).toMatchObject({ scheme: 'standard-webhooks', checkIdPath: '$.data.id', toleranceSeconds: 300 });
     expect(env).toHaveProperty('WEBHOOK_SECRET_ARNS');
     expect(env.WAKE_TABLE_NAME).toEqual({ Ref: id(synth.stack.webhooks!.table) });
-    const pollEnv = resources[id(synth.stack.functions.poll.function)]!.Properties.Environment.Variables as Json;
-    expect(pollEnv).toMatchObject({ WEBHOOK_PROVIDERS: 'verification,kyc', WAKE_TABLE_NAME: { Ref: id(synth.stack.webhooks!.table) } });
+    // Each enabled provider's poll queue (its own workflow's); liveness, off, is not reachable.
+    expect(joinedJson(env.POLL_QUEUE_URLS)).toEqual({
+      verification: `<${id(synth.stack.workflows.verification.pollQueue.queue)}>`,
+      kyc: `<${id(synth.stack.workflows.kyc.pollQueue.queue)}>`,
+    });
+    // The poll loops of the enabled providers register their waits; liveness's only polls.
+    const pollEnv = (provider: ProviderName) => resources[id(synth.stack.functions.providers[provider].poll.function)]!.Properties.Environment.Variables as Json;
+    expect(pollEnv('verification')).toMatchObject({ WEBHOOK_PROVIDERS: 'verification', WAKE_TABLE_NAME: { Ref: id(synth.stack.webhooks!.table) } });
+    expect(pollEnv('kyc')).toMatchObject({ WEBHOOK_PROVIDERS: 'kyc', WAKE_TABLE_NAME: { Ref: id(synth.stack.webhooks!.table) } });
+    expect(pollEnv('liveness')).not.toHaveProperty('WEBHOOK_PROVIDERS');
   });
 
   it('keeps the wake-up table encrypted with the workflow key, with TTL and point-in-time recovery', () => {
@@ -65,17 +76,24 @@ describe('WebhookReceiver', () => {
     });
   });
 
-  it('grants the receiver only item writes on the table, SendMessage on the poll queue and its secrets; the poll loop only UpdateItem', () => {
+  it('grants the receiver only item writes on the table, SendMessage on the enabled providers\' poll queues and its secrets; the poll loops only UpdateItem', () => {
     const receiver = statementsOfRole(id(synth.stack.webhooks!.function.role));
     const actions = receiver.flatMap((s) => [s.Action].flat() as string[]);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']));
     expect(actions.filter((a) => /^dynamodb:/.test(a)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actions).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(states|s3):/)]));
     const sqs = receiver.find((s) => [s.Action].flat().includes('sqs:SendMessage'))!;
-    expect(sqs.Resource).toEqual({ 'Fn::GetAtt': [id(synth.stack.workflow.pollQueue.queue), 'Arn'] });
-    const poll = statementsOfRole(id(synth.stack.functions.poll.role));
-    const table = poll.filter((s) => JSON.stringify(s.Resource).includes(id(synth.stack.webhooks!.table)));
-    expect(table.flatMap((s) => [s.Action].flat())).toEqual(['dynamodb:UpdateItem']);
+    expect(new Set(sqs.Resource)).toEqual(
+      new Set([
+        { 'Fn::GetAtt': [id(synth.stack.workflows.verification.pollQueue.queue), 'Arn'] },
+        { 'Fn::GetAtt': [id(synth.stack.workflows.kyc.pollQueue.queue), 'Arn'] },
+      ]),
+    );
+    for (const provider of ['verification', 'kyc', 'liveness'] as const) {
+      const poll = statementsOfRole(id(synth.stack.functions.providers[provider].poll.role));
+      const table = poll.filter((s) => JSON.stringify(s.Resource).includes(id(synth.stack.webhooks!.table)));
+      expect(table.flatMap((s) => [s.Action].flat()), provider).toEqual(provider === 'liveness' ? [] : ['dynamodb:UpdateItem']);
+    }
   });
 
   it('passes cdk-nag with only the signing secrets\' rotation acknowledged', () => {

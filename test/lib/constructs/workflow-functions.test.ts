@@ -18,7 +18,9 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       (p) => p.Properties.PolicyDocument.Statement,
     );
   const actionsOf = (fn: ArchiverFunction) => statementsOf(fn).flatMap((s) => [s.Action].flat() as string[]);
-  const all = () => [synth.stack.trigger.startFunction, synth.stack.functions.poll, synth.stack.functions.archive, synth.stack.functions.record];
+  const polls = () => synth.stack.functions.all('poll');
+  const archives = () => synth.stack.functions.all('archive');
+  const all = () => [synth.stack.trigger.startFunction, ...polls(), ...archives(), synth.stack.functions.record];
 
   beforeAll(() => {
     synth = synthesize();
@@ -31,8 +33,9 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       .map((r) => Number(r.name.match(/\d+/)![0]))
       .sort((a, b) => b - a)[0];
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    // start, poll, archive, record, the scheduled reconcile, the dead-letter redrive, the auditor API's query function and retention.
-    expect(Object.keys(functions)).toHaveLength(8);
+    // start, a poll and an archive function per provider (3 + 3), record, the scheduled reconcile, the dead-letter
+    // redrive, the auditor API's query function and retention.
+    expect(Object.keys(functions)).toHaveLength(12);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], Runtime: `nodejs${newest}.x`, Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
@@ -45,21 +48,27 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       timeout: resources[id(fn.function)]!.Properties.Timeout,
     });
     expect(sized(synth.stack.trigger.startFunction)).toEqual({ memory: 256, timeout: 15 });
-    expect(sized(synth.stack.functions.poll)).toEqual({ memory: 256, timeout: 60 });
-    expect(sized(synth.stack.functions.archive)).toEqual({ memory: 1024, timeout: 300 });
+    for (const poll of polls()) expect(sized(poll)).toEqual({ memory: 256, timeout: 60 });
+    for (const archive of archives()) expect(sized(archive)).toEqual({ memory: 1024, timeout: 300 });
     expect(sized(synth.stack.functions.record)).toEqual({ memory: 256, timeout: 30 });
   });
 
-  it('passes the poll function URLs, secret ARNs and the polling policy (as the poller parses it)', () => {
-    const env = envOf(synth.stack.functions.poll);
+  it("passes each poll function its provider, that provider's URL and secret ARN only, and the polling policy (as the poller parses it)", () => {
+    const env = envOf(synth.stack.functions.providers.liveness.poll);
     expect(Object.keys(env).sort()).toEqual(
       [
         'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS',
-        'LIVENESS_API_URL', 'KYC_API_URL', 'VERIFICATION_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
+        'PROVIDER', 'LIVENESS_API_URL', 'PROVIDER_SECRET_ARNS', 'POLLING_POLICY', 'POLL_QUEUE_URL',
         'IDENTIFIER_KEY_SECRET_ARN',
       ].sort(),
     );
+    expect(env.PROVIDER).toBe('liveness');
     expect(env.LIVENESS_API_URL).toBe('https://liveness.example.com');
+    expect(envOf(synth.stack.functions.providers.verification.poll)).toMatchObject({ PROVIDER: 'verification', VERIFICATION_API_URL: expect.any(String) });
+    expect(envOf(synth.stack.functions.providers.verification.poll)).not.toHaveProperty('LIVENESS_API_URL');
+    // Each poll function feeds on its own workflow's poll queue.
+    const queues = polls().map((fn) => JSON.stringify(envOf(fn).POLL_QUEUE_URL));
+    expect(new Set(queues).size).toBe(3);
     expect(pollingPolicySchema.parse(JSON.parse(env.POLLING_POLICY))).toEqual(DEFAULT_POLLING_POLICY);
     expect(env.PROVIDER_SECRET_ARNS).toEqual({
       'Fn::Join': ['', expect.arrayContaining([{ Ref: expect.stringMatching(/^ProviderSecretsliveness/) }])],
@@ -68,8 +77,9 @@ describe('WorkflowFunctions and the functions of the stack', () => {
 
   it('passes the archive function storage names, lock mode, retention policy and download settings', () => {
     const { stack } = synth;
-    const env = envOf(stack.functions.archive);
+    const env = envOf(stack.functions.providers.kyc.archive);
     expect(env).toMatchObject({
+      PROVIDER: 'kyc',
       BUCKET_NAME: { Ref: id(stack.storage.bucket) },
       TABLE_NAME: { Ref: id(stack.storage.table) },
       KMS_KEY_ARN: { 'Fn::GetAtt': [id(stack.storage.bucketKey), 'Arn'] },
@@ -90,7 +100,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     });
     // Every function that writes records or reads the indexes gets the one count; the others none.
     const withShards = Object.values(custom.template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.INDEX_SHARDS);
-    expect(withShards.map((f) => f.Properties.Environment.Variables.INDEX_SHARDS)).toEqual(['8', '8', '8']);
+    // The three archive functions (one per provider), record and the auditor API's query function.
+    expect(withShards.map((f) => f.Properties.Environment.Variables.INDEX_SHARDS)).toEqual(['8', '8', '8', '8', '8']);
     const queryFn = custom.template.toJSON().Resources[logicalIdOf(custom.stack, custom.stack.auditorApi.query.function)];
     expect(queryFn.Properties.Environment.Variables.INDEX_SHARDS).toBe('8');
     expect(custom.template.toJSON().Outputs.IndexShards.Value).toBe('8');
@@ -109,8 +120,8 @@ describe('WorkflowFunctions and the functions of the stack', () => {
     expect(JSON.stringify(envs)).toContain(secretArn);
   });
 
-  it('keeps the poll function away from S3 and DynamoDB: it reads the provider secrets and runs the poll loop', () => {
-    const actions = actionsOf(synth.stack.functions.poll);
+  it("keeps the poll functions away from S3 and DynamoDB: each reads its provider's secret and runs its poll loop", () => {
+    const actions = actionsOf(synth.stack.functions.providers.liveness.poll);
     expect(actions.filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
     expect(new Set(actions)).toEqual(
       new Set([
@@ -121,14 +132,14 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       ]),
     );
     // The identifier key is decrypted through Secrets Manager only.
-    expect(statementsOf(synth.stack.functions.poll)).toContainEqual(
+    expect(statementsOf(synth.stack.functions.providers.liveness.poll)).toContainEqual(
       expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
     );
   });
 
   it('lets the archive function create, tag, retain and head evidence, and write its record — never delete', () => {
     const { stack } = synth;
-    const statements = statementsOf(stack.functions.archive);
+    const statements = statementsOf(stack.functions.providers.verification.archive);
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging'],
@@ -175,7 +186,7 @@ describe('WorkflowFunctions and the functions of the stack', () => {
       // its queue), and the start function takes back a `started` item it wrote itself for a check whose record
       // expired (a DeleteItem conditional on its own startId) — no data is deleted.
       const allowed =
-        fn === synth.stack.trigger.startFunction ? ['sqs:DeleteMessage', 'dynamodb:DeleteItem'] : fn === synth.stack.functions.poll ? ['sqs:DeleteMessage'] : [];
+        fn === synth.stack.trigger.startFunction ? ['sqs:DeleteMessage', 'dynamodb:DeleteItem'] : polls().includes(fn) ? ['sqs:DeleteMessage'] : [];
       const actions = actionsOf(fn).filter((a) => !allowed.includes(a));
       expect(actions.filter((a) => /Delete|Scan|Bypass|^s3:\*|^dynamodb:\*|^kms:\*$/.test(a)), fn.node.path).toEqual([]);
       expect(actions.filter((a) => a.includes('*') && !['kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(a)), fn.node.path).toEqual([]);

@@ -69,6 +69,13 @@ describe('audit-archiver reconcile (local endpoints)', () => {
   });
 
   const endpoints = () => ['--sfn-endpoint', local.endpoint, '--dynamodb-endpoint', emulators.dynamoEndpoint];
+  // The stack output StateMachineArns: this test's checks are verification's (the local service's one state machine).
+  const stateMachines = () =>
+    JSON.stringify({
+      liveness: 'arn:aws:states:us-east-1:000000000000:stateMachine:other-liveness',
+      kyc: 'arn:aws:states:us-east-1:000000000000:stateMachine:other-kyc',
+      verification: local.stateMachineArn,
+    });
 
   it('reports, then recovers a killed check; exit 0; output names provider and checkRef only', async () => {
     const checkId = `ver_cli_${randomUUID()}`;
@@ -86,7 +93,7 @@ describe('audit-archiver reconcile (local endpoints)', () => {
     await local.idle();
     gates.delete(checkId);
 
-    const env = { STATE_MACHINE_ARN: local.stateMachineArn, AUDIT_ARCHIVER_TABLE: emulators.tableName };
+    const env = { STATE_MACHINE_ARNS: stateMachines(), AUDIT_ARCHIVER_TABLE: emulators.tableName };
     const dry = memoryIo(env);
     expect(await runReconcile([...endpoints(), '--dry-run'], dry.io)).toBe(0);
     expect(dry.stdout()).toContain('(dry run: nothing changed)');
@@ -103,7 +110,7 @@ describe('audit-archiver reconcile (local endpoints)', () => {
 
     // The registry form reads the runner's parsed values: --format json counts as --json.
     const registered = memoryIo();
-    const values = { 'state-machine': local.stateMachineArn, table: emulators.tableName, 'sfn-endpoint': local.endpoint, 'dynamodb-endpoint': emulators.dynamoEndpoint };
+    const values = { 'state-machines': stateMachines(), table: emulators.tableName, 'sfn-endpoint': local.endpoint, 'dynamodb-endpoint': emulators.dynamoEndpoint };
     const exit = await reconcileCommand.run({ io: registered.io, values, positionals: [], format: 'json', target: () => Promise.reject(new Error('not needed')) });
     expect(exit).toBe(0);
     expect(JSON.parse(registered.stdout())).toMatchObject({ due: 0, redriven: 0 });
@@ -116,16 +123,23 @@ describe('audit-archiver reconcile (local endpoints)', () => {
   it('exit 2 on bad arguments, 4 when Step Functions refuses (unknown state machine), with the error name only', async () => {
     const missing = memoryIo();
     expect(await runReconcile([...endpoints()], missing.io)).toBe(2);
-    expect(missing.stderr()).toContain('--state-machine (or STATE_MACHINE_ARN) is required');
+    expect(missing.stderr()).toContain('--state-machines (or STATE_MACHINE_ARNS) is required');
+    // Every provider's state machine, as the stack output lists them.
+    const partial = memoryIo({ STATE_MACHINE_ARNS: JSON.stringify({ verification: local.stateMachineArn }), TABLE_NAME: emulators.tableName });
+    expect(await runReconcile([...endpoints()], partial.io)).toBe(2);
+    expect(partial.stderr()).toContain('--state-machines needs a state machine ARN for each of liveness, kyc, verification');
+    const notJson = memoryIo();
+    expect(await runReconcile([...endpoints(), '--state-machines', local.stateMachineArn, '--table', 't'], notJson.io)).toBe(2);
+    expect(notJson.stderr()).toContain('--state-machines must be JSON');
 
     const unknownFlag = memoryIo();
     expect(await runReconcile(['--nope'], unknownFlag.io)).toBe(2);
     expect(unknownFlag.stderr()).toContain('audit-archiver reconcile [options]');
 
-    const removed = memoryIo({ STATE_MACHINE_ARN: local.stateMachineArn, TABLE_NAME: emulators.tableName });
+    const removed = memoryIo({ STATE_MACHINE_ARNS: stateMachines(), TABLE_NAME: emulators.tableName });
     expect(await runReconcile([...endpoints(), '--since', '1d'], removed.io)).toBe(2);
 
-    const refused = memoryIo({ STATE_MACHINE_ARN: local.stateMachineArn, TABLE_NAME: 'no-such-table' });
+    const refused = memoryIo({ STATE_MACHINE_ARNS: stateMachines(), TABLE_NAME: 'no-such-table' });
     expect(await runReconcile([...endpoints()], refused.io)).toBe(4);
     expect(refused.stderr()).toBe('reconcile failed: StorageRejectedError\n');
 
