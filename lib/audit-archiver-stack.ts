@@ -86,6 +86,7 @@ export class AuditArchiverStack extends Stack {
           encryptionKey: this.keys.operations,
           logKey: this.keys.logs,
           timeout: Duration.seconds(config.stateMachineTimeoutSeconds),
+          pollMaxConcurrency: config.pollMaxConcurrency,
         }),
       ]),
     ) as Record<ProviderName, PollingWorkflow>;

@@ -71,10 +71,10 @@ export const SCENARIO_BUILDERS = {
       size,
       seed,
     ),
-  'provider or S3 outage of 40 minutes, past the evidence window': (size: number, seed: number) =>
+  'provider or S3 outage of 120 minutes, past the evidence window': (size: number, seed: number) =>
     cycle(
-      'provider or S3 outage of 40 minutes, past the evidence window',
-      ['provider outage of 40 minutes across the archive step', 'S3 outage of 40 minutes across the archive step'],
+      'provider or S3 outage of 120 minutes, past the evidence window',
+      ['provider outage of 120 minutes across the archive step', 'S3 outage of 120 minutes across the archive step'],
       size,
       seed,
     ),

@@ -4,7 +4,7 @@
  * 429 with Retry-After), S3 answering SlowDown to every request of the archive step (aws-sdk-client-mock in the
  * handlers' own clients), and the provider down while a check is still being polled. Every check ends archived,
  * nothing missing: the archive step waits in the workflow, within the evidence window, rather than failing. An outage
- * of 40 minutes outlasts the window: the archive step stops at its end, and the record says why.
+ * of 120 minutes outlasts the window: the archive step stops at its end, and the record says why.
  */
 import { expect } from 'vitest';
 import { buildScenario } from '../../local/reliability/scenarios';
@@ -21,7 +21,7 @@ describeReliability({
   scenarios: [
     () => buildScenario('provider or S3 outage of 25 minutes across the archive step', ARCHIVE_STEP, 641),
     () => buildScenario('provider outage of 25 minutes during polling', POLLING, 642),
-    () => buildScenario('provider or S3 outage of 40 minutes, past the evidence window', PAST_WINDOW, 643),
+    () => buildScenario('provider or S3 outage of 120 minutes, past the evidence window', PAST_WINDOW, 643),
   ],
   expectations: {
     'provider or S3 outage of 25 minutes across the archive step': (f, s) => {
@@ -41,7 +41,7 @@ describeReliability({
       // 25 minutes at the poll loop's backoff (3 s doubling to 60 s): twenty-odd errors in a row, each absorbed.
       for (const answers of outageAnswers) expect(answers).toBeGreaterThanOrEqual(20);
     },
-    'provider or S3 outage of 40 minutes, past the evidence window': async (f, s) => {
+    'provider or S3 outage of 120 minutes, past the evidence window': async (f, s) => {
       // The archive step waited for the 30 minutes of the window, then said so: an error record, not `archived`.
       expect(f.statuses).toEqual({ error: PAST_WINDOW });
       const refs = new Set(s.stack.stepFunctions.executions().slice(-PAST_WINDOW).map((execution) => execution.name.split('-').at(-1)));
